@@ -1,0 +1,539 @@
+"""Traced subclasses of the synchronisation objects and Pipe connections the user creates.
+
+A user-created Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier or Pipe end is
+switched to the subclass of the same name defined here (created at install time), so its operations
+are recorded; objects made inside the library keep their class and cost nothing. Subclasses travel
+through pickling by reference to this module, which every process of the run has loaded.
+"""
+
+import sys
+
+from . import core, hooks
+from .core import ev, ev_flush, is_user, site_of, now, new_msg, preview
+
+_LOCK_CLASSES = {}  # original class -> traced subclass
+_OTHER = {}
+
+
+def _make(name, base, body):
+    body = dict(body)
+    body["__module__"] = __name__
+    body["__qualname__"] = name
+    cls = type(name, (base,), body)
+    globals()[name] = cls
+    return cls
+
+
+# ------------------------------------------------------------------ locks and semaphores
+
+
+def do_acquire(lock, sl, site, block, timeout, rlock, via=None):
+    lid = hooks.lock_id(lock)
+    if sl.acquire(False):
+        ok = True
+    elif not block:
+        ok = False
+    else:
+        extra = {"op": "lock.acquire"}
+        if timeout is not None:
+            extra["timeout"] = timeout
+        ev_flush("block.begin", lid, None, site, extra)
+        try:
+            ok = sl.acquire(True, timeout)
+        except BaseException as e:
+            ev("block.end", lid, None, site, {"op": "lock.acquire", "outcome": "error", "error": type(e).__name__})
+            hooks.strip(e)
+            raise
+        ev("block.end", lid, None, site, {"op": "lock.acquire", "outcome": "ok" if ok else "timeout"})
+    if rlock:
+        ev("lock.acquire", lid, None, site, {"ok": ok, "depth": sl._count()})
+    else:
+        ev("lock.acquire", lid, None, site, {"ok": ok})
+    return ok
+
+
+def do_release(lock, sl, site, rlock):
+    lid = hooks.lock_id(lock)
+    t0 = now()
+    try:
+        sl.release()
+    except BaseException as e:
+        hooks.strip(e)
+        raise
+    ev("lock.release", lid, None, site, {"depth": sl._count()} if rlock else None, t0)
+
+
+def _lock_body(rlock):
+    def _make_methods(self):
+        sl = self._semlock
+        lock = self
+
+        def acquire(block=True, timeout=None):
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return sl.acquire(block, timeout)
+            return do_acquire(lock, sl, site_of(f), block, timeout, rlock)
+
+        def release():
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return sl.release()
+            return do_release(lock, sl, site_of(f), rlock)
+
+        self.acquire = acquire
+        self.release = release
+
+    def __enter__(self):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return self._semlock.__enter__()
+        return do_acquire(self, self._semlock, site_of(f), True, None, rlock)
+
+    def __exit__(self, *args):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return self._semlock.__exit__(*args)
+        do_release(self, self._semlock, site_of(f), rlock)
+
+    return {"_make_methods": _make_methods, "__enter__": __enter__, "__exit__": __exit__, "_ipcviz_rlock": rlock}
+
+
+def trace_semlock(lock):
+    """Switch a lock/semaphore to its traced class (idempotent)."""
+    cls = _LOCK_CLASSES.get(type(lock))
+    if cls is not None:
+        lock.__class__ = cls
+        lock._make_methods()
+
+
+def _sync_init(cls, type_name, after):
+    """Wrap a sync class's __init__: a user-made instance becomes traced and is announced."""
+    orig = cls.__dict__["__init__"]
+
+    def __init__(self, *args, **kwds):
+        site = None if hooks.creating() else hooks.user_site(1, hooks.SYNC_FILES)
+        with hooks.CREATING:
+            orig(self, *args, **kwds)
+        if site is not None:
+            try:
+                after(self, site, args, kwds)
+            except Exception:
+                pass
+
+    cls.__init__ = __init__
+
+
+def install(synchronize, connection):
+    from multiprocessing import reduction
+
+    for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore"):
+        base = getattr(synchronize, name)
+        _LOCK_CLASSES[base] = _make(name, base, _lock_body(name == "RLock"))
+
+        def after(self, site, args, kwds, name=name):
+            trace_semlock(self)
+            extra = {"objType": name}
+            if name in ("Semaphore", "BoundedSemaphore"):
+                extra["value"] = kwds.get("value", args[0] if args else 1)
+            ev("sync.create", hooks.lock_id(self), None, site, extra)
+
+        _sync_init(base, name, after)
+
+    # ---------------------------------------------------------- Condition
+    Cond = synchronize.Condition
+
+    def c_make_methods(self):
+        lk = self._lock
+        rlock = isinstance(lk, synchronize.RLock)
+
+        def acquire(block=True, timeout=None):
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return lk.acquire(block, timeout)
+            return do_acquire(lk, lk._semlock, site_of(f), block, timeout, rlock)
+
+        def release():
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return lk.release()
+            return do_release(lk, lk._semlock, site_of(f), rlock)
+
+        self.acquire = acquire
+        self.release = release
+
+    def c_enter(self):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return self._lock.__enter__()
+        lk = self._lock
+        return do_acquire(lk, lk._semlock, site_of(f), True, None, isinstance(lk, synchronize.RLock))
+
+    def c_exit(self, *args):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return self._lock.__exit__(*args)
+        lk = self._lock
+        do_release(lk, lk._semlock, site_of(f), isinstance(lk, synchronize.RLock))
+
+    def c_wait(self, timeout=None):
+        f = sys._getframe(1)
+        site = site_of(f) if is_user(f.f_code) else getattr(core.tls, "waitfor", None)
+        if site is None:
+            return Cond.wait(self, timeout)
+        lk = self._lock
+        lid = hooks.lock_id(lk)
+        cid = hooks.cond_id(self)
+        try:
+            depth = lk._semlock._count()
+        except Exception:
+            depth = 1
+        ev("lock.release", lid, None, site, {"via": "cond.wait", "depth": 0})
+        extra = {"op": "cond.wait"}
+        if timeout is not None:
+            extra["timeout"] = timeout
+        ev_flush("block.begin", cid, None, site, extra)
+        try:
+            r = Cond.wait(self, timeout)
+        except BaseException as e:
+            ev("block.end", cid, None, site, {"op": "cond.wait", "outcome": "error", "error": type(e).__name__})
+            hooks.strip(e)
+            raise
+        ev("block.end", cid, None, site, {"op": "cond.wait", "outcome": "ok" if r else "timeout"})
+        extra = {"ok": True, "via": "cond.wait"}
+        if isinstance(lk, synchronize.RLock):
+            extra["depth"] = depth
+        ev("lock.acquire", lid, None, site, extra)
+        ev("cond.wait", cid, None, site, {"ok": bool(r)})
+        return r
+
+    def c_wait_for(self, predicate, timeout=None):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return Cond.wait_for(self, predicate, timeout)
+        t = core.tls
+        prev = getattr(t, "waitfor", None)
+        t.waitfor = site_of(f)
+        try:
+            return Cond.wait_for(self, predicate, timeout)
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        finally:
+            t.waitfor = prev
+
+    def c_notify(self, n=1):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return Cond.notify(self, n)
+        try:
+            Cond.notify(self, n)
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        ev("cond.notify", hooks.cond_id(self), None, site_of(f), {"n": n})
+
+    def c_notify_all(self):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return Cond.notify_all(self)
+        try:
+            Cond.notify_all(self)
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        ev("cond.notify", hooks.cond_id(self), None, site_of(f), {"n": "all"})
+
+    TCond = _make(
+        "Condition",
+        Cond,
+        {
+            "_make_methods": c_make_methods,
+            "__enter__": c_enter,
+            "__exit__": c_exit,
+            "wait": c_wait,
+            "wait_for": c_wait_for,
+            "notify": c_notify,
+            "notify_all": c_notify_all,
+        },
+    )
+
+    def cond_after(self, site, args, kwds):
+        self.__class__ = TCond
+        self._make_methods()
+        lk = self._lock
+        lid = hooks.lock_id(lk)
+        cid = hooks.cond_id(self)
+        user_lock = kwds.get("lock", args[0] if args else None)
+        if user_lock is None:
+            ev("sync.create", lid, None, site, {"objType": type(lk).__name__, "owner": cid})
+        ev("sync.create", cid, None, site, {"objType": "Condition", "lock": lid})
+
+    _sync_init(Cond, "Condition", cond_after)
+
+    # ---------------------------------------------------------- Event
+    Event = synchronize.Event
+
+    def e_wait(self, timeout=None):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return Event.wait(self, timeout)
+        site = site_of(f)
+        eid = hooks.event_id(self)
+        blocked = not Event.is_set(self) and timeout != 0
+        if blocked:
+            extra = {"op": "event.wait"}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", eid, None, site, extra)
+        try:
+            r = Event.wait(self, timeout)
+        except BaseException as e:
+            if blocked:
+                ev("block.end", eid, None, site, {"op": "event.wait", "outcome": "error", "error": type(e).__name__})
+            hooks.strip(e)
+            raise
+        if blocked:
+            ev("block.end", eid, None, site, {"op": "event.wait", "outcome": "ok" if r else "timeout"})
+        ev("event.wait", eid, None, site, {"ok": bool(r)})
+        return r
+
+    def e_simple(name, kind):
+        orig = Event.__dict__[name]
+
+        def op(self):
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return orig(self)
+            t0 = now()
+            r = orig(self)
+            ev_flush(kind, hooks.event_id(self), None, site_of(f), None, t0)
+            return r
+
+        return op
+
+    def e_is_set(self):
+        r = Event.is_set(self)
+        f = sys._getframe(1)
+        if is_user(f.f_code):
+            hooks.poll_event("event.poll", hooks.event_id(self), "is_set", repr(r), site_of(f))
+        return r
+
+    TEvent = _make(
+        "Event",
+        Event,
+        {"wait": e_wait, "set": e_simple("set", "event.set"), "clear": e_simple("clear", "event.clear"), "is_set": e_is_set},
+    )
+
+    def event_after(self, site, args, kwds):
+        self.__class__ = TEvent
+        ev("sync.create", hooks.event_id(self), None, site, {"objType": "Event"})
+
+    _sync_init(Event, "Event", event_after)
+
+    # ---------------------------------------------------------- Barrier
+    Barrier = synchronize.Barrier
+    import threading
+
+    def b_wait(self, timeout=None):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return Barrier.wait(self, timeout)
+        site = site_of(f)
+        bid = hooks.barrier_id(self)
+        try:
+            last = self.n_waiting + 1 >= self.parties
+        except Exception:
+            last = False
+        if not last:
+            extra = {"op": "barrier.wait"}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", bid, None, site, extra)
+        try:
+            r = Barrier.wait(self, timeout)
+        except BaseException as e:
+            if not last:
+                ev("block.end", bid, None, site, {"op": "barrier.wait", "outcome": "error", "error": type(e).__name__})
+            ev("barrier.wait", bid, None, site, {"index": None})
+            hooks.strip(e)
+            raise
+        if not last:
+            ev("block.end", bid, None, site, {"op": "barrier.wait", "outcome": "ok"})
+        ev("barrier.wait", bid, None, site, {"index": r})
+        return r
+
+    def b_simple(name, kind):
+        orig = getattr(threading.Barrier, name)
+
+        def op(self):
+            f = sys._getframe(1)
+            if not is_user(f.f_code):
+                return orig(self)
+            r = orig(self)
+            ev_flush(kind, hooks.barrier_id(self), None, site_of(f), None)
+            return r
+
+        return op
+
+    TBarrier = _make(
+        "Barrier",
+        Barrier,
+        {"wait": b_wait, "abort": b_simple("abort", "barrier.abort"), "reset": b_simple("reset", "barrier.reset")},
+    )
+
+    def barrier_after(self, site, args, kwds):
+        self.__class__ = TBarrier
+        parties = kwds.get("parties", args[0] if args else None)
+        ev("sync.create", hooks.barrier_id(self), None, site, {"objType": "Barrier", "value": parties})
+
+    _sync_init(Barrier, "Barrier", barrier_after)
+
+    # ---------------------------------------------------------- Pipe ends
+    Conn = connection.Connection
+    Base = connection._ConnectionBase
+    b_send, b_recv = Base.send, Base.recv
+    b_send_bytes, b_recv_bytes, b_recv_into = Base.send_bytes, Base.recv_bytes, Base.recv_bytes_into
+    b_poll, b_close = Base.poll, Base.close
+
+    def blocked_recv(self, site, cid):
+        try:
+            if b_poll(self, 0):
+                return False
+        except Exception:
+            return False
+        ev_flush("block.begin", cid, None, site, {"op": "pipe.recv"})
+        return True
+
+    def recv_common(self, f, call, args, is_bytes):
+        site = site_of(f)
+        cid = hooks.conn_id(self)
+        blocked = blocked_recv(self, site, cid)
+        core.tls.mid = None
+        try:
+            r = call(self, *args)
+        except EOFError as e:
+            if blocked:
+                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": "EOFError"})
+            ev_flush("pipe.eof", cid, None, site, None)
+            hooks.strip(e)
+            raise
+        except BaseException as e:
+            if blocked:
+                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": type(e).__name__})
+            hooks.strip(e)
+            raise
+        if blocked:
+            ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok"})
+        if is_bytes:
+            ev("pipe.recv", cid, None, site, {"preview": preview(r if call is not b_recv_into else args[0]), "bytes": True})
+        else:
+            ev("pipe.recv", cid, hooks.take_mid(), site, {"preview": preview(r), "bytes": False})
+        return r
+
+    def send(self, obj):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_send(self, obj)
+        mid = new_msg()
+        t0 = now()
+        try:
+            b_send(self, hooks.Msg(mid, obj))
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        ev("pipe.send", hooks.conn_id(self), mid, site_of(f), {"preview": preview(obj), "bytes": False}, t0)
+
+    def send_bytes(self, buf, offset=0, size=None):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_send_bytes(self, buf, offset, size)
+        mid = new_msg()
+        t0 = now()
+        try:
+            b_send_bytes(self, buf, offset, size)
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        try:
+            m = memoryview(buf)
+            end = len(m) if size is None else offset + size
+            pv = preview(bytes(m[offset : min(end, offset + core.PREVIEW_LEN + 1)]))
+            if end - offset > core.PREVIEW_LEN:
+                pv += "…(%d bytes)" % (end - offset)
+        except Exception:
+            pv = "?"
+        ev("pipe.send", hooks.conn_id(self), mid, site_of(f), {"preview": pv, "bytes": True}, t0)
+
+    def recv(self):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_recv(self)
+        return recv_common(self, f, b_recv, (), False)
+
+    def recv_bytes(self, maxlength=None):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_recv_bytes(self, maxlength)
+        return recv_common(self, f, b_recv_bytes, (maxlength,), True)
+
+    def recv_bytes_into(self, buf, offset=0):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_recv_into(self, buf, offset)
+        return recv_common(self, f, b_recv_into, (buf, offset), True)
+
+    def poll(self, timeout=0.0):
+        f = sys._getframe(1)
+        if not is_user(f.f_code):
+            return b_poll(self, timeout)
+        try:
+            r = b_poll(self, timeout)
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        hooks.poll_event("pipe.poll", hooks.conn_id(self), "poll", repr(r), site_of(f))
+        return r
+
+    def close(self):
+        f = sys._getframe(1)
+        if is_user(f.f_code) and not self.closed:
+            ev_flush("pipe.close", hooks.conn_id(self), None, site_of(f), None)
+        return b_close(self)
+
+    TConn = _make(
+        "Connection",
+        Conn,
+        {
+            "send": send,
+            "send_bytes": send_bytes,
+            "recv": recv,
+            "recv_bytes": recv_bytes,
+            "recv_bytes_into": recv_bytes_into,
+            "poll": poll,
+            "close": close,
+        },
+    )
+    TConn.__module__ = Conn.__module__  # repr() stays as before; pickling goes through our reducer
+    _OTHER["Connection"] = (Conn, TConn)
+    reduction.register(TConn, reduce_conn)
+
+
+def trace_conn(c):
+    pair = _OTHER.get("Connection")
+    if pair is not None and type(c) is pair[0]:
+        c.__class__ = pair[1]
+
+
+def reduce_conn(conn):
+    from multiprocessing import reduction
+
+    df = reduction.DupFd(conn.fileno())
+    return rebuild_conn, (df, conn.readable, conn.writable, hooks.conn_id(conn))
+
+
+def rebuild_conn(df, readable, writable, cid=None):
+    import multiprocessing.connection as connection
+
+    c = connection.rebuild_connection(df, readable, writable)
+    trace_conn(c)
+    return c

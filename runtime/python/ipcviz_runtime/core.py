@@ -7,6 +7,8 @@ per batch at flush time. Wire protocol: docs/wire-protocol.md. Event kinds: trac
 import _thread
 import itertools
 import json
+import marshal
+from binascii import b2a_base64
 import os
 import reprlib
 import signal
@@ -32,6 +34,7 @@ except ValueError:
 _mono = time.monotonic_ns
 _get_ident = _thread.get_ident
 _real_sleep = time.sleep
+_getframe = sys._getframe
 
 FLUSH_EVERY = 2048  # records
 FLUSH_AFTER_NS = 20_000_000  # a batch waits at most this long once a later event arrives
@@ -39,14 +42,17 @@ FLUSH_AFTER_NS = 20_000_000  # a batch waits at most this long once a later even
 # ------------------------------------------------------------------ state (reset after fork)
 
 pid = os.getpid()
-_lock = threading.RLock()
-_buf = []
-_seq = 0
+_lock = threading.RLock()  # serialises flushes (socket writes); emitting takes no lock
+_buf = []  # records (t, tid, kind, obj, msg, site, extra), in emission order
+_site_defs = []  # (id, file, line, fn) not yet sent
+_seq = 0  # sequence number of the next record to be flushed
 _last_flush = 0
 _sock = None
 _dead = False  # the channel failed: stop trying (events are then counted as lost by the collector)
 _tids = {}
-_sites = {}
+_sites = {}  # (id(code), f_lasti) -> site id
+_sites_by_line = {}  # (id(code), line) -> site id
+_site_codes = []
 _site_ids = itertools.count(1)
 _ids = itertools.count(1)
 _msgs = itertools.count(1)
@@ -57,7 +63,7 @@ tls = threading.local()
 
 def reset_after_fork():
     """In a forked child: forget the parent's channel, buffer, caches; new locks and counters."""
-    global pid, _lock, _buf, _seq, _last_flush, _sock, _dead, _tids, _sites, _site_ids
+    global pid, _lock, _buf, _site_defs, _seq, _last_flush, _sock, _dead, _tids, _site_ids
     global _msgs, _in_flush, _term_pending, tls
     old = _sock
     _sock = None
@@ -69,11 +75,13 @@ def reset_after_fork():
     pid = os.getpid()
     _lock = threading.RLock()
     _buf = []
+    _site_defs = []
     _seq = 0
     _last_flush = 0
     _dead = False
     _tids = {}
-    _sites = {}
+    _sites.clear()  # cleared in place: hooks hold these dicts
+    _sites_by_line.clear()
     _site_ids = itertools.count(1)
     _msgs = itertools.count(1)
     _in_flush = False
@@ -126,7 +134,7 @@ def _library_prefixes():
 
 
 _LIB_PREFIXES = _library_prefixes()
-_user_code = {}  # code object -> bool
+_user_files = {}  # co_filename -> bool (keyed by the string: a code object's hash is costly)
 
 
 def classify(code):
@@ -137,35 +145,40 @@ def classify(code):
     else:
         full = fn if os.path.isabs(fn) else os.path.abspath(fn)
         r = not full.startswith(_LIB_PREFIXES)
-    _user_code[code] = r
+    _user_files[fn] = r
     return r
 
 
 def is_user(code):
-    r = _user_code.get(code)
+    r = _user_files.get(code.co_filename)
     if r is None:
         r = classify(code)
     return r
 
 
 def site_of(frame):
-    """Site id of a user frame, defining it on the channel the first time it is seen."""
+    """Site id of a user frame, defining it on the channel the first time it is seen.
+
+    Cached by (code, instruction offset): reading f_lineno walks the line table, f_lasti does not.
+    """
     code = frame.f_code
-    line = frame.f_lineno
-    key = (code, line)
+    key = (id(code), frame.f_lasti)
     s = _sites.get(key)
     if s is None:
-        with _lock:
-            s = _sites.get(key)
-            if s is None:
-                s = next(_site_ids)
-                fn = code.co_filename
-                try:
-                    fn = os.path.abspath(fn)
-                except Exception:
-                    pass
-                _buf.append(("site", s, fn, line or 0, getattr(code, "co_qualname", code.co_name)))
-                _sites[key] = s
+        line = frame.f_lineno
+        lkey = (id(code), line)
+        s = _sites_by_line.get(lkey)
+        if s is None:
+            _site_codes.append(code)  # keeps the code alive, so its id is never reused for another
+            s = next(_site_ids)
+            fn = code.co_filename
+            try:
+                fn = os.path.abspath(fn)
+            except Exception:
+                pass
+            _site_defs.append((s, fn, line or 0, getattr(code, "co_qualname", code.co_name)))
+            _sites_by_line[lkey] = s
+        _sites[key] = s
     return s
 
 
@@ -175,7 +188,7 @@ def user_site(depth, skip_files=None):
     Returns None when the frame reached is not user code (the call came from a library).
     """
     try:
-        f = sys._getframe(depth + 1)
+        f = _getframe(depth + 1)
     except ValueError:
         return None
     if skip_files is not None:
@@ -184,12 +197,13 @@ def user_site(depth, skip_files=None):
         if f is None:
             return None
     code = f.f_code
-    r = _user_code.get(code)
+    r = _user_files.get(code.co_filename)
     if r is None:
         r = classify(code)
     if not r:
         return None
-    return site_of(f)
+    s = _sites.get((id(code), f.f_lasti))
+    return s if s is not None else site_of(f)
 
 
 # ------------------------------------------------------------------ previews
@@ -270,17 +284,12 @@ def _tid():
 
 
 def ev(kind, obj=None, msg=None, site=None, extra=None, t=None):
-    """Record one event (hot path: a tuple appended to the buffer)."""
-    global _seq
+    """Record one event (hot path: one tuple appended; numbered and encoded at flush)."""
     if t is None:
         t = _mono() - _T0
-    tid = _tids.get(_get_ident()) or _tid()
-    with _lock:
-        s = _seq
-        _seq = s + 1
-        _buf.append((s, t, tid, kind, obj, msg, site, extra))
-        if len(_buf) >= FLUSH_EVERY or t - _last_flush > FLUSH_AFTER_NS:
-            _flush_locked(t)
+    _buf.append((t, _tids.get(_get_ident()) or _tid(), kind, obj, msg, site, extra))
+    if len(_buf) >= FLUSH_EVERY or t - _last_flush > FLUSH_AFTER_NS:
+        flush()
 
 
 def ev_flush(kind, obj=None, msg=None, site=None, extra=None, t=None):
@@ -290,9 +299,9 @@ def ev_flush(kind, obj=None, msg=None, site=None, extra=None, t=None):
 
 
 def flush():
-    if _buf:
+    if _buf or _site_defs:
         with _lock:
-            _flush_locked(_mono() - _T0)
+            _flush_locked()
 
 
 def _connect():
@@ -311,26 +320,50 @@ def _connect():
     return s
 
 
-def _flush_locked(t):
-    global _buf, _last_flush, _in_flush, _term_pending
-    if _in_flush or not _buf:
+def encode_batch(seq0, sites, batch):
+    """One wire line for a batch: compact (marshal, base64) or, if a value is not marshallable, JSON."""
+    try:
+        return b"M" + b2a_base64(marshal.dumps((seq0, sites, batch), 4))
+    except (ValueError, TypeError):
+        recs = [["site", i, f, ln, fn] for (i, f, ln, fn) in sites]
+        recs.extend([seq0 + k] + [_plain(x) for x in r] for k, r in enumerate(batch))
+        return json.dumps(recs, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii") + b"\n"
+
+
+def _plain(x):
+    if x is None or isinstance(x, (int, float, str, bool)):
+        return x
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return str(x)
+
+
+def _flush_locked():
+    global _seq, _last_flush, _in_flush, _term_pending
+    if _in_flush:
         return
     _in_flush = True
     try:
-        batch = _buf
-        _buf = []
-        _last_flush = t
+        n = len(_buf)
+        m = len(_site_defs)
+        if n == 0 and m == 0:
+            return
+        batch = _buf[:n]
+        del _buf[:n]
+        sites = _site_defs[:m]
+        del _site_defs[:m]
+        seq0 = _seq
+        _seq = seq0 + n
+        _last_flush = _mono() - _T0
         if _dead:
             return
         s = _sock or _connect()
         if s is None:
             return
         try:
-            data = json.dumps(batch, ensure_ascii=True, separators=(",", ":"), default=str)
-        except Exception:
-            data = json.dumps([_scrub(r) for r in batch], ensure_ascii=True, separators=(",", ":"), default=str)
-        try:
-            s.sendall(data.encode("ascii") + b"\n")
+            s.sendall(encode_batch(seq0, sites, batch))
         except Exception:
             _mark_dead()
     finally:
@@ -338,14 +371,6 @@ def _flush_locked(t):
         if _term_pending:
             _term_pending = False
             _die_by_sigterm()
-
-
-def _scrub(rec):
-    try:
-        json.dumps(rec, default=str)
-        return rec
-    except Exception:
-        return tuple(r if isinstance(r, (int, type(None))) else str(r) for r in rec)
 
 
 def _mark_dead():

@@ -14,6 +14,7 @@ Rules (see docs/python-runtime.md):
 """
 
 import os
+import select
 import stat
 import sys
 import threading
@@ -56,24 +57,32 @@ _register_own_files()
 # ------------------------------------------------------------------ messages
 
 
-class Msg(object):
-    """A message in transit: unpickled as its object, leaving its id for the receiver."""
-
-    __slots__ = ("mid", "obj")
-
-    def __init__(self, mid, obj):
-        self.mid = mid
-        self.obj = obj
-
-    def __reduce__(self):
-        return (recv_msg, (self.mid, self.obj))
+MARK = "\x00ipcviz"
 
 
-def recv_msg(mid, obj):
-    if SERVER:
-        return Msg(mid, obj)  # a Manager server keeps the envelope: it is delivered again later
-    core.tls.mid = mid
-    return obj
+def wrap(mid, obj):
+    """A message in transit: (MARK, message id, object); the receiving hook unwraps it."""
+    return (MARK, mid, obj)
+
+
+def is_wrapped(x):
+    return type(x) is tuple and len(x) == 3 and type(x[0]) is str and x[0] == MARK
+
+
+_pollers = {}
+
+
+def readable(fd):
+    """True if reading fd would not block (data, EOF or error), without the cost of multiprocessing's wait()."""
+    p = _pollers.get(fd)
+    if p is None:
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        _pollers[fd] = p
+    try:
+        return bool(p.poll(0))
+    except Exception:
+        return True
 
 
 def take_mid():
@@ -454,7 +463,7 @@ def _install_queues(queues):
         orig = cls.__dict__["put"]
 
         def put(self, obj, block=True, timeout=None):
-            site = user_site(1)
+            site = user_site(1, QUEUE_OWN)
             if site is None:
                 return orig(self, obj, block, timeout)
             qid = queue_id(self)
@@ -468,7 +477,7 @@ def _install_queues(queues):
                 ev_flush("block.begin", qid, None, site, extra)
             t0 = now()
             try:
-                orig(self, Msg(mid, obj), block, timeout)
+                orig(self, wrap(mid, obj), block, timeout)
             except Full as e:
                 if blocked:
                     ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "timeout"})
@@ -493,23 +502,19 @@ def _install_queues(queues):
     orig_get = Queue.get
 
     def get(self, block=True, timeout=None):
-        site = user_site(1)
+        site = user_site(1, QUEUE_OWN)
         if site is None:
-            return orig_get(self, block, timeout)
+            obj = orig_get(self, block, timeout)
+            return obj[2] if is_wrapped(obj) else obj
         qid = queue_id(self)
         blocked = False
         if block and timeout != 0:
-            try:
-                ready = self._poll()
-            except Exception:
-                ready = True
-            if not ready:
+            if not readable(self._reader._handle):
                 blocked = True
                 extra = {"op": "queue.get"}
                 if timeout is not None:
                     extra["timeout"] = timeout
                 ev_flush("block.begin", qid, None, site, extra)
-        core.tls.mid = None
         try:
             obj = orig_get(self, block, timeout)
         except Empty as e:
@@ -525,10 +530,15 @@ def _install_queues(queues):
             raise
         if blocked:
             ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "ok"})
-        ev("queue.get", qid, take_mid(), site, {"preview": preview(obj)})
+        mid = None
+        if is_wrapped(obj):
+            mid = obj[1]
+            obj = obj[2]
+        ev("queue.get", qid, mid, site, {"preview": preview(obj)})
         return obj
 
     Queue.get = get
+    globals()["QUEUE_OWN"] = _names(Queue.get_nowait)
 
     def wrap_query(cls, name, fmt):
         orig = cls.__dict__[name]
@@ -593,12 +603,12 @@ def _install_queues(queues):
             qid = queue_id(self)
 
             def on_feeder_error(e, obj):
-                if isinstance(obj, Msg):
+                if is_wrapped(obj):
                     try:
-                        ev_flush("queue.feeder_error", qid, obj.mid, None, {"error": "%s: %s" % (type(e).__name__, e)})
+                        ev_flush("queue.feeder_error", qid, obj[1], None, {"error": "%s: %s" % (type(e).__name__, e)})
                     except Exception:
                         pass
-                    obj = obj.obj
+                    obj = obj[2]
                 return onerror(e, obj)
 
             on_feeder_error._ipcviz = True
@@ -614,16 +624,13 @@ def _install_queues(queues):
     def sq_get(self):
         site = user_site(1)
         if site is None:
-            return orig_sq_get(self)
+            obj = orig_sq_get(self)
+            return obj[2] if is_wrapped(obj) else obj
         qid = queue_id(self)
         blocked = False
-        try:
-            if not self._poll():
-                blocked = True
-                ev_flush("block.begin", qid, None, site, {"op": "queue.get"})
-        except Exception:
-            pass
-        core.tls.mid = None
+        if not readable(self._reader._handle):
+            blocked = True
+            ev_flush("block.begin", qid, None, site, {"op": "queue.get"})
         try:
             obj = orig_sq_get(self)
         except BaseException as e:
@@ -633,7 +640,11 @@ def _install_queues(queues):
             raise
         if blocked:
             ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "ok"})
-        ev("queue.get", qid, take_mid(), site, {"preview": preview(obj)})
+        mid = None
+        if is_wrapped(obj):
+            mid = obj[1]
+            obj = obj[2]
+        ev("queue.get", qid, mid, site, {"preview": preview(obj)})
         return obj
 
     def sq_put(self, obj):
@@ -644,7 +655,7 @@ def _install_queues(queues):
         mid = new_msg()
         t0 = now()
         try:
-            orig_sq_put(self, Msg(mid, obj))
+            orig_sq_put(self, wrap(mid, obj))
         except BaseException as e:
             strip(e)
             raise
@@ -665,15 +676,18 @@ def _trace_worker_queues(inq, outq):
     put0 = _orig_sq_put
 
     def get():
-        core.tls.mid = None
         task = get0(inq)
+        mid = None
+        if is_wrapped(task):
+            mid = task[1]
+            task = task[2]
         try:
             if type(task) is tuple and len(task) == 5:
                 job, i, func, args, _k = task
                 ev(
                     "pool.task.recv",
                     pool_id,
-                    take_mid(),
+                    mid,
                     None,
                     {"job": "J%d.%d" % (owner, job), "index": i, "func": task_func_name(func, args)},
                 )
@@ -694,7 +708,7 @@ def _trace_worker_queues(inq, outq):
                     None,
                     {"job": "J%d.%d" % (owner, job), "index": i, "ok": ok, "preview": preview(res[1])},
                 )
-                put0(outq, Msg(mid, obj))
+                put0(outq, wrap(mid, obj))
             finally:
                 core.flush()
             return
@@ -797,29 +811,45 @@ def _install_values(sharedctypes):
         fget, fset = prop.fget, prop.fset
 
         def getter(self):
-            v = fget(self)
-            f = sys._getframe(1)
-            if is_user(f.f_code):
-                extra = {"value": preview(v)}
-                if index_label:
-                    extra["index"] = index_label
-                ev("value.read", vid_of(self), None, site_of(f), extra)
+            site = user_site(1)
+            if site is None:
+                return fget(self)
+            sl = getattr(self._lock, "_semlock", None)
+            if sl is None:
+                v = fget(self)
+            else:
+                sl.acquire()  # what the original does with `with self:`, without the extra frames
+                try:
+                    v = getattr(self._obj, name)
+                finally:
+                    sl.release()
+            extra = {"value": preview(v)}
+            if index_label:
+                extra["index"] = index_label
+            ev("value.read", vid_of(self), None, site, extra)
             return v
 
         def setter(self, value):
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return fset(self, value)
-            try:
-                old = preview(getattr(self._obj, name))
-            except Exception:
-                old = "?"
-            t0 = now()
-            fset(self, value)
-            extra = {"old": old, "value": preview(value)}
+            sl = getattr(self._lock, "_semlock", None)
+            if sl is None:
+                old = getattr(self._obj, name)
+                t0 = now()
+                fset(self, value)
+            else:
+                sl.acquire()
+                try:
+                    old = getattr(self._obj, name)
+                    t0 = now()
+                    setattr(self._obj, name, value)
+                finally:
+                    sl.release()
+            extra = {"old": preview(old), "value": preview(value)}
             if index_label:
                 extra["index"] = index_label
-            ev("value.write", vid_of(self), None, site_of(f), extra, t0)
+            ev("value.write", vid_of(self), None, site, extra, t0)
 
         setattr(cls, name, property(getter, setter, prop.fdel, prop.__doc__))
 
@@ -838,14 +868,14 @@ def _install_values(sharedctypes):
 
     def __getitem__(self, i):
         v = orig_getitem(self, i)
-        f = sys._getframe(1)
-        if is_user(f.f_code):
-            ev("value.read", vid_of(self), None, site_of(f), {"index": index_of(i), "value": preview(v)})
+        site = user_site(1)
+        if site is not None:
+            ev("value.read", vid_of(self), None, site, {"index": index_of(i), "value": preview(v)})
         return v
 
     def __setitem__(self, i, value):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return orig_setitem(self, i, value)
         try:
             old = preview(self._obj[i])
@@ -857,7 +887,7 @@ def _install_values(sharedctypes):
         except BaseException as e:
             strip(e)
             raise
-        ev("value.write", vid_of(self), None, site_of(f), {"index": index_of(i), "old": old, "value": preview(value)}, t0)
+        ev("value.write", vid_of(self), None, site, {"index": index_of(i), "old": old, "value": preview(value)}, t0)
 
     SA.__getitem__ = __getitem__
     SA.__setitem__ = __setitem__
@@ -969,7 +999,8 @@ def _install_managers(managers):
     def _callmethod(self, methodname, args=(), kwds={}):
         site = user_site(1, MGR_FILES)
         if site is None:
-            return orig_call(self, methodname, args, kwds)
+            r = orig_call(self, methodname, args, kwds)
+            return r[2] if is_wrapped(r) else r
         token = self._token
         oid = proxy_id(token)
         typeid = token.typeid
@@ -980,16 +1011,21 @@ def _install_managers(managers):
         send_args = args
         if pre is not None and pre[1] is not None:
             send_args = pre[1]
-        ev("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"})
+        t_call = now()
+        ev("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
         try:
             r = orig_call(self, methodname, CallArgs(cid, oid, methodname, send_args), kwds)
         except BaseException as e:
             ev("mgr.return", oid, cid + "r", site, {"ok": False, "preview": "%s: %s" % (type(e).__name__, _clip(str(e)))})
-            _mgr_post(typeid, methodname, args, kwds, oid, site, pre, False, e)
+            _mgr_post(typeid, methodname, args, kwds, oid, site, pre, False, e, None, t_call)
             strip(e)
             raise
+        rmid = None
+        if is_wrapped(r):
+            rmid = r[1]
+            r = r[2]
         ev("mgr.return", oid, cid + "r", site, {"ok": True, "preview": preview(r)})
-        _mgr_post(typeid, methodname, args, kwds, oid, site, pre, True, r)
+        _mgr_post(typeid, methodname, args, kwds, oid, site, pre, True, r, rmid, t_call)
         return r
 
     def serve_client(self, conn):
@@ -1029,7 +1065,7 @@ def _mgr_pre(typeid, m, args, kwds, oid, site):
     if typeid in _QUEUE_TYPES:
         if m in ("put", "put_nowait"):
             mid = new_msg()
-            return (None, (Msg(mid, args[0]),) + args[1:] if args else args, mid)
+            return (None, (wrap(mid, args[0]),) + args[1:] if args else args, mid)
         if m == "get":
             block = kwds.get("block", args[0] if args else True)
             if block:
@@ -1065,7 +1101,7 @@ def _mgr_pre(typeid, m, args, kwds, oid, site):
     return None
 
 
-def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r):
+def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=None):
     """After a Manager call: the semantic events (queue.get, lock.acquire, ns.set, …)."""
     op = pre[0] if pre is not None else None
     if op is not None:
@@ -1080,12 +1116,12 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r):
     if typeid in _QUEUE_TYPES:
         if m in ("put", "put_nowait"):
             if ok:
-                ev("queue.put", oid, pre[2], site, {"preview": preview(args[0]) if args else ""})
+                ev("queue.put", oid, pre[2], site, {"preview": preview(args[0]) if args else ""}, t_call)
             elif type(r).__name__ == "Full":
                 poll_event("queue.poll", oid, m, "Full", site)
         elif m in ("get", "get_nowait"):
             if ok:
-                ev("queue.get", oid, take_mid(), site, {"preview": preview(r)})
+                ev("queue.get", oid, rmid, site, {"preview": preview(r)})
             elif type(r).__name__ == "Empty":
                 poll_event("queue.poll", oid, m, "Empty", site)
         elif m in ("qsize", "empty", "full") and ok:
@@ -1271,10 +1307,20 @@ def _install_pool(pool):
                     )
                 except Exception:
                     return send0(task)
-                return send0(Msg(mid, task))
+                return send0(wrap(mid, task))
             return send0(task)
 
+        get0 = self._quick_get
+
+        def quick_get(*a):
+            r = get0(*a)
+            if is_wrapped(r):
+                core.tls.mid = r[1]
+                return r[2]
+            return r
+
         self._quick_put = quick_put
+        self._quick_get = quick_get
 
     Pool.__init__ = __init__
     Pool._setup_queues = _setup_queues

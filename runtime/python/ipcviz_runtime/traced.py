@@ -9,7 +9,7 @@ through pickling by reference to this module, which every process of the run has
 import sys
 
 from . import core, hooks
-from .core import ev, ev_flush, is_user, site_of, now, new_msg, preview
+from .core import ev, ev_flush, user_site, now, new_msg, preview
 
 _LOCK_CLASSES = {}  # original class -> traced subclass
 _OTHER = {}
@@ -69,31 +69,31 @@ def _lock_body(rlock):
         lock = self
 
         def acquire(block=True, timeout=None):
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return sl.acquire(block, timeout)
-            return do_acquire(lock, sl, site_of(f), block, timeout, rlock)
+            return do_acquire(lock, sl, site, block, timeout, rlock)
 
         def release():
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return sl.release()
-            return do_release(lock, sl, site_of(f), rlock)
+            return do_release(lock, sl, site, rlock)
 
         self.acquire = acquire
         self.release = release
 
     def __enter__(self):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return self._semlock.__enter__()
-        return do_acquire(self, self._semlock, site_of(f), True, None, rlock)
+        return do_acquire(self, self._semlock, site, True, None, rlock)
 
     def __exit__(self, *args):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return self._semlock.__exit__(*args)
-        do_release(self, self._semlock, site_of(f), rlock)
+        do_release(self, self._semlock, site, rlock)
 
     return {"_make_methods": _make_methods, "__enter__": __enter__, "__exit__": __exit__, "_ipcviz_rlock": rlock}
 
@@ -147,37 +147,36 @@ def install(synchronize, connection):
         rlock = isinstance(lk, synchronize.RLock)
 
         def acquire(block=True, timeout=None):
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return lk.acquire(block, timeout)
-            return do_acquire(lk, lk._semlock, site_of(f), block, timeout, rlock)
+            return do_acquire(lk, lk._semlock, site, block, timeout, rlock)
 
         def release():
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return lk.release()
-            return do_release(lk, lk._semlock, site_of(f), rlock)
+            return do_release(lk, lk._semlock, site, rlock)
 
         self.acquire = acquire
         self.release = release
 
     def c_enter(self):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return self._lock.__enter__()
         lk = self._lock
-        return do_acquire(lk, lk._semlock, site_of(f), True, None, isinstance(lk, synchronize.RLock))
+        return do_acquire(lk, lk._semlock, site, True, None, isinstance(lk, synchronize.RLock))
 
     def c_exit(self, *args):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return self._lock.__exit__(*args)
         lk = self._lock
-        do_release(lk, lk._semlock, site_of(f), isinstance(lk, synchronize.RLock))
+        do_release(lk, lk._semlock, site, isinstance(lk, synchronize.RLock))
 
     def c_wait(self, timeout=None):
-        f = sys._getframe(1)
-        site = site_of(f) if is_user(f.f_code) else getattr(core.tls, "waitfor", None)
+        site = user_site(1) or getattr(core.tls, "waitfor", None)
         if site is None:
             return Cond.wait(self, timeout)
         lk = self._lock
@@ -207,12 +206,12 @@ def install(synchronize, connection):
         return r
 
     def c_wait_for(self, predicate, timeout=None):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return Cond.wait_for(self, predicate, timeout)
         t = core.tls
         prev = getattr(t, "waitfor", None)
-        t.waitfor = site_of(f)
+        t.waitfor = site
         try:
             return Cond.wait_for(self, predicate, timeout)
         except BaseException as e:
@@ -222,26 +221,26 @@ def install(synchronize, connection):
             t.waitfor = prev
 
     def c_notify(self, n=1):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return Cond.notify(self, n)
         try:
             Cond.notify(self, n)
         except BaseException as e:
             hooks.strip(e)
             raise
-        ev("cond.notify", hooks.cond_id(self), None, site_of(f), {"n": n})
+        ev("cond.notify", hooks.cond_id(self), None, site, {"n": n})
 
     def c_notify_all(self):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return Cond.notify_all(self)
         try:
             Cond.notify_all(self)
         except BaseException as e:
             hooks.strip(e)
             raise
-        ev("cond.notify", hooks.cond_id(self), None, site_of(f), {"n": "all"})
+        ev("cond.notify", hooks.cond_id(self), None, site, {"n": "all"})
 
     TCond = _make(
         "Condition",
@@ -274,10 +273,9 @@ def install(synchronize, connection):
     Event = synchronize.Event
 
     def e_wait(self, timeout=None):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return Event.wait(self, timeout)
-        site = site_of(f)
         eid = hooks.event_id(self)
         blocked = not Event.is_set(self) and timeout != 0
         if blocked:
@@ -301,21 +299,21 @@ def install(synchronize, connection):
         orig = Event.__dict__[name]
 
         def op(self):
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return orig(self)
             t0 = now()
             r = orig(self)
-            ev_flush(kind, hooks.event_id(self), None, site_of(f), None, t0)
+            ev_flush(kind, hooks.event_id(self), None, site, None, t0)
             return r
 
         return op
 
     def e_is_set(self):
         r = Event.is_set(self)
-        f = sys._getframe(1)
-        if is_user(f.f_code):
-            hooks.poll_event("event.poll", hooks.event_id(self), "is_set", repr(r), site_of(f))
+        site = user_site(1)
+        if site is not None:
+            hooks.poll_event("event.poll", hooks.event_id(self), "is_set", repr(r), site)
         return r
 
     TEvent = _make(
@@ -335,10 +333,9 @@ def install(synchronize, connection):
     import threading
 
     def b_wait(self, timeout=None):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return Barrier.wait(self, timeout)
-        site = site_of(f)
         bid = hooks.barrier_id(self)
         try:
             last = self.n_waiting + 1 >= self.parties
@@ -366,11 +363,11 @@ def install(synchronize, connection):
         orig = getattr(threading.Barrier, name)
 
         def op(self):
-            f = sys._getframe(1)
-            if not is_user(f.f_code):
+            site = user_site(1)
+            if site is None:
                 return orig(self)
             r = orig(self)
-            ev_flush(kind, hooks.barrier_id(self), None, site_of(f), None)
+            ev_flush(kind, hooks.barrier_id(self), None, site, None)
             return r
 
         return op
@@ -396,19 +393,14 @@ def install(synchronize, connection):
     b_poll, b_close = Base.poll, Base.close
 
     def blocked_recv(self, site, cid):
-        try:
-            if b_poll(self, 0):
-                return False
-        except Exception:
+        if hooks.readable(self._handle):
             return False
         ev_flush("block.begin", cid, None, site, {"op": "pipe.recv"})
         return True
 
-    def recv_common(self, f, call, args, is_bytes):
-        site = site_of(f)
+    def recv_common(self, site, call, args, is_bytes):
         cid = hooks.conn_id(self)
         blocked = blocked_recv(self, site, cid)
-        core.tls.mid = None
         try:
             r = call(self, *args)
         except EOFError as e:
@@ -427,25 +419,29 @@ def install(synchronize, connection):
         if is_bytes:
             ev("pipe.recv", cid, None, site, {"preview": preview(r if call is not b_recv_into else args[0]), "bytes": True})
         else:
-            ev("pipe.recv", cid, hooks.take_mid(), site, {"preview": preview(r), "bytes": False})
+            mid = None
+            if hooks.is_wrapped(r):
+                mid = r[1]
+                r = r[2]
+            ev("pipe.recv", cid, mid, site, {"preview": preview(r), "bytes": False})
         return r
 
     def send(self, obj):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return b_send(self, obj)
         mid = new_msg()
         t0 = now()
         try:
-            b_send(self, hooks.Msg(mid, obj))
+            b_send(self, (hooks.MARK, mid, obj))
         except BaseException as e:
             hooks.strip(e)
             raise
-        ev("pipe.send", hooks.conn_id(self), mid, site_of(f), {"preview": preview(obj), "bytes": False}, t0)
+        ev("pipe.send", hooks.conn_id(self), mid, site, {"preview": preview(obj), "bytes": False}, t0)
 
     def send_bytes(self, buf, offset=0, size=None):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return b_send_bytes(self, buf, offset, size)
         mid = new_msg()
         t0 = now()
@@ -462,42 +458,43 @@ def install(synchronize, connection):
                 pv += "…(%d bytes)" % (end - offset)
         except Exception:
             pv = "?"
-        ev("pipe.send", hooks.conn_id(self), mid, site_of(f), {"preview": pv, "bytes": True}, t0)
+        ev("pipe.send", hooks.conn_id(self), mid, site, {"preview": pv, "bytes": True}, t0)
 
     def recv(self):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
-            return b_recv(self)
-        return recv_common(self, f, b_recv, (), False)
+        site = user_site(1)
+        if site is None:
+            r = b_recv(self)
+            return r[2] if hooks.is_wrapped(r) else r
+        return recv_common(self, site, b_recv, (), False)
 
     def recv_bytes(self, maxlength=None):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return b_recv_bytes(self, maxlength)
-        return recv_common(self, f, b_recv_bytes, (maxlength,), True)
+        return recv_common(self, site, b_recv_bytes, (maxlength,), True)
 
     def recv_bytes_into(self, buf, offset=0):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return b_recv_into(self, buf, offset)
-        return recv_common(self, f, b_recv_into, (buf, offset), True)
+        return recv_common(self, site, b_recv_into, (buf, offset), True)
 
     def poll(self, timeout=0.0):
-        f = sys._getframe(1)
-        if not is_user(f.f_code):
+        site = user_site(1)
+        if site is None:
             return b_poll(self, timeout)
         try:
             r = b_poll(self, timeout)
         except BaseException as e:
             hooks.strip(e)
             raise
-        hooks.poll_event("pipe.poll", hooks.conn_id(self), "poll", repr(r), site_of(f))
+        hooks.poll_event("pipe.poll", hooks.conn_id(self), "poll", repr(r), site)
         return r
 
     def close(self):
-        f = sys._getframe(1)
-        if is_user(f.f_code) and not self.closed:
-            ev_flush("pipe.close", hooks.conn_id(self), None, site_of(f), None)
+        site = user_site(1)
+        if site is not None and not self.closed:
+            ev_flush("pipe.close", hooks.conn_id(self), None, site, None)
         return b_close(self)
 
     TConn = _make(

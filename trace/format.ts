@@ -108,6 +108,8 @@ export interface ProcessSpawn extends EventBase {
   daemon: boolean;
   /** The child's target function, as `module.qualname`, when known. */
   target?: string;
+  /** How the child was started (fork, spawn, forkserver), when known. */
+  startMethod?: string;
 }
 /** `join()` returned (preceded by block.begin/end when it waited). */
 export interface ProcessJoin extends EventBase {
@@ -208,6 +210,7 @@ export interface PipeRecv extends EventBase {
 export interface PipePoll extends EventBase {
   kind: "pipe.poll";
   obj: string;
+  method?: string;
   result: string;
   repeats: number;
 }
@@ -310,7 +313,8 @@ export interface ValueWrite extends EventBase {
   kind: "value.write";
   obj: string;
   index?: number | string;
-  old: string;
+  /** The value before the write; absent where the writer cannot know it (a Manager Value). */
+  old?: string;
   value: string;
 }
 
@@ -331,6 +335,10 @@ export interface ProxyCreate extends EventBase {
   manager: string;
   /** Registered type id: "dict", "list", "Namespace", "Queue", "Lock", … */
   objType: string;
+  /** Semaphore initial value or Barrier parties, when given. */
+  value?: number;
+  /** Initial value of a Manager Value. */
+  preview?: string;
 }
 /** Client sent a request to the manager server (`msg` pairs it with the server's mgr.recv). */
 export interface MgrCall extends EventBase {

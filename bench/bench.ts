@@ -1,0 +1,23 @@
+/** `npm run bench`: every benchmark of the project, one after the other, printing its figures. */
+import { run as runtimeBench } from "./runtime.bench";
+import { run as collectorBench } from "./collector.bench";
+import { run as modelBench } from "./model.bench";
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const all: [string, () => Promise<unknown>][] = [
+    ["collector", collectorBench],
+    ["runtime", runtimeBench],
+    ["model", modelBench],
+  ];
+  for (const [name, fn] of all) {
+    if (only && only !== name) continue;
+    console.log(`== ${name}`);
+    await fn();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

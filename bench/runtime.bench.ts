@@ -1,0 +1,90 @@
+/**
+ * Runtime overhead: instrumented / plain wall time of three loops (bench/programs/), each the
+ * median of 5 alternating runs in the same session, plus the events each instrumented run wrote.
+ * Reports the workload time measured inside the program (the loop) and the whole run's wall time.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findRepoRoot, startRun } from "../runtime/launch/launcher";
+
+const RUNS = 5;
+const N = 100_000;
+const PROGRAMS: { name: string; file: string; target: number }[] = [
+  { name: "Queue put/get, 2 processes", file: "queue_pairs.py", target: 1.5 },
+  { name: "Pipe send/recv, 2 processes", file: "pipe_pairs.py", target: 1.5 },
+  { name: "with v.get_lock(): v.value += 1, 2 processes", file: "locked_value.py", target: 4 },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function workload(stdout: string): number {
+  const m = /workload_s ([0-9.]+)/.exec(stdout);
+  if (!m) throw new Error(`bench program printed no workload time: ${stdout.slice(0, 200)}`);
+  return Number(m[1]);
+}
+
+async function plain(python: string, file: string, cwd: string): Promise<{ work: number; wall: number }> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(python, [file, String(N)], { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const code: number | null = await new Promise((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`${file} failed plain (${code})`);
+  return { work: workload(out), wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+async function instrumented(python: string, file: string, cwd: string, out: string): Promise<{ work: number; wall: number; events: number; lost: number }> {
+  const t0 = process.hrtime.bigint();
+  const run = await startRun({ python, program: file, args: [String(N)], cwd, out, stdio: "pipe", timeoutSec: 300 });
+  let text = "";
+  run.child.stdout?.on("data", (d) => (text += d));
+  run.child.stderr?.on("data", (d) => process.stderr.write(d));
+  const r = await run.done;
+  await run.dispose();
+  if (r.exitCode !== 0) throw new Error(`${file} failed instrumented (${r.exitCode})`);
+  return { work: workload(text), wall: Number(process.hrtime.bigint() - t0) / 1e9, events: r.events, lost: r.lostEvents };
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const root = findRepoRoot(__dirname);
+  const cwd = join(root, "bench", "programs");
+  const python = process.env.IPCVIZ_BENCH_PYTHON ?? "python3";
+  const dir = mkdtempSync(join(tmpdir(), "ipcviz-bench-"));
+  const figures: Record<string, number> = {};
+  try {
+    for (const p of PROGRAMS) {
+      const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
+      let events = 0, lost = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const a = await plain(python, p.file, cwd);
+        const b = await instrumented(python, p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
+        pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
+        events = b.events; lost += b.lost;
+      }
+      const ratio = median(iw) / median(pw);
+      const wallRatio = median(it) / median(pt);
+      figures[`${p.file} ratio`] = ratio;
+      console.log(
+        `runtime ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
+          `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
+          `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
+          `${events} events/run, ${lost} lost (median of ${RUNS})`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+if (require.main === module && process.argv[1]?.endsWith("runtime.bench.js")) {
+  run().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,366 @@
+/**
+ * The `ipcviz` command line: its commands and argument parsing. cli/ipcviz.ts is the entry point
+ * (bundled to out/cli/ipcviz.js, which bin/ipcviz.js loads); this module only exports, so tests
+ * can import it.
+ *
+ *   ipcviz run [options] [--] program.py [args…]   record a run (also `-m module`)
+ *   ipcviz summary TRACE [--json]                  summary of a saved trace
+ *   ipcviz validate TRACE                          check a saved trace against format v1
+ *   ipcviz analyse …                               deadlock/hang analysis (cli/analyse.ts)
+ *
+ * Exit statuses (docs/cli.md): the program's own for `run` (128+N when a signal N ended it,
+ * 124 on timeout), 2 for usage and setup errors, 1 for `validate` problems.
+ * Argument parsing is hand-written on purpose: a handful of options, no dependency.
+ */
+
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { analyseCommand } from "./analyse";
+import { readTraceFile, TraceReadError } from "../trace/reader";
+import { SummaryBuilder, summarize, type RunSummary } from "../trace/summary";
+import { validateFooter, validateTrace } from "../trace/validate";
+import { findRepoRoot, LaunchError, packageVersion, startRun, type RunOptions } from "../runtime/launch/launcher";
+
+/** Exit status for usage and setup errors. */
+export const EXIT_USAGE = 2;
+/** Exit status when a run is stopped by its timeout (as timeout(1)). */
+export const EXIT_TIMEOUT = 124;
+
+const HELP = `ipcviz: record and inspect what a Python multiprocessing program does
+
+Usage:
+  ipcviz run [options] [--] program.py [args…]   run a program and record its trace
+  ipcviz run [options] -m module [args…]         run a module (as python -m)
+  ipcviz summary TRACE [--json]                  print the summary of a saved trace
+  ipcviz validate TRACE                          check a saved trace; exit 1 if it has problems
+  ipcviz analyse TRACE [--json] [--at N] [--state N]
+                                                 find deadlocks and hangs in a trace
+  ipcviz --help | --version
+
+Options of run:
+  --python PATH         interpreter (default: python3, then python, on PATH); Python 3.9+
+  --start-method M      make M the default start method: fork, spawn or forkserver
+  --out TRACE           trace file (default: .ipcviz/<program>-<time>.ipcviz.jsonl)
+  --summary FILE        also write the run summary (JSON) to FILE
+  --timeout SEC         stop the whole process tree after SEC seconds (exit status 124)
+  --preview N           keep at most N characters of each payload preview (default 80)
+  -v, --verbose         after the run, also list the problems the collector saw (bad lines, …)
+
+The program's stdin, stdout and stderr are passed through untouched; ipcviz prints one line
+(prefixed "ipcviz:") on stderr when the run ends. Exit status: the program's own (128+N if
+signal N ended it), 124 on timeout, 2 for usage or setup errors. See docs/cli.md.
+`;
+
+/** A usage error: printed as one line, exit status 2. */
+class UsageError extends Error {}
+
+function version(): string {
+  try {
+    return packageVersion(findRepoRoot());
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Options of `ipcviz run`, as parsed. */
+interface RunArgs {
+  python?: string;
+  startMethod?: string;
+  out?: string;
+  summary?: string;
+  timeout?: number;
+  preview?: number;
+  verbose?: boolean;
+  program?: string;
+  module?: string;
+  args: string[];
+}
+
+const START_METHODS = ["fork", "spawn", "forkserver"];
+
+/** Parse `run`'s arguments: options first, then the program (or -m module) and its arguments. */
+export function parseRunArgs(argv: string[]): RunArgs {
+  const r: RunArgs = { args: [] };
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    if (i + 1 >= argv.length) throw new UsageError(`option ${name} needs a value (see ipcviz --help)`);
+    return argv[++i];
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (a === "-m") {
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    const eq = a.indexOf("=");
+    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith("--") && eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (name) {
+      case "--python":
+        r.python = value(name, inline);
+        break;
+      case "--start-method": {
+        const m = value(name, inline);
+        if (!START_METHODS.includes(m)) throw new UsageError(`unknown start method "${m}": use one of ${START_METHODS.join(", ")}`);
+        r.startMethod = m;
+        break;
+      }
+      case "--out":
+        r.out = value(name, inline);
+        break;
+      case "-v":
+      case "--verbose":
+        r.verbose = true;
+        break;
+      case "--summary":
+        r.summary = value(name, inline);
+        break;
+      case "--timeout": {
+        const v = value(name, inline);
+        const n = Number(v);
+        if (!/^\s*[0-9.]+\s*$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--timeout needs a positive number of seconds (got "${v}")`);
+        r.timeout = n;
+        break;
+      }
+      case "--preview": {
+        const v = value(name, inline);
+        const n = Number(v);
+        if (!/^[0-9]+$/.test(v)) throw new UsageError(`--preview needs a whole number of characters (got "${v}")`);
+        r.preview = n;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${a} for run (see ipcviz --help; put the program after --)`);
+    }
+  }
+  if (argv[i] === "-m") {
+    if (i + 1 >= argv.length) throw new UsageError("-m needs a module name");
+    r.module = argv[i + 1];
+    r.args = argv.slice(i + 2);
+  } else {
+    if (i >= argv.length) throw new UsageError("no program given: ipcviz run [options] -- program.py [args…]");
+    r.program = argv[i];
+    r.args = argv.slice(i + 1);
+  }
+  return r;
+}
+
+/** Default trace path: .ipcviz/<stem>-<YYYYMMDD-HHMMSS>.ipcviz.jsonl under cwd (never an existing file). */
+export function defaultTracePath(cwd: string, programOrModule: string, now = new Date()): string {
+  const stem = basename(programOrModule).replace(/\.py$/, "").replace(/[^A-Za-z0-9._-]/g, "_") || "program";
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  const stamp = `${now.getFullYear()}${p2(now.getMonth() + 1)}${p2(now.getDate())}-${p2(now.getHours())}${p2(now.getMinutes())}${p2(now.getSeconds())}`;
+  let path = join(cwd, ".ipcviz", `${stem}-${stamp}.ipcviz.jsonl`);
+  for (let n = 2; existsSync(path); n++) path = join(cwd, ".ipcviz", `${stem}-${stamp}-${n}.ipcviz.jsonl`);
+  return path;
+}
+
+/** Check that a file can be written (making its directory), before the program starts. */
+function checkWritable(path: string, what: string, option: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+      accessSync(path, constants.W_OK);
+    } else {
+      accessSync(dirname(path), constants.W_OK);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new LaunchError("bad-output", `ipcviz: cannot write the ${what} to ${path} (${e.code ?? e.message}); choose another path with ${option}`);
+  }
+}
+
+function shortPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") && rel.length < p.length ? rel : p;
+}
+
+/** `ipcviz run`: returns the exit status. */
+async function runCommand(argv: string[]): Promise<number> {
+  const a = parseRunArgs(argv);
+  const cwd = process.cwd();
+  const out = resolve(cwd, a.out ?? defaultTracePath(cwd, a.program ?? a.module ?? "program"));
+  const summaryPath = a.summary !== undefined ? resolve(cwd, a.summary) : undefined;
+  if (summaryPath !== undefined) {
+    checkWritable(summaryPath, "summary", "--summary");
+    if (summaryPath === out) throw new UsageError("--summary and --out must be different files");
+  }
+  const builder = new SummaryBuilder();
+  const options: RunOptions = {
+    python: a.python,
+    program: a.program,
+    module: a.module,
+    args: a.args,
+    cwd,
+    startMethod: a.startMethod,
+    out,
+    stdio: "inherit",
+    timeoutSec: a.timeout,
+    previewLength: a.preview,
+    // For tests: a stand-in runtime (test/fixtures/fake-runtime) instead of runtime/python/boot.
+    runtimeBootDir: process.env.IPCVIZ_TEST_BOOT_DIR || undefined,
+    onEvents: (events) => {
+      for (const e of events) builder.add(e);
+    },
+  };
+  const run = await startRun(options);
+  builder.setHeader(run.header);
+  // Ctrl-C reaches ipcviz (the program runs in its own session): pass it on; a second one stops the run.
+  let interrupts = 0;
+  const onInt = () => {
+    if (++interrupts === 1) run.signal("SIGINT");
+    else void run.stop();
+  };
+  const onTerm = () => void run.stop();
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  process.on("SIGHUP", onTerm);
+  let result;
+  try {
+    result = await run.done;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    process.off("SIGHUP", onTerm);
+  }
+  const parts = [`trace written to ${shortPath(out)}`];
+  if (summaryPath !== undefined) {
+    const summary: RunSummary = builder.result({
+      footer: true,
+      events: result.events,
+      lostEvents: result.lostEvents,
+      badLines: result.badLines,
+      endedAt: new Date().toISOString(),
+    });
+    try {
+      writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + "\n");
+      parts.push(`summary to ${shortPath(summaryPath)}`);
+    } catch (err) {
+      parts.push(`could not write the summary to ${summaryPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (result.lostEvents > 0) parts.push(`${result.lostEvents} events lost`);
+  if (result.badLines > 0) parts.push(`${result.badLines} bad lines`);
+  if (result.leftovers > 0) parts.push(`ended ${result.leftovers} process(es) left running after the main process exited`);
+  if (result.timedOut) parts.push(`stopped after the ${a.timeout} s timeout`);
+  else if (result.stopped) parts.push("the run was stopped");
+  process.stderr.write(`ipcviz: ${parts.join("; ")}\n`);
+  if (a.verbose) for (const p of result.problems) process.stderr.write(`ipcviz: problem: ${p}\n`);
+  if (result.timedOut) return EXIT_TIMEOUT;
+  if (result.signal) return 128 + (osConstants.signals[result.signal] ?? 0);
+  return result.exitCode ?? 1;
+}
+
+function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(`program: ${s.program}${s.args.length ? " " + s.args.join(" ") : ""}`);
+  lines.push(`started: ${s.startedAt}${s.startMethod ? `, start method ${s.startMethod}` : ""}, ${s.durationMs} ms`);
+  const exit = s.timedOut ? "timed out (stopped)" : s.signal ? `killed by ${s.signal}` : s.exitCode === null ? "unknown" : String(s.exitCode);
+  lines.push(`exit: ${exit}${s.timedOut && s.signal ? ` (${s.signal})` : ""}`);
+  lines.push(`events: ${s.events} (lost ${s.lostEvents}, bad lines ${s.badLines})${s.complete ? "" : "; the trace has no footer (cut off)"}`);
+  lines.push(`processes (${s.processes.length}):`);
+  for (const p of s.processes) {
+    const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
+    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
+  }
+  lines.push(`objects (${s.objects.length}):`);
+  for (const o of s.objects) {
+    const at = o.site ? ` at ${basename(o.site.file)}:${o.site.line}` : "";
+    lines.push(`  ${o.id}  ${o.kind} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events`);
+  }
+  const m = s.messages;
+  lines.push(`messages: ${m.sent} sent, ${m.received} received, ${m.matched} matched, ${m.inFlight} in flight, ${m.unmatchedReceipts} receipts without a send`);
+  return lines.join("\n") + "\n";
+}
+
+/** `ipcviz summary TRACE [--json]`. */
+async function summaryCommand(argv: string[]): Promise<number> {
+  let json = false;
+  const files: string[] = [];
+  for (const a of argv) {
+    if (a === "--json") json = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for summary (usage: ipcviz summary TRACE [--json])`);
+    else files.push(a);
+  }
+  if (files.length !== 1) throw new UsageError("usage: ipcviz summary TRACE [--json]");
+  const t = await readTraceFile(files[0]);
+  const s = summarize(t.header, t.events, t.footer);
+  process.stdout.write(json ? JSON.stringify(s, null, 2) + "\n" : formatSummary(s));
+  for (const p of t.problems) process.stderr.write(`ipcviz: ${files[0]}: ${p}\n`);
+  return 0;
+}
+
+/** `ipcviz validate TRACE`. */
+async function validateCommand(argv: string[]): Promise<number> {
+  const files = argv.filter((a) => !a.startsWith("-"));
+  const bad = argv.find((a) => a.startsWith("-"));
+  if (bad) throw new UsageError(`unknown option ${bad} for validate (usage: ipcviz validate TRACE)`);
+  if (files.length !== 1) throw new UsageError("usage: ipcviz validate TRACE");
+  const t = await readTraceFile(files[0]);
+  const problems = [...t.problems, ...validateTrace(t.header, t.events)];
+  if (!t.footer) problems.push("the trace has no footer (the run or the collector was cut off)");
+  else problems.push(...validateFooter(t.footer, t.events));
+  for (const p of problems) process.stdout.write(`${files[0]}: ${p}\n`);
+  if (problems.length === 0) {
+    process.stdout.write(`${files[0]}: valid (trace format v${t.header.version}, ${t.events.length} events)\n`);
+    return 0;
+  }
+  process.stdout.write(`${files[0]}: ${problems.length} problem(s)\n`);
+  return 1;
+}
+
+/** Run the CLI on argv (without node and script); resolves with the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(HELP);
+        return cmd === undefined ? EXIT_USAGE : 0;
+      case "-V":
+      case "--version":
+        process.stdout.write(`ipcviz ${version()}\n`);
+        return 0;
+      case "run":
+        if (rest[0] === "--help" || rest[0] === "-h") {
+          process.stdout.write(HELP);
+          return 0;
+        }
+        return await runCommand(rest);
+      case "summary":
+        return await summaryCommand(rest);
+      case "validate":
+        return await validateCommand(rest);
+      case "analyse":
+      case "analyze":
+        return await analyseCommand(rest);
+      default:
+        throw new UsageError(`unknown command "${cmd}" (commands: run, summary, validate, analyse; see ipcviz --help)`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ipcviz: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof LaunchError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof TraceReadError) {
+      process.stderr.write(`ipcviz: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+

@@ -1,0 +1,470 @@
+/**
+ * Starting a Python program under the ipcviz runtime and recording it.
+ *
+ * {@link startRun}: checks the interpreter (it must exist and be Python ≥ 3.9), the program
+ * file, the runtime and the output path; starts a {@link Collector}; spawns the interpreter on
+ * the program in its own session (so the whole tree can be ended) with the runtime's
+ * environment (docs/wire-protocol.md); and, when the main process ends, records `run.exit`,
+ * waits briefly for the other processes' connections to close, ends any process still left,
+ * and writes the trace footer.
+ *
+ * Plain Node: no `vscode` import (the CLI and the extension both use it).
+ */
+
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import type { TraceEvent, TraceHeader } from "../../trace/format";
+import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
+import { Collector, type CollectorEventMap } from "./collector";
+import { killRunTree, killRunTreeSync, readProcStat, signal as sendSignal, type RunProcessQuery } from "./procTree";
+
+/** Oldest Python the runtime supports. */
+export const MIN_PYTHON: readonly [number, number] = [3, 9];
+
+/** Why a run could not start; `message` is one line that says what to do. */
+export type LaunchErrorCode = "no-python" | "bad-python" | "old-python" | "no-program" | "no-runtime" | "bad-output" | "bad-option" | "spawn-failed";
+
+/** A run could not be started. The message is meant for the user as is. */
+export class LaunchError extends Error {
+  constructor(
+    readonly code: LaunchErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LaunchError";
+  }
+}
+
+/** Options of {@link startRun}. */
+export interface RunOptions {
+  /** Interpreter: a path or a command name looked up on PATH. Default: python3, then python. */
+  python?: string;
+  /** Program file (relative to cwd). Exactly one of program and module. */
+  program?: string;
+  /** Module to run with `-m`. */
+  module?: string;
+  args?: string[];
+  /** Working directory of the program. Default: process.cwd(). */
+  cwd?: string;
+  /** Environment of the program (the runtime's variables are added). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Start method the runtime makes the default (fork, spawn, forkserver). */
+  startMethod?: string;
+  /** Trace file to write (parent directories are made); null: no file. */
+  out: string | null;
+  /** The program's stdin/stdout/stderr: the caller's ("inherit", default) or pipes on {@link Run.child}. */
+  stdio?: "inherit" | "pipe";
+  /** Stop the whole run after this many seconds (the result says timedOut). */
+  timeoutSec?: number;
+  /** Maximum payload preview length (IPCVIZ_PREVIEW). Default 80. */
+  previewLength?: number;
+  /** The Python runtime directory (IPCVIZ_RUNTIME_DIR). Default: <repo>/runtime/python. */
+  runtimeDir?: string;
+  /** Directory put first on PYTHONPATH (holds sitecustomize.py). Default: <runtimeDir>/boot. */
+  runtimeBootDir?: string;
+  /** How long processes get between SIGTERM and SIGKILL when stopping. Default 1000 ms. */
+  graceMs?: number;
+  /** After the main process ends, how long to wait for the others' connections to close. Default 2000 ms. */
+  drainMs?: number;
+  /** Called with each batch of events as they arrive (subscribed before the program starts). */
+  onEvents?: (events: TraceEvent[]) => void;
+  /** Called with each problem the collector reports. */
+  onProblem?: (message: string) => void;
+}
+
+/** What is known about an interpreter. */
+export interface InterpreterInfo {
+  /** Absolute path of the executable (sys.executable). */
+  path: string;
+  version: string;
+  implementation: string;
+  major: number;
+  minor: number;
+  /** multiprocessing's default start method for this interpreter, or null. */
+  defaultStartMethod: string | null;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  /** Main process exit status; null when it was killed by a signal. */
+  exitCode: number | null;
+  /** Signal that ended the main process ("SIGTERM"), or null. */
+  signal: NodeJS.Signals | null;
+  /** Stopped because it ran past timeoutSec. */
+  timedOut: boolean;
+  /** Stopped by {@link Run.stop} (including the timeout). */
+  stopped: boolean;
+  /** Events in the trace. */
+  events: number;
+  lostEvents: number;
+  badLines: number;
+  /** Processes still running after the main process had ended (and drainMs passed), which were ended. */
+  leftovers: number;
+  /** Problems the collector reported (first ones). */
+  problems: string[];
+  /** The trace file, or null. */
+  out: string | null;
+  header: TraceHeader;
+}
+
+/** A running program. */
+export interface Run {
+  readonly header: TraceHeader;
+  /** The main process (stdin/stdout/stderr are set when stdio is "pipe"). */
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Trace events as they arrive, hellos, disconnects, problems. */
+  readonly events: EventEmitter<CollectorEventMap>;
+  /** The collector's socket path (for diagnostics). */
+  readonly socketPath: string;
+  /** Send a signal to the main process's group (e.g. forward a Ctrl-C as SIGINT). */
+  signal(sig: NodeJS.Signals): void;
+  /** End the whole process tree (SIGTERM, then SIGKILL after the grace period). Resolves when done settles. */
+  stop(): Promise<RunResult>;
+  /** Settles once the program has ended and the trace is complete. Rejects only if the program could not be spawned. */
+  readonly done: Promise<RunResult>;
+  /** Stop (if running) and release everything. */
+  dispose(): Promise<void>;
+}
+
+/** The repository root: the nearest directory at or above `from` holding runtime/python/boot. */
+export function findRepoRoot(from: string = __dirname): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, "runtime", "python", "boot"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new LaunchError("no-runtime", `ipcviz: cannot find its runtime (runtime/python/boot) above ${from}; reinstall ipcviz`);
+    dir = up;
+  }
+}
+
+/** The project's version (package.json at the repo root), or "0.0.0". */
+export function packageVersion(root: string): string {
+  try {
+    return String(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version ?? "0.0.0");
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** Find a command on PATH (or check a path). Null when not found or not executable. */
+export function whichExecutable(cmd: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const isExec = (p: string) => {
+    try {
+      if (!statSync(p).isFile()) return false;
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes("/")) {
+    const p = isAbsolute(cmd) ? cmd : resolve(cwd, cmd);
+    return isExec(p) ? p : null;
+  }
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    if (isExec(p)) return p;
+  }
+  return null;
+}
+
+// Runs without the current directory on sys.path (a local json.py must not shadow the stdlib).
+const PROBE = [
+  "import sys",
+  "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",
+  "import json, platform",
+  "try:\n import multiprocessing\n sm = multiprocessing.get_start_method()\nexcept Exception:\n sm = None",
+  "print(json.dumps({'version': platform.python_version(), 'implementation': platform.python_implementation(), 'executable': sys.executable, 'major': sys.version_info[0], 'minor': sys.version_info[1], 'startMethod': sm}))",
+].join("\n");
+
+/**
+ * Find and check the interpreter: it must run and be Python ≥ 3.9. Throws {@link LaunchError}
+ * (no-python, bad-python, old-python) with a message that says what to do.
+ */
+export async function probeInterpreter(python: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<InterpreterInfo> {
+  const candidates = python ? [python] : ["python3", "python"];
+  let exe: string | null = null;
+  for (const c of candidates) {
+    exe = whichExecutable(c, env, cwd);
+    if (exe) break;
+  }
+  if (!exe) {
+    throw new LaunchError(
+      "no-python",
+      python
+        ? `ipcviz: Python interpreter not found: ${python}; pass --python with the path of Python 3.9 or newer`
+        : "ipcviz: no Python found (looked for python3 and python on PATH); install Python 3.9 or newer, or pass --python PATH",
+    );
+  }
+  const probeEnv = { ...env };
+  for (const k of Object.keys(probeEnv)) if (k.startsWith("IPCVIZ_")) delete probeEnv[k];
+  // Asynchronous, so a caller such as the VS Code extension host is never blocked while Python starts.
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string; error: Error | null }>((resolveProbe) => {
+    execFile(exe!, ["-c", PROBE], { cwd, env: probeEnv, encoding: "utf8", timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : null) : 0;
+      resolveProbe({ status: code, stdout, stderr, error: error && code === null ? error : null });
+    });
+  });
+  let info: { version?: string; implementation?: string; executable?: string; major?: number; minor?: number; startMethod?: string | null } | null = null;
+  if (r.status === 0) {
+    try {
+      info = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+    } catch {
+      info = null;
+    }
+  }
+  if (!info || typeof info.major !== "number" || typeof info.minor !== "number") {
+    const why = r.error ? r.error.message : (r.stderr || r.stdout || "").trim().split("\n").pop() || `exit status ${r.status}`;
+    throw new LaunchError("bad-python", `ipcviz: ${exe} does not run as a Python interpreter (${why}); pass --python with the path of Python 3.9 or newer`);
+  }
+  if (info.major < MIN_PYTHON[0] || (info.major === MIN_PYTHON[0] && info.minor < MIN_PYTHON[1])) {
+    throw new LaunchError(
+      "old-python",
+      `ipcviz: ${exe} is Python ${info.version}; ipcviz needs Python ${MIN_PYTHON.join(".")} or newer: pass --python with the path of a newer one`,
+    );
+  }
+  return {
+    path: info.executable || exe,
+    version: String(info.version),
+    implementation: String(info.implementation),
+    major: info.major,
+    minor: info.minor,
+    defaultStartMethod: info.startMethod ?? null,
+  };
+}
+
+/** Make the trace's directory; throws LaunchError bad-output when that is impossible. */
+function prepareOutput(out: string): void {
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+  } catch (err) {
+    throw new LaunchError("bad-output", `ipcviz: cannot create the directory for the trace ${out} (${(err as Error).message}); choose another path with --out`);
+  }
+}
+
+let exitHookRuns: Set<RunProcessQuery> | null = null;
+
+/** Kill what is left of running runs if this Node process exits first (best effort, sync). */
+function registerExitHook(q: RunProcessQuery): () => void {
+  if (!exitHookRuns) {
+    const runs = (exitHookRuns = new Set());
+    process.on("exit", () => {
+      for (const r of runs) killRunTreeSync(r);
+    });
+  }
+  exitHookRuns.add(q);
+  return () => exitHookRuns?.delete(q);
+}
+
+/**
+ * Start a program under the runtime. Throws {@link LaunchError} before anything runs when the
+ * interpreter, the program, the runtime or the output path is not usable.
+ */
+export async function startRun(options: RunOptions): Promise<Run> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const baseEnv = options.env ?? process.env;
+  if ((options.program === undefined) === (options.module === undefined)) {
+    throw new LaunchError("bad-option", "ipcviz: give either a program file or -m module (exactly one)");
+  }
+  if (options.timeoutSec !== undefined && !(options.timeoutSec > 0)) {
+    throw new LaunchError("bad-option", `ipcviz: the timeout must be a positive number of seconds (got ${options.timeoutSec})`);
+  }
+  // Runtime.
+  let runtimeDir = options.runtimeDir;
+  let bootDir = options.runtimeBootDir;
+  let runtimeVersion = "0.0.0";
+  if (!runtimeDir || !bootDir) {
+    const root = findRepoRoot();
+    runtimeVersion = packageVersion(root);
+    runtimeDir ??= join(root, "runtime", "python");
+  } else {
+    try {
+      runtimeVersion = packageVersion(findRepoRoot());
+    } catch {
+      /* a custom runtime outside the repo */
+    }
+  }
+  bootDir ??= join(runtimeDir, "boot");
+  if (!existsSync(join(bootDir, "sitecustomize.py"))) {
+    throw new LaunchError("no-runtime", `ipcviz: the Python runtime is missing (${join(bootDir, "sitecustomize.py")} not found); reinstall or rebuild ipcviz`);
+  }
+  // Interpreter.
+  const interp = await probeInterpreter(options.python, baseEnv, cwd);
+  // Program.
+  let program: string;
+  let argv: string[];
+  if (options.program !== undefined) {
+    program = resolve(cwd, options.program);
+    let ok = false;
+    try {
+      ok = statSync(program).isFile();
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new LaunchError("no-program", `ipcviz: program file not found: ${program}; check the path (a relative path is taken from ${cwd})`);
+    }
+    argv = [program, ...(options.args ?? [])];
+  } else {
+    program = options.module!;
+    argv = ["-m", program, ...(options.args ?? [])];
+  }
+  // Output.
+  const out = options.out === null ? null : resolve(cwd, options.out);
+  if (out !== null) prepareOutput(out);
+
+  const t0 = process.hrtime.bigint();
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    program,
+    args: options.args ?? [],
+    cwd,
+    interpreter: { language: "python", path: interp.path, version: interp.version, implementation: interp.implementation },
+    startMethod: options.startMethod ?? interp.defaultStartMethod,
+    startedAt: new Date().toISOString(),
+    clock: { kind: "monotonic", unit: "ns" },
+    runtime: { name: "ipcviz-python", version: runtimeVersion },
+  };
+  let collector: Collector;
+  try {
+    collector = await Collector.start({ out, header, t0 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (out !== null && (e.path === out || e.syscall === "open")) {
+      throw new LaunchError("bad-output", `ipcviz: cannot write the trace to ${out} (${e.code ?? e.message}); choose another path with --out`);
+    }
+    throw err;
+  }
+  if (options.onEvents) collector.on("events", options.onEvents);
+  if (options.onProblem) collector.on("problem", options.onProblem);
+  // Start times of connected processes, so a stop never signals a reused pid.
+  const knownPids = new Map<number, number | null>();
+  collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
+
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_")) delete env[k];
+  env.IPCVIZ_SOCK = collector.socketPath;
+  env.IPCVIZ_TOKEN = collector.token;
+  env.IPCVIZ_T0 = t0.toString();
+  if (options.startMethod) env.IPCVIZ_START_METHOD = options.startMethod;
+  env.IPCVIZ_PREVIEW = String(options.previewLength ?? 80);
+  env.IPCVIZ_RUNTIME_DIR = runtimeDir;
+  env.PYTHONPATH = baseEnv.PYTHONPATH ? `${bootDir}${delimiter}${baseEnv.PYTHONPATH}` : bootDir;
+  env.PYTHONUNBUFFERED = "1";
+
+  let child: ChildProcess;
+  try {
+    child = spawn(interp.path, argv, { cwd, env, detached: true, stdio: options.stdio === "pipe" ? "pipe" : "inherit" });
+  } catch (err) {
+    await collector.close();
+    throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${(err as Error).message}`);
+  }
+  const spawnError = await new Promise<Error | null>((resolveSpawn) => {
+    child.once("spawn", () => resolveSpawn(null));
+    child.once("error", (err) => resolveSpawn(err));
+  });
+  if (spawnError || child.pid === undefined) {
+    await collector.close();
+    throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${spawnError?.message ?? "no pid"}`);
+  }
+  const mainPid = child.pid;
+  const query: RunProcessQuery = { mainPid, mainStartTime: readProcStat(mainPid)?.startTime ?? null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
+  const unregister = registerExitHook(query);
+  const graceMs = options.graceMs ?? 1000;
+  const drainMs = options.drainMs ?? 2000;
+
+  let timedOut = false;
+  let stopped = false;
+  let killing: Promise<number> | null = null;
+  const killAll = () => (killing ??= killRunTree(query, graceMs));
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.once("exit", (code, signal) => res({ code, signal }));
+  });
+  let timer: NodeJS.Timeout | null = null;
+  if (options.timeoutSec !== undefined) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      void stop();
+    }, options.timeoutSec * 1000);
+  }
+
+  const waitDisconnect = (pid: number, ms: number) =>
+    new Promise<void>((res) => {
+      if (!collector.connectedPids().includes(pid)) return res();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        collector.off("disconnect", onDisc);
+        res();
+      }
+      const onDisc = (d: { pid: number }) => {
+        if (d.pid === pid) done();
+      };
+      collector.on("disconnect", onDisc);
+    });
+
+  const done = (async (): Promise<RunResult> => {
+    const { code, signal } = await exited;
+    if (timer) clearTimeout(timer);
+    const exitedAt = Date.now();
+    // The main process's last events are still in its socket: let them in before run.exit.
+    await waitDisconnect(mainPid, drainMs);
+    collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: code, signal, timedOut });
+    let leftovers = 0;
+    const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - exitedAt)));
+    if (killing) await killing;
+    else {
+      // Anything of the run still running now would be orphaned: end it.
+      leftovers = await killAll();
+      if (leftovers > 0) {
+        collector.reportProblem(`${leftovers} process(es) of the program were still running ${drainMs} ms after the main process ended; ipcviz ended them`);
+      }
+      if (!idle) await collector.waitForIdle(1000);
+    }
+    const footer = await collector.close();
+    unregister();
+    return {
+      exitCode: code,
+      signal,
+      timedOut,
+      stopped,
+      events: footer.events,
+      lostEvents: footer.lostEvents,
+      badLines: footer.badLines,
+      leftovers,
+      problems: [...collector.problems],
+      out,
+      header,
+    };
+  })();
+
+  async function stop(): Promise<RunResult> {
+    if (!stopped) {
+      stopped = true;
+      await killAll();
+    }
+    return done;
+  }
+
+  return {
+    header,
+    child,
+    pid: mainPid,
+    events: collector,
+    socketPath: collector.socketPath,
+    signal(sig: NodeJS.Signals) {
+      if (child.exitCode === null && child.signalCode === null) sendSignal(-mainPid, sig);
+    },
+    stop,
+    done,
+    async dispose() {
+      await stop();
+    },
+  };
+}

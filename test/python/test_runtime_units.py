@@ -1,0 +1,138 @@
+"""Unit tests of the Python runtime's pure parts (stdlib unittest: runs on every Python present).
+
+Run: python -m unittest discover -s test/python  (the node suite test/runtime/pythonUnittest.test.ts
+runs it on each Python 3.9-3.13 found).
+"""
+import base64
+import json
+import marshal
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNTIME = os.path.join(os.path.dirname(os.path.dirname(HERE)), "runtime", "python")
+BOOT = os.path.join(RUNTIME, "boot")
+sys.path.insert(0, RUNTIME)
+os.environ.setdefault("IPCVIZ_PREVIEW", "80")
+
+from ipcviz_runtime import core  # noqa: E402
+
+
+class Boom:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+
+class BaseBoom:
+    def __repr__(self):
+        raise KeyboardInterrupt
+
+
+class PreviewTest(unittest.TestCase):
+    def test_simple_values(self):
+        self.assertEqual(core.preview(5), "5")
+        self.assertEqual(core.preview("zty"), "'zty'")
+        self.assertEqual(core.preview(None), "None")
+        self.assertEqual(core.preview([5, 1, 2]), "[5, 1, 2]")
+        self.assertEqual(core.preview("处理"), "'处理'")
+
+    def test_repr_that_raises(self):
+        self.assertIn("repr raised RuntimeError", core.preview(Boom()))
+        self.assertIn("Boom", core.preview([Boom()]))
+        self.assertIn("repr raised KeyboardInterrupt", core.preview(BaseBoom()))
+
+    def test_huge_bytes_is_fast_and_short(self):
+        big = b"x" * (5 * 1024 * 1024)
+        t0 = time.perf_counter()
+        p = core.preview(big)
+        self.assertLess(time.perf_counter() - t0, 0.05)
+        self.assertLess(len(p), 200)
+        self.assertIn("5242880 bytes", p)
+
+    def test_huge_str_and_int(self):
+        self.assertIn("chars", core.preview("a" * 100000))
+        self.assertLess(len(core.preview(10 ** 5000)), 200)
+
+    def test_deep_nesting(self):
+        x = []
+        for _ in range(200):
+            x = [x]
+        p = core.preview(x)
+        self.assertLess(len(p), 200)
+        self.assertIn("...", p)
+
+    def test_large_containers(self):
+        p = core.preview(list(range(100000)))
+        self.assertLess(len(p), 200)
+        p = core.preview({i: "v" * 1000 for i in range(1000)})
+        self.assertLess(len(p), 200)
+
+    def test_does_not_keep_the_object(self):
+        import gc
+        import weakref
+
+        class Payload:
+            pass
+
+        obj = Payload()
+        ref = weakref.ref(obj)
+        core.preview(obj)
+        del obj
+        gc.collect()
+        self.assertIsNone(ref())
+
+
+class EncodeTest(unittest.TestCase):
+    def test_compact_batch_round_trip(self):
+        line = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5"})])
+        self.assertTrue(line.startswith(b"M") and line.endswith(b"\n"))
+        seq0, sites, recs = marshal.loads(base64.b64decode(line[1:]))
+        self.assertEqual(seq0, 7)
+        self.assertEqual(sites, [(1, "/x.py", 3, "f")])
+        self.assertEqual(recs[0][2], "queue.put")
+
+    def test_unmarshallable_falls_back_to_json(self):
+        line = core.encode_batch(0, [], [(10, 1, "proxy.op", "M1", None, None, {"weird": object()})])
+        self.assertFalse(line.startswith(b"M"))
+        recs = json.loads(line)
+        self.assertEqual(recs[0][0], 0)
+        self.assertEqual(recs[0][3], "proxy.op")
+        self.assertIsInstance(recs[0][7]["weird"], str)
+
+
+class BootTest(unittest.TestCase):
+    """The bootstrap chains to the next sitecustomize and never breaks a program."""
+
+    def run_py(self, env_extra, code="print('ran')"):
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, "sitecustomize.py"), "w") as f:
+            f.write("import sys\nsys.stderr.write('user sitecustomize ran\\n')\n")
+        env = dict(os.environ)
+        env.pop("IPCVIZ_SOCK", None)
+        env["PYTHONPATH"] = BOOT + os.pathsep + d
+        env.update(env_extra)
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+
+    def test_chains_without_a_run(self):
+        r = self.run_py({})
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "ran\n")
+        self.assertEqual(r.stderr, "user sitecustomize ran\n")
+
+    def test_chains_with_an_unreachable_collector(self):
+        r = self.run_py({"IPCVIZ_SOCK": "/nonexistent/sock", "IPCVIZ_TOKEN": "x", "IPCVIZ_T0": "0"})
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "ran\n")
+        self.assertEqual(r.stderr, "user sitecustomize ran\n")
+
+    def test_not_installed_without_the_environment(self):
+        r = self.run_py({}, "import sys; print('ipcviz_runtime' in sys.modules)")
+        self.assertEqual(r.stdout, "False\n")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,346 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { join } from "node:path";
+import { Collector, type CollectorOptions } from "../../runtime/launch/collector";
+import type { TraceEvent } from "../../trace/format";
+import { readTraceFileSync } from "../../trace/reader";
+import { validateTrace } from "../../trace/validate";
+import { tempDir, testHeader } from "./launchTestUtil";
+
+type Rec = unknown[];
+
+/** An event record: [seq, t, tid, kind, obj, msg, site, extra]. */
+function rec(seq: number, kind: string, obj: string | null = null, msg: string | null = null, extra: Record<string, unknown> | null = null, site: number | null = null): Rec {
+  return [seq, 1000 + seq * 10, 77, kind, obj, msg, site, extra];
+}
+const line = (...records: Rec[]) => JSON.stringify(records) + "\n";
+const START = (pid: number) => rec(0, "process.start", null, null, { name: `P-${pid}`, ppid: 1, role: "child", startMethod: "fork" });
+
+interface Harness {
+  c: Collector;
+  out: string;
+  /** Events emitted so far. */
+  emitted: TraceEvent[];
+  problems: string[];
+  /** Connect as pid and send the hello (token defaults to the right one). */
+  client(pid: number, token?: string): Promise<Socket>;
+  /** Resolves when pid's connection has been recorded as closed. */
+  disconnected(pid: number): Promise<{ pid: number; clean: boolean }>;
+}
+
+async function withCollector(fn: (h: Harness) => Promise<void>, options: Partial<CollectorOptions> = {}): Promise<TraceEvent[]> {
+  const { dir, cleanup } = tempDir();
+  const out = join(dir, "t.ipcviz.jsonl");
+  const c = await Collector.start({ out, header: testHeader(), t0: process.hrtime.bigint(), ...options });
+  const emitted: TraceEvent[] = [];
+  const problems: string[] = [];
+  c.on("events", (evs) => emitted.push(...evs));
+  c.on("problem", (p) => problems.push(p));
+  const waiting = new Map<number, Array<(d: { pid: number; clean: boolean }) => void>>();
+  const seen = new Map<number, { pid: number; clean: boolean }>();
+  c.on("disconnect", (d) => {
+    seen.set(d.pid, d);
+    for (const w of waiting.get(d.pid) ?? []) w(d);
+  });
+  const sockets: Socket[] = [];
+  const h: Harness = {
+    c,
+    out,
+    emitted,
+    problems,
+    client: (pid, token = c.token) =>
+      new Promise((resolve, reject) => {
+        const s = connect(c.socketPath, () => {
+          s.write(JSON.stringify({ hello: 1, token, pid, lang: "python" }) + "\n");
+          resolve(s);
+        });
+        s.on("error", reject);
+        sockets.push(s);
+      }),
+    disconnected: (pid) =>
+      new Promise((resolve) => {
+        const d = seen.get(pid);
+        if (d) return resolve(d);
+        waiting.set(pid, [...(waiting.get(pid) ?? []), resolve]);
+      }),
+  };
+  try {
+    await fn(h);
+    await c.close();
+    assert.equal(existsSync(c.dir), false, "close() removes the private directory");
+    const t = readTraceFileSync(out);
+    assert.ok(t.footer, "trace has a footer");
+    assert.equal(t.footer.events, t.events.length);
+    assert.deepEqual(t.events, emitted, "the file has exactly the emitted events, in order");
+    return t.events;
+  } finally {
+    for (const s of sockets) s.destroy();
+    await c.close();
+    cleanup();
+  }
+}
+
+/** End a client's connection and wait until the collector has recorded it. */
+async function finish(h: Harness, s: Socket, pid: number) {
+  s.end();
+  return h.disconnected(pid);
+}
+
+test("good batches become trace events: pid from the hello, sites inline, extra merged", async () => {
+  const events = await withCollector(async (h) => {
+    assert.equal(statSync(h.c.dir).mode & 0o777, 0o700, "private dir is 0700");
+    assert.match(h.c.token, /^[0-9a-f]{32}$/);
+    const s = await h.client(4242);
+    s.write(
+      line(
+        ["site", 1, "/p/prog.py", 12, "main"],
+        START(4242),
+        rec(1, "queue.create", "Q1", null, { objType: "Queue", maxsize: 3 }, 1),
+        rec(2, "queue.put", "Q1", "m\"1", { preview: "'a\\nb' ü" }, 1),
+      ),
+    );
+    s.write(line(rec(3, "process.exit", null, null, { exitCode: 0 })));
+    const d = await finish(h, s, 4242);
+    assert.equal(d.clean, true);
+    assert.equal(h.c.stats.connections, 1);
+    assert.deepEqual([...h.c.pids], [4242]);
+  });
+  assert.equal(events.length, 5);
+  assert.deepEqual(events[1], { pid: 4242, tid: 77, seq: 1, t: 1010, kind: "queue.create", obj: "Q1", site: { file: "/p/prog.py", line: 12, fn: "main" }, objType: "Queue", maxsize: 3 });
+  assert.deepEqual(events[2], { pid: 4242, tid: 77, seq: 2, t: 1020, kind: "queue.put", obj: "Q1", msg: 'm"1', site: { file: "/p/prog.py", line: 12, fn: "main" }, preview: "'a\\nb' ü" });
+  assert.equal(events[4].kind, "process.disconnect");
+  assert.deepEqual({ ...events[4], t: 0 }, { src: "collector", pid: 4242, t: 0, kind: "process.disconnect", clean: true });
+  assert.deepEqual(validateTrace(testHeader(), events), []);
+});
+
+test("a wrong token is refused: the connection is closed and nothing of it is kept", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(66, "0".repeat(32));
+    s.write(line(START(66)));
+    await new Promise<void>((resolve) => s.on("close", () => resolve()));
+    assert.equal(h.c.stats.badLines, 1);
+    assert.equal(h.c.stats.connections, 0);
+    assert.match(h.problems[0], /wrong token; connection closed/);
+    // A first line that is not a hello at all.
+    const raw = connect(h.c.socketPath, () => raw.write(line(START(67))));
+    await new Promise<void>((resolve) => raw.on("close", () => resolve()));
+    raw.on("error", () => undefined);
+    assert.equal(h.c.stats.badLines, 2);
+    assert.match(h.problems[1], /first line is not a hello/);
+  });
+  assert.deepEqual(events, []);
+});
+
+test("garbage lines and bad records are counted and dropped; the rest is kept", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(7);
+    s.write(line(START(7)));
+    s.write("this is not json\n");
+    s.write('{"an":"object"}\n');
+    s.write("\n"); // blank: ignored
+    s.write(line(rec(1, "queue.create", "Q1", null, { objType: "Queue" }), [1, 2, 3], "nope" as unknown as Rec, rec(2, "queue.close", "Q1")));
+    s.write(line(rec(3, "queue.bogus", "Q1"))); // unknown kind: dropped, seq 3 then lost
+    s.write(line(rec(4, "queue.put", "Q1", "m1", { preview: 5 }))); // wrong type: dropped
+    s.write(line(rec(5, "queue.put", "Q1", "m1", { preview: "x", pid: 3 }))); // reserved field: dropped
+    s.write(line(rec(6, "queue.put", "Q1", "m1", { preview: "x" }, 99))); // undefined site: kept, no site
+    s.write(line(rec(7, "process.exit", null, null, { exitCode: 0 })));
+    await finish(h, s, 7);
+    assert.equal(h.c.stats.badLines, 7);
+    assert.equal(h.c.stats.lostEvents, 3);
+  });
+  const kinds = events.map((e) => e.kind);
+  assert.deepEqual(kinds, ["process.start", "queue.create", "queue.close", "events.lost", "queue.put", "process.exit", "process.disconnect"]);
+  const lost = events[3] as unknown as { fromSeq: number; count: number };
+  assert.deepEqual([lost.fromSeq, lost.count], [3, 3]);
+  assert.equal((events[4] as { site?: unknown }).site, undefined);
+  assert.deepEqual(validateTrace(testHeader(), events), []);
+});
+
+test("problems name what was wrong", async () => {
+  await withCollector(async (h) => {
+    const s = await h.client(8);
+    s.write(line(START(8)));
+    s.write("{not json\n");
+    s.write(line(rec(1, "queue.put", "Q1", "m1", { preview: 5 })));
+    s.write(line([1, 2]));
+    await finish(h, s, 8);
+    assert.match(h.problems[0], /^pid 8: a line is not JSON \(it starts "\{not json"\); dropped$/);
+    assert.match(h.problems[1], /^pid 8: queue.put: field "preview" must be a string \(it is 5\); dropped$/);
+    assert.match(h.problems[2], /^pid 8: a record has 2 fields, not 8/);
+  });
+});
+
+test("a seq gap is reported as events.lost and counted", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(9);
+    s.write(line(START(9), rec(1, "queue.close", "Q"), rec(5, "queue.close", "Q")));
+    s.write(line(rec(6, "queue.close", "Q"), rec(4, "queue.close", "Q"))); // backwards: dropped
+    await finish(h, s, 9);
+    assert.equal(h.c.stats.lostEvents, 3);
+    assert.equal(h.c.stats.badLines, 1);
+  });
+  const lost = events.find((e) => e.kind === "events.lost") as unknown as Record<string, unknown>;
+  assert.deepEqual(lost, { src: "collector", pid: 9, t: 1050, kind: "events.lost", fromSeq: 2, count: 3 });
+  assert.deepEqual(
+    events.map((e) => (e as { seq?: number }).seq),
+    [0, 1, undefined, 5, 6, undefined],
+    "events.lost is written just before the event that revealed the gap",
+  );
+});
+
+test("a 10 MB line is handled; a line over the limit is dropped and counted, the next kept", async () => {
+  const events = await withCollector(
+    async (h) => {
+      const s = await h.client(10);
+      s.write(line(START(10)));
+      // ~10 MB: one batch of many events.
+      const recs: Rec[] = [];
+      for (let i = 1; i <= 60_000; i++) recs.push(rec(i, "queue.put", "Q1", `m${i}`, { preview: "x".repeat(120) }));
+      const big = line(...recs);
+      assert.ok(big.length > 10_000_000, `line is ${big.length} characters`);
+      const start = Date.now();
+      s.write(big);
+      // Over the limit (16 MB here): dropped, counted once.
+      s.write("[" + " ".repeat(17 * 1024 * 1024) + "]\n");
+      s.write(line(rec(60_001, "queue.close", "Q1")));
+      await finish(h, s, 10);
+      assert.ok(Date.now() - start < 20_000, "not stalled");
+      assert.equal(h.c.stats.badLines, 1);
+      assert.match(h.problems[0], /a line longer than 16777216 characters was dropped/);
+    },
+    { maxLineChars: 16 * 1024 * 1024 },
+  );
+  assert.equal(events.length, 1 + 60_000 + 1 + 1);
+  assert.equal(events[60_001].kind, "queue.close");
+});
+
+test("a huge line over the limit with no newline before close does not grow memory or crash", async () => {
+  await withCollector(
+    async (h) => {
+      const s = await h.client(11);
+      s.write(line(START(11)));
+      const chunk = "y".repeat(1024 * 1024);
+      for (let i = 0; i < 8; i++) s.write(chunk);
+      await finish(h, s, 11);
+      assert.equal(h.c.stats.badLines, 1);
+    },
+    { maxLineChars: 2 * 1024 * 1024 },
+  );
+});
+
+test("a connection that closes without process.exit is an unclean disconnect; a last line without newline is read", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(12);
+    s.write(line(START(12)));
+    s.write(JSON.stringify([rec(1, "queue.close", "Q")])); // no "\n"
+    const d = await finish(h, s, 12);
+    assert.equal(d.clean, false);
+  });
+  assert.deepEqual(events.map((e) => e.kind), ["process.start", "queue.close", "process.disconnect"]);
+  assert.equal((events[2] as { clean?: boolean }).clean, false);
+});
+
+test("many concurrent connections: every event kept, per-process order intact", async () => {
+  const N = 60;
+  const PER = 300;
+  const events = await withCollector(async (h) => {
+    const clients = await Promise.all(Array.from({ length: N }, (_, i) => h.client(1000 + i)));
+    // Interleave writes from all clients, in small batches.
+    for (let b = 0; b < PER / 30; b++) {
+      clients.forEach((s, i) => {
+        const recs: Rec[] = [];
+        if (b === 0) recs.push(START(1000 + i));
+        for (let k = b === 0 ? 1 : 0; k < 30; k++) {
+          const seq = b * 30 + k;
+          recs.push(seq === PER - 1 ? rec(seq, "process.exit", null, null, { exitCode: 0 }) : rec(seq, "lock.acquire", `L${i}`, null, { ok: true }));
+        }
+        s.write(line(...recs));
+      });
+    }
+    await Promise.all(clients.map((s, i) => finish(h, s, 1000 + i)));
+    assert.equal(h.c.stats.connections, N);
+    assert.equal(h.c.stats.badLines, 0);
+  });
+  assert.equal(events.length, N * PER + N);
+  assert.deepEqual(validateTrace(testHeader(), events), []);
+  const clean = events.filter((e) => e.kind === "process.disconnect" && (e as { clean: boolean }).clean);
+  assert.equal(clean.length, N);
+});
+
+test("close() with connections still open records their disconnects and writes the footer", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const out = join(dir, "t.jsonl");
+    const c = await Collector.start({ out, header: testHeader(), t0: process.hrtime.bigint() });
+    const s = connect(c.socketPath);
+    s.on("error", () => undefined);
+    await new Promise<void>((r) => s.on("connect", () => r()));
+    const got = new Promise<void>((r) => c.once("events", () => r()));
+    s.write(JSON.stringify({ hello: 1, token: c.token, pid: 99, lang: "python" }) + "\n" + line(START(99)));
+    await got;
+    assert.deepEqual(c.connectedPids(), [99]);
+    assert.equal(await c.waitForIdle(50), false);
+    c.addCollectorEvent({ src: "collector", pid: 99, t: c.now(), kind: "run.exit", exitCode: 0, signal: null, timedOut: false });
+    const footer = await c.close();
+    assert.equal(footer.events, 3);
+    const text = readFileSync(out, "utf8").trim().split("\n");
+    assert.equal(JSON.parse(text[0]).format, "ipcviz-trace");
+    assert.deepEqual(text.slice(1).map((l) => JSON.parse(l).kind ?? "footer"), ["process.start", "run.exit", "process.disconnect", "footer"]);
+    assert.equal(existsSync(c.dir), false);
+    assert.deepEqual(await c.close(), footer, "close() is idempotent");
+    s.destroy();
+  } finally {
+    cleanup();
+  }
+});
+
+test("without an output file the collector only emits; an unwritable output throws at start", async () => {
+  const c = await Collector.start({ out: null, header: testHeader(), t0: process.hrtime.bigint() });
+  const got: string[] = [];
+  c.on("events", (evs) => got.push(...evs.map((e) => e.kind)));
+  const s = connect(c.socketPath, () => s.write(JSON.stringify({ hello: 1, token: c.token, pid: 5 }) + "\n" + line(START(5))));
+  await new Promise<void>((r) => c.on("disconnect", () => r()) && s.on("data", () => undefined) && setTimeout(() => s.end(), 100));
+  await c.close();
+  assert.deepEqual(got, ["process.start", "process.disconnect"]);
+  const { dir, cleanup } = tempDir();
+  try {
+    await assert.rejects(Collector.start({ out: join(dir, "no", "such", "dir", "t.jsonl"), header: testHeader(), t0: 0n }), /ENOENT/);
+  } finally {
+    cleanup();
+  }
+});
+
+/** A compact batch line made by real CPython: "M" + base64(marshal.dumps(<pyExpr>, 4)). */
+function compact(pyExpr: string): string {
+  const r = spawnSync("python3", ["-c", `import marshal, binascii, sys; sys.stdout.write("M" + binascii.b2a_base64(marshal.dumps(${pyExpr}, 4)).decode())`], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+test("compact (marshal) batches: sites, seq from seq0, gaps between batches, bad ones dropped", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(31);
+    s.write(
+      compact(
+        `(0, [(1, "/p/prog.py", 12, "main")], [(100, 31, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"}), (110, 31, "queue.put", "Q31.1", "31.1", 1, {"preview": "'é 处'"})])`,
+      ),
+    );
+    s.write(compact(`(5, [], [(150, 32, "queue.get", "Q31.1", "31.1", 1, {"preview": "x"})])`)); // seq 2–4 lost
+    s.write("M!!!not base64 marshal\n");
+    s.write(compact(`[1, 2, 3]`)); // not (seq0, sites, records)
+    s.write(compact(`(6, [], [(1, 2, 3)])`)); // record of the wrong length
+    s.write(compact(`(6, [], [(160, 31, "process.exit", None, None, None, {"exitCode": 0})])`));
+    await finish(h, s, 31);
+    assert.equal(h.c.stats.badLines, 3);
+    assert.equal(h.c.stats.lostEvents, 3);
+  });
+  assert.deepEqual(events.map((e) => e.kind), ["process.start", "queue.put", "events.lost", "queue.get", "process.exit", "process.disconnect"]);
+  assert.deepEqual(events[1], { pid: 31, tid: 31, seq: 1, t: 110, kind: "queue.put", obj: "Q31.1", msg: "31.1", site: { file: "/p/prog.py", line: 12, fn: "main" }, preview: "'é 处'" });
+  assert.deepEqual({ ...events[2] }, { src: "collector", pid: 31, t: 150, kind: "events.lost", fromSeq: 2, count: 3 });
+  assert.equal((events[3] as { seq: number; tid: number }).seq, 5);
+  assert.equal((events[3] as { seq: number; tid: number }).tid, 32);
+  assert.deepEqual(validateTrace(testHeader(), events), []);
+});

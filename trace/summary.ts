@@ -1,0 +1,439 @@
+/**
+ * The run summary: what a trace says about a run at a glance (exit status, processes, objects,
+ * message counts). The JSON shape ({@link RunSummary}) is a stable interface written by
+ * `ipcviz run --summary` and printed by `ipcviz summary --json`; docs/cli.md documents it.
+ * Add fields, never rename or remove them.
+ *
+ * Built incrementally ({@link SummaryBuilder}: feed events as they arrive, no event is kept
+ * except what message pairing needs) or at once ({@link summarize}). Pure: no Node APIs.
+ *
+ * Message pairing: a receipt pairs with the send of the matching kind that has the same `msg`.
+ * Raw-bytes pipe messages (`bytes: true`, the receipt has no `msg`) are paired first-in-first-out
+ * per direction between a pipe's two ends, in order of `t`.
+ */
+
+import { isCollectorEvent, TRACE_VERSION } from "./format";
+import type { CallSite, ProcessRole, TraceEvent, TraceFooter, TraceHeader } from "./format";
+
+/** One process of the run. */
+export interface SummaryProcess {
+  pid: number;
+  /** multiprocessing name (e.g. "MainProcess", "Process-1"); null if the process never reported one. */
+  name: string | null;
+  role: ProcessRole | null;
+  parentPid: number | null;
+  /** Exit status 0–255; null when killed by a signal (see `signal`) or unknown. */
+  exitCode: number | null;
+  /** Name of the signal that ended the process ("SIGTERM"), or null. */
+  signal: string | null;
+  /** Events this process emitted (runtime events only). */
+  events: number;
+  /** How its event connection ended: "clean" (after process.exit), "unclean", or null if not seen. */
+  disconnect: "clean" | "unclean" | null;
+}
+
+/** One IPC object of the run. */
+export interface SummaryObject {
+  id: string;
+  /** The object's type as the program named it (objType: "Queue", "Lock", "Value", "dict", …), or "Pipe", "PipeEnd", "Manager", "Pool"; "unknown" when never created in the trace. */
+  kind: string;
+  /** Event kind family: "queue", "pipe", "sync", "value", "manager", "proxy", "pool". */
+  family: string;
+  /** Pid of the process that created it; null when unknown. */
+  pid: number | null;
+  /** Where user code created it, when known. */
+  site: CallSite | null;
+  /** Events about this object. */
+  events: number;
+  /** Pipe: its two ends. */
+  ends?: [string, string];
+  /** PipeEnd: the pipe it belongs to. */
+  pipe?: string;
+}
+
+/** Message counts over the whole run. */
+export interface SummaryMessages {
+  /** Send events (queue.put, pipe.send, mgr.call, mgr.reply, pool.task.send, pool.result.send). */
+  sent: number;
+  /** Receipt events (queue.get, pipe.recv, mgr.recv, mgr.return, pool.task.recv, pool.result.recv). */
+  received: number;
+  /** Send/receipt pairs found. */
+  matched: number;
+  /** Sends never received (still in a queue or pipe when the run ended, or their receipt was lost). */
+  inFlight: number;
+  /** Receipts with no send in the trace (sent by uninstrumented code, or the send was lost). */
+  unmatchedReceipts: number;
+}
+
+/** The run summary (stable JSON; see docs/cli.md). */
+export interface RunSummary {
+  /** Version of this summary shape (equals the trace format version it was made for). */
+  summaryVersion: number;
+  program: string;
+  args: string[];
+  startedAt: string;
+  startMethod: string | null;
+  /** Main process exit status (0–255), null when killed by a signal or unknown. */
+  exitCode: number | null;
+  /** Signal that ended the main process ("SIGKILL"), or null. */
+  signal: string | null;
+  /** The run was stopped because it ran longer than its timeout. */
+  timedOut: boolean;
+  /** Events in the trace (including collector events). */
+  events: number;
+  /** Events the collector knows were lost (sequence gaps). */
+  lostEvents: number;
+  /** Lines on the event channel that were not valid (dropped). */
+  badLines: number;
+  /** The trace has a footer (the collector finished writing it). */
+  complete: boolean;
+  /** Time of the last event, in ms since the run started. */
+  durationMs: number;
+  processes: SummaryProcess[];
+  objects: SummaryObject[];
+  messages: SummaryMessages;
+}
+
+/** Linux signal names by number (the summary is pure TypeScript, so not from node:os). */
+const SIGNALS: Record<number, string> = {
+  1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
+  8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE",
+  14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP",
+  20: "SIGTSTP", 21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ",
+  26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS",
+};
+
+/** Signal name for a number ("SIGTERM" for 15, "SIG40" for an unnamed one). */
+export function signalName(n: number): string {
+  return SIGNALS[n] ?? `SIG${n}`;
+}
+
+/** Signal number for a name ("SIGTERM" → 15), or null. */
+export function signalNumber(name: string): number | null {
+  for (const [n, s] of Object.entries(SIGNALS)) if (s === name) return Number(n);
+  const m = /^SIG(\d+)$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+const RECEIPT_OF: Record<string, string> = {
+  "queue.get": "queue.put",
+  "pipe.recv": "pipe.send",
+  "mgr.recv": "mgr.call",
+  "mgr.return": "mgr.reply",
+  "pool.task.recv": "pool.task.send",
+  "pool.result.recv": "pool.result.send",
+};
+const SEND_KIND: Record<string, true> = {
+  "queue.put": true,
+  "pipe.send": true,
+  "mgr.call": true,
+  "mgr.reply": true,
+  "pool.task.send": true,
+  "pool.result.send": true,
+};
+
+/** Object family from an event kind's prefix. */
+const FAMILY_OF_PREFIX: Record<string, string> = {
+  queue: "queue",
+  pipe: "pipe",
+  sync: "sync",
+  lock: "sync",
+  cond: "sync",
+  event: "sync",
+  barrier: "sync",
+  value: "value",
+  manager: "manager",
+  proxy: "proxy",
+  mgr: "proxy",
+  ns: "proxy",
+  pool: "pool",
+};
+
+interface ProcInfo extends SummaryProcess {
+  ownExit: { exitCode: number | null; signal: string | null } | null;
+  joinExit: { exitCode: number | null; signal: string | null } | null;
+  runExit: { exitCode: number | null; signal: string | null } | null;
+  order: number;
+}
+
+/** A message end (send or receipt) as kept for pairing: its ordinal in the event stream. */
+interface BytesEnd {
+  t: number;
+  seq: number;
+  index: number;
+}
+
+function exitFromCode(code: number | null): { exitCode: number | null; signal: string | null } {
+  if (code !== null && code < 0) return { exitCode: null, signal: signalName(-code) };
+  return { exitCode: code, signal: null };
+}
+
+/** Builds a {@link RunSummary} from events fed one at a time (e.g. live, from the collector). */
+export class SummaryBuilder {
+  private readonly procs = new Map<number, ProcInfo>();
+  private readonly objects = new Map<string, SummaryObject>();
+  private readonly pipes: Array<[string, string]> = [];
+  private count = 0;
+  private lost = 0;
+  private maxT = 0;
+  private runExit: { pid: number; exitCode: number | null; signal: string | null; timedOut: boolean } | null = null;
+  private mainPid: number | null = null;
+  // Pairing state: send key → event index; receipts (key, index); raw bytes per pipe end.
+  private readonly sendIndex = new Map<string, number>();
+  private readonly receipts: Array<{ key: string; index: number }> = [];
+  private readonly bytesSent = new Map<string, BytesEnd[]>();
+  private readonly bytesReceived = new Map<string, BytesEnd[]>();
+  private sent = 0;
+  private received = 0;
+  private readonly pairCache: { pairs: Map<number, number> | null } = { pairs: null };
+  /** Start method reported by the main process's process.start. */
+  private mainStartMethod: string | null = null;
+
+  /** `header` may be null when only {@link pairs} is wanted, or given later with {@link setHeader}. */
+  constructor(private header: TraceHeader | null = null) {}
+
+  /** Set the header (when events started arriving before it was known). */
+  setHeader(header: TraceHeader): void {
+    this.header = header;
+  }
+
+  private proc(pid: number): ProcInfo {
+    let p = this.procs.get(pid);
+    if (!p) {
+      p = {
+        pid,
+        name: null,
+        role: null,
+        parentPid: null,
+        exitCode: null,
+        signal: null,
+        events: 0,
+        disconnect: null,
+        ownExit: null,
+        joinExit: null,
+        runExit: null,
+        order: this.procs.size,
+      };
+      this.procs.set(pid, p);
+    }
+    return p;
+  }
+
+  private object(id: string, family: string): SummaryObject {
+    let o = this.objects.get(id);
+    if (!o) {
+      o = { id, kind: "unknown", family, pid: null, site: null, events: 0 };
+      this.objects.set(id, o);
+    }
+    return o;
+  }
+
+  private created(e: TraceEvent, id: string, family: string, kind: string): SummaryObject {
+    const o = this.object(id, family);
+    if (o.kind === "unknown") {
+      o.kind = kind;
+      o.family = family;
+      o.pid = e.pid;
+      o.site = (e as { site?: CallSite }).site ?? null;
+    }
+    return o;
+  }
+
+  /** Feed the next event (in file order). */
+  add(e: TraceEvent): void {
+    const index = this.count++;
+    if (e.t > this.maxT) this.maxT = e.t;
+    this.pairCache.pairs = null;
+    if (isCollectorEvent(e)) {
+      switch (e.kind) {
+        case "events.lost":
+          this.lost += e.count;
+          break;
+        case "process.disconnect":
+          this.proc(e.pid).disconnect = e.clean ? "clean" : "unclean";
+          break;
+        case "run.exit":
+          this.runExit = { pid: e.pid, exitCode: e.exitCode, signal: e.signal, timedOut: e.timedOut };
+          this.proc(e.pid).runExit = { exitCode: e.exitCode, signal: e.signal };
+          if (this.mainPid === null) this.mainPid = e.pid;
+          break;
+      }
+      return;
+    }
+    const p = this.proc(e.pid);
+    p.events++;
+    switch (e.kind) {
+      case "process.start":
+        p.name = e.name;
+        p.role = e.role;
+        p.parentPid = e.ppid;
+        if (e.role === "main") {
+          this.mainPid = e.pid;
+          this.mainStartMethod = e.startMethod;
+        }
+        break;
+      case "process.spawn": {
+        const c = this.proc(e.child);
+        if (c.name === null) c.name = e.name;
+        if (c.parentPid === null) c.parentPid = e.pid;
+        break;
+      }
+      case "process.join":
+        if (e.exitCode !== null) this.proc(e.child).joinExit = exitFromCode(e.exitCode);
+        break;
+      case "process.exit":
+        p.ownExit =
+          e.signal !== undefined ? { exitCode: e.exitCode !== null && e.exitCode >= 0 ? e.exitCode : null, signal: signalName(e.signal) } : exitFromCode(e.exitCode);
+        break;
+      case "queue.create":
+        this.created(e, e.obj, "queue", e.objType);
+        break;
+      case "pipe.create": {
+        const o = this.created(e, e.obj, "pipe", "Pipe");
+        o.ends = [e.ends[0], e.ends[1]];
+        this.pipes.push([e.ends[0], e.ends[1]]);
+        for (const end of e.ends) {
+          const eo = this.created(e, end, "pipe", "PipeEnd");
+          eo.pipe = e.obj;
+        }
+        break;
+      }
+      case "sync.create":
+        this.created(e, e.obj, "sync", e.objType);
+        break;
+      case "value.create":
+        this.created(e, e.obj, "value", e.objType);
+        break;
+      case "manager.start":
+        this.created(e, e.obj, "manager", "Manager");
+        break;
+      case "proxy.create":
+        this.created(e, e.obj, "proxy", e.objType);
+        break;
+      case "pool.create":
+        this.created(e, e.obj, "pool", "Pool");
+        break;
+    }
+    const obj = e.obj;
+    if (obj !== undefined && !e.kind.startsWith("block.") && !e.kind.startsWith("process.")) {
+      const dot = e.kind.indexOf(".");
+      const family = FAMILY_OF_PREFIX[e.kind.slice(0, dot)] ?? e.kind.slice(0, dot);
+      this.object(obj, family).events++;
+    }
+    // Message pairing.
+    if (SEND_KIND[e.kind]) {
+      this.sent++;
+      if (e.kind === "pipe.send" && e.bytes) {
+        pushTo(this.bytesSent, e.obj, { t: e.t, seq: e.seq, index });
+      } else if (e.msg !== undefined) {
+        const key = e.kind + "\u0000" + e.msg;
+        if (!this.sendIndex.has(key)) this.sendIndex.set(key, index);
+      }
+    } else {
+      const sendKind = RECEIPT_OF[e.kind];
+      if (sendKind !== undefined) {
+        this.received++;
+        if (e.msg !== undefined) this.receipts.push({ key: sendKind + "\u0000" + e.msg, index });
+        else if (e.kind === "pipe.recv" && e.bytes) pushTo(this.bytesReceived, e.obj, { t: e.t, seq: e.seq, index });
+        else this.receipts.push({ key: "", index });
+      }
+    }
+  }
+
+  /**
+   * Message pairs found so far: receipt event index → send event index (indices count events
+   * in the order they were fed, from 0).
+   */
+  pairs(): Map<number, number> {
+    if (this.pairCache.pairs) return this.pairCache.pairs;
+    const pairs = new Map<number, number>();
+    const usedSends = new Set<number>();
+    for (const r of this.receipts) {
+      const s = r.key === "" ? undefined : this.sendIndex.get(r.key);
+      if (s === undefined || usedSends.has(s)) continue;
+      usedSends.add(s);
+      pairs.set(r.index, s);
+    }
+    const byTime = (a: BytesEnd, b: BytesEnd) => a.t - b.t || a.seq - b.seq || a.index - b.index;
+    for (const [a, b] of this.pipes) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ]) {
+        const sends = (this.bytesSent.get(from) ?? []).slice().sort(byTime);
+        const recvs = (this.bytesReceived.get(to) ?? []).slice().sort(byTime);
+        const n = Math.min(sends.length, recvs.length);
+        for (let i = 0; i < n; i++) pairs.set(recvs[i].index, sends[i].index);
+      }
+    }
+    this.pairCache.pairs = pairs;
+    return pairs;
+  }
+
+  /** The summary of everything fed so far. `footer` (when the trace has one) supplies badLines. */
+  result(footer: TraceFooter | null = null): RunSummary {
+    const matched = this.pairs().size;
+    const processes: SummaryProcess[] = [...this.procs.values()]
+      .sort((a, b) => a.order - b.order)
+      .map((p) => {
+        const isMain = p.pid === this.mainPid || p.role === "main";
+        const exit = (isMain ? p.runExit ?? p.ownExit : p.joinExit ?? p.ownExit ?? p.runExit) ?? { exitCode: null, signal: null };
+        return {
+          pid: p.pid,
+          name: p.name,
+          role: p.role ?? (isMain ? "main" : null),
+          parentPid: p.parentPid,
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          events: p.events,
+          disconnect: p.disconnect,
+        };
+      });
+    const main = processes.find((p) => p.pid === this.mainPid);
+    return {
+      summaryVersion: TRACE_VERSION,
+      program: this.header?.program ?? "",
+      args: this.header?.args ?? [],
+      startedAt: this.header?.startedAt ?? "",
+      startMethod: this.header?.startMethod ?? this.mainStartMethod,
+      exitCode: this.runExit ? this.runExit.exitCode : main ? main.exitCode : null,
+      signal: this.runExit ? this.runExit.signal : main ? main.signal : null,
+      timedOut: this.runExit ? this.runExit.timedOut : false,
+      events: this.count,
+      lostEvents: footer ? footer.lostEvents : this.lost,
+      badLines: footer ? footer.badLines : 0,
+      complete: footer !== null,
+      durationMs: Math.round(this.maxT / 1e3) / 1e3,
+      processes,
+      objects: [...this.objects.values()],
+      messages: {
+        sent: this.sent,
+        received: this.received,
+        matched,
+        inFlight: this.sent - matched,
+        unmatchedReceipts: this.received - matched,
+      },
+    };
+  }
+
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+/** Summarise a whole trace. */
+export function summarize(header: TraceHeader, events: Iterable<TraceEvent>, footer: TraceFooter | null = null): RunSummary {
+  const b = new SummaryBuilder(header);
+  for (const e of events) b.add(e);
+  return b.result(footer);
+}
+
+/** Message pairs of a trace: receipt event index → send event index (indices into `events`). */
+export function pairMessages(events: readonly TraceEvent[]): Map<number, number> {
+  const b = new SummaryBuilder(null);
+  for (const e of events) b.add(e);
+  return b.pairs();
+}

@@ -70,7 +70,7 @@ def _install():
 
     hooks.install_all()
     hooks.ROLE = role
-    os.register_at_fork(after_in_child=_after_fork_child)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent, after_in_child=_after_fork_child)
     import time
 
     time.sleep = core.sleep_and_flush
@@ -133,8 +133,48 @@ def _at_exit():
         pass
 
 
+# CPython drops a signal that reaches a child between fork() and its signal bookkeeping when a
+# Python-level handler is in place. With the default action the kernel would have ended the child,
+# so SIGTERM is held back across fork and the child returns to the default action before it is let
+# through (the flushing handler comes back in BaseProcess._bootstrap). terminate() of a child that
+# has just been started then behaves as without the runtime.
+_SIGTERM_SET = None
+
+
+def _before_fork():
+    global _SIGTERM_SET
+    try:
+        import signal
+
+        _SIGTERM_SET = {signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGTERM_SET)
+    except Exception:
+        _SIGTERM_SET = None
+
+
+def _after_fork_parent():
+    try:
+        if _SIGTERM_SET:
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGTERM_SET)
+    except Exception:
+        pass
+
+
 def _after_fork_child():
     global _exited, _via
+    try:
+        import signal
+
+        from . import core
+
+        if signal.getsignal(signal.SIGTERM) is core.on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if _SIGTERM_SET:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGTERM_SET)
+    except Exception:
+        pass
     try:
         from . import core, hooks
 

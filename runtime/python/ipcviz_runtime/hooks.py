@@ -72,17 +72,36 @@ def is_wrapped(x):
 _pollers = {}
 
 
-def readable(fd):
-    """True if reading fd would not block (data, EOF or error), without the cost of multiprocessing's wait()."""
+def readable(fd, wait_ms=0):
+    """True if reading fd would not block (data, EOF or error), waiting up to wait_ms; cheaper than multiprocessing's wait()."""
     p = _pollers.get(fd)
     if p is None:
         p = select.poll()
         p.register(fd, select.POLLIN)
         _pollers[fd] = p
     try:
-        return bool(p.poll(0))
+        return bool(p.poll(wait_ms))
     except Exception:
         return True
+
+
+# A wait shorter than this is recorded (block.begin/end with their real times) but does not force
+# a flush: only a wait that lasts longer sends the buffer first, so a hung process is always visible.
+GRACE_MS = 2
+GRACE_S = GRACE_MS / 1000.0
+
+
+def begin_read_wait(fd, obj, site, op, timeout=None):
+    """Before a read on fd that may block: record block.begin if it would; flush if it still would after the grace."""
+    if readable(fd):
+        return False
+    extra = {"op": op}
+    if timeout is not None:
+        extra["timeout"] = timeout
+    ev("block.begin", obj, None, site, extra)
+    if not readable(fd, GRACE_MS):
+        core.flush()
+    return True
 
 
 def take_mid():
@@ -509,12 +528,7 @@ def _install_queues(queues):
         qid = queue_id(self)
         blocked = False
         if block and timeout != 0:
-            if not readable(self._reader._handle):
-                blocked = True
-                extra = {"op": "queue.get"}
-                if timeout is not None:
-                    extra["timeout"] = timeout
-                ev_flush("block.begin", qid, None, site, extra)
+            blocked = begin_read_wait(self._reader._handle, qid, site, "queue.get", timeout)
         try:
             obj = orig_get(self, block, timeout)
         except Empty as e:
@@ -627,10 +641,7 @@ def _install_queues(queues):
             obj = orig_sq_get(self)
             return obj[2] if is_wrapped(obj) else obj
         qid = queue_id(self)
-        blocked = False
-        if not readable(self._reader._handle):
-            blocked = True
-            ev_flush("block.begin", qid, None, site, {"op": "queue.get"})
+        blocked = begin_read_wait(self._reader._handle, qid, site, "queue.get")
         try:
             obj = orig_sq_get(self)
         except BaseException as e:

@@ -37,9 +37,17 @@ def do_acquire(lock, sl, site, block, timeout, rlock, via=None):
         extra = {"op": "lock.acquire"}
         if timeout is not None:
             extra["timeout"] = timeout
-        ev_flush("block.begin", lid, None, site, extra)
+        ev("block.begin", lid, None, site, extra)
         try:
-            ok = sl.acquire(True, timeout)
+            # A short wait is recorded without a flush; a longer one sends the buffer first.
+            if timeout is None or timeout > hooks.GRACE_S:
+                ok = sl.acquire(True, hooks.GRACE_S)
+                if not ok:
+                    core.flush()
+                    ok = sl.acquire(True, None if timeout is None else timeout - hooks.GRACE_S)
+            else:
+                core.flush()
+                ok = sl.acquire(True, timeout)
         except BaseException as e:
             ev("block.end", lid, None, site, {"op": "lock.acquire", "outcome": "error", "error": type(e).__name__})
             hooks.strip(e)
@@ -392,15 +400,9 @@ def install(synchronize, connection):
     b_send_bytes, b_recv_bytes, b_recv_into = Base.send_bytes, Base.recv_bytes, Base.recv_bytes_into
     b_poll, b_close = Base.poll, Base.close
 
-    def blocked_recv(self, site, cid):
-        if hooks.readable(self._handle):
-            return False
-        ev_flush("block.begin", cid, None, site, {"op": "pipe.recv"})
-        return True
-
     def recv_common(self, site, call, args, is_bytes):
         cid = hooks.conn_id(self)
-        blocked = blocked_recv(self, site, cid)
+        blocked = hooks.begin_read_wait(self._handle, cid, site, "pipe.recv")
         try:
             r = call(self, *args)
         except EOFError as e:

@@ -21,11 +21,16 @@ import { readTraceFile, TraceReadError } from "../trace/reader";
 import { SummaryBuilder, summarize, type RunSummary } from "../trace/summary";
 import { validateFooter, validateTrace } from "../trace/validate";
 import { findRepoRoot, LaunchError, packageVersion, startRun, type RunOptions } from "../runtime/launch/launcher";
+import { LiveHangDetector } from "../trace/analysis/live";
+import { diagnose } from "../trace/analysis/diagnose";
+import { addDiagnosisToSummary } from "../trace/analysis/summaryFields";
 
 /** Exit status for usage and setup errors. */
 export const EXIT_USAGE = 2;
 /** Exit status when a run is stopped by its timeout (as timeout(1)). */
 export const EXIT_TIMEOUT = 124;
+/** Exit status when a run was stopped because it deadlocked or stalled (as `analyse` finding one). */
+export const EXIT_DEADLOCK = 3;
 
 const HELP = `ipcviz: record and inspect what a Python multiprocessing program does
 
@@ -45,11 +50,14 @@ Options of run:
   --summary FILE        also write the run summary (JSON) to FILE
   --timeout SEC         stop the whole process tree after SEC seconds (exit status 124)
   --preview N           keep at most N characters of each payload preview (default 80)
+  --deadlock-grace SEC  a hang is diagnosed once nothing happened for SEC seconds (default 1)
+  --keep-running        on a deadlock, print the diagnosis but let the program run on
   -v, --verbose         after the run, also list the problems the collector saw (bad lines, …)
 
 The program's stdin, stdout and stderr are passed through untouched; ipcviz prints one line
 (prefixed "ipcviz:") on stderr when the run ends. Exit status: the program's own (128+N if
-signal N ended it), 124 on timeout, 2 for usage or setup errors. See docs/cli.md.
+signal N ended it), 124 on timeout, 3 when it deadlocked or stalled and was stopped, 2 for usage
+or setup errors. See docs/cli.md.
 `;
 
 /** A usage error: printed as one line, exit status 2. */
@@ -72,6 +80,8 @@ interface RunArgs {
   timeout?: number;
   preview?: number;
   verbose?: boolean;
+  deadlockGrace?: number;
+  keepRunning?: boolean;
   program?: string;
   module?: string;
   args: string[];
@@ -128,6 +138,16 @@ export function parseRunArgs(argv: string[]): RunArgs {
         r.timeout = n;
         break;
       }
+      case "--deadlock-grace": {
+        const v = value(name, inline);
+        const n = Number(v);
+        if (!/^\s*[0-9.]+\s*$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--deadlock-grace needs a positive number of seconds (got "${v}")`);
+        r.deadlockGrace = n;
+        break;
+      }
+      case "--keep-running":
+        r.keepRunning = true;
+        break;
       case "--preview": {
         const v = value(name, inline);
         const n = Number(v);
@@ -193,6 +213,9 @@ async function runCommand(argv: string[]): Promise<number> {
     if (summaryPath === out) throw new UsageError("--summary and --out must be different files");
   }
   const builder = new SummaryBuilder();
+  // Live hang diagnosis: once nothing has happened for the grace period and a deadlock or stall holds.
+  const detector = new LiveHangDetector({ graceNs: (a.deadlockGrace ?? 1) * 1e9 });
+  const clock = () => Number(process.hrtime.bigint());
   const options: RunOptions = {
     python: a.python,
     program: a.program,
@@ -208,9 +231,24 @@ async function runCommand(argv: string[]): Promise<number> {
     runtimeBootDir: process.env.IPCVIZ_TEST_BOOT_DIR || undefined,
     onEvents: (events) => {
       for (const e of events) builder.add(e);
+      detector.feed(events, clock());
     },
   };
   const run = await startRun(options);
+  let stoppedForDeadlock = false;
+  let reported = false;
+  const watch = setInterval(() => {
+    if (reported) return;
+    const hang = detector.check(clock());
+    if (hang === null) return;
+    reported = true;
+    process.stderr.write(`ipcviz: the program is stuck (nothing happened for ${a.deadlockGrace ?? 1} s):\n${hang.text}\n`);
+    if (!a.keepRunning) {
+      stoppedForDeadlock = true;
+      process.stderr.write("ipcviz: stopping every process of the program (use --keep-running to let it run on)\n");
+      void run.stop();
+    }
+  }, 200);
   builder.setHeader(run.header);
   // Ctrl-C reaches ipcviz (the program runs in its own session): pass it on; a second one stops the run.
   let interrupts = 0;
@@ -226,19 +264,25 @@ async function runCommand(argv: string[]): Promise<number> {
   try {
     result = await run.done;
   } finally {
+    clearInterval(watch);
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
     process.off("SIGHUP", onTerm);
   }
   const parts = [`trace written to ${shortPath(out)}`];
   if (summaryPath !== undefined) {
-    const summary: RunSummary = builder.result({
-      footer: true,
-      events: result.events,
-      lostEvents: result.lostEvents,
-      badLines: result.badLines,
-      endedAt: new Date().toISOString(),
-    });
+    detector.model.finish();
+    const summary = addDiagnosisToSummary(
+      builder.result({
+        footer: true,
+        events: result.events,
+        lostEvents: result.lostEvents,
+        badLines: result.badLines,
+        endedAt: new Date().toISOString(),
+      }) as RunSummary,
+      diagnose(detector.model),
+      { stoppedForDeadlock },
+    );
     try {
       writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + "\n");
       parts.push(`summary to ${shortPath(summaryPath)}`);
@@ -249,10 +293,12 @@ async function runCommand(argv: string[]): Promise<number> {
   if (result.lostEvents > 0) parts.push(`${result.lostEvents} events lost`);
   if (result.badLines > 0) parts.push(`${result.badLines} bad lines`);
   if (result.leftovers > 0) parts.push(`ended ${result.leftovers} process(es) left running after the main process exited`);
-  if (result.timedOut) parts.push(`stopped after the ${a.timeout} s timeout`);
+  if (stoppedForDeadlock) parts.push("stopped because it deadlocked (exit status 3)");
+  else if (result.timedOut) parts.push(`stopped after the ${a.timeout} s timeout`);
   else if (result.stopped) parts.push("the run was stopped");
   process.stderr.write(`ipcviz: ${parts.join("; ")}\n`);
   if (a.verbose) for (const p of result.problems) process.stderr.write(`ipcviz: problem: ${p}\n`);
+  if (stoppedForDeadlock) return EXIT_DEADLOCK;
   if (result.timedOut) return EXIT_TIMEOUT;
   if (result.signal) return 128 + (osConstants.signals[result.signal] ?? 0);
   return result.exitCode ?? 1;

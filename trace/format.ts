@@ -158,8 +158,9 @@ export interface QueueGet extends EventBase {
 /**
  * A non-blocking query or attempt (`empty()`, `qsize()`, `full()`, `get_nowait()` on an empty
  * queue, `get(timeout=…)` that timed out, `put_nowait` on a full one). Repeated identical results
- * by the same thread are coalesced: one event when the result changes, `repeats` = how many
- * identical earlier calls it stands for (including itself).
+ * by the same thread are coalesced: an event is written only when the result differs from that
+ * thread's previous call of the same method on the same object; `repeats` is how many calls
+ * returned the previous result (the run of identical results this event ends; 0 for the first).
  */
 export interface QueuePoll extends EventBase {
   kind: "queue.poll";

@@ -8,7 +8,6 @@ import os
 import sys
 
 _installed = False
-_exited = False
 _via = None  # how this process was started: fork, spawn, forkserver (None for main)
 
 
@@ -74,6 +73,8 @@ def _install():
     import time
 
     time.sleep = core.sleep_and_flush
+    core._on_exit_hook = mark_exited
+    os._exit = core.exit_now
     if sys.version_info < (3, 11):
         _install_traceback_filter(hooks)
     if role != "spawn-child":
@@ -107,12 +108,13 @@ def announce_process(name, ppid, role, extra=None):
 
 def mark_exited(code):
     """Emit process.exit once, with the exit code when the process knows it."""
-    global _exited
-    if _exited:
+    from . import core
+
+    if core.exited:
         return
-    _exited = True
+    core.exited = True
     try:
-        from . import core, hooks
+        from . import hooks
 
         hooks.check_watch()
         core.ev_flush("process.exit", None, None, None, {"exitCode": code})
@@ -129,6 +131,7 @@ def _at_exit():
         from . import core
 
         core.flush()
+        core.uninstall_sigterm()
     except Exception:
         pass
 
@@ -163,7 +166,7 @@ def _after_fork_parent():
 
 
 def _after_fork_child():
-    global _exited, _via
+    global _via
     try:
         import signal
 
@@ -186,7 +189,6 @@ def _after_fork_child():
         hooks.ROLE = None
         hooks.SERVER = False
         hooks.WORKER_POOL = None
-        _exited = False
         _via = "forkserver" if parent_role == "forkserver" else "fork"
         # A multiprocessing child announces itself in BaseProcess._bootstrap; a plain os.fork() child here.
         f = sys._getframe(1)

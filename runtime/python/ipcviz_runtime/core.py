@@ -58,13 +58,14 @@ _ids = itertools.count(1)
 _msgs = itertools.count(1)
 _in_flush = False
 _term_pending = False
+exited = False  # this process has emitted its process.exit
 tls = threading.local()
 
 
 def reset_after_fork():
     """In a forked child: forget the parent's channel, buffer, caches; new locks and counters."""
     global pid, _lock, _buf, _site_defs, _seq, _last_flush, _sock, _dead, _tids, _site_ids
-    global _msgs, _in_flush, _term_pending, tls
+    global _msgs, _in_flush, _term_pending, tls, exited
     old = _sock
     _sock = None
     if old is not None:
@@ -86,6 +87,7 @@ def reset_after_fork():
     _msgs = itertools.count(1)
     _in_flush = False
     _term_pending = False
+    exited = False
     tls = threading.local()
 
 
@@ -369,7 +371,12 @@ def _flush_locked():
     finally:
         _in_flush = False
         if _term_pending:
+            # SIGTERM came during this flush: send what the handler added, then end as SIGTERM would.
             _term_pending = False
+            try:
+                _flush_locked()
+            except Exception:
+                pass
             _die_by_sigterm()
 
 
@@ -403,11 +410,13 @@ def _die_by_sigterm():
 
 
 def on_sigterm(signum, frame):
-    global _term_pending
-    try:
-        ev("process.exit", None, None, None, {"exitCode": -signal.SIGTERM, "signal": int(signal.SIGTERM)})
-    except Exception:
-        pass
+    global _term_pending, exited
+    if not exited:
+        exited = True
+        try:
+            ev("process.exit", None, None, None, {"exitCode": -signal.SIGTERM, "signal": int(signal.SIGTERM)})
+        except Exception:
+            pass
     if _in_flush:
         _term_pending = True  # the flush in progress ends the process when it is done
         return
@@ -416,6 +425,32 @@ def on_sigterm(signum, frame):
     except Exception:
         pass
     _die_by_sigterm()
+
+
+def uninstall_sigterm():
+    """Back to the default action once this process has nothing more to send (so a SIGTERM during
+    interpreter shutdown ends it at once, as without the runtime)."""
+    try:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except Exception:
+        pass
+
+
+def exit_now(code):
+    """os._exit replacement: send the buffer (and process.exit) first."""
+    mark = _on_exit_hook
+    try:
+        if mark is not None:
+            mark(code)
+        flush()
+    except Exception:
+        pass
+    return _real_exit(code)
+
+
+_real_exit = os._exit
+_on_exit_hook = None
 
 
 def install_sigterm():

@@ -375,6 +375,7 @@ def _install_process(process, util):
         identify_child(self)
         code = orig_bootstrap(self, *args, **kwds)
         process_exit(code)
+        core.uninstall_sigterm()
         return code
 
     BP.start = start
@@ -1015,10 +1016,10 @@ def _install_managers(managers):
         token = self._token
         oid = proxy_id(token)
         typeid = token.typeid
-        check_watch()
         cid = new_msg()
         args = tuple(args)
         pre = _mgr_pre(typeid, methodname, args, kwds, oid, site)
+        check_watch()
         send_args = args
         if pre is not None and pre[1] is not None:
             send_args = pre[1]
@@ -1161,7 +1162,7 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=No
                 d = max(0, _mgr_depth.get(key, 1) - 1)
                 _mgr_depth[key] = d
                 extra = {"depth": d}
-            ev("lock.release", oid, None, site, extra)
+            ev("lock.release", oid, None, site, extra, t_call)  # released when the server got the request
             return
         if typeid == "Condition":
             if m == "wait":
@@ -1170,15 +1171,15 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=No
                 return
             if m in ("notify", "notify_all") and ok:
                 n = "all" if m == "notify_all" else (kwds.get("n", args[0] if args else 1))
-                ev("cond.notify", oid, None, site, {"n": n})
+                ev("cond.notify", oid, None, site, {"n": n}, t_call)
                 return
         _proxy_op(oid, m, args, ok, r, site)
         return
     if typeid == "Event":
         if m == "set" and ok:
-            ev("event.set", oid, None, site, None)
+            ev("event.set", oid, None, site, None, t_call)
         elif m == "clear" and ok:
-            ev("event.clear", oid, None, site, None)
+            ev("event.clear", oid, None, site, None, t_call)
         elif m == "wait":
             ev("event.wait", oid, None, site, {"ok": bool(ok and r)})
         elif m == "is_set" and ok:
@@ -1199,14 +1200,14 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=No
             ev("value.read", oid, None, site, {"value": preview(r)})
             return
         if m == "set" and ok:
-            ev("value.write", oid, None, site, {"value": preview(args[0]) if args else ""})
+            ev("value.write", oid, None, site, {"value": preview(args[0]) if args else ""}, t_call)
             return
     if typeid == "Array":
         if m == "__getitem__" and ok and args:
             ev("value.read", oid, None, site, {"index": _index(args[0]), "value": preview(r)})
             return
         if m == "__setitem__" and ok and len(args) > 1:
-            ev("value.write", oid, None, site, {"index": _index(args[0]), "value": preview(args[1])})
+            ev("value.write", oid, None, site, {"index": _index(args[0]), "value": preview(args[1])}, t_call)
             return
     if typeid == "Namespace":
         if m == "__getattribute__" and args and ok:
@@ -1215,7 +1216,7 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=No
             _watch_value(oid, attr, r, site)
             return
         if m == "__setattr__" and len(args) > 1 and ok:
-            ev("ns.set", oid, None, site, {"attr": str(args[0]), "value": preview(args[1])})
+            ev("ns.set", oid, None, site, {"attr": str(args[0]), "value": preview(args[1])}, t_call)
             return
         if m == "__delattr__" and args and ok:
             ev("ns.del", oid, None, site, {"attr": str(args[0])})
@@ -1364,8 +1365,14 @@ def _install_pool(pool):
         return "J%d.%d" % (os.getpid(), res._job)
 
     def res_pool(res):
-        p = getattr(res, "_pool", None)
-        return p.__dict__.get("_ipcviz_id") if p is not None else None
+        d = res.__dict__
+        i = d.get("_ipcviz_pool")
+        if i is None:
+            p = d.get("_pool")
+            i = p.__dict__.get("_ipcviz_id") if p is not None else None
+            if i is not None:
+                d["_ipcviz_pool"] = i  # a finished result drops its _pool
+        return i
 
     def wrap_set(cls):
         orig = cls.__dict__.get("_set")

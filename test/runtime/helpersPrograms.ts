@@ -1,0 +1,940 @@
+/**
+ * What each corpus program and each example must show in its trace (the structure suite), on
+ * top of the invariants every trace satisfies (helpersTrace.ts). Written against the contract in
+ * trace/format.ts: processes and roles, messages and their pairing, blocks, lock ownership,
+ * shared values, namespaces, call sites (found by the text of the line, so editing a program
+ * does not break its spec).
+ */
+
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import type { RuntimeEvent } from "../../trace/format";
+import type { PythonTarget, StartMethod } from "./helpers";
+import { describeEvent, type EventOf, Problems, TraceView } from "./helpersTrace";
+
+/** What a structure check knows about the run. */
+export interface SpecContext {
+  file: string;
+  method: StartMethod;
+  python: PythonTarget;
+}
+
+export type StructureCheck = (v: TraceView, x: SpecContext, p: Problems) => void;
+
+// ---------------------------------------------------------------- small helpers
+
+const sourceCache = new Map<string, string[]>();
+
+/** 1-based line of the only line of `file` containing `text` (throws when not exactly one). */
+export function lineOf(file: string, text: string): number {
+  let lines = sourceCache.get(file);
+  if (!lines) sourceCache.set(file, (lines = readFileSync(file, "utf8").split("\n")));
+  const hits = lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  if (hits.length !== 1) throw new Error(`${basename(file)}: ${hits.length} lines contain ${JSON.stringify(text)} (the spec needs exactly one)`);
+  return hits[0];
+}
+
+/** 1-based lines of `file` containing `text`. */
+export function linesOf(file: string, text: string): number[] {
+  let lines = sourceCache.get(file);
+  if (!lines) sourceCache.set(file, (lines = readFileSync(file, "utf8").split("\n")));
+  return lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+}
+
+/** Check that an event's call site is the line of `file` containing `text`. */
+function at(p: Problems, x: SpecContext, e: RuntimeEvent | undefined, text: string): void {
+  if (!e) return;
+  const line = lineOf(x.file, text);
+  p.check(e.site !== undefined && e.site.file === x.file && e.site.line === line, () => `${describeEvent(e)}: call site should be ${basename(x.file)}:${line} (${text.trim()}), is ${e.site ? basename(e.site.file) + ":" + e.site.line : "missing"}`);
+}
+
+/** Check all events' sites (each must be at `text`). */
+function allAt(p: Problems, x: SpecContext, events: RuntimeEvent[], text: string): void {
+  for (const e of events) {
+    const before = p.list.length;
+    at(p, x, e, text);
+    if (p.list.length > before) break;
+  }
+}
+
+/** Exactly these numbers of processes per role (roles not named are not checked). */
+function roles(v: TraceView, p: Problems, want: Record<string, number | [number, number]>): void {
+  for (const [role, n] of Object.entries(want)) {
+    const got = v.role(role).length;
+    const [lo, hi] = typeof n === "number" ? [n, n] : n;
+    p.check(got >= lo && got <= hi, () => `expected ${lo === hi ? lo : lo + "–" + hi} ${role} process(es), got ${got}: ${v.describeProcesses()}`);
+  }
+}
+
+/** Pid(s) of the children whose target is `fn` (from process.spawn). */
+function pidsOf(v: TraceView, p: Problems, fn: string, n = 1): number[] {
+  const pids = v.pidOfTarget(fn);
+  p.check(pids.length === n, () => `expected ${n} process(es) running ${fn}, process.spawn shows ${pids.length}`);
+  return pids;
+}
+
+/** The child process with this name. */
+function named(v: TraceView, p: Problems, name: string): number | undefined {
+  const s = v.processNamed(name);
+  p.check(s !== undefined, () => `no process named ${name}: ${v.describeProcesses()}`);
+  return s?.pid;
+}
+
+/** Exactly n events (of a kind, filtered); returns them. */
+function expectCount<K extends RuntimeEvent["kind"]>(v: TraceView, p: Problems, n: number | [number, number], kind: K, what: string, where?: (e: EventOf<K>) => boolean): EventOf<K>[] {
+  const list = v.of(kind, where);
+  const [lo, hi] = typeof n === "number" ? [n, n] : n;
+  p.check(list.length >= lo && list.length <= hi, () => `expected ${lo === hi ? lo : lo + "–" + hi} ${kind} ${what}, got ${list.length}${list.length ? ": " + list.slice(0, 4).map(describeEvent).join("; ") : ""}`);
+  return list;
+}
+
+/** Every send in `sends` was received (same msg) by a receipt in process `toPid` (when given). */
+function allReceived(v: TraceView, p: Problems, sends: RuntimeEvent[], toPid?: number | ((pid: number) => boolean)): void {
+  for (const s of sends) {
+    const r = v.receiptsOf(s);
+    if (!p.check(r.length >= 1, () => `not received: ${describeEvent(s)}`)) return;
+    if (toPid !== undefined) {
+      const ok = typeof toPid === "number" ? r[0].pid === toPid : toPid(r[0].pid);
+      if (!p.check(ok, () => `${describeEvent(s)} was received by pid ${r[0].pid}, expected ${typeof toPid === "number" ? "pid " + toPid : "another process"}`)) return;
+    }
+  }
+}
+
+/** Events of pid p, of a kind. */
+function ofPid<K extends RuntimeEvent["kind"]>(v: TraceView, pid: number | undefined, kind: K, where?: (e: EventOf<K>) => boolean): EventOf<K>[] {
+  return v.of(kind, (e) => e.pid === pid && (!where || where(e)));
+}
+
+/** The open (never ended) blocks of a pid. */
+function openBlocksOf(v: TraceView, pid: number | undefined): EventOf<"block.begin">[] {
+  return v.openBlocks().filter((b) => b.pid === pid);
+}
+
+/** pid has exactly one open block, of this op (and obj when given). */
+function blockedIn(v: TraceView, p: Problems, pid: number | undefined, op: string | string[], obj?: string): EventOf<"block.begin"> | undefined {
+  const open = openBlocksOf(v, pid);
+  const ops = Array.isArray(op) ? op : [op];
+  const hit = open.find((b) => ops.includes(b.op) && (obj === undefined || b.obj === obj));
+  p.check(hit !== undefined, () => `pid ${pid} should be left blocked in ${ops.join("/")}${obj ? " on " + obj : ""}; open blocks: ${open.map(describeEvent).join("; ") || "none"}`);
+  return hit;
+}
+
+/** Objects created (any create kind) with one of these objTypes, in trace order (not a process's private copy of a thread queue). */
+function objectsTyped(v: TraceView, ...types: string[]): string[] {
+  const out: string[] = [];
+  for (const e of v.events) {
+    const t = (e as { objType?: string }).objType;
+    const copy = e.kind === "queue.create" && e.copyOf !== undefined;
+    if (e.obj !== undefined && t !== undefined && !copy && types.includes(t) && v.created.get(e.obj) === e && !out.includes(e.obj)) out.push(e.obj);
+  }
+  return out;
+}
+
+/** The single object of one of these types (checked). */
+function theObject(v: TraceView, p: Problems, ...types: string[]): string | undefined {
+  const objs = objectsTyped(v, ...types);
+  p.check(objs.length === 1, () => `expected one object of type ${types.join("/")}, got ${objs.length}`);
+  return objs[0];
+}
+
+/**
+ * Objects the program created at a line (in trace order): queues, values, locks, proxies, pools.
+ * Not pipes (use pipe.create), managers, or the implicit lock of a Value/Array.
+ */
+function createdAt(v: TraceView, x: SpecContext, text: string): string[] {
+  const line = lineOf(x.file, text);
+  return v.events
+    .filter(
+      (e) =>
+        e.obj !== undefined &&
+        v.created.get(e.obj) === e &&
+        e.site?.file === x.file &&
+        e.site.line === line &&
+        e.kind !== "pipe.create" &&
+        e.kind !== "manager.start" &&
+        !(e.kind === "sync.create" && e.owner !== undefined),
+    )
+    .map((e) => e.obj!);
+}
+
+/** ns.* events of an attribute by a pid. */
+function nsOps(v: TraceView, kind: "ns.get" | "ns.set" | "ns.del" | "ns.local_change", pid: number | undefined, attr: string): RuntimeEvent[] {
+  return v.events.filter((e) => e.kind === kind && e.pid === pid && (e as { attr?: string }).attr === attr);
+}
+
+/** Some event on `obj` by `pid` mentions `text` in its value/preview/args/result. */
+function mentions(v: TraceView, pid: number | undefined, obj: string | undefined, text: string): boolean {
+  return v.events.some((e) => {
+    if (e.pid !== pid || e.obj !== obj) return false;
+    const r = e as unknown as Record<string, unknown>;
+    return ["value", "preview", "args", "result"].some((k) => typeof r[k] === "string" && (r[k] as string).includes(text));
+  });
+}
+
+// ---------------------------------------------------------------- shared shapes
+
+/** A queue between two processes: `n` puts by `from`, each taken by `to`. */
+function queueFlow(v: TraceView, p: Problems, x: SpecContext, q: string | undefined, from: number | undefined, to: number | undefined, n: number, putLine?: string, getLine?: string): void {
+  const puts = expectCount(v, p, n, "queue.put", `by pid ${from} on ${q}`, (e) => e.pid === from && e.obj === q);
+  const gets = expectCount(v, p, n, "queue.get", `by pid ${to} on ${q}`, (e) => e.pid === to && e.obj === q);
+  allReceived(v, p, puts, to);
+  if (putLine) allAt(p, x, puts, putLine);
+  if (getLine) allAt(p, x, gets, getLine);
+}
+
+/** Pitfall/fix programs: the writer reads nums, and either changes it locally (lost) or writes it back. */
+function namespaceStory(v: TraceView, p: Problems, x: SpecContext, writerFn: string, readerFn: string, fixed: boolean, lines: { get: string; set?: string; read: string }): void {
+  roles(v, p, { main: 1, child: 2, "manager-server": [1, 1] });
+  const [writer] = pidsOf(v, p, writerFn);
+  const [reader] = pidsOf(v, p, readerFn);
+  const main = v.main?.pid;
+  p.check(nsOps(v, "ns.set", main, "nums").length === 1, "main should ns.set nums once");
+  const gets = nsOps(v, "ns.get", writer, "nums");
+  p.check(gets.length === 1, () => `the writer should ns.get nums once, got ${gets.length}`);
+  at(p, x, gets[0], lines.get);
+  const sets = nsOps(v, "ns.set", writer, "nums");
+  const local = nsOps(v, "ns.local_change", writer, "nums") as EventOf<"ns.local_change">[];
+  if (fixed) {
+    p.check(sets.length === 1, () => `the writer should ns.set nums (the fix), got ${sets.length}`);
+    if (sets[0]) p.check((sets[0] as EventOf<"ns.set">).value === "[5, 1, 3]", () => `ns.set nums value should be "[5, 1, 3]": ${describeEvent(sets[0])}`);
+    if (lines.set) at(p, x, sets[0], lines.set);
+    p.check(local.length === 0, () => `no ns.local_change expected (the change is written back): ${local.map(describeEvent).join("; ")}`);
+  } else {
+    p.check(sets.length === 0, () => `the writer must not ns.set nums (the change is lost): ${sets.map(describeEvent).join("; ")}`);
+    if (p.check(local.length === 1, () => `expected one ns.local_change of nums by the writer, got ${local.length}`)) {
+      p.check(local[0].before === "[5, 1, 2]" && local[0].after === "[5, 1, 3]", () => `ns.local_change should go from [5, 1, 2] to [5, 1, 3]: ${describeEvent(local[0])}`);
+    }
+  }
+  const reads = nsOps(v, "ns.get", reader, "nums") as EventOf<"ns.get">[];
+  if (p.check(reads.length === 1, () => `the reader should ns.get nums once, got ${reads.length}`)) {
+    const want = fixed ? "[5, 1, 3]" : "[5, 1, 2]";
+    p.check(reads[0].value === want, () => `the reader's ns.get nums should see ${want}: ${describeEvent(reads[0])}`);
+    at(p, x, reads[0], lines.read);
+  }
+}
+
+/** Two processes each hold one lock and wait for the other's (a cycle of locks). */
+function lockCycle(v: TraceView, p: Problems, holders: (number | undefined)[], locks: (string | undefined)[], blockOps: string[]): void {
+  const n = holders.length;
+  for (let i = 0; i < n; i++) {
+    const pid = holders[i];
+    const mine = locks[i];
+    const wanted = locks[(i + 1) % n];
+    p.check(ofPid(v, pid, "lock.acquire", (e) => e.ok && e.obj === mine).length === 1, () => `pid ${pid} should hold ${mine}:\n${v.dumpPid(pid!)}`);
+    p.check(ofPid(v, pid, "lock.release", (e) => e.obj === mine).length === 0, `pid ${pid} should never release ${mine}`);
+    blockedIn(v, p, pid, blockOps, wanted);
+  }
+}
+
+// ---------------------------------------------------------------- corpus
+
+export const CORPUS_SPECS: Record<string, { hangs?: boolean; exitStatus?: number; structure: StructureCheck }> = {
+  s01_queue_producer_consumer: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 0, "pool-worker": 0 });
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      const q = theObject(v, p, "Queue");
+      at(p, x, v.created.get(q!), "queue = multiprocessing.Queue()");
+      queueFlow(v, p, x, q, prod, cons, 10, "queue.put(random.randrange(100))", "item = queue.get()");
+      p.check(ofPid(v, cons, "queue.poll", (e) => e.method === "empty").length >= 1, "the consumer's empty() polls should show as queue.poll");
+      const term = expectCount(v, p, 1, "process.terminate", "of the consumer by main", (e) => e.pid === v.main?.pid && e.child === cons);
+      at(p, x, term[0], "conProcess.terminate()");
+    },
+  },
+  s02_manager_queue_pool: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "manager-server": 1, "pool-worker": [1, 64], child: 0 });
+      const main = v.main?.pid;
+      const server = v.role("manager-server")[0]?.pid;
+      const ms = expectCount(v, p, 1, "manager.start", "by main", (e) => e.pid === main);
+      if (ms[0]) p.check(ms[0].serverPid === server, `manager.start serverPid ${ms[0]?.serverPid} is not the manager-server ${server}`);
+      const pools = expectCount(v, p, 1, "pool.create", "by main", (e) => e.pid === main);
+      at(p, x, pools[0], "pool = Pool()");
+      if (pools[0]) p.check(pools[0].processes === v.role("pool-worker").length, `pool.create processes=${pools[0].processes} but ${v.role("pool-worker").length} pool workers started`);
+      const subs = expectCount(v, p, 2, "pool.submit", "apply_async by main", (e) => e.pid === main && e.method === "apply_async");
+      p.check(subs.some((s) => s.func.endsWith("producer")) && subs.some((s) => s.func.endsWith("consumer")), () => `pool.submit funcs: ${subs.map((s) => s.func).join(", ")}`);
+      const workers = new Set(v.role("pool-worker").map((s) => s.pid));
+      const q = theObject(v, p, "Queue", "ManagerQueue");
+      const puts = expectCount(v, p, 1, "queue.put", "by a pool worker", (e) => workers.has(e.pid) && e.obj === q);
+      expectCount(v, p, 1, "queue.get", "by a pool worker", (e) => workers.has(e.pid) && e.obj === q);
+      allReceived(v, p, puts, (pid) => workers.has(pid));
+      at(p, x, puts[0], 'queue.put("a")');
+      at(p, x, v.of("queue.get", (e) => e.obj === q)[0], "data = queue.get()");
+      for (const s of subs) {
+        p.check(v.of("pool.task.recv", (e) => e.job === s.job && workers.has(e.pid)).length === 1, () => `job ${s.job} (${s.func}) should be taken by one worker`);
+        p.check(v.of("pool.result.send", (e) => e.job === s.job && e.ok).length === 1, () => `job ${s.job} (${s.func}) should send one ok result`);
+      }
+      expectCount(v, p, 1, "pool.close", "by main", (e) => e.pid === main);
+      expectCount(v, p, 1, "pool.join", "by main", (e) => e.pid === main);
+    },
+  },
+  s03_pipe_same_end_blocks: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 0 });
+      const main = v.main?.pid;
+      const pipes = expectCount(v, p, 1, "pipe.create", "by main", (e) => e.pid === main);
+      at(p, x, pipes[0], "sender, reciver = multiprocessing.Pipe()");
+      const sends = expectCount(v, p, 2, "pipe.send", "by main", (e) => e.pid === main);
+      const recvs = expectCount(v, p, 1, "pipe.recv", "by main", (e) => e.pid === main);
+      if (sends.length !== 2 || recvs.length !== 1 || !pipes[0]) return;
+      const [senderEnd, receiverEnd] = pipes[0].ends;
+      p.check(sends[0].obj === senderEnd && sends[1].obj === senderEnd, () => `both sends should be on the first end ${senderEnd}: ${sends.map(describeEvent).join("; ")}`);
+      p.check(recvs[0].obj === receiverEnd && recvs[0].msg === sends[0].msg, () => `the first send should be received on the other end: ${describeEvent(recvs[0])}`);
+      const sendLines = linesOf(x.file, 'sender.send("zty")');
+      p.check(sends[0].site?.line === sendLines[0] && sends[1].site?.line === sendLines[1], () => `the sends should be at lines ${sendLines.join(" and ")}: ${sends.map(describeEvent).join("; ")}`);
+      at(p, x, recvs[0], "data = reciver.recv()");
+      const b = blockedIn(v, p, main, "pipe.recv", senderEnd);
+      if (b) p.check(b.site?.line === 14 && b.site.line === lineOf(x.file, "data = sender.recv()"), () => `the blocking recv should be at line 14: ${describeEvent(b)}`);
+      p.check(v.receiptsOf(sends[1]).length === 0, "the second send is never received");
+    },
+  },
+  s04_pipe_producer_consumer: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      const pipe = expectCount(v, p, 1, "pipe.create", "by main")[0];
+      if (!pipe) return;
+      const sends = expectCount(v, p, 10, "pipe.send", "by the producer", (e) => e.pid === prod && e.obj === pipe.ends[0]);
+      expectCount(v, p, 10, "pipe.recv", "by the consumer", (e) => e.pid === cons && e.obj === pipe.ends[1]);
+      allReceived(v, p, sends, cons);
+      allAt(p, x, sends, "pro.send(random.randrange(100))");
+      blockedIn(v, p, cons, "pipe.recv", pipe.ends[1]);
+      expectCount(v, p, 1, "process.terminate", "of the consumer", (e) => e.child === cons);
+    },
+  },
+  s05_value_array_typecodes: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 0 });
+      const values = expectCount(v, p, 6, "value.create", "Value", (e) => e.objType === "Value");
+      const ctypes = values.map((e) => e.ctype).sort();
+      p.check(JSON.stringify(ctypes) === JSON.stringify(["c", "c_char", "c_float", "c_int", "f", "i"]), `Value ctypes should be i, f, c, c_int, c_float, c_char: got ${ctypes.join(", ")}`);
+      const arrays = expectCount(v, p, 2, "value.create", "Array", (e) => e.objType === "Array");
+      for (const a of arrays) p.check(a.length === 3, `Array length should be 3: ${describeEvent(a)}`);
+      for (const e of [...values, ...arrays]) {
+        if (!e.lock) continue;
+        const lock = v.created.get(e.lock);
+        p.check(lock?.kind === "sync.create" && lock.owner === e.obj, () => `${e.obj}'s lock ${e.lock} should be a sync.create with owner ${e.obj}`);
+      }
+      const i512 = values.find((e) => e.ctype === "i");
+      if (i512) p.check(i512.preview === "512", `Value("i", 512) preview should be "512": ${describeEvent(i512)}`);
+      at(p, x, i512, 'int_typecode = Value("i", 512)');
+      p.check(v.of("value.read").length >= 6, "the six .value reads should show as value.read");
+    },
+  },
+  s06_value_array_processes: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      const num = createdAt(v, x, "num = Value(ctypes.c_int, 512)")[0];
+      const str = createdAt(v, x, "string = Array(ctypes.c_char, 3)")[0];
+      p.check(num !== undefined && str !== undefined, "num and string should be created (value.create) at their lines");
+      const w = expectCount(v, p, 1, "value.write", "of num by the producer", (e) => e.pid === prod && e.obj === num);
+      if (w[0]) p.check(w[0].old === "512" && w[0].value === "1024" && w[0].index === undefined, () => `num write should be old "512" new "1024": ${describeEvent(w[0])}`);
+      at(p, x, w[0], "num.value = 1024");
+      const sw = ofPid(v, prod, "value.write", (e) => e.obj === str);
+      p.check(JSON.stringify(sw.map((e) => e.index)) === "[0,1,2]", () => `string writes should be at indexes 0, 1, 2: ${sw.map(describeEvent).join("; ")}`);
+      at(p, x, sw[0], 'string[0] = b"z"');
+      const r = ofPid(v, cons, "value.read", (e) => e.obj === num);
+      p.check(r.length === 1 && r[0].value === "1024", () => `the consumer should read num = 1024: ${r.map(describeEvent).join("; ")}`);
+      at(p, x, r[0], "print(num.value)");
+    },
+  },
+  s07_manager_value_string: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 2 });
+      expectCount(v, p, 2, "manager.start", "by main (two Manager() calls)", (e) => e.pid === v.main?.pid);
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      const num = createdAt(v, x, "num = Manager().Value(ctypes.c_int, 512)")[0];
+      const str = createdAt(v, x, 'string = Manager().Value(ctypes.c_char, "")')[0];
+      p.check(num !== undefined && str !== undefined, "the two manager Values should be created at their lines");
+      p.check(mentions(v, prod, num, "1024"), () => `the producer's write of 1024 to num should show:\n${v.dumpPid(prod!)}`);
+      p.check(mentions(v, prod, str, "zty"), "the producer's write of 'zty' should show");
+      p.check(mentions(v, cons, num, "1024") && mentions(v, cons, str, "zty"), () => `the consumer's reads of 1024 and 'zty' should show:\n${v.dumpPid(cons!)}`);
+    },
+  },
+  s08_manager_array_typeerror: {
+    exitStatus: 1,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "manager-server": 1, child: 0 });
+      const ok = createdAt(v, x, 'ok = manager.Array("i", [1, 2, 3])');
+      p.check(ok.length === 1, `the "i" Array should be created once at its line, got ${ok.length}`);
+      p.check(v.exitOf(v.main!.pid) !== undefined, "main should send process.exit (it ends with an exception)");
+    },
+  },
+  s09_manager_sync_objects: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 4, "manager-server": [1, 4] });
+      const main = v.main?.pid;
+      const workers = pidsOf(v, p, "worker", 4);
+      const ws = new Set(workers);
+      const ev = createdAt(v, x, "event = manager.Event()")[0];
+      const q = createdAt(v, x, "queue = manager.Queue()")[0];
+      const rlock = createdAt(v, x, "rlock = manager.RLock()")[0];
+      const lock = createdAt(v, x, "lock = manager.Lock()")[0];
+      const dict = createdAt(v, x, "dict_ = manager.dict()")[0];
+      const sem = createdAt(v, x, "semaphore = manager.Semaphore(2)")[0];
+      const cond = createdAt(v, x, "cond = manager.Condition()")[0];
+      const ns = createdAt(v, x, "namespace = manager.Namespace()")[0];
+      p.check([ev, q, rlock, lock, dict, sem, cond, ns].every((o) => o !== undefined), "all eight manager objects should be created at their lines");
+      at(p, x, expectCount(v, p, 1, "event.set", "by main", (e) => e.pid === main && e.obj === ev)[0], "event.set()");
+      expectCount(v, p, 4, "event.wait", "by the workers", (e) => ws.has(e.pid) && e.obj === ev && e.ok);
+      const puts = expectCount(v, p, 4, "queue.put", "by the workers", (e) => ws.has(e.pid) && e.obj === q);
+      expectCount(v, p, 4, "queue.get", "by main", (e) => e.pid === main && e.obj === q);
+      allReceived(v, p, puts, main);
+      allAt(p, x, puts, 'queue.put(("done", i))');
+      for (const w of workers) {
+        const depth2 = ofPid(v, w, "lock.acquire", (e) => e.obj === rlock && e.ok && e.depth === 2);
+        p.check(depth2.length === 1, () => `worker ${w} should take the RLock at depth 2:\n${v.dumpPid(w)}`);
+        at(p, x, depth2[0], "with rlock:               # re-entrant");
+        p.check(ofPid(v, w, "lock.acquire", (e) => e.obj === lock && e.ok).length === 1, `worker ${w} should acquire the Lock once`);
+        p.check(ofPid(v, w, "lock.acquire", (e) => e.obj === sem && e.ok).length === 1, `worker ${w} should acquire the Semaphore once`);
+        p.check(ofPid(v, w, "proxy.op", (e) => e.obj === dict && e.method === "__setitem__").length === 1, `worker ${w} should set one dict item (proxy.op __setitem__)`);
+        p.check(nsOps(v, "ns.get", w, "count").length === 1 && nsOps(v, "ns.set", w, "count").length === 1, `worker ${w} should ns.get and ns.set count once`);
+        p.check(ofPid(v, w, "cond.notify", (e) => e.obj === cond && e.n === "all").length === 1, `worker ${w} should notify_all once`);
+      }
+    },
+  },
+  s10_namespace: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 1 });
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      for (const attr of ["name", "info", "age"]) {
+        p.check(nsOps(v, "ns.set", prod, attr).length === 1, `the producer should ns.set ${attr} once`);
+        p.check(nsOps(v, "ns.get", cons, attr).length === 1, `the consumer should ns.get ${attr} once`);
+      }
+      at(p, x, nsOps(v, "ns.set", prod, "name")[0], 'namespace.name = "zty"');
+      at(p, x, nsOps(v, "ns.get", cons, "age")[0], "print(namespace.age)");
+      const age = nsOps(v, "ns.get", cons, "age")[0] as EventOf<"ns.get"> | undefined;
+      if (age) p.check(age.value === "19", `ns.get age should show 19: ${describeEvent(age)}`);
+    },
+  },
+  s11_namespace_mutable_pitfall: {
+    structure(v, x, p) {
+      namespaceStory(v, p, x, "producer", "consumer", false, { get: "namespace.nums[2] = 3", read: "print(namespace.nums)" });
+    },
+  },
+  s12_namespace_reassign_fix: {
+    structure(v, x, p) {
+      namespaceStory(v, p, x, "producer", "consumer", true, { get: "nums = namespace.nums", set: "namespace.nums = nums", read: "print(namespace.nums)" });
+    },
+  },
+  s13_thread_queue_is_not_ipc: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "producer");
+      const q = theObject(v, p, "ThreadQueue");
+      const copies = v.of("queue.create", (e) => e.copyOf !== undefined);
+      if (p.check(copies.length === 1, `expected one queue copy (queue.create with copyOf), got ${copies.length}`)) {
+        const c = copies[0];
+        p.check(c.pid === child && c.copyOf === q && c.obj !== q, () => `the child's copy should be its own object with copyOf ${q}: ${describeEvent(c)}`);
+        const puts = expectCount(v, p, 1, "queue.put", "by the child on its copy", (e) => e.pid === child && e.obj === c.obj);
+        at(p, x, puts[0], 'q.put("hello")');
+      }
+      expectCount(v, p, 0, "queue.get", "by main", (e) => e.pid === main);
+    },
+  },
+};
+
+// ---------------------------------------------------------------- examples
+
+export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: number; structure: StructureCheck }> = {
+  queue_producer_consumer: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const prod = named(v, p, "producer");
+      const cons = named(v, p, "consumer");
+      const q = theObject(v, p, "Queue");
+      const puts = ofPid(v, prod, "queue.put", (e) => e.obj === q);
+      p.check(puts.length === 6, `the producer should put 5 items and a sentinel, got ${puts.length}`);
+      queueFlow(v, p, x, q, prod, cons, 6, undefined, "item = q.get()");
+      at(p, x, puts[0], 'q.put({"job": i');
+      at(p, x, puts[5], "q.put(None)");
+      if (puts[5]) p.check(puts[5].preview === "None", `the sentinel's preview should be None: ${describeEvent(puts[5])}`);
+      const joins = expectCount(v, p, 2, "process.join", "by main", (e) => e.pid === v.main?.pid);
+      p.check(joins.every((j) => j.exitCode === 0), "both joins should see exit code 0");
+    },
+  },
+  queue_busy_poll_terminate: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const [prod] = pidsOf(v, p, "producer");
+      const [cons] = pidsOf(v, p, "consumer");
+      const q = theObject(v, p, "Queue");
+      queueFlow(v, p, x, q, prod, cons, 10, "queue.put(i * i)", "item = queue.get()");
+      p.check(ofPid(v, cons, "queue.poll", (e) => e.method === "empty").length >= 1, "the consumer's empty() polls should show");
+      const main = v.main?.pid;
+      const joins = ofPid(v, main, "process.join", (e) => e.child === cons);
+      p.check(joins.length === 2 && joins[0].exitCode === null && joins[1].exitCode === -15, () => `main joins the consumer twice: first times out (exitCode null), then -15: ${joins.map(describeEvent).join("; ")}`);
+      const timedOut = ofPid(v, main, "block.end", (e) => e.op === "process.join" && e.outcome === "timeout");
+      p.check(timedOut.length === 1, "the join(timeout=0.5) should end its block with outcome timeout");
+      const begin = ofPid(v, main, "block.begin", (e) => e.op === "process.join" && e.timeout !== undefined);
+      p.check(begin.length === 1 && begin[0].timeout === 0.5, () => `the join(timeout=0.5) block should carry timeout 0.5: ${begin.map(describeEvent).join("; ")}`);
+      at(p, x, expectCount(v, p, 1, "process.terminate", "of the consumer", (e) => e.child === cons)[0], "cons.terminate()");
+    },
+  },
+  joinable_queue: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const workers = new Set(pidsOf(v, p, "worker", 2));
+      const tasks = theObject(v, p, "JoinableQueue");
+      const results = theObject(v, p, "Queue");
+      const puts = expectCount(v, p, 8, "queue.put", "tasks by main (6 + 2 sentinels)", (e) => e.pid === main && e.obj === tasks);
+      allReceived(v, p, puts, (pid) => workers.has(pid));
+      expectCount(v, p, 8, "queue.task_done", "by the workers", (e) => workers.has(e.pid) && e.obj === tasks);
+      const rp = expectCount(v, p, 6, "queue.put", "results by the workers", (e) => workers.has(e.pid) && e.obj === results);
+      allReceived(v, p, rp, main);
+      at(p, x, expectCount(v, p, 2, "queue.join", "by main", (e) => e.pid === main && e.obj === tasks)[0], "tasks.join()  # blocks");
+    },
+  },
+  simple_queue: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "squarer");
+      const [requests, replies] = objectsTyped(v, "SimpleQueue");
+      p.check(objectsTyped(v, "SimpleQueue").length === 2, "two SimpleQueues");
+      queueFlow(v, p, x, requests, main, child, 4, undefined, "n = requests.get()");
+      queueFlow(v, p, x, replies, child, main, 3, "replies.put((n, n * n))", 'print("reply:", replies.get())');
+    },
+  },
+  queue_timeouts: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [q, bounded] = objectsTyped(v, "Queue");
+      const bc = q && bounded ? v.created.get(bounded) : undefined;
+      p.check(bc?.kind === "queue.create" && bc.maxsize === 2, () => `the bounded queue should be created with maxsize 2: ${bc ? describeEvent(bc) : "missing"}`);
+      const getTimeout = ofPid(v, main, "block.begin", (e) => e.op === "queue.get" && e.obj === q && e.timeout === 0.1);
+      p.check(getTimeout.length === 1, "get(timeout=0.1) should block with timeout 0.1");
+      at(p, x, getTimeout[0], "q.get(timeout=0.1)");
+      p.check(ofPid(v, main, "block.end", (e) => e.op === "queue.get" && e.obj === q && e.outcome === "timeout").length === 1, "get(timeout=0.1) should end with outcome timeout");
+      p.check(ofPid(v, main, "queue.poll", (e) => e.obj === q).length >= 1, "the failed get()/get_nowait() should show as queue.poll");
+      p.check(ofPid(v, main, "queue.poll", (e) => e.obj === bounded).length >= 1, "put_nowait()/put(timeout) on the full queue should show as queue.poll");
+      p.check(ofPid(v, main, "block.end", (e) => e.op === "queue.put" && e.obj === bounded && e.outcome === "timeout").length === 1, "put(timeout=0.1) on the full queue should block and time out");
+      const [child] = pidsOf(v, p, "late_putter");
+      queueFlow(v, p, x, q, child, main, 1, 'q.put("late item")', "q.get(timeout=10)");
+      queueFlow(v, p, x, bounded, main, main, 2);
+    },
+  },
+  pipe_duplex: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "doubler");
+      const pipe = expectCount(v, p, 1, "pipe.create", "duplex", (e) => e.duplex)[0];
+      if (!pipe) return;
+      const [mainEnd, childEnd] = pipe.ends;
+      const down = expectCount(v, p, 4, "pipe.send", "by main", (e) => e.pid === main && e.obj === mainEnd);
+      const up = expectCount(v, p, 4, "pipe.send", "by the child", (e) => e.pid === child && e.obj === childEnd);
+      allReceived(v, p, down, child);
+      allReceived(v, p, up, main);
+      allAt(p, x, ofPid(v, child, "pipe.recv"), "request = conn.recv()");
+    },
+  },
+  pipe_one_way: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const pipes = expectCount(v, p, 2, "pipe.create", "one-way", (e) => !e.duplex);
+      const [reader] = pidsOf(v, p, "reader");
+      const [endless] = pidsOf(v, p, "endless_reader");
+      if (pipes.length !== 2) return;
+      const s1 = expectCount(v, p, 4, "pipe.send", "on the first pipe's send end", (e) => e.pid === main && e.obj === pipes[0].ends[1]);
+      allReceived(v, p, s1, reader);
+      p.check(ofPid(v, reader, "pipe.recv").every((e) => e.obj === pipes[0].ends[0]), "the reader receives on end0 (the receive end)");
+      const s2 = expectCount(v, p, 4, "pipe.send", "on the second pipe", (e) => e.pid === main && e.obj === pipes[1].ends[1]);
+      allReceived(v, p, s2, endless);
+      p.check(ofPid(v, endless, "event.set").length === 1, () => `the endless reader's got_all.set() should be in the trace:\n${v.dumpPid(endless!)}`);
+      blockedIn(v, p, endless, "pipe.recv", pipes[1].ends[0]);
+      at(p, x, expectCount(v, p, 1, "process.terminate", "of the endless reader", (e) => e.child === endless)[0], "child.terminate()  # it is blocked");
+    },
+  },
+  pipe_bytes: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "sender");
+      const sends = expectCount(v, p, 3, "pipe.send", "of bytes by the child", (e) => e.pid === child && e.bytes);
+      const recvs = ofPid(v, main, "pipe.recv", (e) => e.bytes);
+      p.check(recvs.length >= 2, () => `main's recv_bytes calls should show as pipe.recv with bytes: true, got ${recvs.length}`);
+      p.check(recvs.every((r) => r.msg === undefined), "raw bytes carry no msg on receipt");
+      at(p, x, sends[0], 'conn.send_bytes(b"hello bytes")');
+      const polls = ofPid(v, main, "pipe.poll");
+      p.check(polls.some((e) => e.result === "False") && polls.some((e) => e.result === "True"), () => `poll(0.1) → False then poll(10) → True should show: ${polls.map(describeEvent).join("; ")}`);
+    },
+  },
+  pipe_eof: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "talker");
+      const pipe = expectCount(v, p, 1, "pipe.create", "duplex", (e) => e.duplex)[0];
+      if (!pipe) return;
+      const sends = expectCount(v, p, 2, "pipe.send", "by the child", (e) => e.pid === child && e.obj === pipe.ends[1]);
+      allReceived(v, p, sends, main);
+      const eof = expectCount(v, p, 1, "pipe.eof", "on main's end", (e) => e.pid === main && e.obj === pipe.ends[0]);
+      at(p, x, eof[0], 'print("received:", main_end.recv())');
+      p.check(v.of("pipe.close", (e) => e.pid === main && e.obj === pipe.ends[1]).length === 1, "main's close of its copy of the child's end should show as pipe.close");
+    },
+  },
+  pipe_same_end_hangs: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 0 });
+      const main = v.main?.pid;
+      const pipe = expectCount(v, p, 1, "pipe.create", "by main")[0];
+      const sends = expectCount(v, p, 2, "pipe.send", "by main", (e) => e.pid === main);
+      if (!pipe || sends.length !== 2) return;
+      p.check(v.receiptsOf(sends[0])[0]?.obj === pipe.ends[1], "the first send is received on the other end");
+      const b = blockedIn(v, p, main, "pipe.recv", pipe.ends[0]);
+      at(p, x, b, "data = left.recv()");
+    },
+  },
+  value_array: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const counter = createdAt(v, x, 'counter = mp.Value("i", 0)')[0];
+      const workers = new Set(pidsOf(v, p, "add_many", 2));
+      const writes = v.of("value.write", (e) => e.obj === counter);
+      p.check(writes.length === 400 && writes.every((w) => workers.has(w.pid)), () => `the counter should be written 400 times by the two workers, got ${writes.length}`);
+      const seen = writes.map((w) => Number(w.value)).sort((a, b) => a - b);
+      p.check(seen.every((n, i) => n === i + 1), "the locked increments should write 1..400, each once");
+      p.check(writes.every((w) => Number(w.value) === Number(w.old) + 1), "each increment writes old + 1");
+      const cc = v.created.get(counter ?? "");
+      const lock = cc?.kind === "value.create" ? cc.lock : undefined;
+      p.check(lock !== undefined, "the counter has its own lock");
+      const acq = v.of("lock.acquire", (e) => e.obj === lock && e.ok && workers.has(e.pid));
+      p.check(acq.length === 400, () => `with counter.get_lock() should show 400 acquires of its lock, got ${acq.length}`);
+      at(p, x, acq[0], "with counter.get_lock():");
+      const arr = createdAt(v, x, 'arr = mp.Array("i", [1, 2, 3, 4, 5])')[0];
+      const [filler] = pidsOf(v, p, "fill");
+      const aw = ofPid(v, filler, "value.write", (e) => e.obj === arr);
+      p.check(aw.some((e) => e.index === 0 && e.old === "1" && e.value === "100"), () => `arr[0] = 100 should show old "1" new "100": ${aw.map(describeEvent).join("; ")}`);
+      p.check(aw.some((e) => e.index === "1:3"), "the slice assignment arr[1:3] should show with index \"1:3\"");
+      const created = v.of("value.create");
+      const ctypes = new Set(created.map((e) => e.ctype));
+      for (const t of ["i", "d", "c", "c_int", "c_double", "c_char"]) p.check(ctypes.has(t), `a Value/Array of ctype ${t} should be created`);
+    },
+  },
+  locks: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 6 });
+      const main = v.main?.pid;
+      const lock = createdAt(v, x, "lock = mp.Lock()")[0];
+      p.check(v.typeOf(lock) === "Lock", `lock should be a Lock (${v.typeOf(lock)})`);
+      const [holder] = pidsOf(v, p, "hold_lock");
+      p.check(ofPid(v, holder, "lock.acquire", (e) => e.obj === lock && e.ok).length === 1, "the holder acquires the lock");
+      const failed = ofPid(v, main, "lock.acquire", (e) => e.obj === lock && !e.ok);
+      p.check(failed.length === 2, () => `main's two failed attempts (timeout, non-blocking) should show as lock.acquire ok: false, got ${failed.length}`);
+      p.check(ofPid(v, main, "block.end", (e) => e.obj === lock && e.outcome === "timeout").length === 1, "acquire(timeout=0.1) should block and time out");
+      p.check(ofPid(v, main, "lock.acquire", (e) => e.obj === lock && e.ok).length === 1, "main acquires after the child releases");
+      const rlock = createdAt(v, x, "rlock = mp.RLock()")[0];
+      const [nested] = pidsOf(v, p, "nested");
+      for (const pid of [nested, main]) {
+        const depths = ofPid(v, pid, "lock.acquire", (e) => e.obj === rlock && e.ok).map((e) => e.depth);
+        p.check(JSON.stringify(depths) === "[1,2]", `pid ${pid} takes the RLock at depths 1 then 2, got ${JSON.stringify(depths)}`);
+        const rel = ofPid(v, pid, "lock.release", (e) => e.obj === rlock).map((e) => e.depth);
+        p.check(JSON.stringify(rel) === "[1,0]", `pid ${pid} releases the RLock to depths 1 then 0, got ${JSON.stringify(rel)}`);
+      }
+      const sem = createdAt(v, x, "sem = mp.Semaphore(2)")[0];
+      const sc = v.created.get(sem ?? "");
+      p.check(sc?.kind === "sync.create" && sc.objType === "Semaphore" && sc.value === 2, "Semaphore(2) should be created with value 2");
+      p.check(v.of("lock.acquire", (e) => e.obj === sem && e.ok).length === 4, "four acquires of the Semaphore");
+      const bounded = createdAt(v, x, "bounded = mp.BoundedSemaphore(1)")[0];
+      p.check(v.typeOf(bounded) === "BoundedSemaphore", "BoundedSemaphore created");
+    },
+  },
+  condition: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const main = v.main?.pid;
+      const cond = createdAt(v, x, "cond = mp.Condition()")[0];
+      p.check(v.typeOf(cond) === "Condition", "a Condition is created");
+      const w1 = pidsOf(v, p, "wait_for_stage_1", 2);
+      const [w2] = pidsOf(v, p, "wait_for_stage_2");
+      for (const w of w1) p.check(ofPid(v, w, "cond.wait", (e) => e.obj === cond && e.ok).length === 1, `waiter ${w}: wait_for returns true once`);
+      p.check(ofPid(v, w2, "cond.wait", (e) => e.obj === cond && e.ok).length >= 1, "the loop waiter's wait() returns true");
+      const notifies = ofPid(v, main, "cond.notify", (e) => e.obj === cond);
+      p.check(notifies.length === 2 && notifies[0].n === "all" && notifies[1].n === 1, () => `main notifies all, then one: ${notifies.map(describeEvent).join("; ")}`);
+      at(p, x, notifies[0], "cond.notify_all()");
+      const timedOut = ofPid(v, main, "cond.wait", (e) => e.obj === cond && !e.ok);
+      p.check(timedOut.length === 1, "main's wait(timeout=0.1) returns false");
+      at(p, x, timedOut[0], "cond.wait(timeout=0.1)");
+    },
+  },
+  event_barrier: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const go = createdAt(v, x, "go = mp.Event()")[0];
+      const barrier = createdAt(v, x, "barrier = mp.Barrier(3)")[0];
+      const bc = v.created.get(barrier ?? "");
+      p.check(bc?.kind === "sync.create" && bc.objType === "Barrier" && bc.value === 3, "Barrier(3) created with value 3");
+      p.check(ofPid(v, main, "event.wait", (e) => e.obj === go && !e.ok).length === 1, "main's wait(timeout=0.1) on the unset event returns false");
+      at(p, x, expectCount(v, p, 1, "event.set", "by main", (e) => e.pid === main && e.obj === go)[0], "go.set()");
+      expectCount(v, p, 1, "event.clear", "by main", (e) => e.pid === main && e.obj === go);
+      const kids = new Set(pidsOf(v, p, "runner", 2));
+      expectCount(v, p, 2, "event.wait", "ok by the children", (e) => kids.has(e.pid) && e.obj === go && e.ok);
+      const waits = expectCount(v, p, 3, "barrier.wait", "by main and the children", (e) => e.obj === barrier);
+      p.check(JSON.stringify(waits.map((w) => w.index).sort()) === "[0,1,2]", () => `barrier indexes should be 0, 1, 2: ${waits.map(describeEvent).join("; ")}`);
+      p.check(ofPid(v, main, "event.poll", (e) => e.obj === go).length >= 1, "is_set() should show as event.poll");
+    },
+  },
+  manager_objects: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 1 });
+      const main = v.main?.pid;
+      const types = new Set(v.of("proxy.create").map((e) => e.objType));
+      for (const t of ["dict", "list", "Namespace", "Value", "Array", "Queue", "Lock", "RLock", "Condition", "Semaphore", "Event", "Barrier"]) p.check(types.has(t), `proxy.create of a ${t} should show (got ${[...types].join(", ")})`);
+      const workers = pidsOf(v, p, "worker", 2);
+      const ws = new Set(workers);
+      const [q] = v.of("proxy.create", (e) => e.objType === "Queue").map((e) => e.obj);
+      const puts = expectCount(v, p, 2, "queue.put", "by the workers", (e) => ws.has(e.pid) && e.obj === q);
+      allReceived(v, p, puts, main);
+      const [rlock] = v.of("proxy.create", (e) => e.objType === "RLock").map((e) => e.obj);
+      const [barrier] = v.of("proxy.create", (e) => e.objType === "Barrier").map((e) => e.obj);
+      for (const w of workers) {
+        p.check(ofPid(v, w, "lock.acquire", (e) => e.obj === rlock && e.depth === 2).length === 1, `worker ${w} takes the RLock at depth 2`);
+        p.check(ofPid(v, w, "barrier.wait", (e) => e.obj === barrier).length === 1, `worker ${w} waits at the barrier`);
+        p.check(ofPid(v, w, "proxy.op").length >= 2, `worker ${w}'s dict/list/array operations should show as proxy.op`);
+      }
+      p.check(ofPid(v, main, "barrier.wait", (e) => e.obj === barrier).length === 1, "main waits at the barrier");
+      const calls = v.of("mgr.call");
+      p.check(calls.length > 0 && calls.every((c) => v.receiptsOf(c).length === 1), "every mgr.call is received by the server");
+    },
+  },
+  manager_namespace_pitfall: {
+    structure(v, x, p) {
+      namespaceStory(v, p, x, "writer", "reader", false, { get: "ns.nums[2] = 3  # changes", read: 'print("reader sees", ns.nums' });
+    },
+  },
+  manager_namespace_fix: {
+    structure(v, x, p) {
+      namespaceStory(v, p, x, "writer", "reader", true, { get: "nums = ns.nums  # a local copy", set: "ns.nums = nums  # written back", read: 'print("reader sees", ns.nums' });
+    },
+  },
+  manager_errors: {
+    exitStatus: 1,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "manager-server": 1, child: 0 });
+      const main = v.main?.pid;
+      const d = createdAt(v, x, "d = manager.dict(a=1)")[0];
+      const failed = v.events.filter((e) => e.pid === main && e.obj === d && (e.kind === "proxy.op" || e.kind === "mgr.return") && (e as { ok?: boolean }).ok === false);
+      p.check(failed.length >= 1, () => `d["missing"] should show as a failed dict operation (ok: false):\n${v.dumpPid(main!)}`);
+      at(p, x, failed[0], 'd["missing"]');
+    },
+  },
+  pool_map: {
+    structure(v, x, p) {
+      // Two workers are started; one that starts slowly may be terminated before it ran any code.
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const pool = expectCount(v, p, 1, "pool.create", "by main", (e) => e.pid === main)[0];
+      if (pool) p.check(pool.processes === 2, "pool.create processes=2");
+      const subs = v.of("pool.submit", (e) => e.pid === main);
+      const count = (m: string) => subs.filter((s) => s.method === m).length;
+      const want: Record<string, number> = { map: 2, imap: 1, imap_unordered: 1, starmap: 1, apply: 1, apply_async: 4 };
+      for (const [m, n] of Object.entries(want)) p.check(count(m) === n, () => `expected ${n} pool.submit with method ${m}, got ${count(m)} (all: ${subs.map((s) => s.method).join(", ")})`);
+      p.check(subs.length === 10, `expected 10 pool.submit events, got ${subs.length}`);
+      const maps = subs.filter((s) => s.method === "map");
+      if (maps.length === 2 && maps[0].tasks !== undefined) p.check(maps[0].tasks === 6 && maps[1].tasks === 3, `map tasks: 6 (chunksize 1) then 3 (chunksize 2), got ${maps[0].tasks}, ${maps[1].tasks}`);
+      at(p, x, maps[0], 'print("map:", pool.map(square, range(6)))');
+      const workers = new Set(v.role("pool-worker").map((s) => s.pid));
+      for (const r of v.of("pool.task.recv")) {
+        p.check(workers.has(r.pid), `a pool task taken outside a pool worker: ${describeEvent(r)}`);
+        p.check(v.of("pool.result.send", (e) => e.pid === r.pid && e.job === r.job && e.index === r.index).length === 1, () => `task ${r.job}/${r.index} taken by ${r.pid} should have its result sent by it`);
+      }
+      for (const s of subs.filter((s) => s.method === "apply_async")) {
+        p.check(v.of("pool.get", (e) => e.job === s.job && e.ok).length >= 1, `apply_async job ${s.job}: .get() should show as pool.get`);
+      }
+      p.check(v.of("pool.task.recv").length >= 6 + 3 + 4 + 4 + 3 + 1 + 4, "every task of every job should be taken by a worker");
+    },
+  },
+  pool_manager_queue: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "manager-server": 1, "pool-worker": [1, 2], child: 0 });
+      const workers = new Set(v.role("pool-worker").map((s) => s.pid));
+      const q = theObject(v, p, "Queue", "ManagerQueue");
+      const puts = expectCount(v, p, 1, "queue.put", "by a pool worker", (e) => workers.has(e.pid) && e.obj === q);
+      allReceived(v, p, puts, (pid) => workers.has(pid));
+      at(p, x, puts[0], 'queue.put("a message between pool workers")');
+      expectCount(v, p, 2, "pool.submit", "apply_async", (e) => e.method === "apply_async");
+    },
+  },
+  process_pool_executor: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "manager-server": 0 });
+      const others = [...v.starts.values()].filter((s) => s.role === "child" || s.role === "pool-worker");
+      p.check(others.length >= 1 && others.length <= 2, () => `the executor runs 1–2 worker processes, got: ${v.describeProcesses()}`);
+    },
+  },
+  process_lifecycle: {
+    structure(v, x, p) {
+      const main = v.main?.pid;
+      const spawns = ofPid(v, main, "process.spawn");
+      p.check(spawns.length === 7, () => `main starts 7 children, got ${spawns.length}`);
+      const joins = ofPid(v, main, "process.join").map((j) => j.exitCode);
+      p.check(JSON.stringify(joins) === JSON.stringify([0, 3, 1, 0, null, -15, -9]), `main's joins should see exit codes 0, 3, 1, 0, null (timeout), -15, -9; got ${JSON.stringify(joins)}`);
+      const [exit3] = pidsOf(v, p, "exit_three");
+      const [crash] = pidsOf(v, p, "crash");
+      p.check(v.exitOf(exit3)?.exitCode === 3, () => `sys.exit(3) child: process.exit exitCode 3:\n${v.dumpPid(exit3)}`);
+      p.check(v.exitOf(crash)?.exitCode === 1, () => `crashing child: process.exit exitCode 1:\n${v.dumpPid(crash)}`);
+      const [parent] = pidsOf(v, p, "parent_of_one");
+      const grand = ofPid(v, parent, "process.spawn");
+      if (p.check(grand.length === 1, "the parent_of_one child starts one grandchild")) {
+        const st = v.starts.get(grand[0].child);
+        p.check(st?.name === `${v.starts.get(parent)?.name}:1` && st?.ppid === parent, () => `the grandchild should be named <parent>:1 with ppid ${parent}: ${st ? describeEvent(st) : "no process.start"}`);
+      }
+      const sleepers = pidsOf(v, p, "sleeper", 3);
+      const term = expectCount(v, p, 1, "process.terminate", "by main", (e) => e.pid === main);
+      const kill = expectCount(v, p, 1, "process.kill", "by main", (e) => e.pid === main);
+      p.check(term[0]?.child === sleepers[0] && kill[0]?.child === sleepers[1], "terminate() is for the first sleeper, kill() for the second");
+      at(p, x, term[0], "p.terminate()");
+      at(p, x, kill[0], "p.kill()");
+      p.check(spawns.filter((s) => s.daemon).length === 1, "one daemon child");
+      const tb = ofPid(v, main, "block.end", (e) => e.op === "process.join" && e.outcome === "timeout");
+      p.check(tb.length === 1, "join(timeout=0.2) ends its block with outcome timeout");
+    },
+  },
+  thread_queue_not_shared: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const q = theObject(v, p, "ThreadQueue");
+      const threadPut = v.of("queue.put", (e) => e.pid === main && e.obj === q && e.tid !== main);
+      p.check(threadPut.length === 1, "the thread's put (in main's process, another thread) should show");
+      allReceived(v, p, threadPut, main);
+      const [child] = pidsOf(v, p, "producer");
+      const copy = v.of("queue.create", (e) => e.pid === child && e.copyOf === q);
+      if (p.check(copy.length === 1, "the child should have its own copy of the queue (queue.create with copyOf)")) {
+        const puts = ofPid(v, child, "queue.put", (e) => e.obj === copy[0].obj);
+        p.check(puts.length === 1 && v.receiptsOf(puts[0]).length === 0, "the child's put lands in its copy and is never received");
+      }
+    },
+  },
+  hang_lock_cycle_2: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const left = named(v, p, "left");
+      const right = named(v, p, "right");
+      const a = createdAt(v, x, "lock_a, lock_b = mp.Lock(), mp.Lock()");
+      p.check(a.length === 2, "two locks created on one line");
+      lockCycle(v, p, [left, right], [a[0], a[1]], ["lock.acquire"]);
+      blockedIn(v, p, v.main?.pid, "process.join", `proc:${left}`);
+      at(p, x, openBlocksOf(v, left)[0], "with lock_b:  # blocks forever");
+    },
+  },
+  hang_lock_cycle_3: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const locks = v.of("sync.create", (e) => e.objType === "Lock").map((e) => e.obj);
+      p.check(locks.length === 3, "three Locks");
+      const workers = [0, 1, 2].map((i) => named(v, p, `worker-${i}`));
+      lockCycle(v, p, workers, locks, ["lock.acquire"]);
+    },
+  },
+  hang_manager_lock_cycle: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 1 });
+      const locks = v.of("proxy.create", (e) => e.objType === "Lock").map((e) => e.obj);
+      p.check(locks.length === 2, "two manager Locks");
+      const [left] = pidsOf(v, p, "left_side");
+      const [right] = pidsOf(v, p, "right_side");
+      lockCycle(v, p, [left, right], locks, ["lock.acquire", "mgr.call"]);
+    },
+  },
+  hang_consumer_never_sent: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const q = theObject(v, p, "Queue");
+      expectCount(v, p, 0, "queue.put", "at all");
+      const b = blockedIn(v, p, v.main?.pid, "queue.get", q);
+      at(p, x, b, 'print("result:", q.get())');
+      const [prod] = pidsOf(v, p, "producer");
+      p.check(v.exitOf(prod)?.exitCode === 0, "the producer exited normally");
+    },
+  },
+  hang_join_blocked_child: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const [child] = pidsOf(v, p, "worker");
+      const go = theObject(v, p, "Event");
+      at(p, x, blockedIn(v, p, child, "event.wait", go), "go.wait()  # never set");
+      at(p, x, blockedIn(v, p, v.main?.pid, "process.join", `proc:${child}`), "child.join()  # blocks forever");
+    },
+  },
+  hang_barrier_missing_party: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const barrier = theObject(v, p, "Barrier");
+      const bc = v.created.get(barrier ?? "");
+      p.check(bc?.kind === "sync.create" && bc.value === 3, "Barrier created with 3 parties");
+      const [child] = pidsOf(v, p, "worker");
+      blockedIn(v, p, child, "barrier.wait", barrier);
+      blockedIn(v, p, v.main?.pid, "barrier.wait", barrier);
+    },
+  },
+  hang_condition_never_notified: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const cond = theObject(v, p, "Condition");
+      const [child] = pidsOf(v, p, "waiter");
+      at(p, x, blockedIn(v, p, child, "cond.wait", cond), "cond.wait()  # never notified");
+      blockedIn(v, p, v.main?.pid, "process.join", `proc:${child}`);
+      expectCount(v, p, 0, "cond.notify", "at all");
+    },
+  },
+  ok_lock_same_order: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const [a, b] = createdAt(v, x, "lock_a, lock_b = mp.Lock(), mp.Lock()");
+      for (const w of pidsOf(v, p, "work", 2)) {
+        const seq = v
+          .byPid(w)
+          .filter((e) => (e.kind === "lock.acquire" && e.ok) || e.kind === "lock.release")
+          .map((e) => (e.kind === "lock.acquire" ? "+" : "-") + (e.obj === a ? "A" : e.obj === b ? "B" : "?"))
+          .join("");
+        p.check(seq === "+A+B-B-A".repeat(50), () => `worker ${w} should take A then B and release B then A, 50 times; got ${seq.slice(0, 40)}…`);
+      }
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  ok_slow_consumer: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const [cons] = pidsOf(v, p, "consumer");
+      const [prod] = pidsOf(v, p, "slow_producer");
+      const q = theObject(v, p, "Queue");
+      queueFlow(v, p, x, q, prod, cons, 4, undefined, "item = q.get()  # blocked most of the time");
+      const ended = ofPid(v, cons, "block.end", (e) => e.op === "queue.get" && e.outcome === "ok");
+      p.check(ended.length >= 1, "the consumer blocks in get() and is served (block.end ok)");
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  ok_join_after_drain: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const [prod] = pidsOf(v, p, "producer");
+      const q = theObject(v, p, "Queue");
+      queueFlow(v, p, x, q, prod, v.main?.pid, 20, "q.put(bytes([i]) * ITEM_SIZE)");
+      const puts = v.of("queue.put");
+      p.check(puts.every((e) => e.preview.length <= 1000), "previews of 16 KiB items stay short");
+      p.check(ofPid(v, v.main?.pid, "process.join").map((j) => j.exitCode).join() === "0", "main joins the producer: exit code 0");
+    },
+  },
+};

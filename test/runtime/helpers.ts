@@ -486,6 +486,10 @@ export interface RunSummary {
   processes: { pid: number; name: string; role: string; parentPid: number | null; exitCode: number | null }[];
   objects: { id: string; kind: string }[];
   messages: { sent: number; received: number; matched: number; inFlight: number };
+  deadlocks?: { kind: string; processes: string[]; sites: string[]; explanation: string }[];
+  potentialDeadlocks?: { locks: string[]; sites: string[]; explanation: string }[];
+  hazards?: { kind: string; processes: string[]; sites: string[]; explanation: string }[];
+  stoppedForDeadlock?: boolean;
 }
 
 /** An instrumented run: the CLI's result plus what it wrote. */
@@ -513,6 +517,12 @@ export function stripCliLine(stderr: string, tracePath: string): string {
   const lines = stderr.split("\n");
   const i = lines.findIndex((l) => l.startsWith("ipcviz:") && l.includes(tracePath));
   if (i >= 0) lines.splice(i, 1);
+  // The live diagnosis of a hang: from "ipcviz: the program is stuck" to "ipcviz: stopping every process".
+  const a = lines.findIndex((l) => l.startsWith("ipcviz: the program is stuck"));
+  if (a >= 0) {
+    const b = lines.findIndex((l, k) => k > a && l.startsWith("ipcviz: stopping every process"));
+    lines.splice(a, (b >= 0 ? b : a) - a + 1);
+  }
   return lines.join("\n");
 }
 

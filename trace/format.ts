@@ -613,6 +613,16 @@ export const RECV_KINDS: ReadonlySet<string> = new Set([
   "pool.result.recv",
 ]);
 
+/** Receipt kind → the send kind it pairs with (by `msg`). */
+export const RECEIPT_OF: Readonly<Record<string, string>> = {
+  "queue.get": "queue.put",
+  "pipe.recv": "pipe.send",
+  "mgr.recv": "mgr.call",
+  "mgr.return": "mgr.reply",
+  "pool.task.recv": "pool.task.send",
+  "pool.result.recv": "pool.result.send",
+};
+
 export function isCollectorEvent(e: TraceEvent): e is CollectorEvent {
   return (e as CollectorEventBase).src === "collector";
 }

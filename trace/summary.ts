@@ -12,7 +12,7 @@
  * per direction between a pipe's two ends, in order of `t`.
  */
 
-import { isCollectorEvent, TRACE_VERSION } from "./format";
+import { isCollectorEvent, RECEIPT_OF, TRACE_VERSION } from "./format";
 import type { CallSite, ProcessRole, TraceEvent, TraceFooter, TraceHeader } from "./format";
 
 /** One process of the run. */
@@ -115,14 +115,6 @@ export function signalNumber(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-const RECEIPT_OF: Record<string, string> = {
-  "queue.get": "queue.put",
-  "pipe.recv": "pipe.send",
-  "mgr.recv": "mgr.call",
-  "mgr.return": "mgr.reply",
-  "pool.task.recv": "pool.task.send",
-  "pool.result.recv": "pool.result.send",
-};
 const SEND_KIND: Record<string, true> = {
   "queue.put": true,
   "pipe.send": true,

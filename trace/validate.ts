@@ -12,7 +12,7 @@
  * Unknown extra fields are allowed (a newer runtime of the same major version may add some).
  */
 
-import { PROCESS_ROLES, TRACE_FORMAT, TRACE_VERSION } from "./format";
+import { PROCESS_ROLES, RECEIPT_OF, TRACE_FORMAT, TRACE_VERSION } from "./format";
 import type { TraceEvent, TraceFooter, TraceHeader } from "./format";
 
 // Field types. Each is a bit so one field may accept several (e.g. int | null).
@@ -341,15 +341,6 @@ export function validateHeader(h: unknown): string[] {
   return out;
 }
 
-/** Which send kind a receipt kind pairs with. */
-const RECEIPT_OF: Record<string, string> = {
-  "queue.get": "queue.put",
-  "pipe.recv": "pipe.send",
-  "mgr.recv": "mgr.call",
-  "mgr.return": "mgr.reply",
-  "pool.task.recv": "pool.task.send",
-  "pool.result.recv": "pool.result.send",
-};
 const SEND_OF_RECEIPT = new Set(Object.values(RECEIPT_OF));
 
 /** Options for {@link validateTrace}. */

@@ -16,7 +16,7 @@ import type {
   RuntimeEvent,
   TraceEvent,
 } from "../../trace/format";
-import { PROCESS_ROLES, RECV_KINDS, SEND_KINDS, isCollectorEvent } from "../../trace/format";
+import { PROCESS_ROLES, RECEIPT_OF, RECV_KINDS, SEND_KINDS, isCollectorEvent } from "../../trace/format";
 import type { ParsedTrace } from "../../trace/reader";
 import type { RunSummary } from "./helpers";
 
@@ -53,15 +53,6 @@ export class Problems {
   }
 }
 
-/** Receipt kind → the send kind it pairs with. */
-export const RECEIPT_OF: Record<string, string> = {
-  "queue.get": "queue.put",
-  "pipe.recv": "pipe.send",
-  "mgr.recv": "mgr.call",
-  "mgr.return": "mgr.reply",
-  "pool.task.recv": "pool.task.send",
-  "pool.result.recv": "pool.result.send",
-};
 
 const CREATE_KINDS = new Set([
   "queue.create",

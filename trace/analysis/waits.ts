@@ -340,7 +340,8 @@ export function findStuck(s: ModelState, opts: FindStuckOptions = {}, ctx = new 
   const candidates = new Map<number, StuckProcess>();
   const participants: number[] = [];
   for (const p of s.processes.values()) {
-    if (p.exit || isService(p)) continue;
+    // A process that has been sent terminate()/kill() is ending, not waiting (its exit may arrive after the sender's).
+    if (p.exit || isService(p) || p.terminated) continue;
     const idle = p.role === "pool-worker" && isIdleWorker(s, p.pid);
     const waits = p.startedAt >= 0 && !active.has(p.pid) ? processWaits(s, p) : null;
     if (idle && !waits) continue;

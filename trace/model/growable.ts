@@ -3,12 +3,17 @@
  * one object per event, so a million-event trace costs a few bytes per event per column.
  */
 
-/** A growable Int32Array (doubling). `data` may be longer than `length`: read only below `length`. */
-export class Int32Column {
-  data: Int32Array;
+type NumberArray = Int32Array | Float64Array | Uint8Array | Uint16Array;
+
+/** A growable typed array (doubling). `data` may be longer than `length`: read only below `length`. */
+class Column<A extends NumberArray> {
+  data: A;
   length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+  constructor(
+    private readonly make: (n: number) => A,
+    capacity = 1024,
+  ) {
+    this.data = make(capacity);
   }
   /** Append one value; returns its index. */
   push(v: number): number {
@@ -30,7 +35,7 @@ export class Int32Column {
     if (n <= this.data.length) return;
     let cap = this.data.length * 2 || 16;
     while (cap < n) cap *= 2;
-    const d = new Int32Array(cap);
+    const d = this.make(cap);
     d.set(this.data.subarray(0, this.length));
     this.data = d;
   }
@@ -67,89 +72,30 @@ export class Int32Column {
   }
 }
 
-/** A growable Float64Array (for times in ns, which exceed 32 bits). */
-export class Float64Column {
-  data: Float64Array;
-  length = 0;
+/** A growable Int32Array. */
+export class Int32Column extends Column<Int32Array> {
   constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity);
+    super((n) => new Int32Array(n), capacity);
   }
-  push(v: number): number {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length] = v;
-    return this.length++;
-  }
-  /** Make room for at least n values. */
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = this.data.length * 2 || 16;
-    while (cap < n) cap *= 2;
-    const d = new Float64Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  get(i: number): number {
-    return this.data[i];
-  }
-  bytes(): number {
-    return this.data.byteLength;
+}
+
+/** A growable Float64Array (for times in ns, which exceed 32 bits). */
+export class Float64Column extends Column<Float64Array> {
+  constructor(capacity = 1024) {
+    super((n) => new Float64Array(n), capacity);
   }
 }
 
 /** A growable Uint8Array. */
-export class Uint8Column {
-  data: Uint8Array;
-  length = 0;
+export class Uint8Column extends Column<Uint8Array> {
   constructor(capacity = 1024) {
-    this.data = new Uint8Array(capacity);
-  }
-  push(v: number): number {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length] = v;
-    return this.length++;
-  }
-  /** Make room for at least n values. */
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = this.data.length * 2 || 16;
-    while (cap < n) cap *= 2;
-    const d = new Uint8Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  get(i: number): number {
-    return this.data[i];
-  }
-  bytes(): number {
-    return this.data.byteLength;
+    super((n) => new Uint8Array(n), capacity);
   }
 }
 
 /** A growable Uint16Array. */
-export class Uint16Column {
-  data: Uint16Array;
-  length = 0;
+export class Uint16Column extends Column<Uint16Array> {
   constructor(capacity = 1024) {
-    this.data = new Uint16Array(capacity);
-  }
-  push(v: number): number {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length] = v;
-    return this.length++;
-  }
-  /** Make room for at least n values. */
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = this.data.length * 2 || 16;
-    while (cap < n) cap *= 2;
-    const d = new Uint16Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  get(i: number): number {
-    return this.data[i];
-  }
-  bytes(): number {
-    return this.data.byteLength;
+    super((n) => new Uint16Array(n), capacity);
   }
 }

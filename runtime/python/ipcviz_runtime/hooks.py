@@ -436,7 +436,11 @@ def identify_child(proc):
         from . import announce_process
 
         announce_process(proc.name, proc._parent_pid, role)
-        core.install_sigterm()
+        if role != "pool-worker":
+            # Pool workers send their events at the end of every task, so a terminate() loses
+            # nothing; they keep the default SIGTERM action (with the flushing handler a worker
+            # idle in the task queue's lock was seen, rarely, to outlive Pool.terminate()).
+            core.install_sigterm()
     except Exception:
         pass
 

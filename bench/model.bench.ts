@@ -249,7 +249,7 @@ export async function run(): Promise<Record<string, number>> {
   return out;
 }
 
-if (require.main === module && process.env.IPCVIZ_BENCH_NO_MAIN !== "1") {
+if (require.main === module && process.argv[1]?.endsWith("model.bench.js")) {
   run().catch((e) => {
     console.error(e);
     process.exit(1);

@@ -700,7 +700,9 @@ def _trace_worker_queues(inq, outq):
         try:
             if type(task) is tuple and len(task) == 5:
                 job, i, func, args, _k = task
-                ev(
+                # Sent at once: a worker keeps the default SIGTERM action (Pool.terminate() ends it
+                # where it stands), so what it has recorded must already be on the channel.
+                ev_flush(
                     "pool.task.recv",
                     pool_id,
                     mid,
@@ -717,17 +719,16 @@ def _trace_worker_queues(inq, outq):
                 job, i, res = obj
                 mid = new_msg()
                 ok = bool(res[0])
-                ev(
+                ev_flush(
                     "pool.result.send",
                     pool_id,
                     mid,
                     None,
                     {"job": "J%d.%d" % (owner, job), "index": i, "ok": ok, "preview": preview(res[1])},
                 )
-                put0(outq, wrap(mid, obj))
-            finally:
-                core.flush()
-            return
+            except Exception:
+                return put0(outq, obj)
+            return put0(outq, wrap(mid, obj))
         return put0(outq, obj)
 
     inq.get = get

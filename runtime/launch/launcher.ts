@@ -18,7 +18,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
-import { killRunTree, killRunTreeSync, readProcStat, signal as sendSignal, type RunProcessQuery } from "./procTree";
+import { findRunProcesses, killRunTree, killRunTreeSync, readProcStat, signal as sendSignal, type RunProcessQuery } from "./procTree";
 
 /** Oldest Python the runtime supports. */
 export const MIN_PYTHON: readonly [number, number] = [3, 9];
@@ -418,6 +418,11 @@ export async function startRun(options: RunOptions): Promise<Run> {
     collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: code, signal, timedOut });
     let leftovers = 0;
     const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - exitedAt)));
+    // Processes that have closed their connection may take a moment to be gone (the resource
+    // tracker exits once main has): give them the rest of the drain time before ending them.
+    while (!killing && Date.now() - exitedAt < drainMs && findRunProcesses(query).size > 0) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     if (killing) await killing;
     else {
       // Anything of the run still running now would be orphaned: end it.

@@ -7,14 +7,16 @@ Rules (see docs/python-runtime.md):
   purpose below (tasks, results, requests, replies).
 - Objects created by the user are switched to a traced subclass (module `traced`), so objects
   created inside the library run at full speed.
-- A message is wrapped in `Msg` when sent; unpickling it calls `recv_msg`, which returns the
-  original object and leaves its message id for the receiving hook. Receivers see their objects
-  unchanged.
+- A message is sent as `(MARK, message id, object)`; every receive path (the user's and the
+  library's) unwraps it, so receivers see their objects unchanged and each receipt knows the id
+  of its send. A Manager server stores the wrapped item as it is, so a Manager queue's get pairs
+  with the put of another process.
 - Exceptions pass through unchanged; on 3.11+ the wrapper's own traceback entry is removed.
 """
 
 import os
 import select
+import signal
 import stat
 import sys
 import threading
@@ -374,7 +376,9 @@ def _install_process(process, util):
     def _bootstrap(self, *args, **kwds):
         identify_child(self)
         code = orig_bootstrap(self, *args, **kwds)
-        process_exit(code)
+        from . import mark_exited
+
+        mark_exited(code)
         core.uninstall_sigterm()
         return code
 
@@ -389,17 +393,38 @@ def _install_process(process, util):
     orig_spawnv = util.spawnv_passfds
 
     def spawnv_passfds(path, args, passfds):
+        # SIGTERM is held back from the fork until the new interpreter runs the prefix: with our
+        # flushing handler in this process, a SIGTERM reaching the child between fork and exec
+        # (terminate() of a child that has just been started) would otherwise be lost.
+        blocked = False
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            blocked = signal.SIGTERM not in old
+        except Exception:
+            pass
         try:
             args = list(args)
             i = args.index("-c")
-            args[i + 1] = BOOT_PREFIX + args[i + 1]
+            args[i + 1] = (UNBLOCK_PREFIX if blocked else "") + BOOT_PREFIX + args[i + 1]
         except Exception:
             pass
-        return orig_spawnv(path, args, passfds)
+        try:
+            return orig_spawnv(path, args, passfds)
+        finally:
+            if blocked:
+                try:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+                except Exception:
+                    pass
 
     util.spawnv_passfds = spawnv_passfds
 
 
+UNBLOCK_PREFIX = (
+    "import signal as _ipz_g\n"
+    "_ipz_g.pthread_sigmask(_ipz_g.SIG_UNBLOCK, {_ipz_g.SIGTERM})\n"
+    "del _ipz_g\n"
+)
 BOOT_PREFIX = (
     "import sys as _ipz_s\n"
     "if 'ipcviz_runtime' not in _ipz_s.modules:\n"
@@ -443,12 +468,6 @@ def identify_child(proc):
             core.install_sigterm()
     except Exception:
         pass
-
-
-def process_exit(code, signal_no=None):
-    from . import mark_exited
-
-    mark_exited(code)
 
 
 # ------------------------------------------------------------------ queues

@@ -269,18 +269,7 @@ export function validateEvent(e: unknown): string | null {
       return `unknown event kind ${JSON.stringify(kind)}`;
     }
   }
-  const { names, types, required } = spec;
-  for (let i = 0; i < names.length; i++) {
-    const v = ev[names[i]];
-    if (v === undefined) {
-      if (required[i]) return `${kind}: required field "${names[i]}" is missing`;
-      continue;
-    }
-    if (!hasType(v, types[i])) {
-      return `${kind}: field "${names[i]}" must be ${typeName(types[i])} (it is ${describe(v)})`;
-    }
-  }
-  return null;
+  return checkFields(kind, spec, ev);
 }
 
 /**
@@ -294,9 +283,14 @@ export function validateRuntimeKindFields(e: Record<string, unknown>, kind: stri
     if (COMPILED_COLLECTOR.has(kind)) return `${kind}: a collector event must have "src": "collector"`;
     return `unknown event kind ${JSON.stringify(kind)}`;
   }
+  return checkFields(kind, spec, e);
+}
+
+/** The kind's fields present with the right types, the required ones all there. Null when valid. */
+function checkFields(kind: string, spec: { names: readonly string[]; types: readonly number[]; required: readonly boolean[] }, ev: Record<string, unknown>): string | null {
   const { names, types, required } = spec;
   for (let i = 0; i < names.length; i++) {
-    const v = e[names[i]];
+    const v = ev[names[i]];
     if (v === undefined) {
       if (required[i]) return `${kind}: required field "${names[i]}" is missing`;
       continue;

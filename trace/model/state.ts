@@ -1655,27 +1655,8 @@ export function splitArgs(text: string): string[] {
   if (s.length >= 2 && ((s[0] === "(" && s[s.length - 1] === ")") || (s[0] === "[" && s[s.length - 1] === "]"))) {
     if (closingOf(s, 0) === s.length - 1) s = s.slice(1, -1);
   }
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  let quote = "";
-  for (let k = 0; k < s.length; k++) {
-    const ch = s[k];
-    if (quote) {
-      if (ch === "\\") k++;
-      else if (ch === quote) quote = "";
-      continue;
-    }
-    if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === "(" || ch === "[" || ch === "{") depth++;
-    else if (ch === ")" || ch === "]" || ch === "}") depth--;
-    else if (ch === "," && depth === 0) {
-      out.push(s.slice(start, k).trim());
-      start = k + 1;
-    }
-  }
-  const tail = s.slice(start).trim();
-  if (tail.length > 0) out.push(tail);
+  const out = splitTop(s, ",").map((x) => x.trim());
+  if (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out;
 }
 

@@ -623,25 +623,28 @@ export class ModelState {
   }
 
   private eventObj(id: string, at: number): EventState {
+    return this.obtain(id, "event", () => ({ ...this.base(id, "Event", at, null, null), cls: "event", flag: false, changedAt: -1, changedBy: null, native: false }));
+  }
+
+  /** The object `id` if it exists and is of class `cls`; else a new one from `make` (given what was there), stored. */
+  private obtain<C extends ObjState["cls"]>(
+    id: string,
+    cls: C,
+    make: (prev: ObjState | undefined) => Extract<ObjState, { cls: C }>,
+  ): Extract<ObjState, { cls: C }> {
     const o = this.objects.get(id);
-    if (o && o.cls === "event") return o;
-    const e: EventState = { ...this.base(id, "Event", at, null, null), cls: "event", flag: false, changedAt: -1, changedBy: null, native: false };
-    this.objects.set(id, e);
-    return e;
+    if (o && o.cls === cls) return o as Extract<ObjState, { cls: C }>;
+    const n = make(o);
+    this.objects.set(id, n);
+    return n;
   }
 
   private barrier(id: string, at: number): BarrierState {
-    const o = this.objects.get(id);
-    if (o && o.cls === "barrier") return o;
-    const b: BarrierState = { ...this.base(id, "Barrier", at, null, null), cls: "barrier", parties: 0, passed: 0, lastPassAt: -1, broken: false };
-    this.objects.set(id, b);
-    return b;
+    return this.obtain(id, "barrier", () => ({ ...this.base(id, "Barrier", at, null, null), cls: "barrier", parties: 0, passed: 0, lastPassAt: -1, broken: false }));
   }
 
   private value(id: string, at: number): ValueState {
-    const o = this.objects.get(id);
-    if (o && o.cls === "value") return o;
-    const v: ValueState = {
+    return this.obtain(id, "value", () => ({
       ...this.base(id, "Value", at, null, null),
       cls: "value",
       ctype: "?",
@@ -651,32 +654,24 @@ export class ModelState {
       elements: new Map(),
       elementsGen: this.gen,
       lastWrite: null,
-    };
-    this.objects.set(id, v);
-    return v;
+    }));
   }
 
   private proxy(id: string, at: number, objType = "?"): ProxyState {
-    const o = this.objects.get(id);
-    if (o && o.cls === "proxy") return o;
-    const p: ProxyState = {
+    return this.obtain(id, "proxy", (prev) => ({
       ...this.base(id, objType, at, null, null),
       cls: "proxy",
       entries: new Map(),
       list: objType === "list" ? [] : null,
       contentGen: this.gen,
-      complete: o === undefined && objType !== "?",
+      complete: prev === undefined && objType !== "?",
       lastView: null,
       localChanges: 0,
-    };
-    this.objects.set(id, p);
-    return p;
+    }));
   }
 
   private pool(id: string, at: number): PoolState {
-    const o = this.objects.get(id);
-    if (o && o.cls === "pool") return o;
-    const p: PoolState = {
+    return this.obtain(id, "pool", () => ({
       ...this.base(id, "Pool", at, null, null),
       cls: "pool",
       processes: 0,
@@ -686,9 +681,7 @@ export class ModelState {
       closed: false,
       terminated: false,
       joined: false,
-    };
-    this.objects.set(id, p);
-    return p;
+    }));
   }
 
   private worker(pool: PoolState, pid: number): WorkerState {

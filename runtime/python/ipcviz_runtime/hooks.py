@@ -1043,7 +1043,7 @@ def _install_managers(managers):
         cid = new_msg()
         args = tuple(args)
         pre = _mgr_pre(typeid, methodname, args, kwds, oid, site)
-        check_watch()
+        check_watch(oid)  # values from this object only: the rest are checked at their next use or at exit
         send_args = args
         if pre is not None and pre[1] is not None:
             send_args = pre[1]

@@ -1,5 +1,5 @@
-// Bundles every entry point with one build() helper: the CLI, the tests and the benchmarks.
-// Type-checking is a separate step (`tsc --noEmit`).
+// Bundles every entry point with one build() helper: the CLI, the extension host, the webview,
+// the tests and the benchmarks. Type-checking is a separate step (`tsc --noEmit`, see package.json).
 import * as esbuild from "esbuild";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -21,8 +21,8 @@ function findFiles(dir, suffix) {
   return out;
 }
 
-/** Bundle entry points for Node into out/, keeping their folder layout. */
-async function build(entryPoints) {
+/** Bundle entry points into out/, keeping their folder layout. */
+async function build(entryPoints, options = {}) {
   if (entryPoints.length === 0) return;
   await esbuild.build({
     entryPoints,
@@ -35,11 +35,38 @@ async function build(entryPoints) {
     sourcemap: "linked",
     packages: "external",
     logLevel: "warning",
+    ...options,
   });
 }
 
+// Node programs run from the checkout: node_modules stays external.
 await build([
   "cli/ipcviz.ts",
   ...findFiles("test", ".test.ts"),
   ...findFiles("bench", ".ts").filter((f) => !f.includes("/fixtures/")),
 ]);
+
+// The extension host and the in-host test suite: everything bundled but `vscode` (the .vsix
+// ships no node_modules).
+await build(["extension/extension.ts", ...findFiles("test/vscode/suite", "index.ts")].filter((f) => existsOrEmpty(f)), {
+  packages: undefined,
+  external: ["vscode"],
+});
+
+// The webview: one script for the browser (VS Code webview and the standalone report), plus its CSS.
+await build(["webview/main.ts", "webview/view.css"].filter((f) => existsOrEmpty(f)), {
+  platform: "browser",
+  target: "chrome120",
+  format: "iife",
+  packages: undefined,
+  sourcemap: false,
+});
+
+/** True when the file exists (entries appear as the parts are written). */
+function existsOrEmpty(f) {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}

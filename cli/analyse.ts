@@ -11,7 +11,8 @@
  * the status.
  */
 
-import { readTraceFile, TraceReadError } from "../trace/reader";
+import { readTraceFile } from "../trace/readFile";
+import { TraceReadError } from "../trace/reader";
 import { TraceModel } from "../trace/model/model";
 import { dumpState } from "../trace/model/dump";
 import { diagnose } from "../trace/analysis/diagnose";

@@ -17,7 +17,8 @@ import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync }
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { analyseCommand } from "./analyse";
-import { readTraceFile, TraceReadError } from "../trace/reader";
+import { readTraceFile } from "../trace/readFile";
+import { TraceReadError } from "../trace/reader";
 import { SummaryBuilder, summarize, type RunSummary } from "../trace/summary";
 import { validateFooter, validateTrace } from "../trace/validate";
 import { findRepoRoot, LaunchError, packageVersion, startRun, type RunOptions } from "../runtime/launch/launcher";

@@ -8,13 +8,12 @@
  * leave behind (a cut-off last line, lines after the footer, JSON lines that are not objects) is
  * tolerated and listed in `problems`.
  *
- * Three ways in: {@link readTraceFile} / {@link readTraceFileSync} for a file,
+ * Pure TypeScript (the webview shares it); files are read by trace/readFile.ts. Three ways in:
+ * {@link readTraceFile} / {@link readTraceFileSync} (trace/readFile.ts) for a file,
  * {@link readTraceText} for text in memory, and {@link TraceLineParser} / {@link parseTraceLine}
  * for streaming (tailing a trace that is still being written).
  */
 
-import { createReadStream, readFileSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import { TRACE_FORMAT, TRACE_VERSION } from "./format";
 import type { TraceEvent, TraceFooter, TraceHeader } from "./format";
 
@@ -48,9 +47,9 @@ export class TraceReadError extends Error {
   }
 }
 
-const WHAT_TO_DO = "pass a .ipcviz.jsonl trace written by `ipcviz run`";
+export const WHAT_TO_DO = "pass a .ipcviz.jsonl trace written by `ipcviz run`";
 
-function fail(name: string, line: number, what: string, todo = WHAT_TO_DO): never {
+export function fail(name: string, line: number, what: string, todo = WHAT_TO_DO): never {
   throw new TraceReadError(`${name}:${line}: ${what}; ${todo}`, name, line);
 }
 
@@ -147,7 +146,7 @@ export function parseTraceLine(line: string, lineNumber: number, name = "trace")
  * parsed at {@link end}, so a half-written line of a trace being tailed is never misread.
  */
 export class TraceLineParser {
-  private readonly decoder = new StringDecoder("utf8");
+  private readonly decoder = new TextDecoder("utf-8");
   private rest = "";
   private lineNo = 0;
   private header: TraceHeader | null = null;
@@ -170,9 +169,9 @@ export class TraceLineParser {
   }
 
   /** Feed the next chunk of the file. */
-  push(chunk: string | Buffer): void {
+  push(chunk: string | Uint8Array): void {
     if (this.ended) throw new Error("TraceLineParser: push() after end()");
-    let text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
+    let text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
     if (this.lineNo === 0 && this.rest === "" && text.length > 0 && looksBinary(text)) {
       fail(this.name, 1, "this is a binary file, not an ipcviz trace (JSON Lines text)");
     }
@@ -191,7 +190,7 @@ export class TraceLineParser {
   end(): ParsedTrace {
     if (!this.ended) {
       this.ended = true;
-      const tail = this.rest + this.decoder.end();
+      const tail = this.rest + this.decoder.decode();
       this.rest = "";
       if (tail.length > 0) this.line(tail, true);
     }
@@ -254,57 +253,3 @@ export function readTraceText(text: string, name = "trace"): ParsedTrace {
   return parser.end();
 }
 
-function readError(path: string, err: unknown): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return new TraceReadError(`${path}: no such file; check the path`, path, 0);
-  if (code === "EISDIR") return new TraceReadError(`${path}: is a directory, not a trace file; ${WHAT_TO_DO}`, path, 0);
-  if (code === "EACCES") return new TraceReadError(`${path}: permission denied; check the file's permissions`, path, 0);
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-/** Read a trace file synchronously (whole file in memory). */
-export function readTraceFileSync(path: string): ParsedTrace {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    throw readError(path, err);
-  }
-  if (buf.length === 0) fail(path, 1, "the file is empty (a trace starts with a header line)");
-  const parser = new TraceLineParser(path);
-  parser.push(buf);
-  return parser.end();
-}
-
-/**
- * Read a trace file, streaming it (works for traces larger than the largest string).
- * `onEvent`, when given, sees every event as it is parsed.
- */
-export function readTraceFile(
-  path: string,
-  options: { onEvent?: (event: TraceEvent) => void; keepEvents?: boolean } = {},
-): Promise<ParsedTrace> {
-  return new Promise((resolve, reject) => {
-    const parser = new TraceLineParser(path, options.onEvent, options.keepEvents ?? true);
-    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    let bytes = 0;
-    stream.on("data", (chunk) => {
-      try {
-        bytes += chunk.length;
-        parser.push(chunk as Buffer);
-      } catch (err) {
-        stream.destroy();
-        reject(err);
-      }
-    });
-    stream.on("error", (err) => reject(readError(path, err)));
-    stream.on("end", () => {
-      try {
-        if (bytes === 0) fail(path, 1, "the file is empty (a trace starts with a header line)");
-        resolve(parser.end());
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
-}

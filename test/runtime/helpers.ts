@@ -21,7 +21,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { readTraceFile, type ParsedTrace } from "../../trace/reader";
+import { readTraceFile } from "../../trace/readFile";
+import type { ParsedTrace } from "../../trace/reader";
 
 // ---------------------------------------------------------------- paths
 

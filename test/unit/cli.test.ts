@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRunArgs, defaultTracePath } from "../../cli/commands";
-import { readTraceFileSync } from "../../trace/reader";
+import { readTraceFileSync } from "../../trace/readFile";
 import { alive, CLI, FAKE_BOOT, PROGRAMS, readPids, tempDir } from "./launchTestUtil";
 
 const PY38 = "/root/.pyenv/versions/3.8.18/bin/python3.8";

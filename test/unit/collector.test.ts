@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { Collector, type CollectorOptions } from "../../runtime/launch/collector";
 import type { TraceEvent } from "../../trace/format";
-import { readTraceFileSync } from "../../trace/reader";
+import { readTraceFileSync } from "../../trace/readFile";
 import { validateTrace } from "../../trace/validate";
 import { tempDir, testHeader } from "./launchTestUtil";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { findRepoRoot, LaunchError, probeInterpreter, startRun, type RunOptions } from "../../runtime/launch/launcher";
 import { findRunProcesses, readProcStat } from "../../runtime/launch/procTree";
 import type { TraceEvent } from "../../trace/format";
-import { readTraceFileSync } from "../../trace/reader";
+import { readTraceFileSync } from "../../trace/readFile";
 import { summarize } from "../../trace/summary";
 import { validateTrace } from "../../trace/validate";
 import { alive, FAKE_BOOT, PROGRAMS, readPids, ROOT, tempDir, waitFor } from "./launchTestUtil";

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
-import { readTraceFileSync } from "../../trace/reader";
+import { readTraceFileSync } from "../../trace/readFile";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TraceModel, type TraceModelOptions } from "../../trace/model/model";
 

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseTraceLine, readTraceFile, readTraceFileSync, readTraceText, TraceLineParser, TraceReadError } from "../../trace/reader";
+import { parseTraceLine, readTraceText, TraceLineParser, TraceReadError } from "../../trace/reader";
+import { readTraceFile, readTraceFileSync } from "../../trace/readFile";
 import { EventScript, tempDir, testHeader } from "./launchTestUtil";
 
 function script(): EventScript {

@@ -1,0 +1,546 @@
+/**
+ * The extension's commands and their state: the current {@link RunSession} (at most one live),
+ * the views that show runs and traces, trace saving, exports, go-to-source, the deadlock
+ * notification, the trace editor and the panel serializer. extension.ts only creates this.
+ */
+
+import * as vscode from "vscode";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { LaunchError } from "../runtime/launch/launcher";
+import { toPerfettoJson } from "../trace/export/perfetto";
+import { TraceReadError } from "../trace/reader";
+import type { CommandMessage, ViewOptions } from "../webview/protocol";
+import { MainGuardCodeLensProvider } from "./codeLens";
+import { Disposable, toDisposable } from "./dispose";
+import { disposeGoToSource, goToSource } from "./goToSource";
+import { buildHtmlReport } from "./htmlReport";
+import { interpreterFromPythonExtension, pickInterpreter } from "./interpreter";
+import { RunSession, type RunInfo } from "./runSession";
+import { INTERPRETER_ERRORS, chooseInterpreter, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
+import { loadTrace, TraceDocument } from "./traceEditor";
+import { makeFooter, traceToJsonl } from "./traceText";
+import { guardRun } from "./trust";
+import { ViewPanel, type ViewHost, type ViewInfo, type ViewSource } from "./viewPanel";
+
+/** Webview panel type of run views (the serializer restores these). */
+export const VIEW_TYPE = "ipcviz.view";
+/** Custom editor type of saved traces. */
+export const TRACE_EDITOR_TYPE = "ipcviz.trace";
+/** workspaceState key: recent views (title → trace file), so a reload can restore them. */
+const VIEW_RECORDS = "ipcviz.viewRecords";
+/** Traces of runs kept in the extension's storage (for restoring views), newest first. */
+const KEEP_RUN_TRACES = 20;
+
+interface ViewRecord {
+  title: string;
+  trace: string;
+}
+
+/** What the integration tests can read (documented in docs/extension.md, "Test API"). */
+export interface IpcvizTestApi {
+  /** The current (or last) run, or null. */
+  run(): RunInfo | null;
+  /** Every open view: run panels and trace editors. */
+  views(): ViewInfo[];
+}
+
+/** The value activate() returns. */
+export interface IpcvizApi {
+  readonly testing: IpcvizTestApi;
+}
+
+/** A view that shows a source with no events (a restored panel whose trace is gone). */
+function emptySource(title: string): ViewSource {
+  return { title, header: null, events: [], live: false, footer: null, traceFile: null };
+}
+
+/** See the file comment. */
+export class Controller extends Disposable implements ViewHost {
+  private session: RunSession | null = null;
+  private runPanel: ViewPanel | null = null;
+  private readonly views = new Set<ViewPanel>();
+  private activeView: ViewPanel | null = null;
+  private readonly output: vscode.OutputChannel;
+  private readonly runsDir: string;
+
+  readonly api: IpcvizApi = {
+    testing: {
+      run: () => this.session?.info() ?? null,
+      views: () => [...this.views].map((v) => v.info()),
+    },
+  };
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    super();
+    this.output = this._register(vscode.window.createOutputChannel("IPC Visualiser"));
+    this.runsDir = join(context.globalStorageUri.fsPath, "runs");
+    this.pruneRunTraces();
+    const reg = (id: string, fn: (...args: any[]) => unknown) => this._register(vscode.commands.registerCommand(id, fn));
+    reg("ipcviz.visualise", (uri?: vscode.Uri) => this.visualise(uri));
+    reg("ipcviz.stop", () => this.stop());
+    reg("ipcviz.openTrace", (uri?: vscode.Uri) => this.openTrace(uri));
+    reg("ipcviz.saveTrace", (target?: vscode.Uri) => this.saveTrace(this.activeView, target));
+    reg("ipcviz.exportHtml", (target?: vscode.Uri) => this.exportHtml(this.activeView, target));
+    reg("ipcviz.exportSvg", (target?: vscode.Uri) => this.exportImage(this.activeView, "svg", target));
+    reg("ipcviz.exportPng", (target?: vscode.Uri) => this.exportImage(this.activeView, "png", target));
+    reg("ipcviz.exportPerfetto", (target?: vscode.Uri) => this.exportPerfetto(this.activeView, target));
+    reg("ipcviz.pickInterpreter", () => pickInterpreter());
+    reg("ipcviz.openExample", (name?: string) => this.openExample(name));
+    reg("ipcviz.showOutput", () => this.output.show());
+
+    const lenses = this._register(new MainGuardCodeLensProvider());
+    this._register(vscode.languages.registerCodeLensProvider({ language: "python" }, lenses));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("ipcviz.codeLens")) lenses.refresh();
+      }),
+    );
+    this._register(
+      vscode.window.registerCustomEditorProvider(
+        TRACE_EDITOR_TYPE,
+        {
+          openCustomDocument: (uri) => this.openTraceDocument(uri),
+          resolveCustomEditor: (document, panel) => {
+            this.addView(new ViewPanel(panel, document as TraceDocument, "trace", this.context.extensionUri, this));
+          },
+        },
+        { supportsMultipleEditorsPerDocument: true },
+      ),
+    );
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: (panel) => this.restorePanel(panel),
+      }),
+    );
+    this._register(toDisposable(disposeGoToSource));
+    void this.setContext();
+  }
+
+  private log(line: string): void {
+    this.output.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
+  }
+
+  private settings(resource?: vscode.Uri): IpcvizSettings {
+    const cfg = vscode.workspace.getConfiguration("ipcviz", resource);
+    return resolveSettings((k) => cfg.get(k));
+  }
+
+  private async setContext(): Promise<void> {
+    await vscode.commands.executeCommand("setContext", "ipcviz.running", this.session?.isRunning ?? false);
+    await vscode.commands.executeCommand("setContext", "ipcviz.hasView", this.views.size > 0);
+  }
+
+  // ------------------------------------------------------------------ running
+
+  /** "Visualise IPC": save the file, run it under the runtime, open the live view beside it. Returns the run's info, or null when nothing started. */
+  async visualise(uri?: vscode.Uri): Promise<RunInfo | null> {
+    const allowed = await guardRun(vscode.workspace, {
+      showWarningMessage: (m, ...items) => vscode.window.showWarningMessage(m, ...items),
+      manageTrust: () => vscode.commands.executeCommand("workbench.trust.manage"),
+    });
+    if (!allowed) return null;
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
+      void vscode.window.showErrorMessage(
+        target && target.scheme === "untitled"
+          ? "IPC Visualiser: save this file as a .py file first; then run Visualise IPC again."
+          : "IPC Visualiser: open a Python file (.py) to visualise, or right-click one in the Explorer and choose Visualise IPC.",
+      );
+      return null;
+    }
+    const program = target.fsPath;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+    if (doc?.isDirty && !(await doc.save())) {
+      void vscode.window.showErrorMessage(`IPC Visualiser: could not save ${basename(program)}; save it and try again.`);
+      return null;
+    }
+    if (this.session?.isRunning) {
+      const old = this.session;
+      const choice = await vscode.window.showWarningMessage(
+        `${basename(old.program)} is still running under IPC Visualiser. Stop it and visualise ${basename(program)}?`,
+        { modal: true },
+        "Stop and Run",
+      );
+      if (choice !== "Stop and Run") return null;
+      await old.stop("stopped: another run started");
+    }
+    const settings = this.settings(target);
+    const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath;
+    const fromExt = await interpreterFromPythonExtension(target, (l) => this.log(l));
+    const choice = chooseInterpreter(fromExt, settings.python);
+    mkdirSync(this.runsDir, { recursive: true });
+    const traceFile = uniquePath(this.runsDir, traceFileName(program), existsSync);
+    let session: RunSession;
+    try {
+      session = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `IPC Visualiser: starting ${basename(program)}…` },
+        () =>
+          RunSession.start({
+            program,
+            cwd: folder ?? dirname(program),
+            python: choice.python,
+            settings,
+            traceFile,
+            runtimeDir: join(this.context.extensionPath, "runtime", "python"),
+            log: (l) => this.log(l),
+          }),
+      );
+    } catch (err) {
+      this.reportLaunchError(err, choice);
+      return null;
+    }
+    this.session?.dispose();
+    this.session = session;
+    this.log(`interpreter: ${choice.description}`);
+    this.recordView({ title: session.title, trace: traceFile });
+    session.onDidHang(() => this.onHang(session));
+    void session.done.then(
+      () => this.onRunFinished(session, settings),
+      () => this.onRunFinished(session, settings),
+    );
+    this.showRunPanel(session);
+    void this.setContext();
+    return session.info();
+  }
+
+  private reportLaunchError(err: unknown, choice: ReturnType<typeof chooseInterpreter>): void {
+    if (err instanceof LaunchError) {
+      const text = launchErrorText(err.code, err.message, choice);
+      this.log(text);
+      if (INTERPRETER_ERRORS.has(err.code)) {
+        void vscode.window.showErrorMessage(text, "Pick Interpreter", "Open Settings").then((c) => {
+          if (c === "Pick Interpreter") void pickInterpreter();
+          else if (c === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "ipcviz.python");
+        });
+      } else void vscode.window.showErrorMessage(text);
+      return;
+    }
+    const msg = (err as Error)?.message ?? String(err);
+    this.log(`could not start: ${(err as Error)?.stack ?? msg}`);
+    void vscode.window.showErrorMessage(`IPC Visualiser could not start the program: ${msg}`, "Show Log").then((c) => {
+      if (c) this.output.show();
+    });
+  }
+
+  private showRunPanel(session: RunSession): void {
+    if (this.runPanel && this.views.has(this.runPanel)) {
+      this.runPanel.setSource(session);
+      this.runPanel.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, session.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, "out", "webview")],
+    });
+    const view = new ViewPanel(panel, session, "run", this.context.extensionUri, this);
+    this.runPanel = view;
+    this.addView(view);
+    view.onDidDispose(() => {
+      if (this.runPanel === view) this.runPanel = null;
+    });
+  }
+
+  private addView(view: ViewPanel): void {
+    this.views.add(view);
+    this.activeView ??= view;
+    view.onDidDispose(() => {
+      this.views.delete(view);
+      if (this.activeView === view) this.activeView = [...this.views].pop() ?? null;
+      void this.setContext();
+    });
+    void this.setContext();
+  }
+
+  /** "Stop": end the whole process tree of the current run. */
+  async stop(): Promise<RunInfo | null> {
+    const s = this.session;
+    if (!s?.isRunning) {
+      void vscode.window.showInformationMessage("IPC Visualiser: no program is running.");
+      return s?.info() ?? null;
+    }
+    await s.stop();
+    return s.info();
+  }
+
+  private onHang(session: RunSession): void {
+    const text = session.hangText();
+    this.log(`hang found: ${session.hang?.text ?? text}`);
+    void vscode.window.showWarningMessage(`IPC Visualiser: ${text}`, "Show", "Stop").then((c) => {
+      if (c === "Show") {
+        const view = this.runPanel && this.runPanel.currentSource === session ? this.runPanel : null;
+        if (view) void view.reveal({ kind: "diagnosis" }).catch((e) => this.log(`reveal: ${(e as Error).message}`));
+        else this.showRunPanel(session);
+      } else if (c === "Stop") void session.stop("stopped: deadlock");
+    });
+  }
+
+  private async onRunFinished(session: RunSession, settings: IpcvizSettings): Promise<void> {
+    void this.setContext();
+    if (!session.result || session.events.length === 0) return;
+    const folder = resolveTraceFolder(settings.tracesFolder, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(session.program))?.uri.fsPath, session.program);
+    const dest = () => uniquePath(folder, basename(session.traceFile), existsSync);
+    if (settings.saveTraces === "always") {
+      const path = dest();
+      this.copyTrace(session, path);
+      this.log(`trace saved to ${path}`);
+      return;
+    }
+    if (settings.saveTraces === "never") return;
+    const c = await vscode.window.showInformationMessage(
+      `IPC Visualiser: ${basename(session.program)} ended (${session.events.length} events). Save its trace to ${folder}?`,
+      "Save",
+      "Save As…",
+      "Never",
+    );
+    if (c === "Save") {
+      const path = dest();
+      this.copyTrace(session, path);
+      void vscode.window.showInformationMessage(`Trace saved to ${path}`, "Open").then((o) => {
+        if (o) void this.openTrace(vscode.Uri.file(path));
+      });
+    } else if (c === "Save As…") {
+      const view = [...this.views].find((v) => v.currentSource === session) ?? null;
+      await this.saveTrace(view, undefined, session);
+    } else if (c === "Never") {
+      await vscode.workspace.getConfiguration("ipcviz").update("traces.save", "never", vscode.ConfigurationTarget.Global);
+    }
+  }
+
+  /** Write a source's trace to `path`: a copy of its file when complete, else from the host's events. */
+  private copyTrace(source: ViewSource, path: string): void {
+    mkdirSync(dirname(path), { recursive: true });
+    if (source.traceFile && !source.live && existsSync(source.traceFile) && source.footer) copyFileSync(source.traceFile, path);
+    else if (source.header) writeFileSync(path, traceToJsonl(source.header, source.events, source.live ? null : (source.footer ?? makeFooter(source.events.length))));
+    else throw new Error("this view has no trace to save");
+  }
+
+  // ------------------------------------------------------------------ traces, views
+
+  private async openTraceDocument(uri: vscode.Uri): Promise<TraceDocument> {
+    try {
+      const doc = await loadTrace(uri);
+      if (doc.problems.length) this.log(`${uri.fsPath}: ${doc.problems.join("; ")}`);
+      return doc;
+    } catch (err) {
+      const msg = err instanceof TraceReadError ? err.message : `${basename(uri.path)}: ${(err as Error).message}`;
+      void vscode.window.showErrorMessage(`IPC Visualiser cannot open this trace: ${msg}`);
+      throw err;
+    }
+  }
+
+  /** "Open Trace": a saved trace in the read-only trace editor. */
+  async openTrace(uri?: vscode.Uri): Promise<boolean> {
+    let target = uri;
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        title: "Open an IPC Visualiser trace",
+        canSelectMany: false,
+        filters: { "IPC Visualiser traces": ["jsonl"] },
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      });
+      target = picked?.[0];
+    }
+    if (!target) return false;
+    await vscode.commands.executeCommand("vscode.openWith", target, TRACE_EDITOR_TYPE, { viewColumn: vscode.ViewColumn.Active });
+    return true;
+  }
+
+  private recordView(r: ViewRecord): void {
+    const list = this.context.workspaceState.get<ViewRecord[]>(VIEW_RECORDS, []).filter((x) => x.trace !== r.trace);
+    list.unshift(r);
+    void this.context.workspaceState.update(VIEW_RECORDS, list.slice(0, KEEP_RUN_TRACES));
+  }
+
+  /** A run panel came back after a window reload: show the newest trace recorded under its title. */
+  private async restorePanel(panel: vscode.WebviewPanel): Promise<void> {
+    const records = this.context.workspaceState.get<ViewRecord[]>(VIEW_RECORDS, []);
+    const rec = records.find((r) => r.title === panel.title && existsSync(r.trace));
+    let source: ViewSource = emptySource(`${panel.title} (its trace is no longer available)`);
+    if (rec) {
+      try {
+        source = await loadTrace(vscode.Uri.file(rec.trace), panel.title);
+      } catch (err) {
+        this.log(`could not restore ${panel.title} from ${rec.trace}: ${(err as Error).message}`);
+      }
+    }
+    this.addView(new ViewPanel(panel, source, "trace", this.context.extensionUri, this));
+  }
+
+  private pruneRunTraces(): void {
+    try {
+      const files = readdirSync(this.runsDir)
+        .filter((f) => f.endsWith(".ipcviz.jsonl"))
+        .map((f) => ({ f, t: statSync(join(this.runsDir, f)).mtimeMs }))
+        .sort((a, b) => b.t - a.t);
+      for (const { f } of files.slice(KEEP_RUN_TRACES)) rmSync(join(this.runsDir, f), { force: true });
+    } catch {
+      /* no runs yet */
+    }
+  }
+
+  // ------------------------------------------------------------------ ViewHost
+
+  goToSource(file: string, line: number, view: ViewPanel): void {
+    goToSource(file, line, view.panel.viewColumn).catch((err) => void vscode.window.showErrorMessage(`IPC Visualiser: cannot open ${file}:${line}: ${(err as Error).message}`));
+  }
+
+  runCommand(command: CommandMessage["command"], view: ViewPanel): void {
+    const done = (p: Promise<unknown>) => p.catch((err) => void vscode.window.showErrorMessage(`IPC Visualiser: ${(err as Error).message}`));
+    switch (command) {
+      case "saveTrace":
+        void done(this.saveTrace(view));
+        break;
+      case "exportHtml":
+        void done(this.exportHtml(view));
+        break;
+      case "exportSvg":
+        void done(this.exportImage(view, "svg"));
+        break;
+      case "exportPng":
+        void done(this.exportImage(view, "png"));
+        break;
+      case "exportPerfetto":
+        void done(this.exportPerfetto(view));
+        break;
+      default: {
+        const never: never = command;
+        void never;
+      }
+    }
+  }
+
+  reportError(message: string, view: ViewPanel): void {
+    this.log(`view "${view.panel.title}": ${message}`);
+    void vscode.window.showErrorMessage(`IPC Visualiser view: ${message}`, "Show Log").then((c) => {
+      if (c) this.output.show();
+    });
+  }
+
+  activated(view: ViewPanel): void {
+    this.activeView = view;
+  }
+
+  viewOptions(readOnly: boolean): ViewOptions {
+    return { previewLength: this.settings().previewLength, readOnly };
+  }
+
+  // ------------------------------------------------------------------ saving and exports
+
+  private requireView(view: ViewPanel | null): ViewPanel | null {
+    const v = view && this.views.has(view) ? view : null;
+    if (!v) void vscode.window.showInformationMessage("IPC Visualiser: open a view first (Visualise IPC, or open a saved .ipcviz.jsonl trace).");
+    return v;
+  }
+
+  /** A file to write: `target` when given (tests, automation), else a save dialog. */
+  private async chooseTarget(target: vscode.Uri | undefined, defaultPath: string, filters: Record<string, string[]>, title: string): Promise<vscode.Uri | undefined> {
+    if (target) return target;
+    return vscode.window.showSaveDialog({ title, defaultUri: vscode.Uri.file(defaultPath), filters });
+  }
+
+  private defaultName(source: ViewSource, ext: string): { dir: string; name: string } {
+    const program = source.header?.program ?? source.title;
+    const settings = this.settings();
+    const wsFolder = source.header ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath : undefined;
+    const dir = source.traceFile && !source.traceFile.startsWith(this.runsDir) ? dirname(source.traceFile) : resolveTraceFolder(settings.tracesFolder, wsFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, program);
+    const base = source.traceFile ? basename(source.traceFile).replace(/\.ipcviz\.jsonl$/, "") : traceFileName(program).replace(/\.ipcviz\.jsonl$/, "");
+    return { dir, name: base + ext };
+  }
+
+  /** "Save Trace": the view's trace as a .ipcviz.jsonl file. Returns the path written. */
+  async saveTrace(view: ViewPanel | null, target?: vscode.Uri, sourceOverride?: ViewSource): Promise<string | undefined> {
+    const source = sourceOverride ?? this.requireView(view)?.currentSource;
+    if (!source) return undefined;
+    const { dir, name } = this.defaultName(source, ".ipcviz.jsonl");
+    const uri = await this.chooseTarget(target, join(dir, name), { "IPC Visualiser trace": ["jsonl"] }, "Save the trace");
+    if (!uri) return undefined;
+    this.copyTrace(source, uri.fsPath);
+    this.log(`trace saved to ${uri.fsPath}${source.live ? " (the run is still going: the trace has no footer)" : ""}`);
+    if (!target) void vscode.window.showInformationMessage(`Trace saved to ${uri.fsPath}`);
+    return uri.fsPath;
+  }
+
+  /** "Export as HTML Report": one self-contained page. */
+  async exportHtml(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
+    const source = this.requireView(view)?.currentSource;
+    if (!source) return undefined;
+    const { dir, name } = this.defaultName(source, ".html");
+    const uri = await this.chooseTarget(target, join(dir, name), { "HTML report": ["html"] }, "Export the view as an HTML report");
+    if (!uri) return undefined;
+    const html = buildHtmlReport(join(this.context.extensionPath, "out", "webview"), { title: source.title, header: source.header, events: source.events, footer: source.footer }, { previewLength: this.settings().previewLength });
+    writeFileSync(uri.fsPath, html);
+    if (!target) void vscode.window.showInformationMessage(`HTML report written to ${uri.fsPath}`);
+    return uri.fsPath;
+  }
+
+  /** "Export as SVG/PNG": the webview renders what it shows; the host writes it. */
+  async exportImage(view: ViewPanel | null, format: "svg" | "png", target?: vscode.Uri): Promise<string | undefined> {
+    const v = this.requireView(view);
+    if (!v) return undefined;
+    const { dir, name } = this.defaultName(v.currentSource, `.${format}`);
+    const uri = await this.chooseTarget(target, join(dir, name), format === "svg" ? { "SVG image": ["svg"] } : { "PNG image": ["png"] }, `Export the view as ${format.toUpperCase()}`);
+    if (!uri) return undefined;
+    const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Rendering ${format.toUpperCase()}…` }, () => v.requestImage(format));
+    let bytes: Buffer;
+    if (format === "png") {
+      const m = /^data:image\/png;base64,(.*)$/s.exec(data);
+      if (!m) throw new Error("the view's PNG export is not a PNG data: URL");
+      bytes = Buffer.from(m[1], "base64");
+    } else bytes = Buffer.from(data, "utf8");
+    writeFileSync(uri.fsPath, bytes);
+    if (!target) void vscode.window.showInformationMessage(`${format.toUpperCase()} written to ${uri.fsPath}`);
+    return uri.fsPath;
+  }
+
+  /** "Export as Perfetto Trace": Chrome/Perfetto trace event JSON (trace/export/perfetto.ts). */
+  async exportPerfetto(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
+    const source = this.requireView(view)?.currentSource;
+    if (!source) return undefined;
+    const { dir, name } = this.defaultName(source, ".perfetto.json");
+    const uri = await this.chooseTarget(target, join(dir, name), { "Chrome/Perfetto trace": ["json"] }, "Export as a Perfetto/Chrome trace");
+    if (!uri) return undefined;
+    mkdirSync(dirname(uri.fsPath), { recursive: true });
+    writeFileSync(uri.fsPath, toPerfettoJson(source.header, source.events, source.footer));
+    if (!target) void vscode.window.showInformationMessage(`Perfetto trace written to ${uri.fsPath} (open it at ui.perfetto.dev or chrome://tracing)`);
+    return uri.fsPath;
+  }
+
+  // ------------------------------------------------------------------ walkthrough
+
+  /** Walkthrough: copy a small example program into the workspace (or storage) and open it. */
+  async openExample(name = "queue"): Promise<vscode.Uri | undefined> {
+    const file = name === "deadlock" ? "deadlock_demo.py" : "queue_demo.py";
+    const src = join(this.context.extensionPath, "extension", "media", "examples", file);
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const dir = ws ? join(ws, "ipcviz-examples") : join(this.context.globalStorageUri.fsPath, "examples");
+    const dest = join(dir, file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (!existsSync(dest)) copyFileSync(src, dest);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`IPC Visualiser: cannot write the example to ${dest}: ${(err as Error).message}`);
+      return undefined;
+    }
+    const uri = vscode.Uri.file(dest);
+    await vscode.window.showTextDocument(uri, { preview: false });
+    return uri;
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /** Stop the run (the whole tree) and wait for it; then release everything. */
+  async shutdown(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (s) await s.shutdown();
+    for (const v of [...this.views]) v.dispose();
+    this.dispose();
+  }
+
+  override dispose(): void {
+    this.session?.dispose();
+    this.session = null;
+    super.dispose();
+  }
+}

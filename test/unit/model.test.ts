@@ -266,3 +266,20 @@ test("malformed events (fields missing or of the wrong type) never make the mode
     diagnose(m);
   }
 });
+
+test("the main process's exit status comes from run.exit when its own exit event could not know it", () => {
+  const { header } = loadFixture("s03_pipe_same_end");
+  const ev = (kind: string, pid: number, seq: number, t: number, extra: object = {}) => ({ pid, tid: pid, seq, t, kind, ...extra }) as TraceEvent;
+  const m = TraceModel.fromEvents(
+    [
+      ev("process.start", 60, 0, 1, { name: "MainProcess", ppid: 1, role: "main", startMethod: "fork" }),
+      ev("process.exit", 60, 1, 2, { exitCode: null }),
+      { src: "collector", pid: 60, t: 3, kind: "run.exit", exitCode: 7, signal: null, timedOut: false } as unknown as TraceEvent,
+    ],
+    header,
+  );
+  assert.equal(m.stateAt(1).process(60)?.exit?.code, null, "before run.exit: unknown");
+  assert.equal(m.stateAt(2).process(60)?.exit?.code, 7);
+  assert.equal(m.stateAt(2).process(60)?.exit?.how, "exit", "still ended by its own exit event");
+  assert.equal(m.stateAt(1).process(60)?.exit?.code, null, "the checkpointed state is unchanged");
+});

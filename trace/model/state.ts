@@ -1284,12 +1284,16 @@ export class ModelState {
       case "events.lost":
         p.lost += e.count;
         break;
-      case "run.exit":
-        if (!p.exit) {
-          const sig = typeof e.signal === "string" ? SIGNALS[e.signal] ?? null : null;
-          this.endProcess(p, { code: e.exitCode, signal: sig, at: i, t: e.t, how: "run.exit" });
+      case "run.exit": {
+        const sig = typeof e.signal === "string" ? SIGNALS[e.signal] ?? null : null;
+        if (!p.exit) this.endProcess(p, { code: e.exitCode, signal: sig, at: i, t: e.t, how: "run.exit" });
+        else if (p.exit.code === null && p.exit.signal === null) {
+          // The main process records its exit before its status is known: the launcher saw it.
+          // (A new object: exits are shared with checkpoints, which must not change.)
+          p.exit = { ...p.exit, code: e.exitCode, signal: sig };
         }
         break;
+      }
       default:
         break;
     }

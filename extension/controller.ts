@@ -271,7 +271,7 @@ export class Controller extends Disposable implements ViewHost {
         const view = this.runPanel && this.runPanel.currentSource === session ? this.runPanel : null;
         if (view) void view.reveal({ kind: "diagnosis" }).catch((e) => this.log(`reveal: ${(e as Error).message}`));
         else this.showRunPanel(session);
-      } else if (c === "Stop") void session.stop("stopped: deadlock");
+      } else if (c === "Stop") void session.stop(session.hang?.deadlocks[0]?.kind === "stall" ? "stopped: stalled" : "stopped: deadlock");
     });
   }
 

@@ -2,6 +2,7 @@
 import { run as runtimeBench } from "./runtime.bench";
 import { run as collectorBench } from "./collector.bench";
 import { run as modelBench } from "./model.bench";
+import { run as viewBench } from "./view.bench";
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
     ["collector", collectorBench],
     ["runtime", runtimeBench],
     ["model", modelBench],
+    ["view", viewBench],
   ];
   for (const [name, fn] of all) {
     if (only && only !== name) continue;

@@ -7,6 +7,7 @@
  *   ipcviz summary TRACE [--json]                  summary of a saved trace
  *   ipcviz validate TRACE                          check a saved trace against format v1
  *   ipcviz analyse …                               deadlock/hang analysis (cli/analyse.ts)
+ *   ipcviz report TRACE -o report.html             self-contained HTML view (cli/report.ts)
  *
  * Exit statuses (docs/cli.md): the program's own for `run` (128+N when a signal N ended it,
  * 124 on timeout), 2 for usage and setup errors, 1 for `validate` problems.
@@ -17,6 +18,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync }
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { analyseCommand } from "./analyse";
+import { reportCommand, ReportError, writeReport } from "./report";
 import { readTraceFile } from "../trace/readFile";
 import { TraceReadError } from "../trace/reader";
 import { SummaryBuilder, summarize, type RunSummary } from "../trace/summary";
@@ -42,6 +44,8 @@ Usage:
   ipcviz validate TRACE                          check a saved trace; exit 1 if it has problems
   ipcviz analyse TRACE [--json] [--at N] [--state N]
                                                  find deadlocks and hangs in a trace
+  ipcviz report TRACE [-o report.html] [--layout time|logical]
+                                                 write the view of a trace as one HTML file
   ipcviz --help | --version
 
 Options of run:
@@ -49,6 +53,7 @@ Options of run:
   --start-method M      make M the default start method: fork, spawn or forkserver
   --out TRACE           trace file (default: .ipcviz/<program>-<time>.ipcviz.jsonl)
   --summary FILE        also write the run summary (JSON) to FILE
+  --html FILE           also write the view of the run as one self-contained HTML file
   --timeout SEC         stop the whole process tree after SEC seconds (exit status 124)
   --preview N           keep at most N characters of each payload preview (default 80)
   --deadlock-grace SEC  a hang is diagnosed once nothing happened for SEC seconds (default 1)
@@ -78,6 +83,7 @@ interface RunArgs {
   startMethod?: string;
   out?: string;
   summary?: string;
+  html?: string;
   timeout?: number;
   preview?: number;
   verbose?: boolean;
@@ -131,6 +137,9 @@ export function parseRunArgs(argv: string[]): RunArgs {
         break;
       case "--summary":
         r.summary = value(name, inline);
+        break;
+      case "--html":
+        r.html = value(name, inline);
         break;
       case "--timeout": {
         const v = value(name, inline);
@@ -213,6 +222,11 @@ async function runCommand(argv: string[]): Promise<number> {
     checkWritable(summaryPath, "summary", "--summary");
     if (summaryPath === out) throw new UsageError("--summary and --out must be different files");
   }
+  const htmlPath = a.html !== undefined ? resolve(cwd, a.html) : undefined;
+  if (htmlPath !== undefined) {
+    checkWritable(htmlPath, "HTML report", "--html");
+    if (htmlPath === out || htmlPath === summaryPath) throw new UsageError("--html must name a file of its own (not the trace or the summary)");
+  }
   const builder = new SummaryBuilder();
   // Live hang diagnosis: once nothing has happened for the grace period and a deadlock or stall holds.
   const detector = new LiveHangDetector({ graceNs: (a.deadlockGrace ?? 1) * 1e9 });
@@ -289,6 +303,14 @@ async function runCommand(argv: string[]): Promise<number> {
       parts.push(`summary to ${shortPath(summaryPath)}`);
     } catch (err) {
       parts.push(`could not write the summary to ${summaryPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (htmlPath !== undefined) {
+    try {
+      await writeReport(out, htmlPath);
+      parts.push(`report to ${shortPath(htmlPath)}`);
+    } catch (err) {
+      parts.push(`could not write the HTML report: ${(err as Error).message}`);
     }
   }
   if (result.lostEvents > 0) parts.push(`${result.lostEvents} events lost`);
@@ -391,8 +413,10 @@ export async function main(argv: string[]): Promise<number> {
       case "analyse":
       case "analyze":
         return await analyseCommand(rest);
+      case "report":
+        return await reportCommand(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (commands: run, summary, validate, analyse; see ipcviz --help)`);
+        throw new UsageError(`unknown command "${cmd}" (commands: run, summary, validate, analyse, report; see ipcviz --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -401,6 +425,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof LaunchError) {
       process.stderr.write(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ReportError) {
+      process.stderr.write(`ipcviz: ${err.message}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof TraceReadError) {

@@ -1,0 +1,97 @@
+/**
+ * `ipcviz report TRACE -o report.html`: one self-contained HTML file with the same view as the
+ * editor (no network, no external files): the page of webview/html.ts with the view's script and
+ * style inlined and the trace embedded as a snapshot. `ipcviz run --html FILE` calls
+ * {@link writeReport} after the run.
+ */
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { readTraceFile } from "../trace/readFile";
+import { makeNonce, renderPage } from "../webview/html";
+import { PROTOCOL_VERSION, type SnapshotMessage, type ViewOptions } from "../webview/protocol";
+import type { TraceEvent, TraceFooter, TraceHeader } from "../trace/format";
+
+/** A report could not be written (missing build, unwritable path): printed as one line. */
+export class ReportError extends Error {}
+
+/** Where the built view (out/webview/main.js and view.css) is. */
+export function findViewAssets(from: string = __dirname): { script: string; style: string } {
+  const candidates = [join(from, "..", "webview"), join(from, "..", "..", "webview"), join(from, "..", "..", "out", "webview"), join(from, "out", "webview")];
+  for (const dir of candidates) {
+    const script = join(dir, "main.js");
+    const style = join(dir, "view.css");
+    if (existsSync(script) && existsSync(style)) return { script, style };
+  }
+  throw new ReportError(`the view is not built (no out/webview/main.js near ${from}): run "npm run build" first`);
+}
+
+/** The report page for a trace held in memory. */
+export function reportHtml(
+  trace: { header: TraceHeader | null; events: TraceEvent[]; footer: TraceFooter | null },
+  options: { title: string; viewOptions?: ViewOptions; assets?: { script: string; style: string } } = { title: "trace" },
+): string {
+  const files = options.assets ?? findViewAssets();
+  const snapshot: SnapshotMessage = {
+    type: "snapshot",
+    protocol: PROTOCOL_VERSION,
+    title: options.title,
+    header: trace.header,
+    events: trace.events,
+    live: false,
+    footer: trace.footer,
+    options: { readOnly: true, ...(options.viewOptions ?? {}) },
+  };
+  return renderPage({
+    assets: { kind: "inline", script: readFileSync(files.script, "utf8"), style: readFileSync(files.style, "utf8") },
+    nonce: makeNonce(),
+    title: `${options.title} — IPC Visualiser`,
+    embeddedSnapshotJson: JSON.stringify(snapshot),
+  });
+}
+
+/** Read a trace file and write its report; returns the number of events. */
+export async function writeReport(tracePath: string, htmlPath: string, viewOptions?: ViewOptions): Promise<number> {
+  const t = await readTraceFile(tracePath);
+  const title = t.header?.program ? basename(t.header.program) : basename(tracePath);
+  const html = reportHtml(t, { title, viewOptions });
+  try {
+    writeFileSync(htmlPath, html);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ReportError(`cannot write the report to ${htmlPath} (${code}); check that ${dirname(resolve(htmlPath))} exists and is writable`);
+  }
+  return t.events.length;
+}
+
+/** Parse `report`'s arguments: TRACE, -o/--out FILE, --layout time|logical. */
+export function parseReportArgs(argv: string[]): { trace: string; out: string; layout?: "time" | "logical" } {
+  let trace: string | undefined;
+  let out: string | undefined;
+  let layout: "time" | "logical" | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-o" || a === "--out") {
+      if (i + 1 >= argv.length) throw new ReportError(`option ${a} needs a value (usage: ipcviz report TRACE -o report.html)`);
+      out = argv[++i];
+    } else if (a.startsWith("--out=")) out = a.slice(6);
+    else if (a === "--layout" || a.startsWith("--layout=")) {
+      const v = a.includes("=") ? a.slice(9) : argv[++i];
+      if (v !== "time" && v !== "logical") throw new ReportError(`--layout must be "time" or "logical", not "${v ?? ""}"`);
+      layout = v;
+    } else if (a.startsWith("-")) throw new ReportError(`unknown option ${a} for report (usage: ipcviz report TRACE -o report.html)`);
+    else if (trace === undefined) trace = a;
+    else throw new ReportError(`report takes one trace file (got "${trace}" and "${a}")`);
+  }
+  if (trace === undefined) throw new ReportError("usage: ipcviz report TRACE -o report.html");
+  if (out === undefined) out = trace.replace(/(\.ipcviz)?\.jsonl$/, "") + ".html";
+  return { trace, out, layout };
+}
+
+/** `ipcviz report TRACE [-o report.html] [--layout time|logical]`. */
+export async function reportCommand(argv: string[]): Promise<number> {
+  const a = parseReportArgs(argv);
+  const n = await writeReport(a.trace, a.out, a.layout ? { layout: a.layout } : undefined);
+  process.stderr.write(`ipcviz: report of ${n} events written to ${a.out}\n`);
+  return 0;
+}

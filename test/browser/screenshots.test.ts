@@ -1,0 +1,77 @@
+// Screenshots of real programs in the standalone view at 1400×900, dark and light (and one high
+// contrast), into out/screenshots/view/ (kept as CI artifacts; look at them). Each is also a
+// smoke test: the page draws without errors or CSP violations.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { OWN, REAL, ROOT, rootData, settle, synthetic, violations, ViewBrowser } from "./viewPage";
+
+const OUT = join(ROOT, "out", "screenshots", "view");
+
+/** [screenshot name, trace, what to do before the shot]. */
+const SHOTS: Array<[string, string, string | null]> = [
+  ["queue_producer_consumer", join(REAL, "queue_producer_consumer.ipcviz.jsonl"), null],
+  ["pipe_duplex", join(REAL, "pipe_duplex.ipcviz.jsonl"), null],
+  ["manager_sync_objects", join(REAL, "s09_manager_sync_objects.ipcviz.jsonl"), null],
+  ["pool_map", join(REAL, "pool_map.ipcviz.jsonl"), "zoom-first-messages"],
+  ["lock_contention", join(REAL, "locks.ipcviz.jsonl"), null],
+  ["lock_cycle_hang", join(REAL, "hang_lock_cycle_2.ipcviz.jsonl"), null],
+  ["s03_pipe_same_end_hang", join(REAL, "s03_pipe_same_end_blocks.ipcviz.jsonl"), null],
+  ["twelve_processes", join(OWN, "twelve_processes.ipcviz.jsonl"), null],
+  ["twelve_processes_zoomed", join(OWN, "twelve_processes.ipcviz.jsonl"), "zoom-first-messages"],
+];
+
+let vb: ViewBrowser;
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  vb = await ViewBrowser.start();
+});
+
+after(async () => {
+  await vb.close();
+  assert.deepEqual(vb.errors, []);
+});
+
+for (const [name, trace, action] of SHOTS) {
+  for (const scheme of ["dark", "light"] as const) {
+    test(`screenshot ${name} (${scheme})`, async () => {
+      const page = await vb.openReport(trace, { colorScheme: scheme });
+      if (action === "zoom-first-messages") {
+        // Select the first message and zoom in around it, as a user looking at it would.
+        await page.focus("#ipcviz-root");
+        await page.keyboard.press("Home");
+        await page.keyboard.press("Shift+ArrowRight");
+        await page.keyboard.press("Shift+ArrowRight");
+        for (let k = 0; k < 3; k++) await page.keyboard.press("+");
+        await page.keyboard.press("Shift+ArrowRight");
+      }
+      await settle(page);
+      await page.screenshot({ path: join(OUT, `${name}-${scheme}.png`) });
+      assert.deepEqual(await violations(page), []);
+      assert.ok(Number((await rootData(page)).lanes) > 0);
+      await page.close();
+    });
+  }
+}
+
+test("screenshot in high contrast (body class as VS Code sets it)", async () => {
+  const page = await vb.openReport(join(REAL, "hang_lock_cycle_2.ipcviz.jsonl"));
+  await page.evaluate("document.body.classList.add('vscode-high-contrast')");
+  await settle(page);
+  assert.equal((await rootData(page)).theme, "high-contrast", "the view notices the theme change");
+  await page.screenshot({ path: join(OUT, "lock_cycle_hang-high-contrast.png") });
+  await page.close();
+});
+
+test("screenshot of a 100k-event trace (canvas) and zoomed in (SVG)", async () => {
+  const page = await vb.openEvents(synthetic(100_000), "synthetic 100k");
+  assert.equal((await rootData(page)).render, "canvas");
+  await page.screenshot({ path: join(OUT, "synthetic_100k-canvas-dark.png") });
+  await page.focus("#ipcviz-root");
+  for (let k = 0; k < 9; k++) await page.keyboard.press("+");
+  await settle(page);
+  await page.screenshot({ path: join(OUT, "synthetic_100k-zoomed-dark.png") });
+  await page.close();
+});

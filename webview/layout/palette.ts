@@ -1,0 +1,84 @@
+/**
+ * Colours of the view come only from VS Code theme variables. Locks get a colour each, in the
+ * order they first appear, from a palette of chart and terminal colours; message classes get a
+ * colour and a dash pattern each so arrows of different kinds stay apart. Pure: no DOM.
+ */
+
+/** Theme variables used as the per-lock palette (order matters: most distinct first). */
+export const LOCK_PALETTE_VARS: readonly string[] = [
+  "--vscode-charts-orange",
+  "--vscode-charts-purple",
+  "--vscode-charts-green",
+  "--vscode-charts-yellow",
+  "--vscode-terminal-ansiCyan",
+  "--vscode-terminal-ansiMagenta",
+  "--vscode-charts-red",
+  "--vscode-terminal-ansiBrightGreen",
+  "--vscode-terminal-ansiBrightYellow",
+  "--vscode-terminal-ansiBrightMagenta",
+  "--vscode-terminal-ansiBrightCyan",
+  "--vscode-terminal-ansiBrightRed",
+];
+
+/** Message classes drawn as arrows. */
+export type ArrowClass = "queue" | "pipe" | "mgr-call" | "mgr-reply" | "pool-task" | "pool-result";
+
+export const ARROW_CLASSES: readonly ArrowClass[] = ["queue", "pipe", "mgr-call", "mgr-reply", "pool-task", "pool-result"];
+
+/** Class of a message by its send kind (null: not a send). */
+export function arrowClassOf(sendKind: string): ArrowClass | null {
+  switch (sendKind) {
+    case "queue.put":
+      return "queue";
+    case "pipe.send":
+      return "pipe";
+    case "mgr.call":
+      return "mgr-call";
+    case "mgr.reply":
+      return "mgr-reply";
+    case "pool.task.send":
+      return "pool-task";
+    case "pool.result.send":
+      return "pool-result";
+    default:
+      return null;
+  }
+}
+
+/** Legend text and style of each arrow class. */
+export const ARROW_STYLE: Record<ArrowClass, { label: string; colorVar: string; dash: number[] }> = {
+  queue: { label: "Queue put → get", colorVar: "--vscode-charts-blue", dash: [] },
+  pipe: { label: "Pipe send → recv", colorVar: "--vscode-charts-green", dash: [6, 3] },
+  "mgr-call": { label: "Manager call → server", colorVar: "--vscode-charts-purple", dash: [2, 3] },
+  "mgr-reply": { label: "Manager reply → caller", colorVar: "--vscode-charts-purple", dash: [8, 3, 2, 3] },
+  "pool-task": { label: "Pool task → worker", colorVar: "--vscode-charts-orange", dash: [] },
+  "pool-result": { label: "Pool result → owner", colorVar: "--vscode-charts-yellow", dash: [4, 2] },
+};
+
+/** Assigns each lock a stable palette slot, in order of first appearance. */
+export class LockColours {
+  private readonly slots = new Map<string, number>();
+  /** Lock ids in order of first appearance. */
+  readonly ids: string[] = [];
+
+  /** Slot of a lock (assigned on first sight). */
+  slot(id: string): number {
+    let s = this.slots.get(id);
+    if (s === undefined) {
+      s = this.ids.length;
+      this.slots.set(id, s);
+      this.ids.push(id);
+    }
+    return s;
+  }
+
+  /** Theme variable for a slot. */
+  static varOf(slot: number): string {
+    return LOCK_PALETTE_VARS[slot % LOCK_PALETTE_VARS.length];
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.ids.length = 0;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Entry of the view's script (bundled to out/webview/main.js). In VS Code it posts `ready` and
+ * waits for the host's snapshot; in the standalone report it reads the snapshot embedded in
+ * `#ipcviz-data`. Either way, protocol messages posted to the window are handled (tests
+ * simulate a host that way).
+ */
+
+import { App } from "./app";
+import { detectHost } from "./host";
+import type { SnapshotMessage } from "./protocol";
+
+function start(): void {
+  const root = document.getElementById("ipcviz-root");
+  if (!root) return;
+  const host = detectHost();
+  let app: App;
+  try {
+    app = new App(root, host);
+  } catch (e) {
+    root.textContent = `The view could not start: ${(e as Error).message}`;
+    host.post({ type: "error", message: `The view could not start: ${(e as Error).message}` });
+    return;
+  }
+  // Test hook (stable): tests and benchmarks drive the view through it.
+  (window as unknown as { __ipcviz: unknown }).__ipcviz = {
+    app,
+    store: app.store,
+    host,
+    receive: (m: unknown) => app.onMessage(m),
+    renderNow: () => app.renderNow(),
+    renderInfo: () => app.plot.info,
+  };
+  window.addEventListener("error", (e) => host.post({ type: "error", message: `${e.message} (${e.filename}:${e.lineno})` }));
+  const data = document.getElementById("ipcviz-data");
+  if (data && data.textContent) {
+    try {
+      app.onMessage(JSON.parse(data.textContent) as SnapshotMessage);
+    } catch (e) {
+      root.textContent = `The embedded trace could not be read: ${(e as Error).message}`;
+    }
+  } else app.ready();
+  root.focus();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -1,0 +1,253 @@
+/**
+ * The panels around the plot: the inspector (state at the cursor), the details of the selected
+ * event (with "Go to source"), the diagnosis list (each entry jumps to where it happens), the
+ * legend (arrow kinds, lock colours, marks) and the key legend.
+ */
+
+import { dumpState, shortSite } from "../../trace/model/dump";
+import type { TraceEvent } from "../../trace/format";
+import { eventFields, eventSummary } from "../layout/labels";
+import { ARROW_CLASSES, ARROW_STYLE, LockColours } from "../layout/palette";
+import { objectLabel } from "../../trace/model/dump";
+import type { Store } from "../store";
+import type { Host } from "../host";
+
+/** Create an element with a class and optional text. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** Inspector: the state of the program at the cursor, grouped as the model's readable dump. */
+export function renderInspector(root: HTMLElement, store: Store): void {
+  const st = store.stateAtCursor();
+  const text = dumpState(st);
+  root.replaceChildren();
+  const lines = text.split("\n").filter((l) => l.length);
+  const title = el("div", "insp-title", lines[0] ?? "");
+  root.append(title);
+  let list: HTMLUListElement | null = null;
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith("  ")) {
+      const name = line.replace(/:$/, "");
+      const sec = el("details", "insp-section");
+      sec.open = true;
+      sec.dataset.inspectorSection = name;
+      sec.append(el("summary", undefined, name));
+      list = el("ul");
+      sec.append(list);
+      root.append(sec);
+      continue;
+    }
+    const li = el("li", undefined, line.trim());
+    if (/: blocked in |waiting: /.test(line)) li.classList.add("blocked");
+    if (/ held by /.test(line)) li.classList.add("held");
+    if (/: exited code [^0]|died|signal/.test(line)) li.classList.add("bad");
+    list?.append(li);
+  }
+}
+
+/** Details of the selected event. */
+export function renderDetails(root: HTMLElement, store: Store, host: Host): void {
+  root.replaceChildren();
+  const i = store.selected;
+  if (i < 0) {
+    root.append(el("div", "muted", "Click an event (or step to one) to see its details."));
+    return;
+  }
+  const m = store.model;
+  const ev = m.event(i);
+  const head = m.head;
+  root.dataset.event = String(i);
+  root.append(el("div", "det-title", `#${i} ${eventSummary(head, ev)}`));
+  const table = el("table", "det-table");
+  const max = store.options.previewLength ?? 400;
+  for (const [k, v] of eventFields(head, ev)) {
+    const tr = el("tr");
+    tr.append(el("th", undefined, k), el("td", undefined, v.length > max ? v.slice(0, Math.max(1, max - 1)) + "…" : v));
+    table.append(tr);
+  }
+  root.append(table);
+  const links = el("div", "det-links");
+  const p = m.partner(i);
+  if (p >= 0) {
+    const other = m.event(p);
+    const label =
+      ev.kind === "block.begin"
+        ? `wait ended at #${p} (${((other.t - ev.t) / 1e6).toFixed(3)} ms later)`
+        : ev.kind === "block.end"
+          ? `wait began at #${p}`
+          : p > i
+            ? `→ received by ${m.processName(other.pid)} at #${p} (${((other.t - ev.t) / 1e6).toFixed(3)} ms)`
+            : `← sent by ${m.processName(other.pid)} at #${p}`;
+    const b = el("button", "link", label);
+    b.dataset.jump = String(p);
+    b.addEventListener("click", () => store.select(p, true));
+    links.append(b);
+    // A wait that ended: who ended it (the sender of what it received), as gotraceui does.
+    if (ev.kind === "block.begin") {
+      const by = unblockedBy(store, p);
+      if (by >= 0) {
+        const e2 = m.event(by);
+        const u = el("button", "link", `unblocked by ${m.processName(e2.pid)}: ${e2.kind} at #${by}`);
+        u.dataset.unblockedBy = String(by);
+        u.addEventListener("click", () => store.select(by, true));
+        links.append(u);
+      }
+    }
+  } else if (ev.kind === "block.begin") links.append(el("div", "warn", "This wait never ended."));
+  else if (/\.(put|send|call|reply|task\.send|result\.send)$/.test(ev.kind)) links.append(el("div", "warn", "Not received (yet)."));
+  const site = (ev as TraceEvent & { site?: { file: string; line: number; fn: string } }).site;
+  if (site) {
+    const b = el("button", "primary", `Go to source: ${shortSite(site)}`);
+    b.title = `${site.file}:${site.line}`;
+    b.dataset.goto = "";
+    b.addEventListener("click", () => host.post({ type: "goToSource", file: site.file, line: site.line }));
+    links.append(b);
+  }
+  root.append(links);
+}
+
+/**
+ * The event that ended a wait: the send of the message the thread received right after its
+ * block.end (queue get, pipe recv, Manager reply, Pool result), or −1.
+ */
+export function unblockedBy(store: Store, blockEnd: number): number {
+  const m = store.model;
+  const ev = m.event(blockEnd);
+  const lane = m.processLane(ev.pid);
+  if (!lane) return -1;
+  const evs = lane.events;
+  const local = m.localIndex(blockEnd);
+  for (let k = local + 1; k < evs.length && k <= local + 3; k++) {
+    const j = evs[k];
+    const e = m.event(j) as TraceEvent & { tid?: number };
+    if (e.tid !== (ev as TraceEvent & { tid?: number }).tid) continue;
+    if (m.isReceipt(j)) {
+      const s = m.partner(j);
+      return s >= 0 && m.pid(s) !== ev.pid ? s : -1;
+    }
+    return -1;
+  }
+  return -1;
+}
+
+/** Diagnosis: deadlocks and stalls, potential deadlocks, hazards; each jumps to its event. */
+export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: number, pids: number[]) => void): void {
+  root.replaceChildren();
+  const d = store.diagnosis;
+  if (!d) {
+    root.append(el("div", "muted", store.live ? "Diagnosis runs when the run ends or goes idle." : "No diagnosis."));
+    return;
+  }
+  const total = d.deadlocks.length + d.potentialDeadlocks.length + d.hazards.length;
+  if (total === 0) {
+    root.append(el("div", "ok", "No deadlock, no potential deadlock, no hazard found."));
+    return;
+  }
+  const item = (cls: string, title: string, text: string, at: number, pids: number[], k: number) => {
+    const div = el("div", "diag-item " + cls);
+    div.dataset.diagnosisItem = `${cls}:${k}`;
+    const h = el("div", "diag-head");
+    h.append(el("span", "diag-kind", title));
+    const b = el("button", "link", `show (#${at})`);
+    b.addEventListener("click", () => onJump(at, pids));
+    h.append(b);
+    div.append(h, el("div", "diag-text", text));
+    root.append(div);
+  };
+  d.deadlocks.forEach((x, k) => item("deadlock", x.kind === "cycle" ? "Deadlock (cycle)" : "Stall", x.explanation, x.at, x.pids, k));
+  d.potentialDeadlocks.forEach((x, k) => item("potential", "Potential deadlock (lock order)", x.explanation, x.at, x.edges.map((e) => e.pid), k));
+  d.hazards.forEach((x, k) => item("hazard", `Hazard: ${x.kind}`, x.explanation, x.at, [], k));
+}
+
+/** Legend: arrow kinds present, locks by colour, marks. */
+export function renderLegend(root: HTMLElement, store: Store, onFind: (query: string) => void = () => {}): void {
+  root.replaceChildren();
+  const data = store.data;
+  const present = new Set<number>();
+  for (let k = 0; k < data.arrowClass.length && present.size < ARROW_CLASSES.length; k++) present.add(data.arrowClass.data[k]);
+  const arrows = el("div", "legend-group");
+  arrows.append(el("div", "legend-title", "Messages"));
+  ARROW_CLASSES.forEach((c, k) => {
+    if (!present.has(k)) return;
+    const row = el("div", "legend-row");
+    const sw = el("span", "swatch-line");
+    sw.style.setProperty("border-top-color", `var(${ARROW_STYLE[c].colorVar})`);
+    sw.style.setProperty("border-top-style", ARROW_STYLE[c].dash.length ? "dashed" : "solid");
+    row.append(sw, el("span", undefined, ARROW_STYLE[c].label));
+    arrows.append(row);
+  });
+  const inflight = el("div", "legend-row");
+  const sw0 = el("span", "swatch-line inflight");
+  inflight.append(sw0, el("span", undefined, "in flight at the cursor"));
+  arrows.append(inflight);
+  root.append(arrows);
+  if (data.locks.ids.length) {
+    const g = el("div", "legend-group");
+    g.append(el("div", "legend-title", "Locks (bar = held, hatched with dashed outline = waiting for it)"));
+    const head = store.model.head;
+    data.locks.ids.forEach((id, slot) => {
+      const row = el("div", "legend-row");
+      row.dataset.legendLock = id;
+      row.title = "Find this lock's events (its holders and waiters are ringed)";
+      row.classList.add("clickable");
+      row.addEventListener("click", () => onFind(`obj:${id}`));
+      const sw = el("span", "swatch");
+      sw.style.setProperty("background", `var(${LockColours.varOf(slot)})`);
+      const o = head.object(id);
+      let extra = "";
+      if (o && o.cls === "lock" && o.kind === "semaphore") extra = o.initialKnown ? ` (value ${o.value} of ${o.initial})` : "";
+      row.append(sw, el("span", undefined, objectLabel(head, id) + extra));
+      g.append(row);
+    });
+    root.append(g);
+  }
+  const marks = el("div", "legend-group");
+  marks.append(el("div", "legend-title", "Lanes"));
+  for (const [cls, label] of [
+    ["swatch blocked", "blocked: waiting (label says on what)"],
+    ["swatch deadlock", "deadlocked / stalled wait"],
+    ["swatch write", "◆ Value/Array write"],
+    ["swatch paused", "paused in the debugger"],
+  ]) {
+    const row = el("div", "legend-row");
+    row.append(el("span", cls), el("span", undefined, label));
+    marks.append(row);
+  }
+  root.append(marks);
+}
+
+/** The key legend. */
+export const KEYS: Array<[string, string]> = [
+  ["← / →", "step one event back / forward"],
+  ["Shift+← / →", "jump to previous / next of the “Jump by” kind"],
+  ["[ / ]", "previous / next event of the selected process"],
+  ["m / l / b / d", "next message / lock event / wait / diagnosis (Shift: previous)"],
+  ["n / N", "next / previous search match"],
+  ["Space", "play / pause"],
+  ["Home / End", "first / last event (End follows a live run)"],
+  ["+ / −", "zoom in / out around the cursor"],
+  ["0", "fit the whole run"],
+  ["t", "switch time / logical layout"],
+  ["c", "collapse / expand the selected lane"],
+  ["Enter", "go to the source of the selected event"],
+  ["/", "search"],
+  ["Esc", "clear the selection"],
+  ["?", "show / hide these keys"],
+];
+
+export function renderKeys(root: HTMLElement): void {
+  root.replaceChildren();
+  const t = el("table", "keys-table");
+  for (const [k, v] of KEYS) {
+    const tr = el("tr");
+    const th = el("th");
+    th.append(el("kbd", undefined, k));
+    tr.append(th, el("td", undefined, v));
+    t.append(tr);
+  }
+  root.append(t);
+}

@@ -575,7 +575,7 @@ export class App {
     c.pos.textContent = s.cursor >= 0 ? `event ${s.cursor + 1} of ${n} · ${t}` : `before the first event (${n} events)`;
     const st = s.status;
     const parts: string[] = [];
-    if (s.live) parts.push(st ? `${st.state} · ${st.processes} processes` : "running");
+    if (s.live) parts.push(st ? `${st.state} (${st.processes} process${st.processes === 1 ? "" : "es"} alive)` : "running");
     else if (s.finishedReason) parts.push(s.finishedReason);
     parts.push(`${n.toLocaleString("en")} events`);
     if (s.model.held) parts.push(`${s.model.held} waiting for their send`);

@@ -140,7 +140,9 @@ export class Controller extends Disposable implements ViewHost {
       manageTrust: () => vscode.commands.executeCommand("workbench.trust.manage"),
     });
     if (!allowed) return null;
-    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    // From the palette: the active Python editor, or, when the active editor is a run's view (it
+    // takes the keyboard when it loads), the program that view shows.
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? this.programOfActiveRunView();
     if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
       void vscode.window.showErrorMessage(
         target && target.scheme === "untitled"
@@ -202,6 +204,15 @@ export class Controller extends Disposable implements ViewHost {
     this.showRunPanel(session);
     void this.setContext();
     return session.info();
+  }
+
+  /** The program shown by the run view that is the active editor, if any (and it still exists). */
+  private programOfActiveRunView(): vscode.Uri | undefined {
+    const v = this.activeView;
+    if (!v || v.kind !== "run" || !v.panel.active || !this.views.has(v)) return undefined;
+    const src = v.currentSource;
+    const program = src instanceof RunSession ? src.program : src.header?.program;
+    return program && existsSync(program) ? vscode.Uri.file(program) : undefined;
   }
 
   private reportLaunchError(err: unknown, choice: ReturnType<typeof chooseInterpreter>): void {
@@ -445,7 +456,10 @@ export class Controller extends Disposable implements ViewHost {
     const wsFolder = source.header ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath : undefined;
     const dir = source.traceFile && !source.traceFile.startsWith(this.runsDir) ? dirname(source.traceFile) : resolveTraceFolder(settings.tracesFolder, wsFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, program);
     const base = source.traceFile ? basename(source.traceFile).replace(/\.ipcviz\.jsonl$/, "") : traceFileName(program).replace(/\.ipcviz\.jsonl$/, "");
-    return { dir, name: base + ext };
+    // A save dialog opened in a folder that does not exist yet (the traces folder before the
+    // first save) asks to create it, or starts elsewhere: offer the workspace folder then.
+    const fallback = wsFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return { dir: existsSync(dir) || !fallback ? dir : fallback, name: base + ext };
   }
 
   /** "Save Trace": the view's trace as a .ipcviz.jsonl file. Returns the path written. */

@@ -6,6 +6,8 @@
  */
 
 import * as vscode from "vscode";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 
 const PYTHON_EXTENSION = "ms-python.python";
 
@@ -57,8 +59,12 @@ export async function pickInterpreter(): Promise<void> {
     await vscode.commands.executeCommand("python.setInterpreter");
     return;
   }
+  // Start where interpreters live: the configured one's folder, else /usr/bin.
+  const current = vscode.workspace.getConfiguration("ipcviz").get<string>("python", "").trim();
+  const start = [current.includes("/") ? dirname(current) : "", "/usr/bin"].find((d) => d && existsSync(d));
   const picked = await vscode.window.showOpenDialog({
     title: "Pick a Python 3.9 or newer interpreter for IPC Visualiser",
+    defaultUri: start ? vscode.Uri.file(start) : undefined,
     canSelectMany: false,
     canSelectFolders: false,
     openLabel: "Use this Python",

@@ -121,8 +121,15 @@ export function launchErrorText(code: string, message: string, choice?: Interpre
     text = text
       .replace(/;\s*(install Python 3\.9 or newer, or )?pass --python[^;]*$/, "")
       .replace(/:\s*pass --python[^;]*$/, "");
+    const pick = "Pick a Python 3.9 or newer interpreter.";
+    // Name the interpreter once, with where it came from.
+    const where = !choice ? "" : choice.source === "setting" ? " (from the ipcviz.python setting)" : choice.source === "python-extension" ? " (the Python extension's interpreter)" : " (python3 on PATH)";
+    let m: RegExpExecArray | null;
+    if (code === "old-python" && (m = /^(.+) is Python (\S+);/.exec(text))) return `IPC Visualiser needs Python 3.9 or newer: ${m[1]}${where} is Python ${m[2]}. ${pick}`;
+    if (code === "no-python" && (m = /^Python interpreter not found: (.+)$/.exec(text))) return `IPC Visualiser cannot find the Python interpreter ${m[1]}${where}. ${pick}`;
+    if (code === "bad-python" && (m = /^(.+) does not run as a Python interpreter \((.*)\)$/.exec(text))) return `IPC Visualiser cannot run ${m[1]}${where} as Python (${m[2]}). ${pick}`;
     const from = choice ? ` (${choice.description})` : "";
-    return `IPC Visualiser cannot use this Python${from}: ${text}. Pick a Python 3.9 or newer interpreter.`;
+    return `IPC Visualiser cannot use this Python${from}: ${text}. ${pick}`;
   }
   return `IPC Visualiser: ${text.replace(/choose another path with --out/, "choose another folder in the ipcviz.traces.folder setting")}`;
 }

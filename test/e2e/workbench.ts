@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { FrameLocator, Locator, Page } from "playwright-core";
@@ -86,6 +86,8 @@ export interface WorkbenchOptions {
   /** Screenshot folder name under out/screenshots/. */
   screenshots: string;
   env?: Record<string, string>;
+  /** Workspace trust on, as a user has it (startCodeServer's `workspaceTrust`): the folder starts untrusted. */
+  workspaceTrust?: boolean;
 }
 
 export interface Workbench {
@@ -117,7 +119,7 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
   let server: CodeServer | undefined;
   let browser: Chromium | undefined;
   try {
-    server = await startCodeServer({ folder: workspace, vsix: opts.vsix, settings: opts.settings, env: opts.env });
+    server = await startCodeServer({ folder: workspace, vsix: opts.vsix, settings: opts.settings, env: opts.env, workspaceTrust: opts.workspaceTrust });
     browser = await launchChromium({ width: 1600, height: 1000 });
     const page = await browser.context.newPage();
     page.setDefaultTimeout(10_000);
@@ -218,7 +220,8 @@ export async function openFile(page: Page, name: string): Promise<void> {
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first();
   await row.waitFor({ timeout: 15_000 });
   await page.keyboard.press("Enter");
-  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: 15_000 });
+  // (Several editor groups may each show the file in their active tab.)
+  await page.locator(".tabs-container .tab.active", { hasText: name }).first().waitFor({ timeout: 15_000 });
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ timeout: 15_000 });
 }
 
@@ -359,4 +362,124 @@ export async function waitNoRunProcesses(server: CodeServer, programPath: string
     timeoutMs,
     () => `processes of the run still there after ${timeoutMs} ms:\n${describeProcesses(left)}`,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications that come and go, dialogs, settings
+
+/**
+ * Record the text of every notification toast the page shows from now on (also ones that are
+ * gone before a test could look, like a short progress notification). Call again after a reload.
+ */
+export async function recordNotifications(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as any;
+    g.__ipcvizToasts ??= [];
+    g.__ipcvizToastObserver?.disconnect();
+    const seen = (n: any) => {
+      for (const t of n.querySelectorAll?.(".notification-toast") ?? []) {
+        const text = (t.textContent ?? "").trim();
+        if (text && !g.__ipcvizToasts.includes(text)) g.__ipcvizToasts.push(text);
+      }
+    };
+    g.__ipcvizToastObserver = new g.MutationObserver(() => seen(g.document));
+    g.__ipcvizToastObserver.observe(g.document.body, { childList: true, subtree: true, characterData: true });
+    seen(g.document);
+  });
+}
+
+/** The texts recorded since recordNotifications(). */
+export async function recordedNotifications(page: Page): Promise<string[]> {
+  return page.evaluate(() => ((globalThis as any).__ipcvizToasts ?? []).slice());
+}
+
+/** The workbench's modal dialog (e.g. a modal showWarningMessage), once it is visible. */
+export async function waitForDialog(page: Page, text: RegExp, timeoutMs = 15_000): Promise<Locator> {
+  const box = page.locator(".monaco-dialog-box", { hasText: text }).first();
+  await box.waitFor({ state: "visible", timeout: timeoutMs });
+  return box;
+}
+
+/** The quick input (palette, pickers, the simple file dialog) input box. */
+export function quickInput(page: Page): Locator {
+  return page.locator(".quick-input-widget .quick-input-box input");
+}
+
+/**
+ * Answer the workbench's own file dialog (in the browser, showSaveDialog/showOpenDialog are the
+ * "simple file dialog", a quick input holding a path): type the path, press Enter.
+ */
+export async function answerFileDialog(page: Page, path: string, title?: RegExp): Promise<void> {
+  const input = quickInput(page);
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  if (title) await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ timeout: 5000 });
+  // The dialog completes paths as one types (and fills its own value in when it opens): type
+  // until the box holds exactly the path, then accept.
+  await waitUntil(
+    async () => {
+      await input.fill(path);
+      await page.waitForTimeout(300);
+      return (await input.inputValue()) === path;
+    },
+    10_000,
+    () => `the file dialog does not keep the path ${path}`,
+    100,
+  );
+  await input.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 10_000 }).catch(async (e) => {
+    const message = await page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");
+    throw new Error(`the file dialog did not accept ${path} (it holds "${await input.inputValue().catch(() => "?")}", says "${message}"): ${(e as Error).message}`);
+  });
+}
+
+/** Give the keyboard to the text editor showing `name` (its editor group's tab, then its text). */
+export async function focusEditor(page: Page, name: string): Promise<void> {
+  await focusWorkbench(page);
+  const group = page.locator(".editor-group-container", { has: page.locator(".tab", { hasText: new RegExp(`^\\s*${name.replace(/\./g, "\\.")}`) }) }).first();
+  await group.locator(".tab", { hasText: new RegExp(`^\\s*${name.replace(/\./g, "\\.")}`) }).first().click();
+  await group.locator(".monaco-editor .view-lines").first().click({ position: { x: 200, y: 5 } });
+  await page.locator('[id="status.editor.selection"]').waitFor({ timeout: 5000 });
+}
+
+/** Quick Open (Ctrl+P) a file that opens in a custom editor or webview (no text editor to wait for). */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  await focusWorkbench(page);
+  const input = quickInput(page);
+  await page.keyboard.press("Control+P");
+  await input.waitFor({ state: "visible", timeout: 5000 });
+  await input.fill(name);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".tabs-container .tab.active", { hasText: name }).first().waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Set a string setting as a person does: the Settings editor (UI), search for the key, type into
+ * its box, close the editor. `text` identifies the setting's row (a part of its description). A
+ * `machine`/`machine-overridable` setting (ipcviz.python) is only shown, and only applies, in the
+ * Remote tab of a remote window such as code-server's: pass tab "Remote".
+ */
+export async function setStringSettingInUi(page: Page, key: string, text: string | RegExp, value: string, tab: "User" | "Remote" = "User"): Promise<void> {
+  await runCommand(page, "Preferences: Open Settings (UI)");
+  const editor = page.locator(".settings-editor");
+  await editor.waitFor({ timeout: 15_000 });
+  if (tab === "Remote") {
+    // Machine-scoped settings live in the remote's settings in a remote window (code-server is one).
+    await editor.locator(".settings-tabs-widget .action-label", { hasText: /^Remote/ }).first().click();
+  }
+  await editor.locator(".suggest-input-container").first().click();
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(key);
+  const row = editor.locator(".setting-item-contents", { hasText: text }).first();
+  await row.waitFor({ timeout: 15_000 });
+  const box = row.locator(".setting-item-control input").first();
+  await box.fill(value);
+  await box.press("Tab");
+  // The Settings editor writes after a short debounce.
+  await page.waitForTimeout(1200);
+  const settingsTab = page.locator(".tabs-container .tab", { hasText: /^\s*Settings\s*$/ }).first();
+  await settingsTab.hover();
+  await settingsTab.locator(".tab-actions .action-label").first().click();
+  await editor.waitFor({ state: "hidden", timeout: 10_000 });
 }

@@ -1,13 +1,14 @@
 /**
  * A real VS Code for the vscode and e2e tiers: code-server 4.100.3 (VS Code 1.100.3, installed by
  * scripts/setup-test-tools.sh into .tools/code-server/), started with a fresh profile on a free
- * port of 127.0.0.1, quiet (no gallery, telemetry, update checks, workspace trust, welcome page),
+ * port of 127.0.0.1, quiet (no gallery, telemetry, update checks, welcome page; workspace trust off
+ * unless asked for),
  * and stopped with its whole process tree, including every program the extension host started.
  */
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromiumPath } from "../chromium";
@@ -84,10 +85,24 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** A .vsix to install into the fresh extensions folder before starting. */
   vsix?: string;
+  /**
+   * Unpacked extensions (folders holding a package.json) copied into the fresh extensions folder
+   * as `<publisher>.<name>-<version>` before starting, e.g. test/vscode/fixtures/fake-python.
+   * (The workbench keeps one extensionDevelopmentPath of a URL's payload: its entries go into a
+   * Map, so a second extension cannot come in that way.)
+   */
+  extensions?: string[];
   /** User settings merged over QUIET_SETTINGS. */
   settings?: Record<string, unknown>;
   /** How long to wait for the "HTTP server listening" line (ms). */
   startTimeoutMs?: number;
+  /**
+   * Workspace trust as a user has it (default false: trust is disabled, every folder is trusted).
+   * When true, code-server runs without --disable-workspace-trust and the profile has
+   * `security.workspace.trust.enabled: true`, so a folder opened for the first time is untrusted
+   * until the user trusts it (the start-up trust dialog asks).
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -158,10 +173,16 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const config = join(userDataDir, "config.yaml");
   // Without --config, code-server reads and writes ~/.config/code-server/config.yaml.
   writeFileSync(config, "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
-  writeFileSync(join(userDataDir, "User", "settings.json"), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  const trust = options.workspaceTrust ? { "security.workspace.trust.enabled": true } : {};
+  writeFileSync(join(userDataDir, "User", "settings.json"), JSON.stringify({ ...QUIET_SETTINGS, ...trust, ...options.settings }, null, 2));
   const marker = randomUUID();
   // code-server keeps its own logs and a heartbeat file in XDG_DATA_HOME: keep them in the profile.
   const env = serverEnv(marker, { XDG_DATA_HOME: join(base, "data"), XDG_CONFIG_HOME: join(base, "config"), ...options.env });
+
+  for (const dir of options.extensions ?? []) {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { publisher: string; name: string; version: string };
+    cpSync(dir, join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
+  }
 
   if (options.vsix) {
     try {
@@ -181,7 +202,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     "--bind-addr", "127.0.0.1:0",
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    ...(options.workspaceTrust ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
     "--disable-proxy",
     "--ignore-last-opened",

@@ -10,17 +10,19 @@ import { runTests } from "@vscode/test-electron";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fakePythonExtensionPath, otherPython } from "./fixtures/fakePython";
 
 async function main(): Promise<number> {
   const root = resolve(__dirname, "../../..");
   const workspace = mkdtempSync(join(tmpdir(), "ipcviz-electron-ws-"));
+  const other = otherPython();
   try {
     await runTests({
       version: process.env.IPCVIZ_VSCODE_VERSION ?? "1.100.3",
-      extensionDevelopmentPath: root,
+      extensionDevelopmentPath: [root, fakePythonExtensionPath(root)],
       extensionTestsPath: join(root, "out", "test", "vscode", "suite", "index.js"),
       launchArgs: [workspace, "--disable-extensions", "--disable-workspace-trust", "--skip-welcome", "--skip-release-notes"],
-      extensionTestsEnv: { IPCVIZ_TEST_WORKSPACE: workspace },
+      extensionTestsEnv: { IPCVIZ_TEST_WORKSPACE: workspace, ...(other ? { IPCVIZ_TEST_OTHER_PYTHON: other } : {}) },
     });
     return 0;
   } catch (err) {

@@ -16,6 +16,8 @@ import { startCodeServer, type CodeServer } from "./codeServer";
 export interface ExtensionTestsOptions {
   /** Absolute path of the extension under development (its package.json folder). */
   extensionDevelopmentPath: string;
+  /** Unpacked extensions installed into the profile beside it (startCodeServer's `extensions`). */
+  extensions?: string[];
   /** Absolute path of the tests module (CommonJS, exports `run(): Promise<void>`). */
   extensionTestsPath: string;
   /** Folder opened as the workspace. */
@@ -57,7 +59,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   const log: string[] = [];
   try {
-    server = await startCodeServer({ folder: opts.workspace, env: { IPCVIZ_TEST_RESULTS: resultsFile, ...opts.env }, settings: opts.settings });
+    server = await startCodeServer({ folder: opts.workspace, env: { IPCVIZ_TEST_RESULTS: resultsFile, ...opts.env }, settings: opts.settings, extensions: opts.extensions });
     browser = await launchChromium();
     const page = await browser.context.newPage();
     let onExit: (code: number) => void = () => undefined;

@@ -1,7 +1,8 @@
 /**
  * Tier "vscode" (`npm run build && node test/run.mjs vscode`): the extension's integration suite
  * (test/vscode/suite/, bundled to out/test/vscode/suite/index.js) run in the real extension host of
- * VS Code 1.100.3 (code-server), on a workspace holding copies of some examples/ programs.
+ * VS Code 1.100.3 (code-server), on a workspace holding copies of some examples/ programs, with
+ * a fake Python extension (test/vscode/fixtures/fake-python/) loaded beside it.
  *
  * Needs the tools from scripts/setup-test-tools.sh; skips with that hint when they are missing.
  * IPCVIZ_VSCODE_EXTENSION_PATH / IPCVIZ_VSCODE_TESTS_PATH point it at another extension and suite
@@ -14,6 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, realVSCodeSkipReason } from "./codeServer";
+import { fakePythonExtensionPath, otherPython } from "./fixtures/fakePython";
 import { parseResults, runExtensionTests } from "./extensionTests";
 import { describeProcesses, processesWithCmdline } from "./procs";
 
@@ -36,11 +38,15 @@ test("integration suite passes in the real VS Code extension host", { skip: real
     mkdirSync(join(workspace, "examples"));
     for (const f of WORKSPACE_EXAMPLES) copyFileSync(join(REPO_ROOT, "examples", f), join(workspace, "examples", f));
     mkdirSync(join(REPO_ROOT, "out", "screenshots", "vscode"), { recursive: true });
+    // A fake ms-python.python runs beside the extension (it reports no interpreter until the
+    // suite asks it to report IPCVIZ_TEST_OTHER_PYTHON).
+    const other = otherPython();
     const r = await runExtensionTests({
       extensionDevelopmentPath: extensionPath,
+      extensions: [fakePythonExtensionPath(REPO_ROOT)],
       extensionTestsPath: testsPath,
       workspace,
-      env: { IPCVIZ_TEST_WORKSPACE: workspace },
+      env: { IPCVIZ_TEST_WORKSPACE: workspace, ...(other ? { IPCVIZ_TEST_OTHER_PYTHON: other } : {}) },
       timeoutMs: 180_000,
       screenshot: join(REPO_ROOT, "out", "screenshots", "vscode", "integration-end.png"),
     });

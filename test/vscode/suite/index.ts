@@ -13,6 +13,7 @@ import Mocha from "mocha";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { registerExtensionTests } from "./extensionSuite";
+import { registerInterpreterTests } from "./interpreterSuite";
 import { registerRunTests } from "./runSuite";
 import { registerTraceTests } from "./traceSuite";
 
@@ -52,6 +53,7 @@ export async function run(): Promise<void> {
     registerExtensionTests();
     registerRunTests();
     registerTraceTests();
+    registerInterpreterTests();
   } catch (err) {
     writeResults(resultsPath, tests, `could not register the suites: ${(err as Error).stack ?? err}`);
     throw err;

@@ -79,6 +79,16 @@ export function registerTraceTests(): void {
       assert.match(readFileSync(svg, "utf8"), /<svg[\s>]/);
     });
 
+    it("exports the active view as PNG (rendered by the view): a PNG file with the view's size", async () => {
+      const png = join(tmp, "saved.png");
+      assert.equal(await vscode.commands.executeCommand("ipcviz.exportPng", vscode.Uri.file(png)), png);
+      const bytes = readFileSync(png);
+      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
+      assert.equal(bytes.toString("latin1", 12, 16), "IHDR");
+      const [w, h] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+      assert.ok(w > 100 && h > 50, `a real image: ${w}×${h}`);
+    });
+
     it("exports the active view as a Perfetto trace", async () => {
       const target = join(tmp, "saved.perfetto.json");
       const written = await vscode.commands.executeCommand<string | undefined>("ipcviz.exportPerfetto", vscode.Uri.file(target));

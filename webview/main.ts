@@ -39,7 +39,9 @@ function start(): void {
       root.textContent = `The embedded trace could not be read: ${(e as Error).message}`;
     }
   } else app.ready();
-  root.focus();
+  // The standalone page takes the keys at once; inside VS Code the editor keeps the focus (a run
+  // view opening beside it must not interrupt typing): a click in the view gives it the keys.
+  if (host.kind !== "vscode") root.focus();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

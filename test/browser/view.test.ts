@@ -302,6 +302,18 @@ test("live: ready handshake, snapshot, appends grow the lanes, the cursor follow
   const reply = (await sent(page)).find((m) => m.type === "exportReply")!;
   assert.equal(reply.id, 7);
   assert.match(String(reply.data), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  // The exported picture is the whole view: every lane's name, the axis, the arrows.
+  const svgText = String(reply.data);
+  const model = TraceModel.fromEvents(t.events, t.header);
+  for (const pid of model.pids()) assert.ok(svgText.includes(`>${model.processName(pid)}<`), `lane name of ${pid} in the SVG`);
+  assert.match(svgText, /pid \d+ · /);
+  assert.match(svgText, /data-lane="\d+"/);
+  await post(page, { type: "exportRequest", id: 8, format: "png" });
+  await page.waitForFunction("window.__ipcviz.host.sent.some((m) => m.type === 'exportReply' && m.id === 8)");
+  const png = (await sent(page)).find((m) => m.type === "exportReply" && m.id === 8)!;
+  const bytes = Buffer.from(String(png.data).split(",")[1], "base64");
+  assert.equal(bytes.subarray(1, 4).toString("latin1"), "PNG");
+  assert.ok(bytes.readUInt32BE(16) >= 400, "PNG at least as wide as the plot plus the lane names");
 });
 
 test("search, lane collapse/hide/reorder, logical layout", async () => {

@@ -887,50 +887,106 @@ export class Plot {
     }
   }
 
-  /** SVG markup of the current plot with colours resolved (for export). */
-  exportSvg(): string {
-    const clone = this.svg.cloneNode(true) as SVGSVGElement;
-    const src = this.svg.querySelectorAll("*");
+  /** Width of the lane-name column and height of the axis in exported images. */
+  private static readonly EXPORT_HEADER_W = 200;
+  private static readonly EXPORT_AXIS_H = 24;
+
+  /** A copy of an SVG element with the computed colours and fonts written on every node. */
+  private resolvedClone(svg: SVGSVGElement): SVGSVGElement {
+    const clone = svg.cloneNode(true) as SVGSVGElement;
+    const src = svg.querySelectorAll("*");
     const dst = clone.querySelectorAll("*");
     src.forEach((el, k) => {
       const cs = getComputedStyle(el);
       const t = dst[k] as SVGElement;
-      for (const p of ["fill", "stroke", "stroke-width", "stroke-dasharray", "opacity", "font-size", "font-family"]) {
+      for (const p of RESOLVED_PROPS) {
         const v = cs.getPropertyValue(p);
         if (v) t.style.setProperty(p, v);
       }
     });
-    clone.setAttribute("xmlns", SVG_NS);
-    return new XMLSerializer().serializeToString(clone);
+    return clone;
   }
 
-  /** PNG data URL of the plot (canvas content plus the SVG layers). */
+  /**
+   * SVG markup of what the view shows (for export): lane names and status on the left, the time
+   * axis on top, and the plot — its SVG layers plus, in dense mode, the canvas as an image —
+   * with colours resolved from the theme, so the file looks the same anywhere.
+   */
+  exportSvg(): string {
+    const HW = Plot.EXPORT_HEADER_W;
+    const AH = Plot.EXPORT_AXIS_H;
+    const w = this.width;
+    const h = this.totalHeight;
+    const doc = document.implementation.createDocument(SVG_NS, "svg", null);
+    const out = doc.documentElement as unknown as SVGSVGElement;
+    const mk = (tag: string, attrs: Record<string, string | number>, parent: Element = out): SVGElement => {
+      const e = doc.createElementNS(SVG_NS, tag) as SVGElement;
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      parent.appendChild(e);
+      return e;
+    };
+    out.setAttribute("width", String(HW + w));
+    out.setAttribute("height", String(AH + h));
+    out.setAttribute("viewBox", `0 0 ${HW + w} ${AH + h}`);
+    const fg = this.theme.get("--vscode-foreground", "#cccccc");
+    const muted = this.theme.get("--vscode-descriptionForeground", "#9d9d9d");
+    const font = this.theme.get("--vscode-font-family", "sans-serif");
+    mk("rect", { x: 0, y: 0, width: HW + w, height: AH + h, fill: this.theme.get("--vscode-editor-background", "#1e1e1e") });
+    const axis = this.resolvedClone(this.axisSvg);
+    axis.setAttribute("x", String(HW));
+    axis.setAttribute("y", "0");
+    out.appendChild(doc.importNode(axis, true));
+    const model = this.store.model;
+    const head = model.head;
+    for (const b of this.boxes) {
+      const p = head.process(b.pid);
+      const name = model.processName(b.pid);
+      const exit = p?.exit;
+      const status = exit ? (exit.signal ? `signal ${exit.signal}` : exit.code === null ? "exited" : `exit ${exit.code}`) : "running";
+      const t1 = mk("text", { x: 8, y: AH + b.y + 15, fill: fg, "font-family": font, "font-size": 12, "font-weight": 600 });
+      t1.textContent = name;
+      if (!b.collapsed) {
+        const t2 = mk("text", { x: 8, y: AH + b.y + 29, fill: muted, "font-family": font, "font-size": 10 });
+        t2.textContent = `${p?.role ?? "process"} · pid ${b.pid} · ${status}`;
+      }
+    }
+    mk("line", { x1: HW - 0.5, y1: AH, x2: HW - 0.5, y2: AH + h, stroke: this.theme.get("--vscode-panel-border", "#3c3c3c") });
+    const plot = mk("svg", { x: HW, y: AH, width: w, height: h, viewBox: `0 0 ${w} ${h}` });
+    if (this.scene?.dense) mk("image", { x: 0, y: 0, width: w, height: h, href: this.canvas.toDataURL("image/png") }, plot);
+    const layers = this.resolvedClone(this.svg);
+    for (const child of Array.from(layers.childNodes)) plot.appendChild(doc.importNode(child, true));
+    return new XMLSerializer().serializeToString(out);
+  }
+
+  /** PNG data URL of the same picture as {@link exportSvg}, at the screen's pixel ratio. */
   async exportPng(): Promise<string> {
     const dpr = window.devicePixelRatio || 1;
+    const svgText = this.exportSvg();
     const c = document.createElement("canvas");
-    c.width = this.canvas.width;
-    c.height = this.canvas.height;
+    c.width = Math.round((Plot.EXPORT_HEADER_W + this.width) * dpr);
+    c.height = Math.round((Plot.EXPORT_AXIS_H + this.totalHeight) * dpr);
     const ctx = c.getContext("2d")!;
-    ctx.fillStyle = this.theme.get("--vscode-editor-background", "#1e1e1e");
-    ctx.fillRect(0, 0, c.width, c.height);
-    ctx.drawImage(this.canvas, 0, 0);
-    const blob = new Blob([this.exportSvg()], { type: "image/svg+xml" });
-    const url = URL.createObjectURL(blob);
+    const url = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));
     try {
       const img = new Image();
       await new Promise<void>((res, rej) => {
         img.onload = () => res();
-        img.onerror = () => rej(new Error("could not render the SVG layer"));
+        img.onerror = () => rej(new Error("could not render the exported SVG"));
         img.src = url;
       });
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.drawImage(img, 0, 0);
+      ctx.drawImage(img, 0, 0, c.width, c.height);
     } finally {
       URL.revokeObjectURL(url);
     }
     return c.toDataURL("image/png");
   }
 }
+
+/** Presentation properties copied from the computed style into exported SVG (no stylesheet there). */
+const RESOLVED_PROPS = [
+  "fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "stroke-linejoin",
+  "paint-order", "opacity", "visibility", "display", "font-size", "font-family", "font-weight", "text-anchor", "dominant-baseline",
+];
 
 /** CSS class of an event mark by kind. */
 function markClass(kind: string): string {

@@ -13,7 +13,7 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { TraceEvent } from "../trace/format";
+import type { TraceEvent, TraceHeader } from "../trace/format";
 import { TraceModel } from "../trace/model/model";
 import { step } from "../trace/model/stepping";
 import { diagnose } from "../trace/analysis/diagnose";
@@ -29,6 +29,20 @@ function rng(seed: number): () => number {
     return s / 4294967296;
   };
 }
+
+/** The header of synthetic traces (benchmarks and tests that need a big valid trace). */
+export const SYNTHETIC_HEADER: TraceHeader = {
+  format: "ipcviz-trace",
+  version: 1,
+  program: "/bench/program.py",
+  args: [],
+  cwd: "/bench",
+  interpreter: { language: "python", path: "python3", version: "3.11.7", implementation: "CPython" },
+  startMethod: "fork",
+  startedAt: "2026-01-01T00:00:00.000Z",
+  clock: { kind: "monotonic", unit: "ns" },
+  runtime: { name: "synthetic", version: "0" },
+};
 
 /** A synthetic trace of about n events as JSON lines (what a reader would parse), in arrival order. */
 export function syntheticTraceLines(n: number, seed = 42): string[] {

@@ -22,6 +22,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../test/chromium";
 import { makeNonce, renderPage } from "../webview/html";
+import { SYNTHETIC_HEADER } from "./model.bench";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -96,18 +97,7 @@ export const GENERATOR = `(n) => {
   return out;
 }`;
 
-export const HEADER = {
-  format: "ipcviz-trace",
-  version: 1,
-  program: "/bench/program.py",
-  args: [],
-  cwd: "/bench",
-  interpreter: { language: "python", path: "python3", version: "3.11", implementation: "CPython" },
-  startMethod: "fork",
-  startedAt: "2026-01-01T00:00:00.000Z",
-  clock: { kind: "monotonic", unit: "ns" },
-  runtime: { name: "bench", version: "0" },
-};
+export const HEADER = SYNTHETIC_HEADER;
 
 function pct(a: number[], p: number): number {
   const s = a.slice().sort((x, y) => x - y);

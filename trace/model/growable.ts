@@ -66,6 +66,10 @@ class Column<A extends NumberArray> {
     }
     return lo;
   }
+  /** Forget every value (keeps the buffer). */
+  clear(): void {
+    this.length = 0;
+  }
   /** Bytes held by the backing buffer. */
   bytes(): number {
     return this.data.byteLength;

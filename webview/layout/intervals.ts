@@ -1,5 +1,5 @@
 /**
- * Append-only typed-array columns and an interval index for culling: intervals [a, b] are stored
+ * An interval index for culling (columns are the model's growable typed arrays): intervals [a, b] are stored
  * in the order they were opened (causal order of their first event), in chunks of 256 slots that
  * each know their smallest start and largest end. A query skips every chunk that cannot meet
  * [v0, v1]: since starts are nearly sorted (time layout) or sorted (logical), only the chunks
@@ -7,51 +7,10 @@
  * start of the run to its end). Cost: O(n / 256 + what is near the view). Pure: no DOM.
  */
 
-/** Growable Float64 column. */
-export class F64 {
-  data: Float64Array;
-  length = 0;
-  constructor(capacity = 256) {
-    this.data = new Float64Array(capacity);
-  }
-  push(v: number): number {
-    if (this.length === this.data.length) this.grow(this.length * 2 + 16);
-    this.data[this.length] = v;
-    return this.length++;
-  }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    const d = new Float64Array(n);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  clear(): void {
-    this.length = 0;
-  }
-}
+import { Float64Column, Int32Column } from "../../trace/model/growable";
 
-/** Growable Int32 column. */
-export class I32 {
-  data: Int32Array;
-  length = 0;
-  constructor(capacity = 256) {
-    this.data = new Int32Array(capacity);
-  }
-  push(v: number): number {
-    if (this.length === this.data.length) this.grow(this.length * 2 + 16);
-    this.data[this.length] = v;
-    return this.length++;
-  }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    const d = new Int32Array(n);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  clear(): void {
-    this.length = 0;
-  }
-}
+/** The model's growable typed-array columns (trace/model/growable.ts), by shorter names. */
+export { Float64Column as F64, Int32Column as I32 };
 
 /** First position k in sorted a[0..n) with a[k] >= v (n when none). */
 export function lowerBound(a: ArrayLike<number>, n: number, v: number): number {
@@ -82,11 +41,11 @@ const CHUNK = 256;
 
 /** Intervals [a, b] with culling queries; see the file comment. An open interval has b = +Infinity. */
 export class IntervalIndex {
-  readonly a = new F64();
-  readonly b = new F64();
+  readonly a = new Float64Column();
+  readonly b = new Float64Column();
   /** Per chunk of CHUNK consecutive slots: smallest start and largest end. */
-  private readonly chunkMinA = new F64(64);
-  private readonly chunkMaxB = new F64(64);
+  private readonly chunkMinA = new Float64Column(64);
+  private readonly chunkMaxB = new Float64Column(64);
   private readonly dirtyChunks = new Set<number>();
 
   get length(): number {
@@ -210,11 +169,11 @@ export class IntervalIndex {
  * binary search: O(runs × log n), whatever the number of spans.
  */
 export class LaneRuns {
-  readonly starts = new F64(64);
-  readonly ends = new F64(64);
+  readonly starts = new Float64Column(64);
+  readonly ends = new Float64Column(64);
   /** Slot of each span in the view's interval index. */
-  readonly slots = new I32(64);
-  private readonly maxEnd = new F64(64);
+  readonly slots = new Int32Column(64);
+  private readonly maxEnd = new Float64Column(64);
   private dirtyFrom = Infinity;
 
   get length(): number {

@@ -124,6 +124,36 @@ export function sampleByPixel(xs: ArrayLike<number>, lo: number, hi: number, dom
   return out;
 }
 
+/**
+ * Visit the spans of `ix` (slot k on lane `laneOf[k]`) that meet [v0, v1] on a shown lane; a span
+ * still open ends at its lane's end. Returns how many were visited.
+ */
+function visibleSpans(
+  ix: IntervalIndex,
+  laneOf: Int32Array,
+  laneBox: ReadonlyArray<LaneBox | undefined>,
+  laneEndX: (laneIx: number) => number,
+  v0: number,
+  v1: number,
+  visit: (k: number, laneIx: number, box: LaneBox, a: number, b: number) => void,
+): number {
+  let n = 0;
+  const rs = ix.ranges(v0, v1);
+  for (let q = 0; q < rs.length; q += 2)
+    for (let k = rs[q]; k < rs[q + 1]; k++) {
+      const laneIx = laneOf[k];
+      const box = laneBox[laneIx];
+      if (!box) continue;
+      const a = ix.a.data[k];
+      let b = ix.b.data[k];
+      if (b === Infinity) b = laneEndX(laneIx);
+      if (a > v1 || b < v0) continue;
+      n++;
+      visit(k, laneIx, box, a, b);
+    }
+  return n;
+}
+
 /** Build the scene; see the file comment. */
 export function buildScene(inp: SceneInput): Scene {
   const { data, domain, width, boxes, cursor } = inp;
@@ -190,20 +220,9 @@ export function buildScene(inp: SceneInput): Scene {
       });
     });
   } else {
-    const ix = data.blocks;
-    const rs = ix.ranges(v0, v1);
-    for (let q = 0; q < rs.length; q += 2)
-      for (let k = rs[q]; k < rs[q + 1]; k++) {
-        const laneIx = data.blockLane.data[k];
-        const box = laneBox[laneIx];
-        if (!box) continue;
-        const a = ix.a.data[k];
-        let b = ix.b.data[k];
-        if (b === Infinity) b = laneEndX(laneIx);
-        if (a > v1 || b < v0) continue;
-        blockCount++;
-        blocks.push({ slot: k, pid: box.pid, begin: data.blockBegin.data[k], end: data.blockEnd.data[k], x0: vx(a), x1: vx(b), y: box.y, h: box.h, lockSlot: data.blockLock.data[k] });
-      }
+    blockCount = visibleSpans(data.blocks, data.blockLane.data, laneBox, laneEndX, v0, v1, (k, _laneIx, box, a, b) => {
+      blocks.push({ slot: k, pid: box.pid, begin: data.blockBegin.data[k], end: data.blockEnd.data[k], x0: vx(a), x1: vx(b), y: box.y, h: box.h, lockSlot: data.blockLock.data[k] });
+    });
   }
 
   // Lock-holding spans: a bar per lock held, stacked in the lane's upper part.
@@ -240,20 +259,9 @@ export function buildScene(inp: SceneInput): Scene {
       });
     }
   } else {
-    const ix = data.holds;
-    const rs = ix.ranges(v0, v1);
-    for (let q = 0; q < rs.length; q += 2)
-      for (let k = rs[q]; k < rs[q + 1]; k++) {
-        const laneIx = data.holdLane.data[k];
-        const box = laneBox[laneIx];
-        if (!box) continue;
-        const a = ix.a.data[k];
-        let b = ix.b.data[k];
-        if (b === Infinity) b = laneEndX(laneIx);
-        if (a > v1 || b < v0) continue;
-        holdCount++;
-        holds.push(holdAt(k, laneIx, box, vx(a), vx(b)));
-      }
+    holdCount = visibleSpans(data.holds, data.holdLane.data, laneBox, laneEndX, v0, v1, (k, laneIx, box, a, b) => {
+      holds.push(holdAt(k, laneIx, box, vx(a), vx(b)));
+    });
   }
 
   // Arrows.

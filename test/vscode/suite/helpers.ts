@@ -6,23 +6,9 @@
 import * as vscode from "vscode";
 import { readdirSync, readFileSync } from "node:fs";
 
-/** The `testing` part of activate()'s return value (extension/controller.ts: IpcvizTestApi). */
-export interface TestApi {
-  run(): {
-    program: string;
-    state: "running" | "stopping" | "finished";
-    events: number;
-    processes: number;
-    pid: number;
-    socketPath: string;
-    traceFile: string;
-    exitCode: number | null;
-    signal: string | null;
-    stopped: boolean;
-    hangReported: boolean;
-  } | null;
-  views(): Array<{ kind: "run" | "trace"; title: string; ready: boolean; eventsPosted: number; sourceEvents: number; visible: boolean; finished: boolean }>;
-}
+/** The `testing` part of activate()'s return value (one definition: extension/controller.ts). */
+import type { IpcvizTestApi } from "../../../extension/controller";
+export type TestApi = IpcvizTestApi;
 
 export const EXTENSION_ID = "ipcviz.ipc-visualiser";
 

@@ -16,6 +16,8 @@ import { Disposable, toDisposable } from "./dispose";
 import { disposeGoToSource, goToSource } from "./goToSource";
 import { buildHtmlReport } from "./htmlReport";
 import { interpreterFromPythonExtension, pickInterpreter } from "./interpreter";
+import { registerDebugSupport, type DebugSupport, type DebugSupportTesting } from "./debug/debugSupport";
+import type { LiveRun } from "./debug/debugRun";
 import { RunSession, type RunInfo } from "./runSession";
 import { INTERPRETER_ERRORS, chooseInterpreter, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
 import { loadTrace, TraceDocument } from "./traceEditor";
@@ -43,6 +45,8 @@ export interface IpcvizTestApi {
   run(): RunInfo | null;
   /** Every open view: run panels and trace editors. */
   views(): ViewInfo[];
+  /** "Debug and Visualise IPC" (extension/debug/debugSupport.ts). */
+  debug?: DebugSupportTesting;
 }
 
 /** The value activate() returns. */
@@ -57,12 +61,13 @@ function emptySource(title: string): ViewSource {
 
 /** See the file comment. */
 export class Controller extends Disposable implements ViewHost {
-  private session: RunSession | null = null;
+  private session: LiveRun | null = null;
   private runPanel: ViewPanel | null = null;
   private readonly views = new Set<ViewPanel>();
   private activeView: ViewPanel | null = null;
   private readonly output: vscode.OutputChannel;
   private readonly runsDir: string;
+  private readonly debugSupport: DebugSupport;
 
   readonly api: IpcvizApi = {
     testing: {
@@ -114,6 +119,27 @@ export class Controller extends Disposable implements ViewHost {
       }),
     );
     this._register(toDisposable(disposeGoToSource));
+    this.debugSupport = this._register(
+      registerDebugSupport(context, {
+        log: (l) => this.log(l),
+        settings: (r) => this.settings(r),
+        interpreter: async (r) => chooseInterpreter(await interpreterFromPythonExtension(r, (l) => this.log(l)), this.settings(r).python),
+        runtimeDir: join(context.extensionPath, "runtime", "python"),
+        newTraceFile: (program) => {
+          mkdirSync(this.runsDir, { recursive: true });
+          return uniquePath(this.runsDir, traceFileName(program), existsSync);
+        },
+        guardRun: () =>
+          guardRun(vscode.workspace, {
+            showWarningMessage: (m, ...items) => vscode.window.showWarningMessage(m, ...items),
+            manageTrust: () => vscode.commands.executeCommand("workbench.trust.manage"),
+          }),
+        confirmReplaceRun: (program) => this.confirmReplaceRun(program),
+        adoptRun: (run, settings) => this.adoptRun(run, settings),
+        reportLaunchError: (err, python) => this.reportLaunchError(err, chooseInterpreter(python, "")),
+      }),
+    );
+    this.api.testing.debug = this.debugSupport.testing;
     void this.setContext();
   }
 
@@ -157,16 +183,7 @@ export class Controller extends Disposable implements ViewHost {
       void vscode.window.showErrorMessage(`IPC Visualiser: could not save ${basename(program)}; save it and try again.`);
       return null;
     }
-    if (this.session?.isRunning) {
-      const old = this.session;
-      const choice = await vscode.window.showWarningMessage(
-        `${basename(old.program)} is still running under IPC Visualiser. Stop it and visualise ${basename(program)}?`,
-        { modal: true },
-        "Stop and Run",
-      );
-      if (choice !== "Stop and Run") return null;
-      await old.stop("stopped: another run started");
-    }
+    if (!(await this.confirmReplaceRun(program))) return null;
     const settings = this.settings(target);
     const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath;
     const fromExt = await interpreterFromPythonExtension(target, (l) => this.log(l));
@@ -192,10 +209,30 @@ export class Controller extends Disposable implements ViewHost {
       this.reportLaunchError(err, choice);
       return null;
     }
-    this.session?.dispose();
-    this.session = session;
     this.log(`interpreter: ${choice.description}`);
-    this.recordView({ title: session.title, trace: traceFile });
+    this.adoptRun(session, settings);
+    return session.info();
+  }
+
+  /** A run is live: ask to stop it before starting `program`. True when nothing runs any more. */
+  private async confirmReplaceRun(program: string): Promise<boolean> {
+    if (!this.session?.isRunning) return true;
+    const old = this.session;
+    const choice = await vscode.window.showWarningMessage(
+      `${basename(old.program)} is still running under IPC Visualiser. Stop it and visualise ${basename(program)}?`,
+      { modal: true },
+      "Stop and Run",
+    );
+    if (choice !== "Stop and Run") return false;
+    await old.stop("stopped: another run started");
+    return true;
+  }
+
+  /** Make `session` (a normal or a debug run) the current run: shown live, hang notification, saving when it ends. */
+  private adoptRun(session: LiveRun, settings: IpcvizSettings): void {
+    if (this.session !== session) this.session?.dispose();
+    this.session = session;
+    this.recordView({ title: session.title, trace: session.traceFile });
     session.onDidHang(() => this.onHang(session));
     void session.done.then(
       () => this.onRunFinished(session, settings),
@@ -203,7 +240,6 @@ export class Controller extends Disposable implements ViewHost {
     );
     this.showRunPanel(session);
     void this.setContext();
-    return session.info();
   }
 
   /** The program shown by the run view that is the active editor, if any (and it still exists). */
@@ -234,7 +270,7 @@ export class Controller extends Disposable implements ViewHost {
     });
   }
 
-  private showRunPanel(session: RunSession): void {
+  private showRunPanel(session: LiveRun): void {
     if (this.runPanel && this.views.has(this.runPanel)) {
       this.runPanel.setSource(session);
       this.runPanel.panel.reveal(undefined, true);
@@ -274,7 +310,7 @@ export class Controller extends Disposable implements ViewHost {
     return s.info();
   }
 
-  private onHang(session: RunSession): void {
+  private onHang(session: LiveRun): void {
     const text = session.hangText();
     this.log(`hang found: ${session.hang?.text ?? text}`);
     void vscode.window.showWarningMessage(`IPC Visualiser: ${text}`, "Show", "Stop").then((c) => {
@@ -286,7 +322,7 @@ export class Controller extends Disposable implements ViewHost {
     });
   }
 
-  private async onRunFinished(session: RunSession, settings: IpcvizSettings): Promise<void> {
+  private async onRunFinished(session: LiveRun, settings: IpcvizSettings): Promise<void> {
     void this.setContext();
     if (!session.result || session.events.length === 0) return;
     const folder = resolveTraceFolder(settings.tracesFolder, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(session.program))?.uri.fsPath, session.program);

@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   isFromWebview,
   type CommandMessage,
+  type DebugStateMessage,
   type FromWebview,
   type RevealMessage,
   type StatusMessage,
@@ -39,6 +40,11 @@ export interface ViewSource {
   readonly onDidStatus?: vscode.Event<Omit<StatusMessage, "type">>;
   /** Stop the run (live sources). */
   stop?(): void;
+  /** Debug runs (extension/debug): the processes the debugger has paused now, and its changes. */
+  readonly debugState?: DebugStateMessage["paused"];
+  readonly onDidDebugState?: vscode.Event<DebugStateMessage["paused"]>;
+  /** Debug runs: a lane was clicked in the view (pause that process, show its stack). */
+  selectProcess?(pid: number): unknown;
 }
 
 /** What a view asks its owner to do. */
@@ -142,6 +148,13 @@ export class ViewPanel extends Disposable {
         }),
       );
     }
+    if (source.onDidDebugState) {
+      subs.push(
+        source.onDidDebugState((paused) => {
+          if (this.source === source && this.ready) this.post({ type: "debugState", paused });
+        }),
+      );
+    }
     if (source.onDidFinish) {
       subs.push(
         source.onDidFinish((f) => {
@@ -211,6 +224,8 @@ export class ViewPanel extends Disposable {
       options: this.host.viewOptions(this.kind === "trace"),
     });
     this.eventsPosted = s.events.length;
+    // Always (an empty set too): the webview keeps the paused set across snapshots.
+    this.post({ type: "debugState", paused: s.debugState ?? [] });
     if (this.finished) this.post({ type: "finished", footer: this.finished.footer, reason: this.finished.reason });
   }
 
@@ -230,7 +245,8 @@ export class ViewPanel extends Disposable {
         this.source.stop?.();
         break;
       case "selectProcess":
-        // Used by the debugger integration (issue 6); nothing to do without a debug session.
+        // Debug runs pause the process and show its stack; other sources ignore it.
+        void Promise.resolve(this.source.selectProcess?.(m.pid)).catch(() => undefined);
         break;
       case "exportReply": {
         const p = this.pendingExports.get(m.id);

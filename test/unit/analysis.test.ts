@@ -336,3 +336,37 @@ test("ipcviz analyse: text, --json, exit statuses", async () => {
   const usage = await runAnalyse([]);
   assert.equal(usage.code, 2);
 });
+
+test("live: a process paused in a debugger never counts toward a deadlock; a cycle among others still does", () => {
+  // s03: MainProcess waits forever in recv() — unless it is paused (then it is the debugger's).
+  const s03 = loadFixture("s03_pipe_same_end").events;
+  const blockAt = s03.findIndex((e) => e.kind === "block.begin");
+  const mainPid = s03[0].pid;
+  const det = new LiveHangDetector({ graceNs: 1e9 });
+  const clock = { now: 0 };
+  feedAll(det, s03, 0, blockAt + 1, clock);
+  det.setPaused([mainPid], clock.now);
+  assert.equal(det.check(clock.now + 5e9), null, "paused: not a hang");
+  det.setPaused([], clock.now + 5e9);
+  assert.equal(det.check(clock.now + 5.5e9), null, "continued: the grace period starts again");
+  assert.ok(det.check(clock.now + 6.5e9), "continued and still waiting: the stall is reported");
+
+  // A two-lock cycle: pausing a process outside it changes nothing; pausing one inside hides it.
+  const cyc = loadFixture("hang_lock_cycle_2").events;
+  const lastBlock = cyc.map((e) => e.kind).lastIndexOf("block.begin");
+  const inCycle = cyc[lastBlock].pid;
+  const outside = cyc.find((e) => e.kind === "process.start" && (e as Ev).role === "main")!.pid;
+  assert.notEqual(outside, inCycle);
+  const d2 = new LiveHangDetector();
+  const c2 = { now: 0 };
+  feedAll(d2, cyc, 0, lastBlock + 1, c2);
+  d2.setPaused([outside], c2.now);
+  const r = d2.check(c2.now + 2e9);
+  assert.ok(r, "a cycle among the other processes is still a deadlock");
+  assert.equal(r.deadlocks[0].kind, "cycle");
+  const d3 = new LiveHangDetector();
+  const c3 = { now: 0 };
+  feedAll(d3, cyc, 0, lastBlock + 1, c3);
+  d3.setPaused([inCycle], c3.now);
+  assert.equal(d3.check(c3.now + 2e9)?.deadlocks.some((d) => d.kind === "cycle") ?? false, false, "one of its processes is paused: no cycle reported");
+});

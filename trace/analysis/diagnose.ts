@@ -222,12 +222,15 @@ export function lastActivity(model: TraceModel): number {
   return model.maxT;
 }
 
-/** Deadlocks at the head of a live model, if it has been idle for the grace period. */
-export function liveDeadlocks(model: TraceModel, now: number, graceNs: number): Deadlock[] {
+/**
+ * Deadlocks at the head of a live model, if it has been idle for the grace period. `paused`:
+ * processes a debugger has paused, treated as able to act (never stuck, and they can end waits).
+ */
+export function liveDeadlocks(model: TraceModel, now: number, graceNs: number, paused: ReadonlySet<number> = new Set()): Deadlock[] {
   if (model.length === 0) return [];
   if (now - lastActivity(model) < graceNs) return [];
   const s = model.head;
-  const stuck = findStuck(s, { active: new Set(model.heldPids()) }, new WaitContext(s));
+  const stuck = findStuck(s, { active: new Set([...model.heldPids(), ...paused]) }, new WaitContext(s));
   if (stuck.stuck.size === 0) return [];
   return explainStuck(s, stuck).filter((d) => d.kind === "cycle" || stuck.allStuck);
 }

@@ -38,6 +38,7 @@ export class LiveHangDetector {
   readonly graceNs: number;
   private lastLength = -1;
   private lastResult: Deadlock[] = [];
+  private paused: ReadonlySet<number> = new Set();
 
   constructor(options: LiveHangOptions = {}) {
     this.model = options.model ?? new TraceModel(options.header ?? null);
@@ -64,6 +65,18 @@ export class LiveHangDetector {
     return this.model.lastArrivalT;
   }
 
+  /**
+   * Processes a debugger has paused (pids). A paused process can act once it is continued: it is
+   * never stuck, and a wait that it could end is not stuck either, so no deadlock involving it is
+   * reported (a cycle among other processes still is). Replaces the previous set; a change counts
+   * as activity (the grace period starts again). `nowNs`: the caller's clock, as for feed().
+   */
+  setPaused(pids: Iterable<number>, nowNs: number): void {
+    this.paused = new Set(pids);
+    this.lastLength = -1;
+    if (nowNs > this.model.lastArrivalT) this.model.lastArrivalT = nowNs;
+  }
+
   /** A report when the program has hung (see the file comment), else null. */
   check(nowNs: number): LiveHangReport | null {
     const m = this.model;
@@ -74,7 +87,7 @@ export class LiveHangDetector {
     if (m.held > 0) m.flushHeld();
     if (m.length !== this.lastLength) {
       this.lastLength = m.length;
-      this.lastResult = liveDeadlocks(m, nowNs, this.graceNs);
+      this.lastResult = liveDeadlocks(m, nowNs, this.graceNs, this.paused);
     }
     if (this.lastResult.length === 0) return null;
     const text = this.lastResult.map((d) => d.explanation).join("\n\n");

@@ -12,6 +12,7 @@
 import Mocha from "mocha";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { registerDebugTests } from "./debugSuite";
 import { registerExtensionTests } from "./extensionSuite";
 import { registerInterpreterTests } from "./interpreterSuite";
 import { registerRunTests } from "./runSuite";
@@ -53,6 +54,7 @@ export async function run(): Promise<void> {
     registerExtensionTests();
     registerRunTests();
     registerTraceTests();
+    registerDebugTests();
     registerInterpreterTests();
   } catch (err) {
     writeResults(resultsPath, tests, `could not register the suites: ${(err as Error).stack ?? err}`);

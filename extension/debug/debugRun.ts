@@ -1,0 +1,358 @@
+/**
+ * One program run under the Python debugger with the runtime in every process: the collect-only
+ * recording (runtime/launch/collectOnly.ts) the debugger's launch configuration points the
+ * program at, the host's copy of the events, the live hang detector, and which processes the
+ * debugger has paused. It is a live {@link ViewSource} like a normal run's RunSession (snapshot,
+ * appends, status, finished), plus the debugger's paused set (`onDidDebugState`, posted to the
+ * view as DebugStateMessage) and `selectProcess` (the view's click on a lane: pause that process
+ * if it runs, and show its stack). It has the members of RunSession that the controller uses
+ * ({@link LiveRun}), so the controller shows, stops and saves it as it does a normal run.
+ *
+ * Ends when the root debug session ends: with the program's exit code when debugpy reported one
+ * (then the last events drain in and leftovers are ended), else (the user stopped the session)
+ * by ending every process of the program at once.
+ */
+
+import * as vscode from "vscode";
+import { basename } from "node:path";
+import { startCollectOnly, type CollectOnlyResult, type CollectOnlyRun } from "../../runtime/launch/collectOnly";
+import { LiveHangDetector, type LiveHangReport } from "../../trace/analysis/live";
+import type { TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
+import type { DebugStateMessage, StatusMessage } from "../../webview/protocol";
+import { deadlockNotificationText } from "../deadlockMessage";
+import { Disposable, toDisposable } from "../dispose";
+import type { RunInfo } from "../runSession";
+import { RunStats } from "../runStats";
+import type { IpcvizSettings } from "../settings";
+import { makeFooter } from "../traceText";
+import type { ViewSource } from "../viewPanel";
+import { PausedState } from "./pausedState";
+import { isRuntimeFile, wakeForPause } from "./wake";
+
+/** The paused processes as the view gets them. */
+export type PausedList = DebugStateMessage["paused"];
+
+/** What the controller uses of a live run (RunSession has the same members). */
+export interface LiveRun extends ViewSource {
+  readonly program: string;
+  readonly traceFile: string;
+  readonly isRunning: boolean;
+  readonly hang: LiveHangReport | null;
+  /** Non-null once the run has ended with a complete trace. */
+  readonly result: unknown;
+  readonly done: Promise<unknown>;
+  readonly onDidHang: vscode.Event<LiveHangReport>;
+  hangText(): string;
+  info(): RunInfo;
+  stop(reason?: string): Promise<unknown>;
+  shutdown(): Promise<void>;
+  dispose(): void;
+}
+
+/** What a debug run needs to start. */
+export interface DebugRunOptions {
+  program?: string;
+  module?: string;
+  args: string[];
+  cwd: string;
+  /** Interpreter the debugger runs the program with (recorded in the trace header). */
+  python: string | undefined;
+  /** The program's PYTHONPATH without the runtime (the configuration's, else the inherited one). */
+  basePythonPath: string | undefined;
+  settings: IpcvizSettings;
+  traceFile: string;
+  runtimeDir: string;
+  log: (line: string) => void;
+}
+
+/** A live hang detector that knows paused processes (trace/analysis/live.ts once the lead adds `setPaused`). */
+interface PauseAwareDetector {
+  setPaused?(pids: ReadonlySet<number>, nowNs: number): void;
+}
+
+/** See the file comment. */
+export class DebugRun extends Disposable implements LiveRun {
+  readonly title: string;
+  readonly events: TraceEvent[] = [];
+  footer: TraceFooter | null = null;
+  result: CollectOnlyResult | null = null;
+  hang: LiveHangReport | null = null;
+  /** Which processes the debugger has paused (fed by the debug adapter trackers). */
+  readonly pausedState = new PausedState();
+  /** Debug sessions of this run by id (root and children). */
+  readonly sessions = new Map<string, vscode.DebugSession>();
+  rootSession: vscode.DebugSession | null = null;
+  /** Sessions paused from the view (selectProcess): their next stop takes the focus in the Call Stack. */
+  readonly revealPending = new Set<string>();
+  private exitCode: number | null | undefined = undefined;
+  private state: "running" | "stopping" | "finished" = "running";
+  private stopReason: string | null = null;
+  private readonly stats = new RunStats();
+  private lastPaused: PausedList = [];
+  private readonly _onDidAppend = this._register(new vscode.EventEmitter<readonly TraceEvent[]>());
+  private readonly _onDidFinish = this._register(new vscode.EventEmitter<{ footer: TraceFooter | null; reason: string }>());
+  private readonly _onDidStatus = this._register(new vscode.EventEmitter<Omit<StatusMessage, "type">>());
+  private readonly _onDidHang = this._register(new vscode.EventEmitter<LiveHangReport>());
+  private readonly _onDidDebugState = this._register(new vscode.EventEmitter<PausedList>());
+  readonly onDidAppend = this._onDidAppend.event;
+  readonly onDidFinish = this._onDidFinish.event;
+  readonly onDidStatus = this._onDidStatus.event;
+  readonly onDidHang = this._onDidHang.event;
+  /** The paused set changed (the whole set; DebugStateMessage replaces the previous one). */
+  readonly onDidDebugState = this._onDidDebugState.event;
+  readonly done: Promise<CollectOnlyResult>;
+  private resolveDone!: (r: CollectOnlyResult) => void;
+
+  private constructor(
+    private readonly rec: CollectOnlyRun,
+    private readonly options: DebugRunOptions,
+    private readonly detector: LiveHangDetector,
+  ) {
+    super();
+    this.title = `IPC (debug): ${basename(options.program ?? options.module ?? "program")}`;
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const clock = () => Number(process.hrtime.bigint());
+    const watch = setInterval(() => {
+      if (this.hang || this.state !== "running") return;
+      // Without pause support in the detector, no diagnosis while anything is paused (a paused process never counts toward a deadlock).
+      if (!(this.detector as PauseAwareDetector).setPaused && this.lastPaused.length > 0) return;
+      const report = this.detector.check(clock());
+      if (report) {
+        this.hang = report;
+        this._onDidHang.fire(report);
+      }
+    }, 250);
+    this._register(toDisposable(() => clearInterval(watch)));
+    const statusTimer = setInterval(() => this.updateStatus(), 250);
+    this._register(toDisposable(() => clearInterval(statusTimer)));
+  }
+
+  /** Start the recording (before the debugger starts the program). Throws LaunchError. */
+  static async start(options: DebugRunOptions): Promise<DebugRun> {
+    const { settings } = options;
+    const detector = new LiveHangDetector({ graceNs: settings.deadlockGraceSec * 1e9 });
+    const pending: TraceEvent[] = [];
+    let run: DebugRun | null = null;
+    const clock = () => Number(process.hrtime.bigint());
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: options.basePythonPath };
+    if (!options.basePythonPath) delete baseEnv.PYTHONPATH;
+    const rec = await startCollectOnly({
+      python: options.python,
+      program: options.program,
+      module: options.module,
+      args: options.args,
+      cwd: options.cwd,
+      baseEnv,
+      startMethod: settings.startMethod,
+      out: options.traceFile,
+      previewLength: settings.previewLength,
+      runtimeDir: options.runtimeDir,
+      onEvents: (events) => {
+        detector.feed(events, clock());
+        if (run) run.addEvents(events);
+        else pending.push(...events);
+      },
+      onProblem: (p) => options.log(`collector: ${p}`),
+    });
+    run = new DebugRun(rec, options, detector);
+    if (pending.length) run.addEvents(pending.splice(0));
+    options.log(`debug run of ${options.program ?? options.module}: collector at ${rec.socketPath}; trace: ${options.traceFile}`);
+    return run;
+  }
+
+  /** Variables the debugger must add to the program's environment. */
+  get env(): Readonly<Record<string, string>> {
+    return this.rec.env;
+  }
+
+  private addEvents(events: TraceEvent[]): void {
+    for (const e of events) this.events.push(e);
+    this.stats.feed(events);
+    this._onDidAppend.fire(events);
+  }
+
+  // ------------------------------------------------------------------ debugger state
+
+  /** A tracker changed the paused set: tell the view and the hang detector. */
+  debugStateChanged(): void {
+    const now = this.pausedState.paused();
+    if (JSON.stringify(now) === JSON.stringify(this.lastPaused)) return;
+    this.lastPaused = now;
+    (this.detector as PauseAwareDetector).setPaused?.(new Set(now.map((p) => p.pid)), Number(process.hrtime.bigint()));
+    this._onDidDebugState.fire(now);
+    this.updateStatus();
+  }
+
+  /** The paused processes now (for a view's snapshot). */
+  get debugState(): PausedList {
+    return this.lastPaused;
+  }
+
+  /** debugpy reported the main process's exit code. */
+  setExitCode(code: number | null): void {
+    this.exitCode = code;
+  }
+
+  /**
+   * The view's click on a lane: pause the process if it runs (a process blocked in a system call
+   * is woken so the pause reaches it, see wake.ts), so that its thread shows in the Call Stack,
+   * and reveal the Call Stack. Resolves false when no debug session has that process.
+   */
+  async selectProcess(pid: number): Promise<boolean> {
+    const id = this.pausedState.sessionOf(pid);
+    const session = id ? this.sessions.get(id) : undefined;
+    if (!id || !session) return false;
+    try {
+      if (!this.pausedState.isPaused(pid)) {
+        let threadId = this.pausedState.threadOf(id);
+        if (threadId === null) {
+          const r = (await session.customRequest("threads")) as { threads?: Array<{ id: number; name?: string }> };
+          threadId = r.threads?.find((t) => t.name === "MainThread")?.id ?? r.threads?.[0]?.id ?? null;
+        }
+        if (threadId !== null) {
+          this.revealPending.add(id);
+          await session.customRequest("pause", { threadId });
+          // Not stopped soon: it waits in the kernel; wake it so that the pause takes effect.
+          setTimeout(() => {
+            if (!this.pausedState.isPaused(pid) && this.state === "running") wakeForPause(pid);
+          }, 200);
+        }
+      }
+      await vscode.commands.executeCommand("workbench.debug.action.focusCallStackView");
+      return true;
+    } catch (err) {
+      this.revealPending.delete(id);
+      this.options.log(`could not pause process ${pid}: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** True for a file of the runtime (shown as library code in the Call Stack). */
+  isRuntimeFile(path: string | undefined): boolean {
+    return isRuntimeFile(path, this.options.runtimeDir);
+  }
+
+  // ------------------------------------------------------------------ ViewSource
+
+  get header(): TraceHeader {
+    return this.rec.header;
+  }
+
+  get live(): boolean {
+    return this.state !== "finished";
+  }
+
+  get traceFile(): string {
+    return this.options.traceFile;
+  }
+
+  get program(): string {
+    return this.options.program ?? this.options.module ?? "";
+  }
+
+  get isRunning(): boolean {
+    return this.state !== "finished";
+  }
+
+  private updateStatus(): void {
+    if (this.state === "finished") return;
+    const state = this.state === "running" && this.lastPaused.length > 0 ? "paused in the debugger" : this.state;
+    this._onDidStatus.fire({ state, processes: this.stats.processesRunning, events: this.stats.events });
+  }
+
+  /** VS Code is restarting the root session (its next launch needs a fresh recording). */
+  restartRequested = false;
+
+  /** The user stopped (or restarted) the debug session: the program is being ended, not ending by itself. */
+  sessionStopping(reason: string, restart = false): void {
+    if (restart) this.restartRequested = true;
+    // After debugpy reported the exit, VS Code's disconnect is only the session's own cleanup.
+    if (this.state === "running" && !this.stopReason && this.exitCode === undefined) this.stopReason = reason;
+  }
+
+  /** The root debug session ended: finish the recording (see the file comment). */
+  rootEnded(): Promise<CollectOnlyResult> {
+    if (this.state === "finished") return this.done;
+    const exit = this.exitCode;
+    if (exit === undefined || this.stopReason) {
+      // Stopped from the debugger (its exit code is then the kill's): end whatever is left at once.
+      this.stopReason ??= "stopped: the debug session ended";
+      return this.end(this.rec.stop());
+    }
+    return this.end(this.rec.finish({ exitCode: exit }));
+  }
+
+  /**
+   * Stop: end every process of the program and, unless `endSession` is false (the session is
+   * being restarted and goes on), the debug session.
+   */
+  stop(reason = "stopped by the user", endSession = true): Promise<CollectOnlyResult> {
+    if (this.state === "running") {
+      this.state = "stopping";
+      this.stopReason = reason;
+      this.updateStatus();
+      this.options.log(`stopping ${this.program} (${reason})`);
+      if (this.rootSession && endSession && !this.restartRequested) void Promise.resolve(vscode.debug.stopDebugging(this.rootSession)).catch(() => undefined);
+    }
+    return this.end(this.rec.stop());
+  }
+
+  private ending: Promise<CollectOnlyResult> | null = null;
+
+  private end(p: Promise<CollectOnlyResult>): Promise<CollectOnlyResult> {
+    this.ending ??= p.then((r) => {
+      this.onDone(r);
+      return r;
+    });
+    return this.ending;
+  }
+
+  private onDone(result: CollectOnlyResult): void {
+    this.state = "finished";
+    this.result = result;
+    for (const id of this.sessions.keys()) this.pausedState.sessionEnded(id);
+    this.debugStateChanged();
+    const reason = this.stopReason ?? (result.exitCode !== null ? `exited with ${result.exitCode}` : "ended");
+    this.footer = makeFooter(result.events, result.lostEvents, result.badLines);
+    this._onDidStatus.fire({ state: "finished", processes: 0, events: this.stats.events });
+    this._onDidFinish.fire({ footer: this.footer, reason });
+    this.options.log(`${this.program}: ${reason}; ${this.stats.events} events${result.leftovers ? `; ended ${result.leftovers} process(es) left running` : ""}`);
+    for (const p of result.problems) this.options.log(`problem: ${p}`);
+    this.resolveDone(result);
+  }
+
+  hangText(): string {
+    return this.hang ? deadlockNotificationText(this.hang.deadlocks) : "";
+  }
+
+  info(): RunInfo {
+    return {
+      program: this.program,
+      state: this.state,
+      events: this.events.length,
+      processes: this.stats.processesRunning,
+      pid: this.rec.mainPid ?? 0,
+      socketPath: this.rec.socketPath,
+      traceFile: this.options.traceFile,
+      exitCode: this.result?.exitCode ?? null,
+      signal: this.result?.signal ?? null,
+      stopped: this.result?.stopped ?? this.state === "stopping",
+      hangReported: this.hang !== null,
+    };
+  }
+
+  /** Processes of the program still running (for tests: none after the end). */
+  liveProcesses(): number[] {
+    return [...this.rec.liveProcesses().keys()];
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state !== "finished") await this.stop("stopped: the window closed").catch(() => undefined);
+    this.dispose();
+  }
+
+  override dispose(): void {
+    if (this.state !== "finished") void this.stop("stopped").catch(() => undefined);
+    super.dispose();
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Recording a program that someone else starts (the Python debugger): {@link startCollectOnly}
+ * starts a {@link Collector} and returns the environment the program must be started with
+ * (docs/wire-protocol.md: IPCVIZ_SOCK, IPCVIZ_TOKEN, IPCVIZ_T0, …, PYTHONPATH with the runtime's
+ * boot folder first), the live event stream, and a whole-tree stop.
+ *
+ * Differences from {@link startRun}: nobody here knows the main process's pid before it says
+ * hello; the program's main process is the first process whose `process.start` has role "main"
+ * (its parent is the debugger's launcher). IPCVIZ_LAUNCHER_PID is not set, so role detection in
+ * the runtime takes a process without multiprocessing's markers as the main process. The owner
+ * ends the recording: {@link CollectOnlyRun.finish} when the program has ended (the debugger's
+ * `exited`/`terminated`), or {@link CollectOnlyRun.stop} to end every process of the program
+ * (found from /proc: descendants of the processes that connected, and any process whose
+ * environment carries the run's token).
+ *
+ * Plain Node: no `vscode` import.
+ */
+
+import { existsSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import type { TraceEvent, TraceHeader } from "../../trace/format";
+import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
+import { Collector, type CollectorEventMap } from "./collector";
+import { findRepoRoot, LaunchError, packageVersion, probeInterpreter } from "./launcher";
+import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
+import type { EventEmitter } from "node:events";
+
+/**
+ * A main pid no process can have (above Linux's pid_max limit of 2^22): used for the process
+ * tree query before the program's main process has connected, so that only the token scan and
+ * the connected processes count (procTree signals `-mainPid`, which must never be a real group).
+ */
+const NO_MAIN_PID = 2 ** 31 - 1;
+
+/** Options of {@link startCollectOnly}. */
+export interface CollectOnlyOptions {
+  /** Interpreter that will run the program (checked, and recorded in the trace header). */
+  python?: string;
+  /** Program file (recorded in the header; relative to cwd). Exactly one of program and module. */
+  program?: string;
+  module?: string;
+  args?: string[];
+  cwd?: string;
+  /** The environment the program would otherwise get: PYTHONPATH is taken from it. Default process.env. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Start method the runtime makes the default. */
+  startMethod?: string;
+  /** Trace file to write; null: none. */
+  out: string | null;
+  /** Maximum payload preview length (IPCVIZ_PREVIEW). Default 80. */
+  previewLength?: number;
+  /** The Python runtime directory. Default <repo>/runtime/python. */
+  runtimeDir?: string;
+  /** Directory put first on PYTHONPATH. Default <runtimeDir>/boot. */
+  runtimeBootDir?: string;
+  /** SIGTERM → SIGKILL grace when stopping. Default 1000 ms. */
+  graceMs?: number;
+  /** After finish(), how long to wait for the processes' connections to close. Default 2000 ms. */
+  drainMs?: number;
+  /** Each batch of events as it arrives. */
+  onEvents?: (events: TraceEvent[]) => void;
+  /** Each problem the collector reports. */
+  onProblem?: (message: string) => void;
+}
+
+/** How a collect-only recording ended. */
+export interface CollectOnlyResult {
+  /** The main process's exit code as the owner reported it (finish), or null. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Ended by {@link CollectOnlyRun.stop}. */
+  stopped: boolean;
+  events: number;
+  lostEvents: number;
+  badLines: number;
+  /** Processes of the program still running at the end, which were ended. */
+  leftovers: number;
+  problems: string[];
+  out: string | null;
+  header: TraceHeader;
+  /** The program's main process, once it connected. */
+  mainPid: number | null;
+}
+
+/** A recording waiting for (or receiving) a program started elsewhere. */
+export interface CollectOnlyRun {
+  readonly header: TraceHeader;
+  /** Variables to add to the program's environment (PYTHONPATH already includes the base one). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Trace events as they arrive, hellos, disconnects, problems. */
+  readonly events: EventEmitter<CollectorEventMap>;
+  readonly socketPath: string;
+  readonly token: string;
+  /** The program's main process (first process.start with role "main"), once known. */
+  readonly mainPid: number | null;
+  /** Pids that connected so far. */
+  readonly pids: ReadonlySet<number>;
+  /** The program has ended (as far as the owner knows): record run.exit, let the last events in, end leftovers, close. */
+  finish(exit?: { exitCode?: number | null; signal?: NodeJS.Signals | null }): Promise<CollectOnlyResult>;
+  /** End every process of the program (SIGTERM, then SIGKILL), then close. */
+  stop(): Promise<CollectOnlyResult>;
+  /** The program's processes still running now (pid → start time). */
+  liveProcesses(): Map<number, number>;
+  /** Settles once finish() or stop() has completed. */
+  readonly done: Promise<CollectOnlyResult>;
+  dispose(): Promise<void>;
+}
+
+/** The runtime's environment variables for a program (see docs/wire-protocol.md). */
+export function runtimeEnv(p: {
+  socketPath: string;
+  token: string;
+  t0: bigint;
+  runtimeDir: string;
+  bootDir: string;
+  basePythonPath: string | undefined;
+  previewLength?: number;
+  startMethod?: string;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    IPCVIZ_SOCK: p.socketPath,
+    IPCVIZ_TOKEN: p.token,
+    IPCVIZ_T0: p.t0.toString(),
+    IPCVIZ_PREVIEW: String(p.previewLength ?? 80),
+    IPCVIZ_RUNTIME_DIR: p.runtimeDir,
+    PYTHONPATH: p.basePythonPath ? `${p.bootDir}${delimiter}${p.basePythonPath}` : p.bootDir,
+    PYTHONUNBUFFERED: "1",
+  };
+  if (p.startMethod) env.IPCVIZ_START_METHOD = p.startMethod;
+  return env;
+}
+
+/** Start a collector for a program someone else starts; see the file comment. Throws LaunchError like startRun. */
+export async function startCollectOnly(options: CollectOnlyOptions): Promise<CollectOnlyRun> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const baseEnv = options.baseEnv ?? process.env;
+  if ((options.program === undefined) === (options.module === undefined)) {
+    throw new LaunchError("bad-option", "ipcviz: give either a program file or -m module (exactly one)");
+  }
+  let runtimeDir = options.runtimeDir;
+  let runtimeVersion = "0.0.0";
+  try {
+    const root = findRepoRoot();
+    runtimeVersion = packageVersion(root);
+    runtimeDir ??= join(root, "runtime", "python");
+  } catch (err) {
+    if (!runtimeDir) throw err;
+  }
+  const bootDir = options.runtimeBootDir ?? join(runtimeDir!, "boot");
+  if (!existsSync(join(bootDir, "sitecustomize.py"))) {
+    throw new LaunchError("no-runtime", `ipcviz: the Python runtime is missing (${join(bootDir, "sitecustomize.py")} not found); reinstall or rebuild ipcviz`);
+  }
+  const interp = await probeInterpreter(options.python, baseEnv, cwd);
+  const program = options.program !== undefined ? resolve(cwd, options.program) : options.module!;
+  const out = options.out === null ? null : resolve(cwd, options.out);
+
+  const t0 = process.hrtime.bigint();
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    program,
+    args: options.args ?? [],
+    cwd,
+    interpreter: { language: "python", path: interp.path, version: interp.version, implementation: interp.implementation },
+    startMethod: options.startMethod ?? interp.defaultStartMethod,
+    startedAt: new Date().toISOString(),
+    clock: { kind: "monotonic", unit: "ns" },
+    runtime: { name: "ipcviz-python", version: runtimeVersion },
+  };
+  let collector: Collector;
+  try {
+    collector = await Collector.start({ out, header, t0 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (out !== null && (e.path === out || e.syscall === "open")) {
+      throw new LaunchError("bad-output", `ipcviz: cannot write the trace to ${out} (${e.code ?? e.message}); choose another trace path`);
+    }
+    throw err;
+  }
+  let mainPid: number | null = null;
+  // Before the listeners the owner gave, so mainPid is set when they see the first events.
+  collector.on("events", (events) => {
+    if (mainPid !== null) return;
+    for (const e of events) {
+      if (e.kind === "process.start" && (e as { role?: string }).role === "main" && !("src" in e)) {
+        mainPid = e.pid;
+        query.mainPid = e.pid;
+        query.mainStartTime = knownPids.get(e.pid) ?? readProcStat(e.pid)?.startTime ?? null;
+        break;
+      }
+    }
+  });
+  if (options.onEvents) collector.on("events", options.onEvents);
+  if (options.onProblem) collector.on("problem", options.onProblem);
+  const knownPids = new Map<number, number | null>();
+  collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
+  const query: RunProcessQuery = { mainPid: NO_MAIN_PID, mainStartTime: null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
+
+  const env = runtimeEnv({
+    socketPath: collector.socketPath,
+    token: collector.token,
+    t0,
+    runtimeDir: runtimeDir!,
+    bootDir,
+    basePythonPath: baseEnv.PYTHONPATH,
+    previewLength: options.previewLength,
+    startMethod: options.startMethod,
+  });
+  const graceMs = options.graceMs ?? 1000;
+  const drainMs = options.drainMs ?? 2000;
+  let stopped = false;
+  let killing: Promise<number> | null = null;
+  const killAll = () => (killing ??= killRunTree(query, graceMs));
+  let ending: Promise<CollectOnlyResult> | null = null;
+  let resolveDone!: (r: CollectOnlyResult) => void;
+  const done = new Promise<CollectOnlyResult>((r) => (resolveDone = r));
+
+  const waitDisconnect = (pid: number, ms: number) =>
+    new Promise<void>((res) => {
+      if (!collector.connectedPids().includes(pid)) return res();
+      const t = setTimeout(fin, ms);
+      function fin() {
+        clearTimeout(t);
+        collector.off("disconnect", onDisc);
+        res();
+      }
+      const onDisc = (d: { pid: number }) => {
+        if (d.pid === pid) fin();
+      };
+      collector.on("disconnect", onDisc);
+    });
+
+  async function end(exit: { exitCode?: number | null; signal?: NodeJS.Signals | null }, stopFirst: boolean): Promise<CollectOnlyResult> {
+    const startedAt = Date.now();
+    let leftovers = 0;
+    if (stopFirst) {
+      leftovers = await killAll();
+    } else if (mainPid !== null) {
+      // The main process's last events are still in its socket: let them in before run.exit.
+      await waitDisconnect(mainPid, drainMs);
+    }
+    if (mainPid !== null) {
+      collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: exit.exitCode ?? null, signal: exit.signal ?? null, timedOut: false });
+    }
+    if (!stopFirst) {
+      const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - startedAt)));
+      while (!killing && Date.now() - startedAt < drainMs && findRunProcesses(query).size > 0) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (killing) await killing;
+      else {
+        leftovers = findRunProcesses(query).size > 0 ? await killAll() : 0;
+        if (leftovers > 0) collector.reportProblem(`${leftovers} process(es) of the program were still running ${drainMs} ms after it ended; ipcviz ended them`);
+        if (!idle) await collector.waitForIdle(1000);
+      }
+    } else {
+      await collector.waitForIdle(500);
+    }
+    const footer = await collector.close();
+    const result: CollectOnlyResult = {
+      exitCode: exit.exitCode ?? null,
+      signal: exit.signal ?? null,
+      stopped,
+      events: footer.events,
+      lostEvents: footer.lostEvents,
+      badLines: footer.badLines,
+      leftovers,
+      problems: [...collector.problems],
+      out,
+      header,
+      mainPid,
+    };
+    resolveDone(result);
+    return result;
+  }
+
+  const run: CollectOnlyRun = {
+    header,
+    env,
+    events: collector,
+    socketPath: collector.socketPath,
+    token: collector.token,
+    get mainPid() {
+      return mainPid;
+    },
+    pids: collector.pids,
+    finish(exit = {}) {
+      return (ending ??= end(exit, false));
+    },
+    stop() {
+      if (!ending) stopped = true;
+      return (ending ??= end({}, true));
+    },
+    liveProcesses() {
+      return findRunProcesses(query);
+    },
+    done,
+    async dispose() {
+      await run.stop();
+    },
+  };
+  return run;
+}

@@ -1,0 +1,90 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  basePythonPath,
+  childConfig,
+  chooseDebugger,
+  connectOf,
+  debugLaunchConfig,
+  noDebuggerMessage,
+  programOf,
+  pythonOf,
+  RUN_ID_KEY,
+  wantsRuntime,
+  withRuntime,
+} from "../../extension/debug/debugConfig";
+
+test("chooseDebugger: the Python Debugger extension first, then debugpy from the interpreter, else none", () => {
+  assert.deepEqual(chooseDebugger(true, false), { kind: "extension", type: "debugpy" });
+  assert.deepEqual(chooseDebugger(true, true), { kind: "extension", type: "debugpy" });
+  assert.deepEqual(chooseDebugger(false, true), { kind: "adapter", type: "ipcviz-python" });
+  assert.deepEqual(chooseDebugger(false, false), { kind: "none" });
+});
+
+test("noDebuggerMessage says how to get a debugger for the chosen interpreter", () => {
+  const m = noDebuggerMessage("/opt/py/bin/python3");
+  assert.match(m, /Python Debugger extension \(ms-python\.debugpy\)/);
+  assert.match(m, /`\/opt\/py\/bin\/python3 -m pip install debugpy`/);
+  assert.doesNotMatch(m, /apt/);
+  assert.match(noDebuggerMessage("/usr/bin/python3"), /sudo apt install python3-debugpy/);
+});
+
+test("debugLaunchConfig: subprocess debugging on, the runtime flag, the interpreter when known", () => {
+  const c = debugLaunchConfig({ type: "ipcviz-python", program: "/w/prog.py", cwd: "/w", python: "/usr/bin/python3" });
+  assert.deepEqual(c, {
+    type: "ipcviz-python",
+    request: "launch",
+    name: "Debug and Visualise IPC: prog.py",
+    program: "/w/prog.py",
+    cwd: "/w",
+    console: "integratedTerminal",
+    subProcess: true,
+    justMyCode: true,
+    ipcviz: true,
+    python: "/usr/bin/python3",
+  });
+  assert.ok(!("python" in debugLaunchConfig({ type: "debugpy", program: "/w/p.py", cwd: "/w", python: undefined })));
+  assert.equal(wantsRuntime(c), true);
+});
+
+test("wantsRuntime: only launch configurations with ipcviz true, never a debugpy child session", () => {
+  assert.equal(wantsRuntime({ type: "debugpy", request: "launch", name: "x", program: "p.py" }), false);
+  assert.equal(wantsRuntime({ type: "debugpy", request: "launch", name: "x", ipcviz: "yes" }), false);
+  assert.equal(wantsRuntime({ type: "debugpy", request: "attach", name: "x", ipcviz: true }), false);
+  assert.equal(wantsRuntime({ type: "debugpy", request: "launch", name: "x", ipcviz: true, subProcessId: 12 }), false);
+});
+
+test("pythonOf / programOf read a configuration", () => {
+  assert.equal(pythonOf({ python: " /usr/bin/python3 " }), "/usr/bin/python3");
+  assert.equal(pythonOf({ python: ["/usr/bin/python3", "-X", "dev"] }), "/usr/bin/python3");
+  assert.equal(pythonOf({ pythonPath: "/p" }), "/p");
+  assert.equal(pythonOf({}), undefined);
+  assert.deepEqual(programOf({ program: "/w/p.py", args: ["a", 1], cwd: "/w" }), { program: "/w/p.py", args: ["a", "1"], cwd: "/w" });
+  assert.deepEqual(programOf({ module: "pkg.main", args: "x  y" }), { module: "pkg.main", args: ["x", "y"], cwd: undefined });
+  assert.match((programOf({ processId: 12 }) as { error: string }).error, /"program" or "module"/);
+});
+
+test("withRuntime: the recording's variables over the configuration's env, subprocesses on, the run id", () => {
+  const config = { type: "debugpy", request: "launch", name: "d", program: "/w/p.py", ipcviz: true, subProcess: false, env: { FOO: "1", PYTHONPATH: "/mine" } };
+  assert.equal(basePythonPath(config, "/inherited"), "/mine");
+  assert.equal(basePythonPath({ env: {} }, "/inherited"), "/inherited");
+  assert.equal(basePythonPath({}, ""), undefined);
+  const runEnv = { IPCVIZ_SOCK: "/tmp/s", IPCVIZ_TOKEN: "t", PYTHONPATH: "/ext/runtime/python/boot:/mine" };
+  const r = withRuntime(config, runEnv, "run1");
+  assert.deepEqual(r.env, { FOO: "1", IPCVIZ_SOCK: "/tmp/s", IPCVIZ_TOKEN: "t", PYTHONPATH: "/ext/runtime/python/boot:/mine", IPCVIZ_DEBUG_WAKE: "SIGURG" });
+  assert.equal(r.subProcess, true);
+  assert.equal(r[RUN_ID_KEY], "run1");
+  assert.equal(config.subProcess, false, "the input is not changed");
+});
+
+test("childConfig / connectOf: debugpy's debugpyAttach body becomes a child session on the adapter's port", () => {
+  const body = { name: "Subprocess 77", request: "attach", subProcessId: 77, connect: { host: "127.0.0.1", port: 5123 }, ipcvizRunId: "r", python: ["/usr/bin/python3"] };
+  const c = childConfig(body, "ipcviz-python");
+  assert.equal(c.type, "ipcviz-python");
+  assert.equal(c.request, "attach");
+  assert.equal(c.name, "Subprocess 77");
+  assert.equal(c[RUN_ID_KEY], "r", "the run id travels to the child");
+  assert.deepEqual(connectOf(c), { host: "127.0.0.1", port: 5123 });
+  assert.equal(connectOf({ request: "launch", connect: { port: 1 } }), null);
+  assert.deepEqual(connectOf({ request: "attach", connect: { port: 9 } }), { host: "127.0.0.1", port: 9 });
+});

@@ -205,23 +205,26 @@ export async function focusWorkbench(page: Page): Promise<void> {
 
 /** Quick Open (Ctrl+P): type the file's name, pick it; waits for its editor tab to be active. */
 export async function openFile(page: Page, name: string): Promise<void> {
-  await focusWorkbench(page);
   const input = page.locator(".quick-input-widget .quick-input-box input");
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press("Control+P");
+  // (Several editor groups may each show the file in their active tab.)
+  const tab = page.locator(".tabs-container .tab.active", { hasText: name }).first();
+  for (let attempt = 1; ; attempt++) {
     try {
+      await focusWorkbench(page);
+      await page.keyboard.press("Control+P");
       await input.waitFor({ state: "visible", timeout: 5000 });
+      await input.fill(name);
+      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      await tab.waitFor({ timeout: 10_000 });
       break;
     } catch (e) {
-      if (attempt >= 2) throw new Error(`Ctrl+P did not open Quick Open: ${(e as Error).message}`);
+      // A key that went to a just-closing editor or dialog: close Quick Open and try again.
+      await page.keyboard.press("Escape").catch(() => undefined);
+      if (attempt >= 3) throw new Error(`could not open ${name} with Quick Open (3 attempts): ${(e as Error).message}`);
     }
   }
-  await input.fill(name);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await page.keyboard.press("Enter");
-  // (Several editor groups may each show the file in their active tab.)
-  await page.locator(".tabs-container .tab.active", { hasText: name }).first().waitFor({ timeout: 15_000 });
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ timeout: 15_000 });
 }
 
@@ -237,7 +240,13 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     await page.keyboard.press("F1");
     await input.waitFor({ state: "visible", timeout: 5000 });
     await input.fill(`>${title}`);
-    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+    // The row whose label is the title (after its category), not one that merely contains it
+    // ("Visualise IPC" must not pick "Debug and Visualise IPC").
+    const exact = new RegExp(`(^|: )${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    const row = page
+      .locator(".quick-input-list .monaco-list-row")
+      .filter({ has: page.locator(".label-name", { hasText: exact }) })
+      .first();
     try {
       await row.waitFor({ timeout: 2000 });
       await row.click();

@@ -5,6 +5,8 @@
  *
  * argv: socketPath token events batchSize mode [firstHex restHex]
  *   mode "json":    JSON batches ([seq, t, tid, kind, obj, msg, site, extra] records);
+ *   mode "binary":  binary batches ("B<length>\n" + CPython marshal bytes: what the Python
+ *                   runtime sends), built from the same two batches as "marshal";
  *   mode "marshal": compact batches ("M" + base64 of CPython marshal), built from two batches
  *                   marshalled by real Python (firstHex: with the site definitions and
  *                   process.start; restHex: a plain batch of batchSize records), whose seq0
@@ -62,32 +64,41 @@ function seq0Offset(buf: Buffer): number {
   return i;
 }
 
-/** Compact batches: the first (sites, process.start, then records), then copies of the rest. */
-function marshalLines(): string[] {
+/** Marshalled batches: the first (sites, process.start, then records), then copies of the rest, each framed by `frame`. */
+function marshalBatches(frame: (batch: Buffer) => Buffer): Buffer[] {
   const first = Buffer.from(firstHex, "hex");
   const rest = Buffer.from(restHex, "hex");
   const firstCount = batchSize; // the first batch holds batchSize records too
   const off = seq0Offset(rest);
-  const lines = ["M" + (first.writeInt32LE(0, seq0Offset(first)), first).toString("base64") + "\n"];
+  first.writeInt32LE(0, seq0Offset(first));
+  const out = [frame(first)];
   for (let seq = firstCount; seq < total; seq += batchSize) {
     rest.writeInt32LE(seq, off);
-    lines.push("M" + rest.toString("base64") + "\n");
+    out.push(frame(rest));
   }
-  return lines;
+  return out;
 }
 
-const lines = mode === "marshal" ? marshalLines() : jsonLines();
+const lines: Buffer[] =
+  mode === "binary"
+    ? marshalBatches((b) => Buffer.concat([Buffer.from(`B${b.length}\n`, "latin1"), b]))
+    : mode === "marshal"
+      ? marshalBatches((b) => Buffer.from("M" + b.toString("base64") + "\n", "latin1"))
+      : jsonLines().map((l) => Buffer.from(l, "utf8"));
 // Join into ~1 MB chunks so the client spends its time in the socket, not in write() calls.
-const chunks: string[] = [];
-let cur = "";
+const chunks: Buffer[] = [];
+let cur: Buffer[] = [];
+let curBytes = 0;
 for (const l of lines) {
-  cur += l;
-  if (cur.length > 1 << 20) {
-    chunks.push(cur);
-    cur = "";
+  cur.push(l);
+  curBytes += l.length;
+  if (curBytes > 1 << 20) {
+    chunks.push(Buffer.concat(cur));
+    cur = [];
+    curBytes = 0;
   }
 }
-if (cur) chunks.push(cur);
+if (cur.length) chunks.push(Buffer.concat(cur));
 
 const sock = connect(socketPath, () => {
   sock.write(JSON.stringify({ hello: 1, token, pid, lang: "python" }) + "\n");

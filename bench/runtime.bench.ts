@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot, startRun } from "../runtime/launch/launcher";
 
-const RUNS = 5;
+/** IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file names to run (default all). */
+const RUNS = Number(process.env.IPCVIZ_BENCH_RUNS) || 5;
 const N = 100_000;
 const PROGRAMS: { name: string; file: string; target: number }[] = [
   { name: "Queue put/get, 2 processes", file: "queue_pairs.py", target: 1.5 },
@@ -57,7 +58,9 @@ export async function run(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "ipcviz-bench-"));
   const figures: Record<string, number> = {};
   try {
+    const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
     for (const p of PROGRAMS) {
+      if (only && only.length > 0 && !only.includes(p.file)) continue;
       const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
       let events = 0, lost = 0;
       for (let i = 0; i < RUNS; i++) {

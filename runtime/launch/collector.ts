@@ -1,8 +1,8 @@
 /**
  * The collector: receives every process's events over a Unix socket (wire protocol v1,
- * docs/wire-protocol.md: a hello, then batches, JSON or compact marshal ones), turns them into
- * trace events (trace/format.ts), writes the trace file and emits the events as they arrive
- * (for live views and live analyses).
+ * docs/wire-protocol.md: a hello, then batches: JSON lines, binary marshal ones, or base64 marshal
+ * lines), turns them into trace events (trace/format.ts), writes the trace file and emits the
+ * events as they arrive (for live views and live analyses).
  *
  * Security: the socket lives in a fresh directory only the user can enter (mode 0700) and a
  * connection must present the run's random token in its hello line.
@@ -21,7 +21,6 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { StringDecoder } from "node:string_decoder";
 import type { CallSite, CollectorEvent, TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
 import { validateRuntimeKindFields } from "../../trace/validate";
 import { unmarshal, type PyValue } from "./pyMarshal";
@@ -34,7 +33,7 @@ export interface CollectorOptions {
   header: TraceHeader;
   /** process.hrtime.bigint() at the run's origin (IPCVIZ_T0): collector events' `t` is measured from it. */
   t0: bigint;
-  /** A line longer than this (in characters) is dropped and counted as bad. Default 64 Mi. */
+  /** A line longer than this (in characters), or a binary batch longer than this (in bytes), is dropped and counted as bad. Default 64 Mi. */
   maxLineChars?: number;
   /** Written events reach the file at least this often (ms), so a live trace can be tailed. Default 200. */
   flushIntervalMs?: number;
@@ -68,19 +67,134 @@ export interface CollectorEventMap {
   problem: [message: string];
 }
 
-/** Fields of a wire event that `extra` must not override. */
-const RESERVED: Record<string, true> = { pid: true, tid: true, seq: true, t: true, kind: true, obj: true, msg: true, site: true, src: true };
+/** A field of a wire event that `extra` must not override (pid, tid, seq, t, kind, obj, msg, site, src). */
+function isReserved(k: string): boolean {
+  switch (k.length) {
+    case 1:
+      return k === "t";
+    case 3:
+      return k === "pid" || k === "tid" || k === "seq" || k === "obj" || k === "msg" || k === "src";
+    case 4:
+      return k === "kind" || k === "site";
+    default:
+      return false;
+  }
+}
 
 /** Characters that JSON must escape (and lone surrogates, which JSON.stringify escapes). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/** A string as JSON: the common case (nothing to escape) without JSON.stringify. */
-function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
-}
-
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 const WRITE_CHUNK = 256 * 1024;
+
+/** Buffer's unchecked UTF-8 writer (what Buffer#write calls after checking its arguments). */
+type FastBuffer = Buffer & { utf8Write(s: string, offset: number): number };
+
+/**
+ * Trace text being built, as UTF-8 bytes: events are serialised straight into a Buffer (no
+ * intermediate strings to concatenate, flatten and encode), with the bytes JSON.stringify would
+ * give for the same values. Writers reserve room first (`ensure`), then use the put* functions.
+ */
+class OutBuffer {
+  buf: FastBuffer = Buffer.allocUnsafe(64 * 1024) as FastBuffer;
+  len = 0;
+
+  /** Room for n more bytes. */
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const nb = Buffer.allocUnsafe(cap) as FastBuffer;
+    this.buf.copy(nb, 0, 0, this.len);
+    this.buf = nb;
+  }
+
+  /** Any JS string, as UTF-8 (already JSON text). */
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.len += this.buf.utf8Write(s, this.len);
+  }
+
+  /** The bytes so far (handed over, not copied); the buffer starts empty again. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(this.buf.length, 4 * WRITE_CHUNK))) as FastBuffer;
+    this.len = 0;
+    return out;
+  }
+
+  /** Put `text` (JSON text) at offset `at`, moving what follows. */
+  insert(at: number, text: string): void {
+    const bytes = Buffer.from(text);
+    this.ensure(bytes.length);
+    this.buf.copy(this.buf, at + bytes.length, at, this.len);
+    bytes.copy(this.buf, at);
+    this.len += bytes.length;
+  }
+}
+
+/** Most bytes putStr writes for a string of n UTF-16 units (an escape is 6 bytes, a unit at most 3). */
+function strRoom(n: number): number {
+  return 6 * n + 2;
+}
+
+/** Most bytes putNum writes. */
+const NUM_ROOM = 32;
+
+/** Bytes src at b[p…]; returns the end. */
+function putBytes(b: Buffer, p: number, src: Uint8Array): number {
+  const n = src.length;
+  for (let i = 0; i < n; i++) b[p++] = src[i];
+  return p;
+}
+
+/** A string as a JSON string literal at b[p…]; returns the end. */
+function putStr(b: FastBuffer, p: number, s: string): number {
+  const n = s.length;
+  const start = p;
+  b[p++] = 34;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 34 || c === 92 || c >= 0x80) return start + b.utf8Write(NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"', start);
+    b[p++] = c;
+  }
+  b[p++] = 34;
+  return p;
+}
+
+/** A number as JSON.stringify/String writes it (safe integers digit by digit, in int32 steps); returns the end. */
+function putNum(b: FastBuffer, p: number, v: number): number {
+  if (!Number.isSafeInteger(v) || v <= -1e16 || v >= 1e16) return p + b.utf8Write(String(v), p);
+  if (v < 0) {
+    b[p++] = 45;
+    v = -v;
+  }
+  if (v < 1e8) return writeDigits(b, p, v, 0);
+  const hi = Math.floor(v / 1e8);
+  return writeDigits(b, writeDigits(b, p, hi, 0), v - hi * 1e8, 8);
+}
+
+/** Decimal digits of an integer 0 ≤ v < 1e8 at b[p…], at least `width` of them (zero-padded); returns the end. */
+function writeDigits(b: Buffer, p: number, v: number, width: number): number {
+  let n = 1;
+  for (let x = 10; x <= v && n < 8; x *= 10) n++;
+  if (n < width) n = width;
+  let e = p + n;
+  const end = e;
+  while (e > p) {
+    const q = (v / 10) | 0;
+    b[--e] = 48 + (v - q * 10);
+    v = q;
+  }
+  return end;
+}
+
+const B_SEQ = Buffer.from(',"seq":');
+const B_T = Buffer.from(',"t":');
+const B_OBJ = Buffer.from(',"obj":');
+const B_MSG = Buffer.from(',"msg":');
+const B_TRUE = Buffer.from("true");
+const B_FALSE = Buffer.from("false");
 
 /** State of one process's connection. */
 class Connection {
@@ -90,16 +204,23 @@ class Connection {
   finished = false;
   nextSeq = 0;
   sawExit = false;
-  /** Site id → serialised `,"site":{…}` fragment, and the object for emitted events. */
-  readonly siteText = new Map<number, string>();
+  /** Site id → serialised `,"site":{…}` fragment (UTF-8), and the object for emitted events. */
+  readonly siteText = new Map<number, Buffer>();
   readonly siteObj = new Map<number, CallSite>();
   readonly unknownSites = new Set<number>();
-  /** `{"pid":N,"tid":` — the start of every line of this process. */
-  prefix = "";
-  readonly decoder = new StringDecoder("utf8");
+  /** `{"pid":N,"tid":` — the start of every line of this process (UTF-8). */
+  prefix: Buffer = Buffer.alloc(0);
+  /** `{"pid":N,"tid":T,"seq":` for the last tid seen (a process's events mostly come from one thread). */
+  lineTid = -1;
+  lineStart: Buffer = Buffer.alloc(0);
+
   /** Pieces of a line not yet ended by "\n". */
-  parts: string[] = [];
-  partChars = 0;
+  parts: Buffer[] = [];
+  partBytes = 0;
+  /** Bytes of the binary batch being received still to come (0: reading lines), its pieces so far, and whether it is being dropped (too long). */
+  frameLeft = 0;
+  frameParts: Buffer[] = [];
+  frameDiscard = false;
   /** Dropping the rest of an over-long line until its "\n". */
   discarding = false;
   constructor(readonly socket: Socket) {}
@@ -126,15 +247,20 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   private readonly maxProblems: number;
   private readonly t0: bigint;
   private stream: WriteStream | null = null;
-  private pending = "";
+  /** Trace bytes not yet handed to the stream. */
+  private readonly pending = new OutBuffer();
   private flushTimer: NodeJS.Timeout | null = null;
   private paused = false;
   private writeFailed = false;
   private closing: Promise<TraceFooter> | null = null;
-  private readonly kindText = new Map<string, string>();
+  private readonly kindText = new Map<string, Buffer>();
+  /** The extra fields of the record being expanded, serialised. */
+  private readonly extraOut = new OutBuffer();
+  /** While a batch line is expanded: where its events are written (pending; null if no file) and where they start. */
+  private batchOut: OutBuffer | null = null;
+  private batchStart = 0;
   private idleWaiters: Array<() => void> = [];
-  /** The batch line being expanded: its serialised events and the events. */
-  private batchText = "";
+  /** The events of the batch line being expanded. */
   private batchEvents: TraceEvent[] = [];
 
   private constructor(options: CollectorOptions, dir: string, fd: number | null) {
@@ -150,7 +276,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       this.stream = createWriteStream("", { fd, highWaterMark: 4 * WRITE_CHUNK });
       this.stream.on("error", (err) => this.writeError(err));
       this.stream.on("drain", () => this.resumeAll());
-      this.pending = JSON.stringify(options.header) + "\n";
+      this.pending.text(JSON.stringify(options.header) + "\n");
       this.flush();
       this.flushTimer = setInterval(() => this.flush(), options.flushIntervalMs ?? 200);
       this.flushTimer.unref();
@@ -261,9 +387,14 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     };
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    if (this.batchOut !== null) {
+      // Closed by a listener while a batch line is expanded: that batch is not written.
+      this.pending.len = this.batchStart;
+      this.batchOut = null;
+    }
     if (this.stream) {
       const stream = this.stream;
-      this.pending += JSON.stringify(footer) + "\n";
+      this.pending.text(JSON.stringify(footer) + "\n");
       this.flush();
       this.stream = null;
       await new Promise<void>((resolve) => {
@@ -298,9 +429,11 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     socket.on("close", () => {
       if (!this.closing) {
         // Whatever is left without a final "\n" is a last line.
-        const tail = c.discarding ? "" : c.parts.join("") + c.decoder.end();
+        if (c.frameLeft > 0 && !c.frameDiscard && !c.finished) this.bad(c, "a binary batch was cut short by the end of the connection; dropped");
+        const tail = c.discarding || c.frameLeft > 0 ? "" : Buffer.concat(c.parts).toString("utf8");
         c.parts = [];
-        if (tail.trim() !== "" && !c.finished) this.line(c, tail);
+        c.frameParts = [];
+        if (tail.trim() !== "" && !c.finished) this.textLine(c, tail);
         this.finish(c);
       }
       this.conns.delete(c);
@@ -321,14 +454,35 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.emit("disconnect", { pid: c.pid, clean: c.sawExit });
   }
 
-  /** Split incoming bytes into lines, keeping at most maxLine characters of an unfinished line. */
+  /**
+   * Split incoming bytes into lines and binary batches ("B<length>\n" then that many bytes).
+   * Lines are cut at the newline byte (never part of a multi-byte UTF-8 character), then decoded.
+   * An unfinished line is kept up to 3 × maxLine bytes (a character is at most 3 bytes of
+   * UTF-8); the limit itself is checked in characters once the line is whole.
+   */
   private onData(c: Connection, chunk: Buffer): void {
     if (c.finished || this.closing) return;
-    const text = c.decoder.write(chunk);
     let start = 0;
-    const n = text.length;
+    const n = chunk.length;
+    const maxBytes = 3 * this.maxLine;
     while (start < n) {
-      const nl = text.indexOf("\n", start);
+      if (c.frameLeft > 0) {
+        const take = Math.min(c.frameLeft, n - start);
+        if (!c.frameDiscard) c.frameParts.push(start === 0 && take === n ? chunk : chunk.subarray(start, start + take));
+        c.frameLeft -= take;
+        start += take;
+        if (c.frameLeft === 0) {
+          if (c.frameDiscard) c.frameDiscard = false;
+          else {
+            const parts = c.frameParts;
+            c.frameParts = [];
+            this.binaryBatch(c, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+            if (c.finished) return;
+          }
+        }
+        continue;
+      }
+      const nl = chunk.indexOf(10, start);
       if (c.discarding) {
         if (nl < 0) return;
         c.discarding = false;
@@ -337,33 +491,33 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       }
       if (nl < 0) {
         const rest = n - start;
-        if (c.partChars + rest > this.maxLine) this.overLong(c);
+        if (c.partBytes + rest > maxBytes) this.overLong(c);
         else {
-          c.parts.push(start === 0 ? text : text.slice(start));
-          c.partChars += rest;
+          c.parts.push(start === 0 ? chunk : chunk.subarray(start));
+          c.partBytes += rest;
         }
         return;
       }
-      let line: string;
+      let line: Buffer;
       if (c.parts.length > 0) {
-        if (c.partChars + (nl - start) > this.maxLine) {
+        if (c.partBytes + (nl - start) > maxBytes) {
           this.overLong(c);
           c.discarding = false;
           start = nl + 1;
           continue;
         }
-        c.parts.push(text.slice(start, nl));
-        line = c.parts.join("");
+        c.parts.push(chunk.subarray(start, nl));
+        line = Buffer.concat(c.parts);
         c.parts = [];
-        c.partChars = 0;
+        c.partBytes = 0;
       } else {
-        if (nl - start > this.maxLine) {
+        if (nl - start > maxBytes) {
           this.overLong(c);
           c.discarding = false;
           start = nl + 1;
           continue;
         }
-        line = text.slice(start, nl);
+        line = chunk.subarray(start, nl);
       }
       start = nl + 1;
       this.line(c, line);
@@ -373,7 +527,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
 
   private overLong(c: Connection): void {
     c.parts = [];
-    c.partChars = 0;
+    c.partBytes = 0;
     c.discarding = true;
     this.bad(c, `a line longer than ${this.maxLine} characters was dropped`);
   }
@@ -395,7 +549,42 @@ export class Collector extends EventEmitter<CollectorEventMap> {
 
   // ------------------------------------------------------------ lines and records
 
-  private line(c: Connection, line: string): void {
+  /** One line's bytes: a binary batch header, or a text line (over maxLine characters: dropped). */
+  private line(c: Connection, bytes: Buffer): void {
+    if (c.hello && bytes.length > 1 && bytes[0] === 66 /* "B" */) {
+      this.frameHeader(c, bytes);
+      return;
+    }
+    const line = bytes.toString("utf8");
+    if (line.length > this.maxLine) {
+      this.bad(c, `a line longer than ${this.maxLine} characters was dropped`);
+      return;
+    }
+    this.textLine(c, line);
+  }
+
+  /** "B<length>": the next <length> bytes are a binary batch (marshal, as in a compact line, not base64). */
+  private frameHeader(c: Connection, bytes: Buffer): void {
+    let len = 0;
+    let i = 1;
+    for (; i < bytes.length && i <= 16; i++) {
+      const d = bytes[i] - 48;
+      if (d < 0 || d > 9) break;
+      len = len * 10 + d;
+    }
+    if (i !== bytes.length || len === 0) {
+      this.bad(c, `a line is not JSON (it starts ${JSON.stringify(bytes.subarray(0, 40).toString("utf8"))}); dropped`);
+      return;
+    }
+    c.frameLeft = len;
+    c.frameParts = [];
+    if (len > this.maxLine) {
+      c.frameDiscard = true;
+      this.bad(c, `a binary batch longer than ${this.maxLine} bytes was dropped`);
+    }
+  }
+
+  private textLine(c: Connection, line: string): void {
     if (!c.hello) {
       this.hello(c, line);
       return;
@@ -416,8 +605,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       this.bad(c, "a line is not a batch (a JSON array of records); dropped");
       return;
     }
-    this.batchText = "";
-    this.batchEvents = [];
+    this.startBatch();
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i];
       if (!Array.isArray(r)) {
@@ -430,16 +618,23 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       }
       this.record(c, r[0], r, 1);
     }
-    if (this.batchText.length > 0) this.output(this.batchText, this.batchEvents);
-    this.batchText = "";
-    this.batchEvents = [];
+    this.outputBatch();
   }
 
   /** A compact batch: "M" + base64(marshal((seq0, sites, records))), see docs/wire-protocol.md. */
   private compactLine(c: Connection, line: string): void {
+    this.marshalBatch(c, Buffer.from(line.slice(1), "base64"));
+  }
+
+  /** A binary batch: marshal((seq0, sites, records)) after its "B<length>" line. */
+  private binaryBatch(c: Connection, bytes: Buffer): void {
+    this.marshalBatch(c, bytes);
+  }
+
+  private marshalBatch(c: Connection, bytes: Buffer): void {
     let decoded: PyValue;
     try {
-      decoded = unmarshal(Buffer.from(line.slice(1), "base64"));
+      decoded = unmarshal(bytes);
     } catch (e) {
       this.bad(c, `a compact batch could not be decoded (${(e as Error).message}); dropped`);
       return;
@@ -455,8 +650,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       if (Array.isArray(sd)) this.site(c, ["site", ...sd]);
       else this.bad(c, "a compact batch's site definition is not (id, file, line, fn); dropped");
     }
-    this.batchText = "";
-    this.batchEvents = [];
+    this.startBatch();
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       if (!Array.isArray(r)) {
@@ -465,9 +659,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       }
       this.record(c, seq0 + i, r, 0);
     }
-    if (this.batchText.length > 0) this.output(this.batchText, this.batchEvents);
-    this.batchText = "";
-    this.batchEvents = [];
+    this.outputBatch();
   }
 
   private hello(c: Connection, line: string): void {
@@ -496,7 +688,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     c.hello = true;
     c.pid = h.pid;
     c.lang = typeof h.lang === "string" ? h.lang : "";
-    c.prefix = `{"pid":${c.pid},"tid":`;
+    c.prefix = Buffer.from(`{"pid":${c.pid},"tid":`);
     this.stats.connections++;
     this.pids.add(c.pid);
     this.emit("hello", { pid: c.pid, lang: c.lang });
@@ -516,7 +708,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     }
     const site: CallSite = { file, line: line as number, fn };
     c.siteObj.set(id as number, site);
-    c.siteText.set(id as number, ',"site":' + JSON.stringify(site));
+    c.siteText.set(id as number, Buffer.from(',"site":' + JSON.stringify(site)));
   }
 
   /**
@@ -561,19 +753,45 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       );
       return;
     }
-    // The event object is `extra` itself (already allocated by JSON.parse) with the common fields
-    // added; its serialisation is built by hand, extra's fields first checked and written.
-    let extraText = "";
+    // The event object is `extra` itself (already allocated by the decoder) with the common fields
+    // added. Its line is written by hand: extra's fields are checked and serialised first (to
+    // extraOut), the whole line is written once the event is accepted.
     let ev: Record<string, unknown>;
+    const x = this.extraOut;
+    x.len = 0;
     if (extra !== null) {
       ev = extra as Record<string, unknown>;
+      const write = this.batchOut !== null;
       for (const k in ev) {
-        if (RESERVED[k] === true) {
+        if (isReserved(k)) {
           this.bad(c, `a ${kind} record's extra has the reserved field "${k}"; dropped`);
           return;
         }
+        if (!write) continue;
         const v = ev[k];
-        extraText += "," + quote(k) + ":" + (typeof v === "string" ? quote(v) : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
+        if (typeof v === "string") {
+          x.ensure(strRoom(k.length) + 2 + strRoom(v.length));
+          const b = x.buf;
+          x.buf[x.len] = 44;
+          let p = putStr(b, x.len + 1, k);
+          b[p++] = 58;
+          x.len = putStr(b, p, v);
+        } else if (typeof v === "number" || typeof v === "boolean") {
+          x.ensure(strRoom(k.length) + 2 + NUM_ROOM);
+          const b = x.buf;
+          b[x.len] = 44;
+          let p = putStr(b, x.len + 1, k);
+          b[p++] = 58;
+          x.len = typeof v === "number" ? putNum(b, p, v) : putBytes(b, p, v ? B_TRUE : B_FALSE);
+        } else {
+          const vs = JSON.stringify(v);
+          x.ensure(strRoom(k.length) + 2 + 3 * vs.length);
+          const b = x.buf;
+          b[x.len] = 44;
+          let p = putStr(b, x.len + 1, k);
+          b[p++] = 58;
+          x.len = p + b.utf8Write(vs, p);
+        }
       }
     } else {
       ev = {};
@@ -585,7 +803,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     ev.kind = kind;
     if (obj !== null) ev.obj = obj;
     if (msg !== null) ev.msg = msg;
-    let siteText = "";
+    let siteText: Buffer | undefined;
     if (siteId !== null) {
       const st = c.siteText.get(siteId);
       if (st !== undefined) {
@@ -613,13 +831,34 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.batchEvents.push(ev as unknown as TraceEvent);
     let kt = this.kindText.get(kind);
     if (kt === undefined) {
-      kt = JSON.stringify(kind);
+      kt = Buffer.from(',"kind":' + JSON.stringify(kind));
       this.kindText.set(kind, kt);
     }
-    let s = c.prefix + tid + ',"seq":' + seq + ',"t":' + t + ',"kind":' + kt;
-    if (obj !== null) s += ',"obj":' + quote(obj);
-    if (msg !== null) s += ',"msg":' + quote(msg);
-    this.batchText += s + siteText + extraText + "}\n";
+    // The line: the common fields, the site, then extra's fields (serialised above).
+    const w = this.batchOut;
+    if (w === null) return;
+    if (tid !== c.lineTid) {
+      c.lineTid = tid;
+      c.lineStart = Buffer.concat([c.prefix, Buffer.from(String(tid)), B_SEQ]);
+    }
+    w.ensure(
+      c.lineStart.length + 2 * NUM_ROOM + B_T.length + kt.length + (obj !== null ? B_OBJ.length + strRoom(obj.length) : 0) +
+        (msg !== null ? B_MSG.length + strRoom(msg.length) : 0) + (siteText !== undefined ? siteText.length : 0) + x.len + 2,
+    );
+    const b = w.buf;
+    let p = putBytes(b, w.len, c.lineStart);
+    p = putNum(b, p, seq);
+    p = putBytes(b, p, B_T);
+    p = putNum(b, p, t);
+    p = putBytes(b, p, kt);
+    if (obj !== null) p = putStr(b, putBytes(b, p, B_OBJ), obj);
+    if (msg !== null) p = putStr(b, putBytes(b, p, B_MSG), msg);
+    if (siteText !== undefined) p = putBytes(b, p, siteText);
+    const xb = x.buf;
+    for (let i = 0, n = x.len; i < n; i++) b[p++] = xb[i];
+    b[p++] = 125; // }
+    b[p++] = 10; // newline
+    w.len = p;
   }
 
   /** Report a gap, in the batch being built (so it is written just before the event after it). */
@@ -627,31 +866,51 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.stats.lostEvents += count;
     const e: CollectorEvent = { src: "collector", pid: c.pid, t, kind: "events.lost", fromSeq, count };
     this.batchEvents.push(e);
-    this.batchText += JSON.stringify(e) + "\n";
+    if (this.batchOut !== null) this.batchOut.text(JSON.stringify(e) + "\n");
   }
 
   // ------------------------------------------------------------ output
 
   private writeCollectorEvent(e: CollectorEvent): void {
-    this.output(JSON.stringify(e) + "\n", [e]);
+    this.stats.events += 1;
+    if (this.stream) {
+      if (this.batchOut !== null) {
+        // Made while a batch line is expanded (by a listener): written before that batch's events.
+        const before = this.pending.len;
+        this.pending.insert(this.batchStart, JSON.stringify(e) + "\n");
+        this.batchStart += this.pending.len - before;
+      } else {
+        this.pending.text(JSON.stringify(e) + "\n");
+        if (this.pending.len >= WRITE_CHUNK) this.flush();
+      }
+    }
+    this.emit("events", [e]);
   }
 
-  private output(text: string, events: TraceEvent[]): void {
+  /** Start expanding a batch line: its events are written straight to `pending` (when there is a file). */
+  private startBatch(): void {
+    this.batchEvents = [];
+    this.batchOut = this.stream && !this.writeFailed ? this.pending : null;
+    this.batchStart = this.pending.len;
+  }
+
+  /** The batch line's events: counted, flushed to the file if enough is pending, emitted. */
+  private outputBatch(): void {
+    const events = this.batchEvents;
+    this.batchEvents = [];
+    this.batchOut = null;
+    if (events.length === 0) return;
     this.stats.events += events.length;
-    if (this.stream) {
-      this.pending += text;
-      if (this.pending.length >= WRITE_CHUNK) this.flush();
-    }
-    if (events.length > 0) this.emit("events", events);
+    if (this.stream && this.pending.len >= WRITE_CHUNK) this.flush();
+    this.emit("events", events);
   }
 
   private flush(): void {
-    if (!this.stream || this.pending.length === 0 || this.writeFailed) {
-      this.pending = "";
+    if (!this.stream || this.pending.len === 0 || this.writeFailed) {
+      this.pending.len = 0;
       return;
     }
-    const ok = this.stream.write(this.pending);
-    this.pending = "";
+    const ok = this.stream.write(this.pending.take());
     if (!ok && !this.paused) {
       // The disk is slower than the program: stop reading until the file catches up.
       this.paused = true;

@@ -20,33 +20,54 @@ export function unmarshal(buf: Buffer): PyValue {
   return v;
 }
 
+/** A deep copy of a decoded list or dict (strings, numbers, booleans and null are values). */
+function copy(v: PyValue): PyValue {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: PyValue[] = new Array(v.length);
+    for (let k = 0; k < v.length; k++) out[k] = copy(v[k]);
+    return out;
+  }
+  const out: { [key: string]: PyValue } = {};
+  for (const k in v) out[k] = copy(v[k]);
+  return out;
+}
+
+/** Buffer's unchecked decoders (what toString calls after checking its arguments). */
+type FastBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
 class Reader {
   pos = 0;
   refs: PyValue[] = [];
-  constructor(readonly buf: Buffer) {}
+  readonly buf: FastBuffer;
+  constructor(buf: Buffer) {
+    this.buf = buf as FastBuffer;
+  }
 
   private need(n: number): void {
     if (this.pos + n > this.buf.length) throw new MarshalError(`truncated at offset ${this.pos}`);
   }
 
   private i32(): number {
-    this.need(4);
-    const v = this.buf.readInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const p = this.pos;
+    if (p + 4 > this.buf.length) throw new MarshalError(`truncated at offset ${p}`);
+    const b = this.buf;
+    this.pos = p + 4;
+    return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
   }
 
   private u8(): number {
-    this.need(1);
+    if (this.pos >= this.buf.length) throw new MarshalError(`truncated at offset ${this.pos}`);
     return this.buf[this.pos++];
   }
 
   private str(n: number, enc: "utf8" | "latin1"): string {
     if (n < 0) throw new MarshalError(`negative length at offset ${this.pos}`);
     this.need(n);
-    const s = this.buf.toString(enc, this.pos, this.pos + n);
-    this.pos += n;
-    return s;
+    const p = this.pos;
+    this.pos = p + n;
+    // latin1Slice/utf8Slice: Buffer#toString without its argument checks (hot: every string field).
+    return enc === "latin1" ? this.buf.latin1Slice(p, p + n) : this.buf.utf8Slice(p, p + n);
   }
 
   read(): PyValue {
@@ -77,10 +98,11 @@ class Reader {
         const n = this.i32();
         const size = Math.abs(n);
         this.need(size * 2);
+        const b = this.buf;
         let x = 0;
         let scale = 1;
-        for (let k = 0; k < size; k++) {
-          x += this.buf.readUInt16LE(this.pos + 2 * k) * scale;
+        for (let k = 0, p = this.pos; k < size; k++, p += 2) {
+          x += (b[p] | (b[p + 1] << 8)) * scale;
           scale *= 32768;
         }
         this.pos += size * 2;
@@ -117,7 +139,10 @@ class Reader {
         // 'r' reference
         const i = this.i32();
         if (i < 0 || i >= this.refs.length) throw new MarshalError(`bad reference ${i} at offset ${this.pos}`);
-        return this.refs[i];
+        const target = this.refs[i];
+        // A repeat of a list or dict (the runtime shares the extras of common events) is a copy,
+        // so a consumer may change one occurrence without changing the others.
+        return typeof target === "object" && target !== null ? copy(target) : target;
       }
       case 0x29: // ')' small tuple
       case 0x28: // '(' tuple

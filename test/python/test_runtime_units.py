@@ -3,7 +3,6 @@
 Run: python -m unittest discover -s test/python  (the node suite test/runtime/pythonUnittest.test.ts
 runs it on each Python 3.9-3.13 found).
 """
-import base64
 import json
 import marshal
 import os
@@ -87,21 +86,68 @@ class PreviewTest(unittest.TestCase):
 
 
 class EncodeTest(unittest.TestCase):
-    def test_compact_batch_round_trip(self):
-        line = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5"})])
-        self.assertTrue(line.startswith(b"M") and line.endswith(b"\n"))
-        seq0, sites, recs = marshal.loads(base64.b64decode(line[1:]))
+    def test_binary_batch_round_trip(self):
+        data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])
+        header, _, body = data.partition(b"\n")
+        self.assertTrue(header.startswith(b"B"))
+        self.assertEqual(int(header[1:]), len(body))
+        seq0, sites, recs = marshal.loads(body)
         self.assertEqual(seq0, 7)
         self.assertEqual(sites, [(1, "/x.py", 3, "f")])
         self.assertEqual(recs[0][2], "queue.put")
 
     def test_unmarshallable_falls_back_to_json(self):
         line = core.encode_batch(0, [], [(10, 1, "proxy.op", "M1", None, None, {"weird": object()})])
-        self.assertFalse(line.startswith(b"M"))
+        self.assertFalse(line.startswith(b"B"))
         recs = json.loads(line)
         self.assertEqual(recs[0][0], 0)
         self.assertEqual(recs[0][3], "proxy.op")
         self.assertIsInstance(recs[0][7]["weird"], str)
+
+
+def _call_here(cache):
+    return core.site_miss(sys._getframe(1), cache)
+
+
+class SiteCacheTest(unittest.TestCase):
+    """The one-entry call-site cache of a hook (core.site_cache / core.site_miss)."""
+
+    def test_caches_the_caller_and_gives_the_same_site(self):
+        cache = core.site_cache()
+        s1 = _call_here(cache)  # this test file is user code
+        self.assertIsInstance(s1, int)
+        code, lasti, site = cache[0]
+        self.assertIs(code, sys._getframe().f_code)
+        self.assertEqual(site, s1)
+        self.assertEqual(core._sites[(id(code), lasti)], s1)
+
+    def test_library_callers_are_cached_as_none(self):
+        import multiprocessing.util as util
+
+        cache = core.site_cache()
+        frame = type("F", (), {"f_code": util.get_logger.__code__, "f_lasti": 0, "f_back": None})()
+        self.assertIsNone(core.site_miss(frame, cache))
+        self.assertIs(cache[0][0], util.get_logger.__code__)
+        self.assertIsNone(cache[0][2])
+
+    def test_emptied_in_a_fork_child(self):
+        cache = core.site_cache()
+        _call_here(cache)
+        self.assertIsNot(cache[0], core.NO_SITE)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: what reset_after_fork leaves
+            try:
+                core.reset_after_fork()
+                ok = cache[0] is core.NO_SITE and not core._sites and not core._buf
+                os.write(w, b"1" if ok else b"0")
+            finally:
+                os._exit(0)
+        os.close(w)
+        got = os.read(r, 1)
+        os.close(r)
+        os.waitpid(pid, 0)
+        self.assertEqual(got, b"1")
 
 
 class BootTest(unittest.TestCase):

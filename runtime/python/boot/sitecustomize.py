@@ -2,6 +2,71 @@
 # PYTHONPATH. It installs the ipcviz runtime (only when the run's environment is set) and then
 # runs the next sitecustomize on the path, so a user's or a distribution's own one still runs.
 # It must never raise.
+#
+# The debugger's own processes are left alone: debugpy's adapter and launcher are Python
+# processes that may carry the run's environment (they pass it on to the program they start),
+# but they are not part of the program, so the runtime is not installed in them.
+
+# `python -m <module>` or `python <path>` of these is debugpy's own process, not the program's.
+_DEBUGGER_MODULES = ("debugpy.adapter", "debugpy.launcher")
+_DEBUGGER_PATHS = ("debugpy/adapter", "debugpy/launcher")
+# Interpreter options followed by a separate value.
+_OPTIONS_WITH_VALUE = (b"-X", b"-W", b"--check-hash-based-pycs")
+
+
+def _is_debugger_process():
+    """True when this interpreter runs debugpy's adapter or launcher (from its command line)."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")[1:]
+    except Exception:
+        import sys
+
+        argv = [a.encode("utf-8", "replace") for a in (getattr(sys, "orig_argv", None) or [])[1:]]
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == b"-m":
+            mod = argv[i + 1].decode("utf-8", "replace") if i + 1 < len(argv) else ""
+            return any(mod == m or mod.startswith(m + ".") for m in _DEBUGGER_MODULES)
+        if a == b"-c" or a == b"-" or a == b"":
+            return False
+        if a.startswith(b"-m"):
+            mod = a[2:].decode("utf-8", "replace")
+            return any(mod == m or mod.startswith(m + ".") for m in _DEBUGGER_MODULES)
+        if a.startswith(b"-"):
+            i += 2 if a in _OPTIONS_WITH_VALUE else 1
+            continue
+        path = a.decode("utf-8", "replace").replace("\\", "/").rstrip("/")
+        if path.endswith("/__main__.py"):
+            path = path[: -len("/__main__.py")]
+        return any(path == p or path.endswith("/" + p) for p in _DEBUGGER_PATHS)
+    return False
+
+
+def _ipcviz_paused_while_blocked(signum, frame):
+    # IPC Visualiser: the debugger paused this process while it was blocked in a system call
+    # (e.g. recv() on a Pipe). The frames below this one show where it waits; continue to let it
+    # wait again.
+    return None
+
+
+def _install_debug_wake(os):
+    """Under "Debug and Visualise IPC" (IPCVIZ_DEBUG_WAKE=<signal name>, e.g. SIGURG): a handler
+    that only runs Python code, so that a debugger's pause also reaches a process blocked in a
+    system call (the extension sends this signal right after its pause request; the call then
+    goes on). Only when the program has no handler of its own for that signal."""
+    try:
+        name = os.environ.get("IPCVIZ_DEBUG_WAKE") or ""
+        if not name.startswith("SIG"):
+            return
+        import signal
+
+        num = getattr(signal, name, None)
+        if num is not None and signal.getsignal(num) in (signal.SIG_DFL, signal.SIG_IGN):
+            signal.signal(num, _ipcviz_paused_while_blocked)
+    except Exception:
+        pass
 
 
 def _ipcviz_boot():
@@ -9,7 +74,7 @@ def _ipcviz_boot():
     import sys
 
     here = os.path.dirname(os.path.abspath(__file__))
-    if os.environ.get("IPCVIZ_SOCK") and "ipcviz_runtime" not in sys.modules:
+    if os.environ.get("IPCVIZ_SOCK") and "ipcviz_runtime" not in sys.modules and not _is_debugger_process():
         try:
             runtime_dir = os.environ.get("IPCVIZ_RUNTIME_DIR") or os.path.dirname(here)
             if runtime_dir not in sys.path:
@@ -17,6 +82,7 @@ def _ipcviz_boot():
             import ipcviz_runtime
 
             ipcviz_runtime.install()
+            _install_debug_wake(os)
         except Exception as e:  # never break the user's program
             try:
                 sys.stderr.write("ipcviz: runtime not loaded in pid %d: %r\n" % (os.getpid(), e))
@@ -47,4 +113,4 @@ def _ipcviz_boot():
             pass
 
 _ipcviz_boot()
-del _ipcviz_boot
+del _ipcviz_boot, _is_debugger_process, _install_debug_wake

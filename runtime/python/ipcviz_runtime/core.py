@@ -8,7 +8,6 @@ import _thread
 import itertools
 import json
 import marshal
-from binascii import b2a_base64
 import os
 import reprlib
 import signal
@@ -42,14 +41,20 @@ FLUSH_AFTER_NS = 20_000_000  # a batch waits at most this long once a later even
 # ------------------------------------------------------------------ state (reset after fork)
 
 pid = os.getpid()
+_msg_prefix = "%d." % pid
 _lock = threading.RLock()  # serialises flushes (socket writes); emitting takes no lock
+# The buffer, the tid map and the call-site caches are never replaced (a fork child clears them
+# in place), so the hot paths in hooks.py and traced.py bind them (and their methods) once.
 _buf = []  # records (t, tid, kind, obj, msg, site, extra), in emission order
+append = _buf.append
 _site_defs = []  # (id, file, line, fn) not yet sent
 _seq = 0  # sequence number of the next record to be flushed
 _last_flush = 0
+flush_due = FLUSH_AFTER_NS  # _last_flush + FLUSH_AFTER_NS: an event later than this sends the batch
 _sock = None
 _dead = False  # the channel failed: stop trying (events are then counted as lost by the collector)
 _tids = {}
+tids_get = _tids.get
 _sites = {}  # (id(code), f_lasti) -> site id
 _sites_by_line = {}  # (id(code), line) -> site id
 _site_codes = []
@@ -64,8 +69,8 @@ tls = threading.local()
 
 def reset_after_fork():
     """In a forked child: forget the parent's channel, buffer, caches; new locks and counters."""
-    global pid, _lock, _buf, _site_defs, _seq, _last_flush, _sock, _dead, _tids, _site_ids
-    global _msgs, _in_flush, _term_pending, tls, exited
+    global pid, _lock, _site_defs, _seq, _last_flush, _sock, _dead, _site_ids, flush_due
+    global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix
     old = _sock
     _sock = None
     if old is not None:
@@ -74,15 +79,19 @@ def reset_after_fork():
         except Exception:
             pass
     pid = os.getpid()
+    _msg_prefix = "%d." % pid
     _lock = threading.RLock()
-    _buf = []
+    del _buf[:]  # cleared in place: hooks hold the buffer and these dicts
     _site_defs = []
     _seq = 0
     _last_flush = 0
+    flush_due = FLUSH_AFTER_NS
     _dead = False
-    _tids = {}
-    _sites.clear()  # cleared in place: hooks hold these dicts
+    _tids.clear()
+    _sites.clear()
     _sites_by_line.clear()
+    for c in _site_caches:
+        c[0] = NO_SITE
     _site_ids = itertools.count(1)
     _msgs = itertools.count(1)
     _in_flush = False
@@ -97,8 +106,8 @@ def new_id(prefix):
 
 
 def new_msg():
-    """A fresh message id, unique in the run."""
-    return "%d.%d" % (pid, next(_msgs))
+    """A fresh message id, unique in the run: <pid>.<n>."""
+    return _msg_prefix + str(next(_msgs))
 
 
 def now():
@@ -184,6 +193,53 @@ def site_of(frame):
     return s
 
 
+# One-entry call-site caches, one per hot hook: (code, f_lasti, site) of the hook's last caller
+# (site None: not user code). A loop calls a hook from the same place, so the lookup is two
+# attribute reads and two comparisons. Held in one tuple, so a thread never sees a torn entry.
+NO_SITE = (None, -1, None)
+_site_caches = []
+
+
+def site_cache():
+    """A new one-entry call-site cache for a hook (emptied in a fork child: site ids restart there)."""
+    c = [NO_SITE]
+    _site_caches.append(c)
+    return c
+
+
+def site_miss(f, cache, skip_files=None):
+    """Site of the caller frame f when its hook's cache does not hold it; fills the cache.
+
+    A caller in skip_files (the library's own wrapper of the hooked method) is looked past and
+    not cached."""
+    code = f.f_code
+    fn = code.co_filename
+    if skip_files is not None and (fn in skip_files or fn[:1] == "<"):
+        while f is not None and (f.f_code.co_filename in skip_files or f.f_code.co_filename[:1] == "<"):
+            f = f.f_back
+        if f is None:
+            return None
+        code = f.f_code
+        r = _user_files.get(code.co_filename)
+        if r is None:
+            r = classify(code)
+        if not r:
+            return None
+        s = _sites.get((id(code), f.f_lasti))
+        return s if s is not None else site_of(f)
+    r = _user_files.get(fn)
+    if r is None:
+        r = classify(code)
+    if r:
+        s = _sites.get((id(code), f.f_lasti))
+        if s is None:
+            s = site_of(f)
+    else:
+        s = None
+    cache[0] = (code, f.f_lasti, s)
+    return s
+
+
 def user_site(depth, skip_files=None):
     """Site of the user frame `depth` frames above the caller, skipping frames in skip_files.
 
@@ -246,6 +302,7 @@ class _SafeRepr(reprlib.Repr):
 
 _safe = _SafeRepr()
 _SIMPLE = (int, float, bool, type(None))
+BIG_INT = 10**30  # ints within ±BIG_INT preview as repr(); hot paths test `type(x) is int` inline
 
 
 def preview(obj):
@@ -286,11 +343,13 @@ def _tid():
 
 
 def ev(kind, obj=None, msg=None, site=None, extra=None, t=None):
-    """Record one event (hot path: one tuple appended; numbered and encoded at flush)."""
+    """Record one event (hot path: one tuple appended; numbered and encoded at flush).
+
+    The hottest hooks (traced.py, hooks.py) inline this body: keep them in step with it."""
     if t is None:
         t = _mono() - _T0
-    _buf.append((t, _tids.get(_get_ident()) or _tid(), kind, obj, msg, site, extra))
-    if len(_buf) >= FLUSH_EVERY or t - _last_flush > FLUSH_AFTER_NS:
+    append((t, _tids.get(_get_ident()) or _tid(), kind, obj, msg, site, extra))
+    if t > flush_due or len(_buf) >= FLUSH_EVERY:
         flush()
 
 
@@ -323,9 +382,11 @@ def _connect():
 
 
 def encode_batch(seq0, sites, batch):
-    """One wire line for a batch: compact (marshal, base64) or, if a value is not marshallable, JSON."""
+    """The wire bytes of a batch: a binary batch ("B<length>\n" + marshal) or, if a value is not
+    marshallable, a JSON line."""
     try:
-        return b"M" + b2a_base64(marshal.dumps((seq0, sites, batch), 4))
+        m = marshal.dumps((seq0, sites, batch), 4)
+        return b"B%d\n" % len(m) + m
     except (ValueError, TypeError):
         recs = [["site", i, f, ln, fn] for (i, f, ln, fn) in sites]
         recs.extend([seq0 + k] + [_plain(x) for x in r] for k, r in enumerate(batch))
@@ -343,7 +404,7 @@ def _plain(x):
 
 
 def _flush_locked():
-    global _seq, _last_flush, _in_flush, _term_pending
+    global _seq, _last_flush, _in_flush, _term_pending, flush_due
     if _in_flush:
         return
     _in_flush = True
@@ -359,6 +420,7 @@ def _flush_locked():
         seq0 = _seq
         _seq = seq0 + n
         _last_flush = _mono() - _T0
+        flush_due = _last_flush + FLUSH_AFTER_NS
         if _dead:
             return
         s = _sock or _connect()

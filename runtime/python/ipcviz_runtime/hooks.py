@@ -22,7 +22,21 @@ import sys
 import threading
 
 from . import core
-from .core import ev, ev_flush, preview, user_site, site_of, is_user, now, new_msg
+from .core import ev, ev_flush, preview, user_site, site_of, is_user, now, new_msg, site_cache, site_miss
+
+# Bound once for the inlined hot paths (see core.ev): these objects are never replaced.
+_getframe = sys._getframe
+_append = core.append
+_buf = core._buf
+_tids_get = core.tids_get
+_get_ident = core._get_ident
+_tid = core._tid
+_mono = core._mono
+_T0 = core._T0
+_FLUSH_EVERY = core.FLUSH_EVERY
+_flush = core.flush
+_BIG = core.BIG_INT
+_NBIG = -_BIG
 
 _HOOKS_FILE = __file__ if __file__.endswith(".py") else __file__[:-1]
 _PY311 = sys.version_info >= (3, 11)
@@ -504,13 +518,19 @@ def _install_queues(queues):
 
     def wrap_put(cls):
         orig = cls.__dict__["put"]
+        cache = site_cache()
 
         def put(self, obj, block=True, timeout=None):
-            site = user_site(1, QUEUE_OWN)
+            f = _getframe(1)
+            e = cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, cache, QUEUE_OWN)
             if site is None:
                 return orig(self, obj, block, timeout)
-            qid = queue_id(self)
-            mid = new_msg()
+            try:
+                qid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
+            except AttributeError:
+                qid = queue_id(self)
+            mid = core._msg_prefix + str(next(core._msgs))
             blocked = False
             if block and self._maxsize < _SEM_MAX and self._sem._semlock._is_zero():
                 blocked = True
@@ -518,9 +538,9 @@ def _install_queues(queues):
                 if timeout is not None:
                     extra["timeout"] = timeout
                 ev_flush("block.begin", qid, None, site, extra)
-            t0 = now()
+            t0 = _mono() - _T0
             try:
-                orig(self, wrap(mid, obj), block, timeout)
+                orig(self, (MARK, mid, obj), block, timeout)
             except Full as e:
                 if blocked:
                     ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "timeout"})
@@ -534,8 +554,11 @@ def _install_queues(queues):
                 raise
             if blocked:
                 ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "ok"})
-                t0 = None
-            ev("queue.put", qid, mid, site, {"preview": preview(obj)}, t0)
+                t0 = _mono() - _T0
+            pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
+            _append((t0, _tids_get(_get_ident()) or _tid(), "queue.put", qid, mid, site, {"preview": pv}))
+            if t0 > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                _flush()
 
         cls.put = put
 
@@ -543,16 +566,25 @@ def _install_queues(queues):
     wrap_put(JQ)
 
     orig_get = Queue.get
+    get_cache = site_cache()
 
     def get(self, block=True, timeout=None):
-        site = user_site(1, QUEUE_OWN)
+        f = _getframe(1)
+        e = get_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, get_cache, QUEUE_OWN)
         if site is None:
             obj = orig_get(self, block, timeout)
             return obj[2] if is_wrapped(obj) else obj
-        qid = queue_id(self)
+        try:
+            qid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
+        except AttributeError:
+            qid = queue_id(self)
         blocked = False
         if block and timeout != 0:
-            blocked = begin_read_wait(self._reader._handle, qid, site, "queue.get", timeout)
+            fd = self._reader._handle
+            p = _pollers.get(fd)
+            if p is None or not p.poll(0):
+                blocked = begin_read_wait(fd, qid, site, "queue.get", timeout)
         try:
             obj = orig_get(self, block, timeout)
         except Empty as e:
@@ -569,10 +601,14 @@ def _install_queues(queues):
         if blocked:
             ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "ok"})
         mid = None
-        if is_wrapped(obj):
+        if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is str and obj[0] == MARK:
             mid = obj[1]
             obj = obj[2]
-        ev("queue.get", qid, mid, site, {"preview": preview(obj)})
+        pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
+        t = _mono() - _T0
+        _append((t, _tids_get(_get_ident()) or _tid(), "queue.get", qid, mid, site, {"preview": pv}))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
         return obj
 
     Queue.get = get
@@ -843,11 +879,16 @@ def _install_values(sharedctypes):
         return i
 
     def wrap_prop(cls, name, index_label=None):
+        """The property's getter and setter, recording value.read/value.write (core.ev inlined)."""
         prop = cls.__dict__[name]
         fget, fset = prop.fget, prop.fset
+        get_cache = site_cache()
+        set_cache = site_cache()
 
         def getter(self):
-            site = user_site(1)
+            f = _getframe(1)
+            e = get_cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, get_cache)
             if site is None:
                 return fget(self)
             sl = getattr(self._lock, "_semlock", None)
@@ -859,33 +900,51 @@ def _install_values(sharedctypes):
                     v = getattr(self._obj, name)
                 finally:
                     sl.release()
-            extra = {"value": preview(v)}
+            extra = {"value": repr(v) if type(v) is int and _NBIG <= v <= _BIG else preview(v)}
             if index_label:
                 extra["index"] = index_label
-            ev("value.read", vid_of(self), None, site, extra)
+            try:
+                vid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
+            except AttributeError:
+                vid = vid_of(self)
+            t = _mono() - _T0
+            _append((t, _tids_get(_get_ident()) or _tid(), "value.read", vid, None, site, extra))
+            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                _flush()
             return v
 
         def setter(self, value):
-            site = user_site(1)
+            f = _getframe(1)
+            e = set_cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, set_cache)
             if site is None:
                 return fset(self, value)
             sl = getattr(self._lock, "_semlock", None)
             if sl is None:
                 old = getattr(self._obj, name)
-                t0 = now()
+                t = _mono() - _T0
                 fset(self, value)
             else:
                 sl.acquire()
                 try:
                     old = getattr(self._obj, name)
-                    t0 = now()
+                    t = _mono() - _T0
                     setattr(self._obj, name, value)
                 finally:
                     sl.release()
-            extra = {"old": preview(old), "value": preview(value)}
+            extra = {
+                "old": repr(old) if type(old) is int and _NBIG <= old <= _BIG else preview(old),
+                "value": repr(value) if type(value) is int and _NBIG <= value <= _BIG else preview(value),
+            }
             if index_label:
                 extra["index"] = index_label
-            ev("value.write", vid_of(self), None, site, extra, t0)
+            try:
+                vid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
+            except AttributeError:
+                vid = vid_of(self)
+            _append((t, _tids_get(_get_ident()) or _tid(), "value.write", vid, None, site, extra))
+            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                _flush()
 
         setattr(cls, name, property(getter, setter, prop.fdel, prop.__doc__))
 

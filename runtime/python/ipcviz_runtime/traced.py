@@ -9,7 +9,26 @@ through pickling by reference to this module, which every process of the run has
 import sys
 
 from . import core, hooks
-from .core import ev, ev_flush, user_site, now, new_msg, preview
+from .core import ev, ev_flush, user_site, now, new_msg, preview, site_cache, site_miss
+
+# Bound once for the inlined hot paths (see core.ev): these objects are never replaced.
+_getframe = sys._getframe
+_append = core.append
+_buf = core._buf
+_tids_get = core.tids_get
+_get_ident = core._get_ident
+_tid = core._tid
+_mono = core._mono
+_T0 = core._T0
+_FLUSH_EVERY = core.FLUSH_EVERY
+_flush = core.flush
+_BIG = core.BIG_INT
+_NBIG = -_BIG
+
+# Shared extras of the commonest lock events (never mutated; the wire encodes a repeat as a reference).
+_ACQ_OK = {"ok": True}
+_ACQ_DEPTH = tuple({"ok": True, "depth": d} for d in range(16))
+_REL_DEPTH = tuple({"depth": d} for d in range(16))
 
 _LOCK_CLASSES = {}  # original class -> traced subclass
 _OTHER = {}
@@ -27,9 +46,10 @@ def _make(name, base, body):
 # ------------------------------------------------------------------ locks and semaphores
 
 
-def do_acquire(lock, sl, site, block, timeout, rlock, via=None):
+def do_acquire(lock, sl, site, block, timeout, rlock, via=None, tried=False):
+    """Acquire and record (tried: a non-blocking attempt has just failed)."""
     lid = hooks.lock_id(lock)
-    if sl.acquire(False):
+    if not tried and sl.acquire(False):
         ok = True
     elif not block:
         ok = False
@@ -72,36 +92,120 @@ def do_release(lock, sl, site, rlock):
 
 
 def _lock_body(rlock):
+    """Methods of a traced lock class. The uncontended acquire and the release are do_acquire's and
+    do_release's fast paths inlined (one frame per operation): keep them in step."""
+    enter_cache = site_cache()
+    exit_cache = site_cache()
+    acq_cache = site_cache()
+    rel_cache = site_cache()
+
     def _make_methods(self):
         sl = self._semlock
         lock = self
+        sl_acquire = sl.acquire
+        sl_release = sl.release
+        sl_count = sl._count
 
         def acquire(block=True, timeout=None):
-            site = user_site(1)
+            f = _getframe(1)
+            e = acq_cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, acq_cache)
             if site is None:
-                return sl.acquire(block, timeout)
-            return do_acquire(lock, sl, site, block, timeout, rlock)
+                return sl_acquire(block, timeout)
+            if not sl_acquire(False):
+                return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
+            t = _mono() - _T0
+            try:
+                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+            except AttributeError:
+                lid = hooks.lock_id(lock)
+            if rlock:
+                d = sl_count()
+                x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
+            else:
+                x = _ACQ_OK
+            _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
+            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                _flush()
+            return True
 
         def release():
-            site = user_site(1)
+            f = _getframe(1)
+            e = rel_cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, rel_cache)
             if site is None:
-                return sl.release()
-            return do_release(lock, sl, site, rlock)
+                return sl_release()
+            try:
+                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+            except AttributeError:
+                lid = hooks.lock_id(lock)
+            t = _mono() - _T0
+            try:
+                sl_release()
+            except BaseException as e:
+                hooks.strip(e)
+                raise
+            if rlock:
+                d = sl_count()
+                x = _REL_DEPTH[d] if d < 16 else {"depth": d}
+            else:
+                x = None
+            _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
+            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                _flush()
 
         self.acquire = acquire
         self.release = release
 
     def __enter__(self):
-        site = user_site(1)
+        f = _getframe(1)
+        e = enter_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, enter_cache)
+        sl = self._semlock
         if site is None:
-            return self._semlock.__enter__()
-        return do_acquire(self, self._semlock, site, True, None, rlock)
+            return sl.__enter__()
+        if not sl.acquire(False):
+            return do_acquire(self, sl, site, True, None, rlock, None, True)
+        t = _mono() - _T0
+        try:
+            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+        except AttributeError:
+            lid = hooks.lock_id(self)
+        if rlock:
+            d = sl._count()
+            x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
+        else:
+            x = _ACQ_OK
+        _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+        return True
 
     def __exit__(self, *args):
-        site = user_site(1)
+        f = _getframe(1)
+        e = exit_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, exit_cache)
+        sl = self._semlock
         if site is None:
-            return self._semlock.__exit__(*args)
-        do_release(self, self._semlock, site, rlock)
+            return sl.__exit__(*args)
+        try:
+            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+        except AttributeError:
+            lid = hooks.lock_id(self)
+        t = _mono() - _T0
+        try:
+            sl.release()
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        if rlock:
+            d = sl._count()
+            x = _REL_DEPTH[d] if d < 16 else {"depth": d}
+        else:
+            x = None
+        _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
 
     return {"_make_methods": _make_methods, "__enter__": __enter__, "__exit__": __exit__, "_ipcviz_rlock": rlock}
 
@@ -428,18 +532,32 @@ def install(synchronize, connection):
             ev("pipe.recv", cid, mid, site, {"preview": preview(r), "bytes": False})
         return r
 
+    send_cache = site_cache()
+    recv_cache = site_cache()
+    MARK = hooks.MARK
+    pollers = hooks._pollers
+
     def send(self, obj):
-        site = user_site(1)
+        f = _getframe(1)
+        e = send_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, send_cache)
         if site is None:
             return b_send(self, obj)
-        mid = new_msg()
-        t0 = now()
+        mid = core._msg_prefix + str(next(core._msgs))
+        t = _mono() - _T0
         try:
-            b_send(self, (hooks.MARK, mid, obj))
+            b_send(self, (MARK, mid, obj))
         except BaseException as e:
             hooks.strip(e)
             raise
-        ev("pipe.send", hooks.conn_id(self), mid, site, {"preview": preview(obj), "bytes": False}, t0)
+        try:
+            cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+        except AttributeError:
+            cid = hooks.conn_id(self)
+        pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, {"preview": pv, "bytes": False}))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
 
     def send_bytes(self, buf, offset=0, size=None):
         site = user_site(1)
@@ -463,11 +581,39 @@ def install(synchronize, connection):
         ev("pipe.send", hooks.conn_id(self), mid, site, {"preview": pv, "bytes": True}, t0)
 
     def recv(self):
-        site = user_site(1)
+        f = _getframe(1)
+        e = recv_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, recv_cache)
         if site is None:
             r = b_recv(self)
             return r[2] if hooks.is_wrapped(r) else r
-        return recv_common(self, site, b_recv, (), False)
+        # recv_common's path for recv() with data already there, inlined; anything else goes there.
+        p = pollers.get(self._handle)
+        if p is None or not p.poll(0):
+            return recv_common(self, site, b_recv, (), False)
+        try:
+            cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+        except AttributeError:
+            cid = hooks.conn_id(self)
+        try:
+            r = b_recv(self)
+        except EOFError as e:
+            ev_flush("pipe.eof", cid, None, site, None)
+            hooks.strip(e)
+            raise
+        except BaseException as e:
+            hooks.strip(e)
+            raise
+        mid = None
+        if type(r) is tuple and len(r) == 3 and type(r[0]) is str and r[0] == MARK:
+            mid = r[1]
+            r = r[2]
+        pv = repr(r) if type(r) is int and _NBIG <= r <= _BIG else preview(r)
+        t = _mono() - _T0
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.recv", cid, mid, site, {"preview": pv, "bytes": False}))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+        return r
 
     def recv_bytes(self, maxlength=None):
         site = user_site(1)

@@ -16,12 +16,10 @@
  * Plain Node: no `vscode` import.
  */
 
-import { existsSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
-import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
-import { findRepoRoot, LaunchError, packageVersion, probeInterpreter } from "./launcher";
+import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector } from "./launcher";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
 
@@ -106,30 +104,6 @@ export interface CollectOnlyRun {
   dispose(): Promise<void>;
 }
 
-/** The runtime's environment variables for a program (see docs/wire-protocol.md). */
-export function runtimeEnv(p: {
-  socketPath: string;
-  token: string;
-  t0: bigint;
-  runtimeDir: string;
-  bootDir: string;
-  basePythonPath: string | undefined;
-  previewLength?: number;
-  startMethod?: string;
-}): Record<string, string> {
-  const env: Record<string, string> = {
-    IPCVIZ_SOCK: p.socketPath,
-    IPCVIZ_TOKEN: p.token,
-    IPCVIZ_T0: p.t0.toString(),
-    IPCVIZ_PREVIEW: String(p.previewLength ?? 80),
-    IPCVIZ_RUNTIME_DIR: p.runtimeDir,
-    PYTHONPATH: p.basePythonPath ? `${p.bootDir}${delimiter}${p.basePythonPath}` : p.bootDir,
-    PYTHONUNBUFFERED: "1",
-  };
-  if (p.startMethod) env.IPCVIZ_START_METHOD = p.startMethod;
-  return env;
-}
-
 /** Start a collector for a program someone else starts; see the file comment. Throws LaunchError like startRun. */
 export async function startCollectOnly(options: CollectOnlyOptions): Promise<CollectOnlyRun> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -137,46 +111,14 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   if ((options.program === undefined) === (options.module === undefined)) {
     throw new LaunchError("bad-option", "ipcviz: give either a program file or -m module (exactly one)");
   }
-  let runtimeDir = options.runtimeDir;
-  let runtimeVersion = "0.0.0";
-  try {
-    const root = findRepoRoot();
-    runtimeVersion = packageVersion(root);
-    runtimeDir ??= join(root, "runtime", "python");
-  } catch (err) {
-    if (!runtimeDir) throw err;
-  }
-  const bootDir = options.runtimeBootDir ?? join(runtimeDir!, "boot");
-  if (!existsSync(join(bootDir, "sitecustomize.py"))) {
-    throw new LaunchError("no-runtime", `ipcviz: the Python runtime is missing (${join(bootDir, "sitecustomize.py")} not found); reinstall or rebuild ipcviz`);
-  }
+  const { runtimeDir, bootDir, runtimeVersion } = locateRuntime(options);
   const interp = await probeInterpreter(options.python, baseEnv, cwd);
   const program = options.program !== undefined ? resolve(cwd, options.program) : options.module!;
   const out = options.out === null ? null : resolve(cwd, options.out);
 
   const t0 = process.hrtime.bigint();
-  const header: TraceHeader = {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    program,
-    args: options.args ?? [],
-    cwd,
-    interpreter: { language: "python", path: interp.path, version: interp.version, implementation: interp.implementation },
-    startMethod: options.startMethod ?? interp.defaultStartMethod,
-    startedAt: new Date().toISOString(),
-    clock: { kind: "monotonic", unit: "ns" },
-    runtime: { name: "ipcviz-python", version: runtimeVersion },
-  };
-  let collector: Collector;
-  try {
-    collector = await Collector.start({ out, header, t0 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (out !== null && (e.path === out || e.syscall === "open")) {
-      throw new LaunchError("bad-output", `ipcviz: cannot write the trace to ${out} (${e.code ?? e.message}); choose another trace path`);
-    }
-    throw err;
-  }
+  const header = pythonTraceHeader({ program, args: options.args ?? [], cwd, interp, startMethod: options.startMethod, runtimeVersion });
+  const collector = await startCollector(out, header, t0, "choose another trace path");
   let mainPid: number | null = null;
   // Before the listeners the owner gave, so mainPid is set when they see the first events.
   collector.on("events", (events) => {
@@ -200,7 +142,7 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
     socketPath: collector.socketPath,
     token: collector.token,
     t0,
-    runtimeDir: runtimeDir!,
+    runtimeDir,
     bootDir,
     basePythonPath: baseEnv.PYTHONPATH,
     previewLength: options.previewLength,

@@ -129,6 +129,84 @@ export interface Run {
   dispose(): Promise<void>;
 }
 
+/** Where the Python runtime is (options first, else the repository/extension folder), and its version. */
+export function locateRuntime(o: { runtimeDir?: string; runtimeBootDir?: string }): { runtimeDir: string; bootDir: string; runtimeVersion: string } {
+  let runtimeDir = o.runtimeDir;
+  let runtimeVersion = "0.0.0";
+  try {
+    const root = findRepoRoot();
+    runtimeVersion = packageVersion(root);
+    runtimeDir ??= join(root, "runtime", "python");
+  } catch (err) {
+    if (!runtimeDir) throw err; // a custom runtime outside the repository needs no root
+  }
+  const bootDir = o.runtimeBootDir ?? join(runtimeDir, "boot");
+  if (!existsSync(join(bootDir, "sitecustomize.py"))) {
+    throw new LaunchError("no-runtime", `ipcviz: the Python runtime is missing (${join(bootDir, "sitecustomize.py")} not found); reinstall or rebuild ipcviz`);
+  }
+  return { runtimeDir, bootDir, runtimeVersion };
+}
+
+/** The trace header of a Python run. */
+export function pythonTraceHeader(p: {
+  program: string;
+  args: string[];
+  cwd: string;
+  interp: InterpreterInfo;
+  startMethod: string | undefined;
+  runtimeVersion: string;
+}): TraceHeader {
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    program: p.program,
+    args: p.args,
+    cwd: p.cwd,
+    interpreter: { language: "python", path: p.interp.path, version: p.interp.version, implementation: p.interp.implementation },
+    startMethod: p.startMethod ?? p.interp.defaultStartMethod,
+    startedAt: new Date().toISOString(),
+    clock: { kind: "monotonic", unit: "ns" },
+    runtime: { name: "ipcviz-python", version: p.runtimeVersion },
+  };
+}
+
+/** Start the run's collector; an unwritable trace path becomes a LaunchError ending with `hint`. */
+export async function startCollector(out: string | null, header: TraceHeader, t0: bigint, hint: string): Promise<Collector> {
+  try {
+    return await Collector.start({ out, header, t0 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (out !== null && (e.path === out || e.syscall === "open")) {
+      throw new LaunchError("bad-output", `ipcviz: cannot write the trace to ${out} (${e.code ?? e.message}); ${hint}`);
+    }
+    throw err;
+  }
+}
+
+/** The variables that load the runtime into a Python process and connect it to the collector (docs/wire-protocol.md). */
+export function runtimeEnv(p: {
+  socketPath: string;
+  token: string;
+  t0: bigint;
+  runtimeDir: string;
+  bootDir: string;
+  basePythonPath: string | undefined;
+  previewLength?: number;
+  startMethod?: string;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    IPCVIZ_SOCK: p.socketPath,
+    IPCVIZ_TOKEN: p.token,
+    IPCVIZ_T0: p.t0.toString(),
+    IPCVIZ_PREVIEW: String(p.previewLength ?? 80),
+    IPCVIZ_RUNTIME_DIR: p.runtimeDir,
+    PYTHONPATH: p.basePythonPath ? `${p.bootDir}${delimiter}${p.basePythonPath}` : p.bootDir,
+    PYTHONUNBUFFERED: "1",
+  };
+  if (p.startMethod) env.IPCVIZ_START_METHOD = p.startMethod;
+  return env;
+}
+
 /** The repository root: the nearest directory at or above `from` holding runtime/python/boot. */
 export function findRepoRoot(from: string = __dirname): string {
   let dir = resolve(from);
@@ -273,25 +351,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
   if (options.timeoutSec !== undefined && !(options.timeoutSec > 0)) {
     throw new LaunchError("bad-option", `ipcviz: the timeout must be a positive number of seconds (got ${options.timeoutSec})`);
   }
-  // Runtime.
-  let runtimeDir = options.runtimeDir;
-  let bootDir = options.runtimeBootDir;
-  let runtimeVersion = "0.0.0";
-  if (!runtimeDir || !bootDir) {
-    const root = findRepoRoot();
-    runtimeVersion = packageVersion(root);
-    runtimeDir ??= join(root, "runtime", "python");
-  } else {
-    try {
-      runtimeVersion = packageVersion(findRepoRoot());
-    } catch {
-      /* a custom runtime outside the repo */
-    }
-  }
-  bootDir ??= join(runtimeDir, "boot");
-  if (!existsSync(join(bootDir, "sitecustomize.py"))) {
-    throw new LaunchError("no-runtime", `ipcviz: the Python runtime is missing (${join(bootDir, "sitecustomize.py")} not found); reinstall or rebuild ipcviz`);
-  }
+  const { runtimeDir, bootDir, runtimeVersion } = locateRuntime(options);
   // Interpreter.
   const interp = await probeInterpreter(options.python, baseEnv, cwd);
   // Program.
@@ -318,28 +378,8 @@ export async function startRun(options: RunOptions): Promise<Run> {
   if (out !== null) prepareOutput(out);
 
   const t0 = process.hrtime.bigint();
-  const header: TraceHeader = {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    program,
-    args: options.args ?? [],
-    cwd,
-    interpreter: { language: "python", path: interp.path, version: interp.version, implementation: interp.implementation },
-    startMethod: options.startMethod ?? interp.defaultStartMethod,
-    startedAt: new Date().toISOString(),
-    clock: { kind: "monotonic", unit: "ns" },
-    runtime: { name: "ipcviz-python", version: runtimeVersion },
-  };
-  let collector: Collector;
-  try {
-    collector = await Collector.start({ out, header, t0 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (out !== null && (e.path === out || e.syscall === "open")) {
-      throw new LaunchError("bad-output", `ipcviz: cannot write the trace to ${out} (${e.code ?? e.message}); choose another path with --out`);
-    }
-    throw err;
-  }
+  const header = pythonTraceHeader({ program, args: options.args ?? [], cwd, interp, startMethod: options.startMethod, runtimeVersion });
+  const collector = await startCollector(out, header, t0, "choose another path with --out");
   if (options.onEvents) collector.on("events", options.onEvents);
   if (options.onProblem) collector.on("problem", options.onProblem);
   // Start times of connected processes, so a stop never signals a reused pid.
@@ -348,14 +388,19 @@ export async function startRun(options: RunOptions): Promise<Run> {
 
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_")) delete env[k];
-  env.IPCVIZ_SOCK = collector.socketPath;
-  env.IPCVIZ_TOKEN = collector.token;
-  env.IPCVIZ_T0 = t0.toString();
-  if (options.startMethod) env.IPCVIZ_START_METHOD = options.startMethod;
-  env.IPCVIZ_PREVIEW = String(options.previewLength ?? 80);
-  env.IPCVIZ_RUNTIME_DIR = runtimeDir;
-  env.PYTHONPATH = baseEnv.PYTHONPATH ? `${bootDir}${delimiter}${baseEnv.PYTHONPATH}` : bootDir;
-  env.PYTHONUNBUFFERED = "1";
+  Object.assign(
+    env,
+    runtimeEnv({
+      socketPath: collector.socketPath,
+      token: collector.token,
+      t0,
+      runtimeDir,
+      bootDir,
+      basePythonPath: baseEnv.PYTHONPATH,
+      previewLength: options.previewLength,
+      startMethod: options.startMethod,
+    }),
+  );
 
   let child: ChildProcess;
   try {

@@ -19,7 +19,7 @@
 import { resolve } from "node:path";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
-import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector } from "./launcher";
+import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, type RunOptions } from "./launcher";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
 
@@ -30,36 +30,15 @@ import type { EventEmitter } from "node:events";
  */
 const NO_MAIN_PID = 2 ** 31 - 1;
 
-/** Options of {@link startCollectOnly}. */
-export interface CollectOnlyOptions {
-  /** Interpreter that will run the program (checked, and recorded in the trace header). */
-  python?: string;
-  /** Program file (recorded in the header; relative to cwd). Exactly one of program and module. */
-  program?: string;
-  module?: string;
-  args?: string[];
-  cwd?: string;
+/**
+ * Options of {@link startCollectOnly}: those of startRun (the program, interpreter, args and cwd
+ * are checked and recorded in the header; the debugger starts the program), without the ones
+ * about starting it.
+ */
+export type CollectOnlyOptions = Omit<RunOptions, "env" | "stdio" | "timeoutSec"> & {
   /** The environment the program would otherwise get: PYTHONPATH is taken from it. Default process.env. */
   baseEnv?: NodeJS.ProcessEnv;
-  /** Start method the runtime makes the default. */
-  startMethod?: string;
-  /** Trace file to write; null: none. */
-  out: string | null;
-  /** Maximum payload preview length (IPCVIZ_PREVIEW). Default 80. */
-  previewLength?: number;
-  /** The Python runtime directory. Default <repo>/runtime/python. */
-  runtimeDir?: string;
-  /** Directory put first on PYTHONPATH. Default <runtimeDir>/boot. */
-  runtimeBootDir?: string;
-  /** SIGTERM → SIGKILL grace when stopping. Default 1000 ms. */
-  graceMs?: number;
-  /** After finish(), how long to wait for the processes' connections to close. Default 2000 ms. */
-  drainMs?: number;
-  /** Each batch of events as it arrives. */
-  onEvents?: (events: TraceEvent[]) => void;
-  /** Each problem the collector reports. */
-  onProblem?: (message: string) => void;
-}
+};
 
 /** How a collect-only recording ended. */
 export interface CollectOnlyResult {

@@ -20,6 +20,8 @@ export interface ProcStat {
   session: number;
   /** Start time in clock ticks since boot: with the pid, identifies a process. */
   startTime: number;
+  /** CPU time used so far (user + system), in clock ticks. */
+  cpuTicks: number;
 }
 
 /** Read /proc/<pid>/stat; null when the process is gone (or /proc is not there). */
@@ -34,7 +36,7 @@ export function readProcStat(pid: number): ProcStat | null {
   const close = text.lastIndexOf(")");
   if (close < 0) return null;
   const f = text.slice(close + 2).split(" ");
-  return { pid, state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), startTime: Number(f[19]) };
+  return { pid, state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), startTime: Number(f[19]), cpuTicks: Number(f[11]) + Number(f[12]) };
 }
 
 /** Every process visible in /proc. */

@@ -34,6 +34,7 @@ import {
   setStringSettingInUi,
   waitForDialog,
   waitForNotification,
+  waitForEventsToSettle,
   waitForView,
   waitNoRunProcesses,
   waitUntil,
@@ -101,18 +102,7 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
       await shot("codelens-no-view");
       throw new Error(`${(e as Error).message}${await context()}`);
     });
-    let last = -1;
-    await waitUntil(
-      async () => {
-        const { events } = await rootHooks(frame);
-        const settled = events > 0 && events === last;
-        last = events;
-        return settled;
-      },
-      20_000,
-      () => `data-events did not settle (last ${last})`,
-      1000,
-    );
+    await waitForEventsToSettle(frame, 20_000);
     await shot("codelens-view");
     const seen = await recordedNotifications(wb.page);
     assert.ok(

@@ -28,6 +28,7 @@ import {
   statusBarLine,
   viewRoot,
   waitForNotification,
+  waitForEventsToSettle,
   waitForView,
   waitNoRunProcesses,
   waitUntil,
@@ -90,18 +91,7 @@ describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 28
       throw new Error(`${(e as Error).message}${await context()}`);
     });
     // The run ends by itself; wait for the event count to settle, then look at it.
-    let last = -1;
-    await waitUntil(
-      async () => {
-        const { events } = await rootHooks(frame);
-        const settled = events > 0 && events === last;
-        last = events;
-        return settled;
-      },
-      20_000,
-      () => `data-events did not settle (last ${last})`,
-      1000,
-    );
+    await waitForEventsToSettle(frame, 20_000);
     const hooks = await rootHooks(frame);
     await shot("view-producer-consumer");
     assert.ok(seen.lanes >= 3, `lanes: ${seen.lanes}`);

@@ -275,6 +275,23 @@ export function viewRoot(frame: FrameLocator): Locator {
   return frame.locator("[data-events]").first();
 }
 
+/** Wait until the view's event count (data-events) is non-zero and unchanged for a second (the run has ended). */
+export async function waitForEventsToSettle(frame: FrameLocator, timeoutMs: number): Promise<number> {
+  let last = -1;
+  await waitUntil(
+    async () => {
+      const { events } = await rootHooks(frame);
+      const settled = events > 0 && events === last;
+      last = events;
+      return settled;
+    },
+    timeoutMs,
+    () => `data-events did not settle (last ${last})`,
+    1000,
+  );
+  return last;
+}
+
 /** The view's root hooks as numbers (NaN when absent). */
 export async function rootHooks(frame: FrameLocator): Promise<{ cursor: number; events: number; lanes: number; arrows: number }> {
   const root = viewRoot(frame);

@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { readProcStat, type ProcStat } from "../../runtime/launch/procTree";
 import { readTraceFile } from "../../trace/readFile";
 import type { ParsedTrace } from "../../trace/reader";
 
@@ -277,22 +278,6 @@ function readMark(pid: number): string | null {
   }
 }
 
-interface ProcStat {
-  pid: number;
-  state: string;
-  ticks: number;
-}
-
-function readStat(pid: number): ProcStat | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    // rest[0] = state (field 3); utime, stime = fields 14, 15 → rest[11], rest[12]
-    return { pid, state: rest[0], ticks: Number(rest[11]) + Number(rest[12]) };
-  } catch {
-    return null;
-  }
-}
 
 function cmdline(pid: number): string {
   try {
@@ -321,7 +306,7 @@ export function markedProcesses(mark: string): ProcStat[] {
       if (m !== null) markCache.set(pid, m);
     }
     if (m !== mark) continue;
-    const st = readStat(pid);
+    const st = readProcStat(pid);
     if (st && st.state !== "Z" && st.state !== "X") out.push(st);
   }
   return out;
@@ -395,7 +380,7 @@ export async function runCommand(
     let idleFor = 0;
     idleWatch = setInterval(() => {
       const procs = markedProcesses(opts.mark);
-      const ticks = procs.reduce((s, p) => s + p.ticks, 0);
+      const ticks = procs.reduce((s, p) => s + p.cpuTicks, 0);
       const asleep = procs.length > 0 && procs.every((p) => p.state === "S");
       idleFor = asleep && ticks === lastTicks ? idleFor + 1 : 0;
       lastTicks = ticks;

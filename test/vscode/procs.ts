@@ -4,7 +4,8 @@
  * check that no program of a run (Python started by the extension host) is left behind.
  */
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { listProcesses as listProcStats } from "../../runtime/launch/procTree";
 
 export interface ProcInfo {
   pid: number;
@@ -13,29 +14,17 @@ export interface ProcInfo {
   cmdline: string;
 }
 
-function readProc(pid: number): ProcInfo | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses; split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (rest[0] === "Z") return null; // a zombie is gone; only its parent's wait() is missing
-    const ppid = Number(rest[1]);
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-    return { pid, ppid, cmdline };
-  } catch {
-    return null;
-  }
-}
-
-/** Every live (non-zombie) process, but this one. */
+/** Every live (non-zombie) process, but this one (from procTree's /proc reading, plus the command line). */
 export function listProcesses(): ProcInfo[] {
   const out: ProcInfo[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    const p = readProc(pid);
-    if (p) out.push(p);
+  for (const st of listProcStats()) {
+    if (st.pid === process.pid || st.state === "Z") continue; // a zombie is gone; only its parent's wait() is missing
+    try {
+      const cmdline = readFileSync(`/proc/${st.pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+      out.push({ pid: st.pid, ppid: st.ppid, cmdline });
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return out;
 }
@@ -86,9 +75,8 @@ export function processesWithCmdline(text: string): ProcInfo[] {
   return listProcesses().filter((p) => p.cmdline.includes(text));
 }
 
-export function isAlive(pid: number): boolean {
-  return readProc(pid) !== null;
-}
+/** A live, non-zombie process (procTree's check). */
+export { isAlive } from "../../runtime/launch/procTree";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -499,14 +499,19 @@ export class ModelState {
     return { id, objType, createdAt: at, creator, users: new Set(creator === null ? [] : [creator]), manager, site: null };
   }
 
+  /** A placeholder made by a use before the creation event: it now has its type and creator. */
+  private adoptPlaceholder(prev: ObjBase, objType: string, at: number, creator: number | null): void {
+    prev.objType = objType;
+    prev.creator = creator;
+    prev.createdAt = at;
+    if (creator !== null) prev.users.add(creator);
+  }
+
   private newQueue(id: string, objType: string, at: number, creator: number | null): QueueState {
     const prev = this.objects.get(id);
     if (prev && prev.cls === "queue" && prev.creator === null) {
       // Used before its creation event was placed: keep its items.
-      prev.objType = objType;
-      prev.creator = creator;
-      prev.createdAt = at;
-      if (creator !== null) prev.users.add(creator);
+      this.adoptPlaceholder(prev, objType, at, creator);
       return prev;
     }
     const q: QueueState = {
@@ -535,16 +540,13 @@ export class ModelState {
     const prev = this.objects.get(id);
     if (prev && prev.cls === "lock" && prev.creator === null) {
       // Used before its creation event was placed (its creator flushed later): keep what it knows.
-      prev.objType = objType;
+      this.adoptPlaceholder(prev, objType, at, creator);
       prev.kind = kind;
       prev.initial = initial;
       prev.initialKnown = kind !== "semaphore" || value !== undefined || manager === null;
       if (kind === "semaphore") prev.value = Math.max(0, initial - prev.holders.length);
       else if (prev.owner === null) prev.value = 1;
-      prev.creator = creator;
-      prev.createdAt = at;
       prev.manager = manager;
-      if (creator !== null) prev.users.add(creator);
       return prev;
     }
     const l: LockState = {

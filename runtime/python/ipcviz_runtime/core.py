@@ -215,18 +215,7 @@ def site_miss(f, cache, skip_files=None):
     code = f.f_code
     fn = code.co_filename
     if skip_files is not None and (fn in skip_files or fn[:1] == "<"):
-        while f is not None and (f.f_code.co_filename in skip_files or f.f_code.co_filename[:1] == "<"):
-            f = f.f_back
-        if f is None:
-            return None
-        code = f.f_code
-        r = _user_files.get(code.co_filename)
-        if r is None:
-            r = classify(code)
-        if not r:
-            return None
-        s = _sites.get((id(code), f.f_lasti))
-        return s if s is not None else site_of(f)
+        return user_site(0, skip_files, f)
     r = _user_files.get(fn)
     if r is None:
         r = classify(code)
@@ -240,15 +229,17 @@ def site_miss(f, cache, skip_files=None):
     return s
 
 
-def user_site(depth, skip_files=None):
-    """Site of the user frame `depth` frames above the caller, skipping frames in skip_files.
+def user_site(depth, skip_files=None, f=None):
+    """Site of the user frame `depth` frames above the caller (or of frame f), skipping frames in
+    skip_files.
 
     Returns None when the frame reached is not user code (the call came from a library).
     """
-    try:
-        f = _getframe(depth + 1)
-    except ValueError:
-        return None
+    if f is None:
+        try:
+            f = _getframe(depth + 1)
+        except ValueError:
+            return None
     if skip_files is not None:
         while f is not None and (f.f_code.co_filename in skip_files or f.f_code.co_filename[:1] == "<"):
             f = f.f_back

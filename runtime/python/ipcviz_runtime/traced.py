@@ -6,24 +6,12 @@ are recorded; objects made inside the library keep their class and cost nothing.
 through pickling by reference to this module, which every process of the run has loaded.
 """
 
-import sys
 
 from . import core, hooks
 from .core import ev, ev_flush, user_site, now, new_msg, preview, site_cache, site_miss
 
-# Bound once for the inlined hot paths (see core.ev): these objects are never replaced.
-_getframe = sys._getframe
-_append = core.append
-_buf = core._buf
-_tids_get = core.tids_get
-_get_ident = core._get_ident
-_tid = core._tid
-_mono = core._mono
-_T0 = core._T0
-_FLUSH_EVERY = core.FLUSH_EVERY
-_flush = core.flush
-_BIG = core.BIG_INT
-_NBIG = -_BIG
+# The names the inlined hot paths use, bound once in hooks (module globals here too: no lookups).
+from .hooks import _getframe, _append, _buf, _tids_get, _get_ident, _tid, _mono, _T0, _FLUSH_EVERY, _flush, _BIG, _NBIG  # noqa: E402
 
 # Shared extras of the commonest lock events (never mutated; the wire encodes a repeat as a reference).
 _ACQ_OK = {"ok": True}

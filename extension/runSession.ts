@@ -9,13 +9,11 @@
 import * as vscode from "vscode";
 import { basename } from "node:path";
 import { startRun, type Run, type RunResult } from "../runtime/launch/launcher";
-import { LiveHangDetector, type LiveHangReport } from "../trace/analysis/live";
-import type { TraceEvent, TraceFooter, TraceHeader } from "../trace/format";
-import type { StatusMessage } from "../webview/protocol";
-import { deadlockNotificationText } from "./deadlockMessage";
-import { Disposable, toDisposable } from "./dispose";
+import { LiveHangDetector } from "../trace/analysis/live";
+import type { TraceEvent, TraceHeader } from "../trace/format";
+import { LiveRunBase, type LiveRunState } from "./liveRunBase";
 import { LineDiscipline, toTerminalText } from "./lineDiscipline";
-import { RunStats, statusBarText } from "./runStats";
+import { statusBarText } from "./runStats";
 import type { IpcvizSettings } from "./settings";
 import { makeFooter } from "./traceText";
 import type { ViewSource } from "./viewPanel";
@@ -38,7 +36,7 @@ export interface RunSessionOptions {
 /** The state the integration tests read (see extension/testApi.ts). */
 export interface RunInfo {
   program: string;
-  state: "running" | "stopping" | "finished";
+  state: LiveRunState;
   events: number;
   processes: number;
   /** Main process id; it leads the run's process group and session. */
@@ -54,31 +52,13 @@ export interface RunInfo {
 }
 
 /** See the file comment. */
-export class RunSession extends Disposable implements ViewSource {
-  readonly title: string;
-  readonly events: TraceEvent[] = [];
-  footer: TraceFooter | null = null;
-  result: RunResult | null = null;
-  hang: LiveHangReport | null = null;
-  private state: RunInfo["state"] = "running";
-  private stopReason: string | null = null;
-  private readonly stats = new RunStats();
-  private readonly detector: LiveHangDetector;
+export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
   private readonly statusItem: vscode.StatusBarItem;
   /** The program's terminal (output, and input for its stdin). */
   readonly terminal: vscode.Terminal;
   private termOpen = false;
   private termBuffer: string[] = [];
   private readonly discipline = new LineDiscipline();
-  private readonly _onDidAppend = this._register(new vscode.EventEmitter<readonly TraceEvent[]>());
-  private readonly _onDidFinish = this._register(new vscode.EventEmitter<{ footer: TraceFooter | null; reason: string }>());
-  private readonly _onDidStatus = this._register(new vscode.EventEmitter<Omit<StatusMessage, "type">>());
-  private readonly _onDidHang = this._register(new vscode.EventEmitter<LiveHangReport>());
-  readonly onDidAppend = this._onDidAppend.event;
-  readonly onDidFinish = this._onDidFinish.event;
-  readonly onDidStatus = this._onDidStatus.event;
-  /** A deadlock or stall was found while the program runs (fires once per run). */
-  readonly onDidHang = this._onDidHang.event;
   /** Settles when the run has ended and the trace is complete. */
   readonly done: Promise<RunResult>;
 
@@ -89,23 +69,9 @@ export class RunSession extends Disposable implements ViewSource {
     statusItem: vscode.StatusBarItem,
     terminal: vscode.Terminal,
   ) {
-    super();
-    this.title = `IPC: ${basename(options.program)}`;
-    this.detector = detector;
+    super(`IPC: ${basename(options.program)}`, detector);
     this.statusItem = this._register(statusItem);
     this.terminal = this._register(terminal);
-    const clock = () => Number(process.hrtime.bigint());
-    const watch = setInterval(() => {
-      if (this.hang || this.state !== "running") return;
-      const report = this.detector.check(clock());
-      if (report) {
-        this.hang = report;
-        this._onDidHang.fire(report);
-      }
-    }, 250);
-    this._register(toDisposable(() => clearInterval(watch)));
-    const statusTimer = setInterval(() => this.updateStatus(), 250);
-    this._register(toDisposable(() => clearInterval(statusTimer)));
     this.done = run.done.then(
       (r) => {
         this.onDone(r);
@@ -229,20 +195,10 @@ export class RunSession extends Disposable implements ViewSource {
     if (r.eof && stdin && !stdin.destroyed) stdin.end();
   }
 
-  private addEvents(events: TraceEvent[]): void {
-    for (const e of events) this.events.push(e);
-    this.stats.feed(events);
-    this._onDidAppend.fire(events);
-  }
-
   // ------------------------------------------------------------------ ViewSource
 
   get header(): TraceHeader {
     return this.run.header;
-  }
-
-  get live(): boolean {
-    return this.state !== "finished";
   }
 
   get traceFile(): string {
@@ -251,10 +207,6 @@ export class RunSession extends Disposable implements ViewSource {
 
   get program(): string {
     return this.options.program;
-  }
-
-  get isRunning(): boolean {
-    return this.state !== "finished";
   }
 
   /** Stop the run: the whole process tree ends (SIGTERM, then SIGKILL after the grace period). */
@@ -268,7 +220,7 @@ export class RunSession extends Disposable implements ViewSource {
     return this.run.stop();
   }
 
-  private updateStatus(): void {
+  protected updateStatus(): void {
     if (this.state === "finished") return;
     this.statusItem.text = statusBarText({ processesRunning: this.stats.processesRunning, events: this.stats.events }, this.state);
     this._onDidStatus.fire({ state: this.state, processes: this.stats.processesRunning, events: this.stats.events });
@@ -285,16 +237,10 @@ export class RunSession extends Disposable implements ViewSource {
     else if (result.signal) reason = `killed by ${result.signal}`;
     else reason = `exited with ${result.exitCode}`;
     if (result) this.footer = makeFooter(result.events, result.lostEvents, result.badLines);
-    this._onDidStatus.fire({ state: "finished", processes: 0, events: this.stats.events });
-    this._onDidFinish.fire({ footer: this.footer, reason });
+    this.announceFinished(reason);
     this.termOut(`\r\n\x1b[2m[IPC Visualiser: ${reason}; ${this.stats.events} events]\x1b[0m\r\n`);
     this.options.log(`${this.options.program}: ${reason}; ${this.stats.events} events${result?.leftovers ? `; ended ${result.leftovers} process(es) left running` : ""}`);
     for (const p of result?.problems ?? []) this.options.log(`problem: ${p}`);
-  }
-
-  /** The notification line for the hang found live. */
-  hangText(): string {
-    return this.hang ? deadlockNotificationText(this.hang.deadlocks) : "";
   }
 
   info(): RunInfo {

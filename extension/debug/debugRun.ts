@@ -17,12 +17,10 @@ import * as vscode from "vscode";
 import { basename } from "node:path";
 import { startCollectOnly, type CollectOnlyResult, type CollectOnlyRun } from "../../runtime/launch/collectOnly";
 import { LiveHangDetector, type LiveHangReport } from "../../trace/analysis/live";
-import type { TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
-import type { DebugStateMessage, StatusMessage } from "../../webview/protocol";
-import { deadlockNotificationText } from "../deadlockMessage";
-import { Disposable, toDisposable } from "../dispose";
+import type { TraceEvent, TraceHeader } from "../../trace/format";
+import type { DebugStateMessage } from "../../webview/protocol";
+import { LiveRunBase } from "../liveRunBase";
 import type { RunInfo } from "../runSession";
-import { RunStats } from "../runStats";
 import type { IpcvizSettings } from "../settings";
 import { makeFooter } from "../traceText";
 import type { ViewSource } from "../viewPanel";
@@ -65,18 +63,8 @@ export interface DebugRunOptions {
   log: (line: string) => void;
 }
 
-/** A live hang detector that knows paused processes (trace/analysis/live.ts once the lead adds `setPaused`). */
-interface PauseAwareDetector {
-  setPaused?(pids: ReadonlySet<number>, nowNs: number): void;
-}
-
 /** See the file comment. */
-export class DebugRun extends Disposable implements LiveRun {
-  readonly title: string;
-  readonly events: TraceEvent[] = [];
-  footer: TraceFooter | null = null;
-  result: CollectOnlyResult | null = null;
-  hang: LiveHangReport | null = null;
+export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun {
   /** Which processes the debugger has paused (fed by the debug adapter trackers). */
   readonly pausedState = new PausedState();
   /** Debug sessions of this run by id (root and children). */
@@ -85,19 +73,8 @@ export class DebugRun extends Disposable implements LiveRun {
   /** Sessions paused from the view (selectProcess): their next stop takes the focus in the Call Stack. */
   readonly revealPending = new Set<string>();
   private exitCode: number | null | undefined = undefined;
-  private state: "running" | "stopping" | "finished" = "running";
-  private stopReason: string | null = null;
-  private readonly stats = new RunStats();
   private lastPaused: PausedList = [];
-  private readonly _onDidAppend = this._register(new vscode.EventEmitter<readonly TraceEvent[]>());
-  private readonly _onDidFinish = this._register(new vscode.EventEmitter<{ footer: TraceFooter | null; reason: string }>());
-  private readonly _onDidStatus = this._register(new vscode.EventEmitter<Omit<StatusMessage, "type">>());
-  private readonly _onDidHang = this._register(new vscode.EventEmitter<LiveHangReport>());
   private readonly _onDidDebugState = this._register(new vscode.EventEmitter<PausedList>());
-  readonly onDidAppend = this._onDidAppend.event;
-  readonly onDidFinish = this._onDidFinish.event;
-  readonly onDidStatus = this._onDidStatus.event;
-  readonly onDidHang = this._onDidHang.event;
   /** The paused set changed (the whole set; DebugStateMessage replaces the previous one). */
   readonly onDidDebugState = this._onDidDebugState.event;
   readonly done: Promise<CollectOnlyResult>;
@@ -106,25 +83,10 @@ export class DebugRun extends Disposable implements LiveRun {
   private constructor(
     private readonly rec: CollectOnlyRun,
     private readonly options: DebugRunOptions,
-    private readonly detector: LiveHangDetector,
+    detector: LiveHangDetector,
   ) {
-    super();
-    this.title = `IPC (debug): ${basename(options.program ?? options.module ?? "program")}`;
+    super(`IPC (debug): ${basename(options.program ?? options.module ?? "program")}`, detector);
     this.done = new Promise((r) => (this.resolveDone = r));
-    const clock = () => Number(process.hrtime.bigint());
-    const watch = setInterval(() => {
-      if (this.hang || this.state !== "running") return;
-      // Without pause support in the detector, no diagnosis while anything is paused (a paused process never counts toward a deadlock).
-      if (!(this.detector as PauseAwareDetector).setPaused && this.lastPaused.length > 0) return;
-      const report = this.detector.check(clock());
-      if (report) {
-        this.hang = report;
-        this._onDidHang.fire(report);
-      }
-    }, 250);
-    this._register(toDisposable(() => clearInterval(watch)));
-    const statusTimer = setInterval(() => this.updateStatus(), 250);
-    this._register(toDisposable(() => clearInterval(statusTimer)));
   }
 
   /** Start the recording (before the debugger starts the program). Throws LaunchError. */
@@ -165,12 +127,6 @@ export class DebugRun extends Disposable implements LiveRun {
     return this.rec.env;
   }
 
-  private addEvents(events: TraceEvent[]): void {
-    for (const e of events) this.events.push(e);
-    this.stats.feed(events);
-    this._onDidAppend.fire(events);
-  }
-
   // ------------------------------------------------------------------ debugger state
 
   /** A tracker changed the paused set: tell the view and the hang detector. */
@@ -178,7 +134,7 @@ export class DebugRun extends Disposable implements LiveRun {
     const now = this.pausedState.paused();
     if (JSON.stringify(now) === JSON.stringify(this.lastPaused)) return;
     this.lastPaused = now;
-    (this.detector as PauseAwareDetector).setPaused?.(new Set(now.map((p) => p.pid)), Number(process.hrtime.bigint()));
+    this.detector.setPaused(new Set(now.map((p) => p.pid)), Number(process.hrtime.bigint()));
     this._onDidDebugState.fire(now);
     this.updateStatus();
   }
@@ -238,10 +194,6 @@ export class DebugRun extends Disposable implements LiveRun {
     return this.rec.header;
   }
 
-  get live(): boolean {
-    return this.state !== "finished";
-  }
-
   get traceFile(): string {
     return this.options.traceFile;
   }
@@ -250,11 +202,7 @@ export class DebugRun extends Disposable implements LiveRun {
     return this.options.program ?? this.options.module ?? "";
   }
 
-  get isRunning(): boolean {
-    return this.state !== "finished";
-  }
-
-  private updateStatus(): void {
+  protected updateStatus(): void {
     if (this.state === "finished") return;
     const state = this.state === "running" && this.lastPaused.length > 0 ? "paused in the debugger" : this.state;
     this._onDidStatus.fire({ state, processes: this.stats.processesRunning, events: this.stats.events });
@@ -314,15 +262,10 @@ export class DebugRun extends Disposable implements LiveRun {
     this.debugStateChanged();
     const reason = this.stopReason ?? (result.exitCode !== null ? `exited with ${result.exitCode}` : "ended");
     this.footer = makeFooter(result.events, result.lostEvents, result.badLines);
-    this._onDidStatus.fire({ state: "finished", processes: 0, events: this.stats.events });
-    this._onDidFinish.fire({ footer: this.footer, reason });
+    this.announceFinished(reason);
     this.options.log(`${this.program}: ${reason}; ${this.stats.events} events${result.leftovers ? `; ended ${result.leftovers} process(es) left running` : ""}`);
     for (const p of result.problems) this.options.log(`problem: ${p}`);
     this.resolveDone(result);
-  }
-
-  hangText(): string {
-    return this.hang ? deadlockNotificationText(this.hang.deadlocks) : "";
   }
 
   info(): RunInfo {

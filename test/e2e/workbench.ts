@@ -238,7 +238,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   for (;;) {
     await focusWorkbench(page);
     await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible", timeout: 5000 });
+    try {
+      await input.waitFor({ state: "visible", timeout: 5000 });
+    } catch (e) {
+      // The key went to a webview or a closing widget: try again.
+      if (Date.now() > end) throw new Error(`F1 did not open the command palette within ${timeoutMs} ms: ${(e as Error).message}`);
+      await page.keyboard.press("Escape");
+      continue;
+    }
     await input.fill(`>${title}`);
     // The row whose label is the title (after its category), not one that merely contains it
     // ("Visualise IPC" must not pick "Debug and Visualise IPC").

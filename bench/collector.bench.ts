@@ -34,7 +34,7 @@ function header(): TraceHeader {
   };
 }
 
-/** Marshalled template batches made by real Python: [first (sites, process.start), rest]. */
+/** Marshalled template batches made by real Python, in the runtime's compact forms (int message ids, bare previews): [first (sites, process.start), rest]. */
 function marshalTemplates(): [string, string] {
   const py = `
 import marshal
@@ -49,9 +49,9 @@ def recs(n, first):
         t += 1234
         m = k & 3
         if m == 0:
-            out.append((t, 4242, PUT, "Q4242.1", "4242.%d" % k, 1, {"preview": "('item', %d)" % k}))
+            out.append((t, 4242, PUT, "Q4242.1", (4242 << 31) + k, 1, "('item', %d)" % k))
         elif m == 1:
-            out.append((t, 4242, GET, "Q4242.1", "4242.%d" % (k - 1), 2, {"preview": "('item', %d)" % (k - 1)}))
+            out.append((t, 4242, GET, "Q4242.1", (4242 << 31) + k - 1, 2, "('item', %d)" % (k - 1)))
         elif m == 2:
             out.append((t, 4242, ACQ, "L4242.2", None, 1, {"ok": True}))
         else:

@@ -1,13 +1,14 @@
 /**
  * Runtime overhead: instrumented / plain wall time of three loops (bench/programs/), each the
  * median of 5 alternating runs in the same session, plus the events each instrumented run wrote.
- * Reports the workload time measured inside the program (the loop) and the whole run's wall time.
+ * Reports the workload time measured inside the program (the loop) and the whole run's wall time
+ * (for the instrumented run: `ipcviz run` from start to exit, the trace and summary written).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findRepoRoot, startRun } from "../runtime/launch/launcher";
+import { findRepoRoot } from "../runtime/launch/launcher";
 
 /** IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file names to run (default all). */
 const RUNS = Number(process.env.IPCVIZ_BENCH_RUNS) || 5;
@@ -39,16 +40,28 @@ async function plain(python: string, file: string, cwd: string): Promise<{ work:
   return { work: workload(out), wall: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
+/**
+ * The instrumented run, as a user makes it: `ipcviz run --out … --summary … -- program N` in its
+ * own process (the product's collector, summary and live diagnosis included).
+ */
 async function instrumented(python: string, file: string, cwd: string, out: string): Promise<{ work: number; wall: number; events: number; lost: number }> {
+  const root = findRepoRoot(__dirname);
+  const summary = `${out}.summary.json`;
   const t0 = process.hrtime.bigint();
-  const run = await startRun({ python, program: file, args: [String(N)], cwd, out, stdio: "pipe", timeoutSec: 300 });
+  const child = spawn(
+    process.execPath,
+    [join(root, "bin", "ipcviz.js"), "run", "--python", python, "--out", out, "--summary", summary, "--", file, String(N)],
+    { cwd, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let text = "";
-  run.child.stdout?.on("data", (d) => (text += d));
-  run.child.stderr?.on("data", (d) => process.stderr.write(d));
-  const r = await run.done;
-  await run.dispose();
-  if (r.exitCode !== 0) throw new Error(`${file} failed instrumented (${r.exitCode})`);
-  return { work: workload(text), wall: Number(process.hrtime.bigint() - t0) / 1e9, events: r.events, lost: r.lostEvents };
+  let err = "";
+  child.stdout.on("data", (d) => (text += d));
+  child.stderr.on("data", (d) => (err += d));
+  const code: number | null = await new Promise((resolve) => child.on("close", resolve));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (code !== 0) throw new Error(`${file} failed instrumented (${code}): ${err.slice(-500)}`);
+  const s = JSON.parse(readFileSync(summary, "utf8")) as { events: number; lostEvents: number };
+  return { work: workload(text), wall, events: s.events, lost: s.lostEvents };
 }
 
 export async function run(): Promise<Record<string, number>> {

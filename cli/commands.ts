@@ -23,8 +23,12 @@ import { readTraceFile } from "../trace/readFile";
 import { TraceReadError } from "../trace/reader";
 import { SummaryBuilder, summarize, type RunSummary } from "../trace/summary";
 import { validateFooter, validateTrace } from "../trace/validate";
-import { findRepoRoot, LaunchError, packageVersion, startRun, type RunOptions } from "../runtime/launch/launcher";
+import { findRepoRoot, LaunchError, lowerThreadPriority, packageVersion, startRun, type RunOptions } from "../runtime/launch/launcher";
+
+/** The nice value of `ipcviz run`'s collector thread (IPCVIZ_COLLECTOR_NICE overrides; 0 leaves it as it is). */
+const COLLECTOR_NICE = Number(process.env.IPCVIZ_COLLECTOR_NICE ?? 10) || 0;
 import { LiveHangDetector } from "../trace/analysis/live";
+import { QUIET_DECODE_MS } from "../runtime/launch/collector";
 import { diagnose } from "../trace/analysis/diagnose";
 import { addDiagnosisToSummary } from "../trace/analysis/summaryFields";
 
@@ -242,6 +246,8 @@ async function runCommand(argv: string[]): Promise<number> {
     stdio: "inherit",
     timeoutSec: a.timeout,
     previewLength: a.preview,
+    // Nothing is shown live: decode while the program is quiet, not while it is busy sending.
+    decodeWhenQuietMs: QUIET_DECODE_MS,
     // For tests: a stand-in runtime (test/fixtures/fake-runtime) instead of runtime/python/boot.
     runtimeBootDir: process.env.IPCVIZ_TEST_BOOT_DIR || undefined,
     onEvents: (events) => {
@@ -250,10 +256,14 @@ async function runCommand(argv: string[]): Promise<number> {
     },
   };
   const run = await startRun(options);
+  // The program comes first: from here on this thread (decoding, the trace file, the summary, the
+  // live diagnosis) runs at a lower CPU priority than the program, which has already started.
+  lowerThreadPriority(COLLECTOR_NICE);
   let stoppedForDeadlock = false;
   let reported = false;
   const watch = setInterval(() => {
-    if (reported) return;
+    // Nothing is diagnosed while received events wait to be decoded: the model is behind the program.
+    if (reported || run.backlogBytes > 0) return;
     const hang = detector.check(clock());
     if (hang === null) return;
     reported = true;

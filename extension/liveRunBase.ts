@@ -41,7 +41,8 @@ export abstract class LiveRunBase<R> extends Disposable {
     super();
     const clock = () => Number(process.hrtime.bigint());
     const watch = setInterval(() => {
-      if (this.hang || this.state !== "running") return;
+      // Nothing is diagnosed while received events wait to be decoded: the model is behind the program.
+      if (this.hang || this.state !== "running" || this.backlogBytes() > 0) return;
       const report = this.detector.check(clock());
       if (report) {
         this.hang = report;
@@ -55,6 +56,9 @@ export abstract class LiveRunBase<R> extends Disposable {
 
   /** Tell the views (and the status bar) how the run is doing. */
   protected abstract updateStatus(): void;
+
+  /** Bytes the collector has received and not yet decoded. */
+  protected abstract backlogBytes(): number;
 
   /** New events from the collector. */
   protected addEvents(events: TraceEvent[]): void {

@@ -220,6 +220,10 @@ export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
     return this.run.stop();
   }
 
+  protected backlogBytes(): number {
+    return this.run.backlogBytes;
+  }
+
   protected updateStatus(): void {
     if (this.state === "finished") return;
     this.statusItem.text = statusBarText({ processesRunning: this.stats.processesRunning, events: this.stats.events }, this.state);

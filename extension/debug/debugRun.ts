@@ -202,6 +202,10 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
     return this.options.program ?? this.options.module ?? "";
   }
 
+  protected backlogBytes(): number {
+    return this.rec.backlogBytes;
+  }
+
   protected updateStatus(): void {
     if (this.state === "finished") return;
     const state = this.state === "running" && this.lastPaused.length > 0 ? "paused in the debugger" : this.state;

@@ -68,6 +68,8 @@ export interface CollectOnlyRun {
   readonly events: EventEmitter<CollectorEventMap>;
   readonly socketPath: string;
   readonly token: string;
+  /** Bytes received from the program and not yet decoded (0: the events are up to date). */
+  readonly backlogBytes: number;
   /** The program's main process (first process.start with role "main"), once known. */
   readonly mainPid: number | null;
   /** Pids that connected so far. */
@@ -157,14 +159,18 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
     if (stopFirst) {
       leftovers = await killAll();
     } else if (mainPid !== null) {
-      // The main process's last events are still in its socket: let them in before run.exit.
+      // The main process's last events are still in its socket: let them in before run.exit
+      // (what has arrived is decoded first: the drain time is for what has not).
+      await collector.caughtUp();
       await waitDisconnect(mainPid, drainMs);
     }
     if (mainPid !== null) {
       collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: exit.exitCode ?? null, signal: exit.signal ?? null, timedOut: false });
     }
     if (!stopFirst) {
-      const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - startedAt)));
+      const decodeStart = Date.now();
+      await collector.caughtUp();
+      const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - startedAt - (Date.now() - decodeStart))));
       while (!killing && Date.now() - startedAt < drainMs && findRunProcesses(query).size > 0) {
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -201,6 +207,9 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
     events: collector,
     socketPath: collector.socketPath,
     token: collector.token,
+    get backlogBytes() {
+      return collector.backlogBytes;
+    },
     get mainPid() {
       return mainPid;
     },

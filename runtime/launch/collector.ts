@@ -41,7 +41,19 @@ export interface CollectorOptions {
   socketParent?: string;
   /** Problems kept in {@link Collector.problems} (all are emitted). Default 200. */
   maxProblems?: number;
+  /**
+   * Decode only once the input has been quiet this long (ms), or when much is waiting, or when
+   * {@link Collector.caughtUp} or close() asks: the program's processes then never share the CPU
+   * with the decoding while they are busy sending. 0 (the default): decode as input arrives (the
+   * live view needs this). `ipcviz run` uses {@link QUIET_DECODE_MS}.
+   */
+  decodeWhenQuietMs?: number;
 }
+
+/** The quiet time `ipcviz run`'s collector waits for before decoding (ms). */
+export const QUIET_DECODE_MS = 50;
+/** Undecoded input beyond which a quiet-decoding collector decodes anyway (bytes). */
+const QUIET_MAX_BACKLOG = 256 * 1024 * 1024;
 
 /** Counters of a collector. */
 export interface CollectorStats {
@@ -86,6 +98,10 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 const WRITE_CHUNK = 256 * 1024;
+/** Longest stretch of decoding before the collector yields to the event loop (ms). */
+const SLICE_MS = 8;
+/** Undecoded input beyond which the collector stops reading (bytes). */
+const MAX_BACKLOG = 512 * 1024 * 1024;
 
 /** Buffer's unchecked UTF-8 writer (what Buffer#write calls after checking its arguments). */
 type FastBuffer = Buffer & { utf8Write(s: string, offset: number): number };
@@ -226,6 +242,44 @@ class Connection {
   constructor(readonly socket: Socket) {}
 }
 
+/** The text form of an int message id: (pid << 31) + n is "<pid>.<n>" (docs/wire-protocol.md). */
+export function intMessageId(m: number): string {
+  const n = m % 2147483648;
+  return `${(m - n) / 2147483648}.${n}`;
+}
+
+const BARE_PREVIEW = new Set(["queue.put", "queue.get", "pipe.send", "pipe.recv"]);
+
+function bareText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}
+
+/**
+ * A bare extra (docs/wire-protocol.md) as the object it stands for, or undefined if it is not one:
+ * P of a message event is {preview: P} (pipe events also bytes: false); V of value.read is
+ * {value: V}; (O, V) of value.write is {old: O, value: V}. Each part is a string, or an int that
+ * stands for its decimal form.
+ */
+export function expandBareExtra(kind: string, x: unknown): Record<string, unknown> | undefined {
+  if (BARE_PREVIEW.has(kind)) {
+    const p = bareText(x);
+    if (p === undefined) return undefined;
+    return kind.charCodeAt(0) === 112 /* p */ ? { preview: p, bytes: false } : { preview: p };
+  }
+  if (kind === "value.read") {
+    const v = bareText(x);
+    return v === undefined ? undefined : { value: v };
+  }
+  if (kind === "value.write" && Array.isArray(x) && x.length === 2) {
+    const old = bareText(x[0]);
+    const v = bareText(x[1]);
+    return old === undefined || v === undefined ? undefined : { old, value: v };
+  }
+  return undefined;
+}
+
 /** A running collector. Create with {@link Collector.start}; end with {@link Collector.close}. */
 export class Collector extends EventEmitter<CollectorEventMap> {
   /** Path of the Unix socket (IPCVIZ_SOCK). */
@@ -262,6 +316,18 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   private idleWaiters: Array<() => void> = [];
   /** The events of the batch line being expanded. */
   private batchEvents: TraceEvent[] = [];
+  /** Input not yet decoded: connection and chunk (null: the connection closed), from qHead on. */
+  private readonly qConn: Connection[] = [];
+  private readonly qData: (Buffer | null)[] = [];
+  private qHead = 0;
+  /** Entries removed from the front of the queue so far (qBase + qHead: entries decoded in all). */
+  private qBase = 0;
+  private caughtUpWaiters: { target: number; resolve: () => void }[] = [];
+  private queuedBytes = 0;
+  private pumpScheduled = false;
+  private readonly quietMs: number;
+  private lastArrival = 0;
+  private backlogPaused = false;
 
   private constructor(options: CollectorOptions, dir: string, fd: number | null) {
     super();
@@ -272,6 +338,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.maxLine = options.maxLineChars ?? DEFAULT_MAX_LINE;
     this.maxProblems = options.maxProblems ?? 200;
     this.t0 = options.t0;
+    this.quietMs = Math.max(0, options.decodeWhenQuietMs ?? 0);
     if (fd !== null) {
       this.stream = createWriteStream("", { fd, highWaterMark: 4 * WRITE_CHUNK });
       this.stream.on("error", (err) => this.writeError(err));
@@ -373,6 +440,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   }
 
   private async doClose(): Promise<TraceFooter> {
+    this.drainQueue();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of [...this.conns]) {
       this.finish(c);
@@ -421,28 +489,154 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     }
     const c = new Connection(socket);
     this.conns.add(c);
-    if (this.paused) socket.pause();
-    socket.on("data", (chunk: Buffer) => this.onData(c, chunk));
+    if (this.paused || this.backlogPaused) socket.pause();
+    socket.on("data", (chunk: Buffer) => this.enqueue(c, chunk));
     socket.on("error", () => {
       /* 'close' follows */
     });
-    socket.on("close", () => {
-      if (!this.closing) {
-        // Whatever is left without a final "\n" is a last line.
-        if (c.frameLeft > 0 && !c.frameDiscard && !c.finished) this.bad(c, "a binary batch was cut short by the end of the connection; dropped");
-        const tail = c.discarding || c.frameLeft > 0 ? "" : Buffer.concat(c.parts).toString("utf8");
-        c.parts = [];
-        c.frameParts = [];
-        if (tail.trim() !== "" && !c.finished) this.textLine(c, tail);
-        this.finish(c);
+    socket.on("close", () => this.enqueue(c, null));
+  }
+
+  // ------------------------------------------------------------ the input queue
+  //
+  // What arrives is read at once and queued; it is decoded, written and emitted in slices of at
+  // most SLICE_MS (setImmediate between them), in arrival order. A program's processes therefore
+  // never wait for the decoding (only for the reading), and a collector given a lower CPU
+  // priority than the program (`ipcviz run` does this) decodes when the program leaves it time.
+
+  /** Bytes received and not yet decoded. */
+  get backlogBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Resolves once everything received until now has been decoded (at once if nothing is queued). */
+  caughtUp(): Promise<void> {
+    if (this.qHead >= this.qConn.length) return Promise.resolve();
+    const target = this.qBase + this.qConn.length;
+    const p = new Promise<void>((resolve) => this.caughtUpWaiters.push({ target, resolve }));
+    if (this.pumpScheduled && this.quietMs > 0) {
+      // A pump waiting for quiet input: run it now instead (waiters make quietWait() 0).
+      this.pumpScheduled = false;
+      this.schedulePumpNow();
+    } else this.schedulePump();
+    return p;
+  }
+
+  private enqueue(c: Connection, chunk: Buffer | null): void {
+    if (this.closing) {
+      if (chunk === null) this.closed(c);
+      return;
+    }
+    this.qConn.push(c);
+    this.qData.push(chunk);
+    if (chunk !== null) {
+      this.queuedBytes += chunk.length;
+      if (this.queuedBytes > MAX_BACKLOG && !this.backlogPaused) {
+        // The collector is far behind: stop reading until it catches up (the processes then wait in their sends).
+        this.backlogPaused = true;
+        for (const k of this.conns) k.socket.pause();
       }
-      this.conns.delete(c);
-      if (this.conns.size === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
+    }
+    if (this.quietMs > 0) this.lastArrival = performance.now();
+    this.schedulePump();
+  }
+
+  /** Run the pump soon: at the next turn of the event loop, or once the input is quiet. */
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.paused || this.qHead >= this.qConn.length) return;
+    this.pumpScheduled = true;
+    const wait = this.quietWait();
+    if (wait > 0) setTimeout(this.pump, Math.ceil(wait));
+    else setImmediate(this.pump);
+  }
+
+  /** How long decoding should still wait for quiet input (ms; 0: decode now). */
+  private quietWait(): number {
+    if (this.quietMs === 0 || this.caughtUpWaiters.length > 0 || this.queuedBytes > QUIET_MAX_BACKLOG) return 0;
+    return Math.max(0, this.quietMs - (performance.now() - this.lastArrival));
+  }
+
+  /** Decode queued input for up to SLICE_MS, then yield to the event loop. */
+  private readonly pump = (): void => {
+    this.pumpScheduled = false;
+    if (this.paused) return; // the file is behind: resumeAll() restarts the pump
+    if (this.quietWait() > 0) {
+      this.schedulePump();
+      return;
+    }
+    const deadline = performance.now() + SLICE_MS;
+    while (this.qHead < this.qConn.length) {
+      this.processQueued();
+      if (performance.now() >= deadline) break;
+    }
+    this.afterQueueWork();
+  };
+
+  /** Decode everything queued now (before closing). */
+  private drainQueue(): void {
+    while (this.qHead < this.qConn.length) this.processQueued();
+    this.afterQueueWork();
+  }
+
+  private processQueued(): void {
+    const i = this.qHead++;
+    const c = this.qConn[i];
+    const chunk = this.qData[i];
+    this.qConn[i] = undefined as unknown as Connection;
+    this.qData[i] = null;
+    if (chunk === null) this.closed(c);
+    else {
+      this.queuedBytes -= chunk.length;
+      this.onData(c, chunk);
+    }
+  }
+
+  private afterQueueWork(): void {
+    if (this.caughtUpWaiters.length > 0) {
+      const done = this.qBase + this.qHead;
+      const ready = this.caughtUpWaiters.filter((w) => w.target <= done);
+      if (ready.length > 0) {
+        this.caughtUpWaiters = this.caughtUpWaiters.filter((w) => w.target > done);
+        for (const w of ready) w.resolve();
       }
-    });
+    }
+    if (this.qHead >= this.qConn.length) {
+      this.qBase += this.qHead;
+      this.qConn.length = 0;
+      this.qData.length = 0;
+      this.qHead = 0;
+    } else {
+      if (this.qHead > 4096) {
+        this.qBase += this.qHead;
+        this.qConn.splice(0, this.qHead);
+        this.qData.splice(0, this.qHead);
+        this.qHead = 0;
+      }
+      this.schedulePump();
+    }
+    if (this.backlogPaused && this.queuedBytes < MAX_BACKLOG / 2) {
+      this.backlogPaused = false;
+      if (!this.paused) for (const k of this.conns) k.socket.resume();
+    }
+  }
+
+  /** A connection's end, in arrival order. */
+  private closed(c: Connection): void {
+    if (!this.closing) {
+      // Whatever is left without a final "\n" is a last line.
+      if (c.frameLeft > 0 && !c.frameDiscard && !c.finished) this.bad(c, "a binary batch was cut short by the end of the connection; dropped");
+      const tail = c.discarding || c.frameLeft > 0 ? "" : Buffer.concat(c.parts).toString("utf8");
+      c.parts = [];
+      c.frameParts = [];
+      if (tail.trim() !== "" && !c.finished) this.textLine(c, tail);
+      this.finish(c);
+    }
+    this.conns.delete(c);
+    if (this.conns.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   /** Record the end of a connection (once). */
@@ -730,9 +924,12 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     const tid = r[o + 1];
     const kind = r[o + 2];
     const obj = r[o + 3];
-    const msg = r[o + 4];
+    let msg = r[o + 4];
     const siteId = r[o + 5];
-    const extra = r[o + 6];
+    let extra = r[o + 6];
+    // The compact forms of the wire protocol: an int message id, a bare extra.
+    if (typeof msg === "number") msg = Number.isSafeInteger(msg) && msg >= 0 ? intMessageId(msg) : undefined;
+    if (extra !== null && (typeof extra !== "object" || Array.isArray(extra)) && typeof kind === "string") extra = expandBareExtra(kind, extra);
     if (
       typeof seq !== "number" ||
       !Number.isSafeInteger(seq) ||
@@ -744,12 +941,13 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       typeof kind !== "string" ||
       (obj !== null && typeof obj !== "string") ||
       (msg !== null && typeof msg !== "string") ||
+      extra === undefined ||
       (siteId !== null && typeof siteId !== "number") ||
       (extra !== null && (typeof extra !== "object" || Array.isArray(extra)))
     ) {
       this.bad(
         c,
-        `a record does not have the shape [seq, t, tid, kind, obj, msg, site, extra] (seq, t, tid integers, seq ≥ 0; obj, msg strings or null; site an id or null; extra an object or null)${typeof kind === "string" ? `, kind ${kind}` : ""}; dropped`,
+        `a record does not have the shape [seq, t, tid, kind, obj, msg, site, extra] (seq, t, tid integers, seq ≥ 0; obj a string or null; msg a string, an int id or null; site an id or null; extra an object, null or the kind's bare form)${typeof kind === "string" ? `, kind ${kind}` : ""}; dropped`,
       );
       return;
     }
@@ -921,7 +1119,14 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   private resumeAll(): void {
     if (!this.paused) return;
     this.paused = false;
-    for (const c of this.conns) c.socket.resume();
+    if (!this.backlogPaused) for (const c of this.conns) c.socket.resume();
+    this.schedulePump();
+  }
+
+  /** Run the pump at the next turn of the event loop, even if one is already waiting on a timer. */
+  private schedulePumpNow(): void {
+    this.pumpScheduled = true;
+    setImmediate(this.pump);
   }
 
   private writeError(err: Error): void {

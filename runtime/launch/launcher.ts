@@ -15,6 +15,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { getPriority, setPriority } from "node:os";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
@@ -59,6 +60,8 @@ export interface RunOptions {
   /** Stop the whole run after this many seconds (the result says timedOut). */
   timeoutSec?: number;
   /** Maximum payload preview length (IPCVIZ_PREVIEW). Default 80. */
+  /** The collector decodes once the input has been quiet this long (ms); 0 (default): as it arrives (see CollectorOptions). */
+  decodeWhenQuietMs?: number;
   previewLength?: number;
   /** The Python runtime directory (IPCVIZ_RUNTIME_DIR). Default: <repo>/runtime/python. */
   runtimeDir?: string;
@@ -119,6 +122,8 @@ export interface Run {
   readonly events: EventEmitter<CollectorEventMap>;
   /** The collector's socket path (for diagnostics). */
   readonly socketPath: string;
+  /** Bytes received from the program and not yet decoded (0: the events are up to date). */
+  readonly backlogBytes: number;
   /** Send a signal to the main process's group (e.g. forward a Ctrl-C as SIGINT). */
   signal(sig: NodeJS.Signals): void;
   /** End the whole process tree (SIGTERM, then SIGKILL after the grace period). Resolves when done settles. */
@@ -128,6 +133,24 @@ export interface Run {
   /** Stop (if running) and release everything. */
   dispose(): Promise<void>;
 }
+
+/**
+ * Lower the CPU priority of the calling thread to `nice` (Linux keeps a nice value per thread;
+ * processes started afterwards from this thread inherit it, so call it once the program runs).
+ * `ipcviz run` does this so that the program comes first: its collector decodes, writes and
+ * diagnoses when the program leaves it time (its input is still read at once). False if refused.
+ */
+export function lowerThreadPriority(nice: number): boolean {
+  try {
+    if (getPriority() < nice) setPriority(nice);
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/** The run's own IPCVIZ_ variables are set afresh; these diagnostic ones are passed on from the caller's environment. */
+const PASSED_ON = new Set(["IPCVIZ_NO_NOWAIT"]);
 
 /** Where the Python runtime is (options first, else the repository/extension folder), and its version. */
 export function locateRuntime(o: { runtimeDir?: string; runtimeBootDir?: string }): { runtimeDir: string; bootDir: string; runtimeVersion: string } {
@@ -171,9 +194,9 @@ export function pythonTraceHeader(p: {
 }
 
 /** Start the run's collector; an unwritable trace path becomes a LaunchError ending with `hint`. */
-export async function startCollector(out: string | null, header: TraceHeader, t0: bigint, hint: string): Promise<Collector> {
+export async function startCollector(out: string | null, header: TraceHeader, t0: bigint, hint: string, decodeWhenQuietMs = 0): Promise<Collector> {
   try {
-    return await Collector.start({ out, header, t0 });
+    return await Collector.start({ out, header, t0, decodeWhenQuietMs });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (out !== null && (e.path === out || e.syscall === "open")) {
@@ -379,7 +402,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
 
   const t0 = process.hrtime.bigint();
   const header = pythonTraceHeader({ program, args: options.args ?? [], cwd, interp, startMethod: options.startMethod, runtimeVersion });
-  const collector = await startCollector(out, header, t0, "choose another path with --out");
+  const collector = await startCollector(out, header, t0, "choose another path with --out", options.decodeWhenQuietMs);
   if (options.onEvents) collector.on("events", options.onEvents);
   if (options.onProblem) collector.on("problem", options.onProblem);
   // Start times of connected processes, so a stop never signals a reused pid.
@@ -387,7 +410,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
   collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
 
   const env: NodeJS.ProcessEnv = { ...baseEnv };
-  for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_")) delete env[k];
+  for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_") && !PASSED_ON.has(k)) delete env[k];
   Object.assign(
     env,
     runtimeEnv({
@@ -458,11 +481,17 @@ export async function startRun(options: RunOptions): Promise<Run> {
     const { code, signal } = await exited;
     if (timer) clearTimeout(timer);
     const exitedAt = Date.now();
-    // The main process's last events are still in its socket: let them in before run.exit.
+    // The main process's last events are still in its socket: let them in before run.exit
+    // (what has arrived is decoded first: the drain time is for what has not).
+    await collector.caughtUp();
+    const drainFrom = Date.now();
     await waitDisconnect(mainPid, drainMs);
     collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: code, signal, timedOut });
     let leftovers = 0;
-    const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - exitedAt)));
+    const decodeStart = Date.now();
+    await collector.caughtUp();
+    const decodeMs = Date.now() - decodeStart;
+    const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - drainFrom - decodeMs)));
     // Processes that have closed their connection may take a moment to be gone (the resource
     // tracker exits once main has): give them the rest of the drain time before ending them.
     while (!killing && Date.now() - exitedAt < drainMs && findRunProcesses(query).size > 0) {
@@ -508,6 +537,9 @@ export async function startRun(options: RunOptions): Promise<Run> {
     pid: mainPid,
     events: collector,
     socketPath: collector.socketPath,
+    get backlogBytes() {
+      return collector.backlogBytes;
+    },
     signal(sig: NodeJS.Signals) {
       if (child.exitCode === null && child.signalCode === null) sendSignal(-mainPid, sig);
     },

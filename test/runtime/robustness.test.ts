@@ -64,7 +64,42 @@ function previewsBounded(v: TraceView, p: Problems, max = 1000): void {
   }
 }
 
+/**
+ * r_blocking_reads.py: main's receives that wait (the first three Queue.get) show as blocked on
+ * the queue, the five that find their data do not, and every message reaches main. Run with the
+ * nowait header reads (the default) and with the poll path that kernels without RWF_NOWAIT get.
+ */
+function checkBlockingReads(v: TraceView, p: Problems): void {
+  const main = v.main?.pid;
+  const c = childPid(v, p, "producer");
+  for (const kind of ["queue.put", "pipe.send"] as const) receivedBy(v, p, v.of(kind, (e) => e.pid === c), main);
+  const q = v.of("queue.put", (e) => e.pid === c)[0]?.obj;
+  const seq = v.events
+    .filter((e) => e.pid === main && e.obj === q && (e.kind === "queue.get" || e.kind === "block.begin" || e.kind === "block.end"))
+    .map((e) => (e.kind === "queue.get" ? "get" : e.kind === "block.begin" ? "begin" : "end"))
+    .join(" ");
+  p.check(
+    /^(begin end get ){3}(begin end )?get( get){5}$/.test(seq),
+    () => `main's events on the queue should be three waits, a get, then five gets without a wait: ${seq}`,
+  );
+  const recvs = v.of("pipe.recv", (e) => e.pid === main);
+  p.check(recvs.length === 3 + 3 + 1 + 5, () => `main's receives: ${recvs.length}`);
+  const big = recvs.find((e) => (e.preview ?? "").includes("300000 bytes"));
+  p.check(big !== undefined && big.bytes === false, "the 300 kB message shows as received, with a bounded preview");
+}
+
 const CASES: Case[] = [
+  {
+    name: "receives that wait and receives that find data (nowait header reads)",
+    program: "r_blocking_reads.py",
+    check: (v, p) => checkBlockingReads(v, p),
+  },
+  {
+    name: "receives that wait and receives that find data (the poll path, as without RWF_NOWAIT)",
+    program: "r_blocking_reads.py",
+    opts: { env: { IPCVIZ_NO_NOWAIT: "1" } },
+    check: (v, p) => checkBlockingReads(v, p),
+  },
   {
     name: "a child crashes with an uncaught exception",
     program: "r_child_crash.py",

@@ -344,3 +344,125 @@ test("compact (marshal) batches: sites, seq from seq0, gaps between batches, bad
   assert.equal((events[3] as { seq: number; tid: number }).tid, 32);
   assert.deepEqual(validateTrace(testHeader(), events), []);
 });
+
+/** A binary batch made by real CPython: "B<length>\n" + marshal.dumps(<pyExpr>, 4). */
+function binary(pyExpr: string): Buffer {
+  const r = spawnSync("python3", ["-c", `import marshal, sys; m = marshal.dumps(${pyExpr}, 4); sys.stdout.buffer.write(b"B%d\\n" % len(m) + m)`]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return r.stdout;
+}
+
+test("compact forms: int message ids and bare extras expand to the documented fields; malformed ones are dropped", async () => {
+  const pid = 4194303; // the largest pid Linux gives: (pid << 31) + n stays an exact JavaScript number
+  const events = await withCollector(async (h) => {
+    const s = await h.client(pid);
+    s.write(
+      binary(
+        `(0, [], [` +
+          `(0, 9, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"}),` +
+          `(1, 9, "queue.put", "Q1.1", (${pid} << 31) + 7, None, 42),` +
+          `(2, 9, "queue.get", "Q1.1", (${pid} << 31) + 7, None, -9007199254740991),` +
+          `(3, 9, "pipe.send", "C1.1", (${pid} << 31) + (1 << 31) - 1, None, "'text'"),` +
+          `(4, 9, "pipe.recv", "C1.2", "12.5", None, "[1, 2]"),` +
+          `(5, 9, "value.read", "V1.1", None, None, 17),` +
+          `(6, 9, "value.write", "V1.1", None, None, (17, "'b'")),` +
+          `(7, 9, "lock.acquire", "L1.1", None, None, 3),` + // no bare form for this kind
+          `(8, 9, "value.write", "V1.1", None, None, (1, 2, 3)),` + // not (old, new)
+          `(9, 9, "queue.put", "Q1.1", -5, None, 1),` + // a negative message id
+          `(10, 9, "queue.put", "Q1.1", None, None, 1.5),` + // a float preview
+          `(11, 9, "process.exit", None, None, None, {"exitCode": 0})])`,
+      ),
+    );
+    await finish(h, s, pid);
+    assert.equal(h.c.stats.badLines, 4);
+    assert.equal(h.c.backlogBytes, 0);
+    await h.c.caughtUp();
+  });
+  const pick = (e: TraceEvent) => {
+    const { pid: _p, tid: _t, seq: _s, t: _tt, ...rest } = e as unknown as Record<string, unknown>;
+    return rest;
+  };
+  assert.equal(events[0].kind, "process.start");
+  assert.deepEqual(events.slice(1, 7).map(pick), [
+    { kind: "queue.put", obj: "Q1.1", msg: `${pid}.7`, preview: "42" },
+    { kind: "queue.get", obj: "Q1.1", msg: `${pid}.7`, preview: "-9007199254740991" },
+    { kind: "pipe.send", obj: "C1.1", msg: `${pid}.2147483647`, preview: "'text'", bytes: false },
+    { kind: "pipe.recv", obj: "C1.2", msg: "12.5", preview: "[1, 2]", bytes: false },
+    { kind: "value.read", obj: "V1.1", value: "17" },
+    { kind: "value.write", obj: "V1.1", old: "17", value: "'b'" },
+  ]);
+  assert.deepEqual(events.slice(7).map((e) => e.kind), ["events.lost", "process.exit", "process.disconnect"]);
+  assert.deepEqual(validateTrace(testHeader(), events), []);
+});
+
+test("input is read at once and decoded in slices: the event loop runs between them, and nothing is lost or reordered", async () => {
+  const BATCHES = 60;
+  const PER = 2000;
+  const batch = (k: number) =>
+    binary(`(${k * PER}, [], [(${k * PER} + i, 5, "queue.put", "Q5.1", (5 << 31) + ${k * PER} + i, None, ${k * PER} + i) for i in range(${PER})])`);
+  const first = batch(0);
+  // The other batches differ only in seq0, t, ids and values: made by Python once, all at once.
+  const r = spawnSync("python3", [
+    "-c",
+    `import marshal, sys\nfor k in range(1, ${BATCHES}):\n    m = marshal.dumps((k * ${PER}, [], [(k * ${PER} + i, 5, "queue.put", "Q5.1", (5 << 31) + k * ${PER} + i, None, k * ${PER} + i) for i in range(${PER})]), 4)\n    sys.stdout.buffer.write(b"B%d\\n" % len(m) + m)`,
+  ], { maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(r.status, 0, String(r.stderr));
+  let ticks = 0;
+  let maxBacklog = 0;
+  const events = await withCollector(async (h) => {
+    const s = await h.client(5);
+    let running = true;
+    const tick = () => {
+      ticks++;
+      maxBacklog = Math.max(maxBacklog, h.c.backlogBytes);
+      if (running) setImmediate(tick);
+    };
+    s.write(Buffer.concat([first, r.stdout]));
+    setImmediate(tick);
+    await finish(h, s, 5);
+    running = false;
+    await h.c.caughtUp();
+    assert.equal(h.c.backlogBytes, 0);
+  });
+  assert.ok(ticks > 3, `the event loop ran between decoding slices (${ticks} turns)`);
+  assert.ok(maxBacklog > 0, "input was queued before it was decoded");
+  const puts = events.filter((e) => e.kind === "queue.put") as unknown as { seq: number; msg: string; preview: string }[];
+  assert.equal(puts.length, BATCHES * PER);
+  puts.forEach((e, i) => {
+    assert.equal(e.seq, i);
+    assert.equal(e.msg, `5.${i}`);
+    assert.equal(e.preview, String(i));
+  });
+});
+
+test("decodeWhenQuietMs: input waits while it keeps coming, is decoded once quiet, and at once when caughtUp() asks", async () => {
+  const batch = (seq0: number, n: number, first = false) =>
+    binary(
+      `(${seq0}, [], ${first ? `[(0, 6, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"})] + ` : ""}` +
+        `[(${seq0} + i, 6, "queue.put", "Q6.1", (6 << 31) + ${seq0} + i, None, i) for i in range(${first ? n - 1 : n})])`,
+    );
+  const b1 = batch(0, 100, true);
+  const b2 = batch(100, 100);
+  const events = await withCollector(
+    async (h) => {
+      const s = await h.client(6);
+      s.write(b1);
+      await new Promise((r) => setTimeout(r, 120));
+      assert.equal(h.emitted.length, 0, "nothing is decoded before the input has been quiet for 300 ms");
+      assert.ok(h.c.backlogBytes > 0, "the input is queued");
+      const t0 = performance.now();
+      await h.c.caughtUp();
+      assert.ok(performance.now() - t0 < 200, "caughtUp() decodes at once");
+      assert.equal(h.emitted.length, 100);
+      assert.equal(h.c.backlogBytes, 0);
+      s.write(b2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(h.emitted.length, 100, "the second batch waits for quiet too");
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(h.emitted.length, 200, "and is decoded once the input has been quiet");
+      await finish(h, s, 6);
+    },
+    { decodeWhenQuietMs: 300 },
+  );
+  assert.equal(events.filter((e) => e.kind === "queue.put").length, 199);
+});

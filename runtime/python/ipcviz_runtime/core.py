@@ -36,12 +36,19 @@ _real_sleep = time.sleep
 _getframe = sys._getframe
 
 FLUSH_EVERY = 2048  # records
+# While the process holds a lock, a batch is sent only beyond this many records (a send would
+# lengthen the critical section, which other processes wait for); the release sends it.
+FLUSH_HARD = 16 * FLUSH_EVERY
 FLUSH_AFTER_NS = 20_000_000  # a batch waits at most this long once a later event arrives
 
 # ------------------------------------------------------------------ state (reset after fork)
 
 pid = os.getpid()
 _msg_prefix = "%d." % pid
+# Message ids of the hottest sends are ints: (pid << 31) + n, which the collector writes as "<pid>.<n>"
+# (docs/wire-protocol.md); n below MSG_INT_LIMIT, beyond it the string form is used.
+MSG_INT_LIMIT = 1 << 31
+mid_base = pid << 31
 _lock = threading.RLock()  # serialises flushes (socket writes); emitting takes no lock
 # The buffer, the tid map and the call-site caches are never replaced (a fork child clears them
 # in place), so the hot paths in hooks.py and traced.py bind them (and their methods) once.
@@ -70,7 +77,7 @@ tls = threading.local()
 def reset_after_fork():
     """In a forked child: forget the parent's channel, buffer, caches; new locks and counters."""
     global pid, _lock, _site_defs, _seq, _last_flush, _sock, _dead, _site_ids, flush_due
-    global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix
+    global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix, mid_base
     old = _sock
     _sock = None
     if old is not None:
@@ -80,6 +87,7 @@ def reset_after_fork():
             pass
     pid = os.getpid()
     _msg_prefix = "%d." % pid
+    mid_base = pid << 31
     _lock = threading.RLock()
     del _buf[:]  # cleared in place: hooks hold the buffer and these dicts
     _site_defs = []
@@ -108,6 +116,12 @@ def new_id(prefix):
 def new_msg():
     """A fresh message id, unique in the run: <pid>.<n>."""
     return _msg_prefix + str(next(_msgs))
+
+
+def new_int_msg():
+    """A fresh message id as an int ((pid << 31) + n; see mid_base), or the string form past the limit."""
+    n = next(_msgs)
+    return mid_base + n if n < MSG_INT_LIMIT else _msg_prefix + str(n)
 
 
 def now():
@@ -294,6 +308,9 @@ class _SafeRepr(reprlib.Repr):
 _safe = _SafeRepr()
 _SIMPLE = (int, float, bool, type(None))
 BIG_INT = 10**30  # ints within ±BIG_INT preview as repr(); hot paths test `type(x) is int` inline
+# A message event's preview may be sent as the int itself (the collector writes its decimal form)
+# when it is within ±SAFE_INT, which a JavaScript number holds exactly.
+SAFE_INT = 2**53 - 1
 
 
 def preview(obj):
@@ -361,6 +378,10 @@ def _connect():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.set_inheritable(False)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+        except OSError:
+            pass
         s.connect(_SOCK)
         hello = json.dumps({"hello": 1, "token": _TOKEN, "pid": pid, "lang": "python"}) + "\n"
         s.sendall(hello.encode("ascii"))

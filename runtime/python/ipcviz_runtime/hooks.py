@@ -14,10 +14,12 @@ Rules (see docs/python-runtime.md):
 - Exceptions pass through unchanged; on 3.11+ the wrapper's own traceback entry is removed.
 """
 
+import errno
 import os
 import select
 import signal
 import stat
+import struct
 import sys
 import threading
 
@@ -34,9 +36,10 @@ _tid = core._tid
 _mono = core._mono
 _T0 = core._T0
 _FLUSH_EVERY = core.FLUSH_EVERY
+_FLUSH_HARD = core.FLUSH_HARD
 _flush = core.flush
-_BIG = core.BIG_INT
-_NBIG = -_BIG
+_SAFE = core.SAFE_INT
+_NSAFE = -_SAFE
 
 _HOOKS_FILE = __file__ if __file__.endswith(".py") else __file__[:-1]
 _PY311 = sys.version_info >= (3, 11)
@@ -118,6 +121,77 @@ def begin_read_wait(fd, obj, site, op, timeout=None):
     if not readable(fd, GRACE_MS):
         core.flush()
     return True
+
+
+# ------------------------------------------------------------------ reads that say whether they would block
+#
+# A receive on a Queue or a Pipe end must be recorded as blocked when it would wait for data. Asking
+# first (poll) costs a system call per receive; instead the hot paths read the message's 4-byte
+# length header with preadv2(RWF_NOWAIT), which returns EAGAIN, reading nothing, when reading would
+# block, and then read the rest as Connection._recv_bytes does. Same system calls as without the
+# runtime. Kernels that refuse RWF_NOWAIT on the descriptor make NOWAIT[0] False: the poll path.
+
+_RWF_NOWAIT = getattr(os, "RWF_NOWAIT", None)
+_preadv = getattr(os, "preadv", None)
+NOWAIT = [_RWF_NOWAIT is not None and _preadv is not None and not os.environ.get("IPCVIZ_NO_NOWAIT")]
+_read = os.read
+_unpack_i = struct.Struct("!i").unpack
+_unpack_q = struct.Struct("!Q").unpack
+_NOWAIT_REFUSED = (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP))
+
+
+def header_nowait(fd, b):
+    """Read up to 4 header bytes of the next message on fd into b without waiting.
+
+    Returns the count read (≥ 1), 0 at end of file, -1 when reading would block, -2 when this
+    cannot be told (no RWF_NOWAIT here, a closed or odd descriptor): nothing is read then."""
+    try:
+        n = _preadv(fd, [b], -1, _RWF_NOWAIT)
+    except BlockingIOError:
+        return -1
+    except OSError as e:
+        if e.errno in _NOWAIT_REFUSED:
+            NOWAIT[0] = False
+        return -2
+    except Exception:
+        return -2
+    return n
+
+
+def read_rest(fd, b, n):
+    """The payload of the message whose first n (1..4) header bytes are in b, read from fd as
+    Connection._recv_bytes reads it (the same errors at end of file)."""
+    while n < 4:
+        c = _read(fd, 4 - n)
+        if not c:
+            raise OSError("got end of file during message")
+        b[n : n + len(c)] = c
+        n += len(c)
+    size = _unpack_i(b)[0]
+    if size == -1:
+        size = _unpack_q(read_exact(fd, 8))[0]
+    return read_exact(fd, size)
+
+
+def read_exact(fd, size, first=None):
+    """size bytes from fd (first: what a first read returned), or EOFError / OSError at end of file
+    as Connection._recv raises them."""
+    if size <= 0:
+        return b""
+    c = _read(fd, size) if first is None else first
+    if len(c) == size:
+        return c
+    if not c:
+        raise EOFError
+    parts = [c]
+    got = len(c)
+    while got < size:
+        c = _read(fd, size - got)
+        if not c:
+            raise OSError("got end of file during message")
+        parts.append(c)
+        got += len(c)
+    return b"".join(parts)
 
 
 def take_mid():
@@ -494,6 +568,9 @@ def _install_queues(queues):
     from queue import Empty, Full
 
     _SEM_MAX = getattr(__import__("_multiprocessing").SemLock, "SEM_VALUE_MAX", 2**31 - 1)
+    _MSG_INT_LIMIT = core.MSG_INT_LIMIT
+    _GET_BLOCK = {"op": "queue.get"}  # shared, never mutated
+    _loads = __import__("multiprocessing.reduction", fromlist=["ForkingPickler"]).ForkingPickler.loads
 
     def wrap_init(cls, type_name):
         orig = cls.__init__
@@ -530,7 +607,8 @@ def _install_queues(queues):
                 qid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
             except AttributeError:
                 qid = queue_id(self)
-            mid = core._msg_prefix + str(next(core._msgs))
+            n = next(core._msgs)
+            mid = core.mid_base + n if n < _MSG_INT_LIMIT else core._msg_prefix + str(n)
             blocked = False
             if block and self._maxsize < _SEM_MAX and self._sem._semlock._is_zero():
                 blocked = True
@@ -555,8 +633,8 @@ def _install_queues(queues):
             if blocked:
                 ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "ok"})
                 t0 = _mono() - _T0
-            pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
-            _append((t0, _tids_get(_get_ident()) or _tid(), "queue.put", qid, mid, site, {"preview": pv}))
+            # A message event's extra is its preview alone: the int itself or a string (wire protocol).
+            _append((t0, _tids_get(_get_ident()) or _tid(), "queue.put", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
             if t0 > core.flush_due or len(_buf) >= _FLUSH_EVERY:
                 _flush()
 
@@ -580,7 +658,46 @@ def _install_queues(queues):
         except AttributeError:
             qid = queue_id(self)
         blocked = False
-        if block and timeout != 0:
+        if block and timeout is None and NOWAIT[0] and not self._closed:
+            # Queue.get(block=True) as the library does it, reading the header without waiting
+            # (see header_nowait): a message there is taken with no extra system call.
+            rl = self._rlock
+            if rl.acquire(False):
+                try:
+                    fd = self._reader._handle
+                    b = bytearray(4)
+                    n = header_nowait(fd, b)
+                    if n == 4:
+                        size = _unpack_i(b)[0]
+                        res = read_exact(fd, size, _read(fd, size)) if size > 0 else read_rest(fd, b, 4)
+                    elif n > 0:
+                        res = read_rest(fd, b, n)
+                finally:
+                    rl.release()
+                if n > 0:
+                    self._sem.release()
+                    try:
+                        obj = _loads(res)
+                    except BaseException as e:
+                        strip(e)
+                        raise
+                    res = None
+                    mid = None
+                    if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is str and obj[0] == MARK:
+                        mid = obj[1]
+                        obj = obj[2]
+                    t = _mono() - _T0
+                    _append((t, _tids_get(_get_ident()) or _tid(), "queue.get", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
+                    if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+                        _flush()
+                    return obj
+                if n == -1:
+                    # It would block: recorded now; the buffer is sent if it still would after the grace.
+                    blocked = True
+                    ev("block.begin", qid, None, site, _GET_BLOCK)
+                    if not readable(fd, GRACE_MS):
+                        core.flush()
+        if not blocked and block and timeout != 0:
             fd = self._reader._handle
             p = _pollers.get(fd)
             if p is None or not p.poll(0):
@@ -604,9 +721,8 @@ def _install_queues(queues):
         if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is str and obj[0] == MARK:
             mid = obj[1]
             obj = obj[2]
-        pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
         t = _mono() - _T0
-        _append((t, _tids_get(_get_ident()) or _tid(), "queue.get", qid, mid, site, {"preview": pv}))
+        _append((t, _tids_get(_get_ident()) or _tid(), "queue.get", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
         if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
             _flush()
         return obj
@@ -891,7 +1007,10 @@ def _install_values(sharedctypes):
             site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, get_cache)
             if site is None:
                 return fget(self)
-            sl = getattr(self._lock, "_semlock", None)
+            try:
+                sl = self._lock._semlock
+            except AttributeError:
+                sl = None
             if sl is None:
                 v = fget(self)
             else:
@@ -900,16 +1019,17 @@ def _install_values(sharedctypes):
                     v = getattr(self._obj, name)
                 finally:
                     sl.release()
-            extra = {"value": repr(v) if type(v) is int and _NBIG <= v <= _BIG else preview(v)}
-            if index_label:
-                extra["index"] = index_label
+            # Without an index label, extra is the value alone: the int itself or its preview (wire protocol).
+            pv = v if type(v) is int and _NSAFE <= v <= _SAFE else preview(v)
+            extra = {"value": pv if type(pv) is str else repr(pv), "index": index_label} if index_label else pv
             try:
                 vid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
             except AttributeError:
                 vid = vid_of(self)
             t = _mono() - _T0
             _append((t, _tids_get(_get_ident()) or _tid(), "value.read", vid, None, site, extra))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            # Inside the user's `with v.get_lock():` the batch waits for the release (FLUSH_HARD).
+            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not (sl is not None and sl._count()):
                 _flush()
             return v
 
@@ -919,7 +1039,10 @@ def _install_values(sharedctypes):
             site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, set_cache)
             if site is None:
                 return fset(self, value)
-            sl = getattr(self._lock, "_semlock", None)
+            try:
+                sl = self._lock._semlock
+            except AttributeError:
+                sl = None
             if sl is None:
                 old = getattr(self._obj, name)
                 t = _mono() - _T0
@@ -932,18 +1055,19 @@ def _install_values(sharedctypes):
                     setattr(self._obj, name, value)
                 finally:
                     sl.release()
-            extra = {
-                "old": repr(old) if type(old) is int and _NBIG <= old <= _BIG else preview(old),
-                "value": repr(value) if type(value) is int and _NBIG <= value <= _BIG else preview(value),
-            }
+            # Without an index label, extra is (old, new): each the int itself or its preview (wire protocol).
+            extra = (
+                old if type(old) is int and _NSAFE <= old <= _SAFE else preview(old),
+                value if type(value) is int and _NSAFE <= value <= _SAFE else preview(value),
+            )
             if index_label:
-                extra["index"] = index_label
+                extra = {"old": str(extra[0]), "value": str(extra[1]), "index": index_label}
             try:
                 vid = self._ipcviz_id  # stored in the instance by its *_id helper (hooks.py) on first use
             except AttributeError:
                 vid = vid_of(self)
             _append((t, _tids_get(_get_ident()) or _tid(), "value.write", vid, None, site, extra))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not (sl is not None and sl._count()):
                 _flush()
 
         setattr(cls, name, property(getter, setter, prop.fdel, prop.__doc__))

@@ -11,7 +11,7 @@ from . import core, hooks
 from .core import ev, ev_flush, user_site, now, new_msg, preview, site_cache, site_miss
 
 # The names the inlined hot paths use, bound once in hooks (module globals here too: no lookups).
-from .hooks import _getframe, _append, _buf, _tids_get, _get_ident, _tid, _mono, _T0, _FLUSH_EVERY, _flush, _BIG, _NBIG  # noqa: E402
+from .hooks import _getframe, _append, _buf, _tids_get, _get_ident, _tid, _mono, _T0, _FLUSH_EVERY, _FLUSH_HARD, _flush, _SAFE, _NSAFE  # noqa: E402
 
 # Shared extras of the commonest lock events (never mutated; the wire encodes a repeat as a reference).
 _ACQ_OK = {"ok": True}
@@ -100,46 +100,49 @@ def _lock_body(rlock):
             site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, acq_cache)
             if site is None:
                 return sl_acquire(block, timeout)
-            if not sl_acquire(False):
-                return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
-            t = _mono() - _T0
             try:
                 lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
             except AttributeError:
                 lid = hooks.lock_id(lock)
+            if not sl_acquire(False):
+                return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
+            t = _mono() - _T0
             if rlock:
                 d = sl_count()
                 x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
             else:
                 x = _ACQ_OK
             _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            if len(_buf) >= _FLUSH_HARD:  # held now: the batch waits for the release
                 _flush()
             return True
 
         def release():
-            f = _getframe(1)
-            e = rel_cache[0]
-            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, rel_cache)
-            if site is None:
-                return sl_release()
-            try:
-                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
-            except AttributeError:
-                lid = hooks.lock_id(lock)
+            # Released first, looked at after: the caller's site is not worked out inside the
+            # critical section, which other processes may be waiting to enter.
             t = _mono() - _T0
             try:
                 sl_release()
             except BaseException as e:
                 hooks.strip(e)
                 raise
+            f = _getframe(1)
+            e = rel_cache[0]
+            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, rel_cache)
+            if site is None:
+                return
+            try:
+                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+            except AttributeError:
+                lid = hooks.lock_id(lock)
             if rlock:
                 d = sl_count()
                 x = _REL_DEPTH[d] if d < 16 else {"depth": d}
             else:
+                d = 0
                 x = None
             _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not d:
                 _flush()
 
         self.acquire = acquire
@@ -152,47 +155,49 @@ def _lock_body(rlock):
         sl = self._semlock
         if site is None:
             return sl.__enter__()
-        if not sl.acquire(False):
-            return do_acquire(self, sl, site, True, None, rlock, None, True)
-        t = _mono() - _T0
         try:
             lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
         except AttributeError:
             lid = hooks.lock_id(self)
+        if not sl.acquire(False):
+            return do_acquire(self, sl, site, True, None, rlock, None, True)
+        t = _mono() - _T0
         if rlock:
             d = sl._count()
             x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
         else:
             x = _ACQ_OK
         _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
-        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+        if len(_buf) >= _FLUSH_HARD:  # held now: the batch waits for the release
             _flush()
         return True
 
     def __exit__(self, *args):
-        f = _getframe(1)
-        e = exit_cache[0]
-        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, exit_cache)
+        # Released first, looked at after (as in release()); SemLock.__exit__ is its release().
         sl = self._semlock
-        if site is None:
-            return sl.__exit__(*args)
-        try:
-            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
-        except AttributeError:
-            lid = hooks.lock_id(self)
         t = _mono() - _T0
         try:
             sl.release()
         except BaseException as e:
             hooks.strip(e)
             raise
+        f = _getframe(1)
+        e = exit_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, exit_cache)
+        if site is None:
+            return None
+        try:
+            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+        except AttributeError:
+            lid = hooks.lock_id(self)
         if rlock:
             d = sl._count()
             x = _REL_DEPTH[d] if d < 16 else {"depth": d}
         else:
+            d = 0
             x = None
         _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
-        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+        if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not d:
             _flush()
 
     return {"_make_methods": _make_methods, "__enter__": __enter__, "__exit__": __exit__, "_ipcviz_rlock": rlock}
@@ -523,7 +528,14 @@ def install(synchronize, connection):
     send_cache = site_cache()
     recv_cache = site_cache()
     MARK = hooks.MARK
-    pollers = hooks._pollers
+    _MSG_INT_LIMIT = core.MSG_INT_LIMIT
+    nowait = hooks.NOWAIT
+    header_nowait = hooks.header_nowait
+    read_exact = hooks.read_exact
+    read_rest = hooks.read_rest
+    _read = hooks._read
+    _unpack_i = hooks._unpack_i
+    _loads = reduction.ForkingPickler.loads
 
     def send(self, obj):
         f = _getframe(1)
@@ -531,7 +543,8 @@ def install(synchronize, connection):
         site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, send_cache)
         if site is None:
             return b_send(self, obj)
-        mid = core._msg_prefix + str(next(core._msgs))
+        n = next(core._msgs)
+        mid = core.mid_base + n if n < _MSG_INT_LIMIT else core._msg_prefix + str(n)
         t = _mono() - _T0
         try:
             b_send(self, (MARK, mid, obj))
@@ -542,8 +555,8 @@ def install(synchronize, connection):
             cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
         except AttributeError:
             cid = hooks.conn_id(self)
-        pv = repr(obj) if type(obj) is int and _NBIG <= obj <= _BIG else preview(obj)
-        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, {"preview": pv, "bytes": False}))
+        # A message event's extra is its preview alone: the int itself or a string (wire protocol).
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
         if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
             _flush()
 
@@ -575,16 +588,25 @@ def install(synchronize, connection):
         if site is None:
             r = b_recv(self)
             return r[2] if hooks.is_wrapped(r) else r
-        # recv_common's path for recv() with data already there, inlined; anything else goes there.
-        p = pollers.get(self._handle)
-        if p is None or not p.poll(0):
+        # recv() with a message already there: Connection.recv as the library does it, with the
+        # header read without waiting (hooks.header_nowait); anything else goes to recv_common.
+        fd = self._handle
+        if fd is None or not self._readable or not nowait[0]:
+            return recv_common(self, site, b_recv, (), False)
+        b = bytearray(4)
+        n = header_nowait(fd, b)
+        if n <= 0:
             return recv_common(self, site, b_recv, (), False)
         try:
             cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
         except AttributeError:
             cid = hooks.conn_id(self)
         try:
-            r = b_recv(self)
+            if n == 4:
+                size = _unpack_i(b)[0]
+                r = _loads(read_exact(fd, size, _read(fd, size)) if size > 0 else read_rest(fd, b, 4))
+            else:
+                r = _loads(read_rest(fd, b, n))
         except EOFError as e:
             ev_flush("pipe.eof", cid, None, site, None)
             hooks.strip(e)
@@ -596,9 +618,8 @@ def install(synchronize, connection):
         if type(r) is tuple and len(r) == 3 and type(r[0]) is str and r[0] == MARK:
             mid = r[1]
             r = r[2]
-        pv = repr(r) if type(r) is int and _NBIG <= r <= _BIG else preview(r)
         t = _mono() - _T0
-        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.recv", cid, mid, site, {"preview": pv, "bytes": False}))
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.recv", cid, mid, site, r if type(r) is int and _NSAFE <= r <= _SAFE else preview(r)))
         if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
             _flush()
         return r

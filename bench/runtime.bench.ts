@@ -41,16 +41,15 @@ async function plain(python: string, file: string, cwd: string): Promise<{ work:
 }
 
 /**
- * The instrumented run, as a user makes it: `ipcviz run --out … --summary … -- program N` in its
- * own process (the product's collector, summary and live diagnosis included).
+ * The instrumented run, as a user makes it: `ipcviz run --out … -- program N` in its own process
+ * (the product's collector, trace file and live diagnosis included).
  */
 async function instrumented(python: string, file: string, cwd: string, out: string): Promise<{ work: number; wall: number; events: number; lost: number }> {
   const root = findRepoRoot(__dirname);
-  const summary = `${out}.summary.json`;
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [join(root, "bin", "ipcviz.js"), "run", "--python", python, "--out", out, "--summary", summary, "--", file, String(N)],
+    [join(root, "bin", "ipcviz.js"), "run", "--python", python, "--out", out, "--", file, String(N)],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -60,8 +59,11 @@ async function instrumented(python: string, file: string, cwd: string, out: stri
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`${file} failed instrumented (${code}): ${err.slice(-500)}`);
-  const s = JSON.parse(readFileSync(summary, "utf8")) as { events: number; lostEvents: number };
-  return { work: workload(text), wall, events: s.events, lost: s.lostEvents };
+  // The trace's last line is its footer: {"footer": true, "events": …, "lostEvents": …}.
+  const trace = readFileSync(out, "utf8");
+  const footer = JSON.parse(trace.slice(trace.lastIndexOf("\n", trace.length - 2) + 1)) as { footer?: boolean; events: number; lostEvents: number };
+  if (footer.footer !== true) throw new Error(`${file}: the trace has no footer`);
+  return { work: workload(text), wall, events: footer.events, lost: footer.lostEvents };
 }
 
 export async function run(): Promise<Record<string, number>> {

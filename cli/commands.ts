@@ -251,7 +251,7 @@ async function runCommand(argv: string[]): Promise<number> {
     // For tests: a stand-in runtime (test/fixtures/fake-runtime) instead of runtime/python/boot.
     runtimeBootDir: process.env.IPCVIZ_TEST_BOOT_DIR || undefined,
     onEvents: (events) => {
-      for (const e of events) builder.add(e);
+      if (summaryPath !== undefined) for (const e of events) builder.add(e); // only --summary needs it
       detector.feed(events, clock());
     },
   };

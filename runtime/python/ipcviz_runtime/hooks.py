@@ -658,6 +658,7 @@ def _install_queues(queues):
         except AttributeError:
             qid = queue_id(self)
         blocked = False
+        got = False  # the fast path below took the message
         if block and timeout is None and NOWAIT[0] and not self._closed:
             # Queue.get(block=True) as the library does it, reading the header without waiting
             # (see header_nowait): a message there is taken with no extra system call.
@@ -682,41 +683,34 @@ def _install_queues(queues):
                         strip(e)
                         raise
                     res = None
-                    mid = None
-                    if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is str and obj[0] == MARK:
-                        mid = obj[1]
-                        obj = obj[2]
-                    t = _mono() - _T0
-                    _append((t, _tids_get(_get_ident()) or _tid(), "queue.get", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
-                    if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
-                        _flush()
-                    return obj
-                if n == -1:
+                    got = True
+                elif n == -1:
                     # It would block: recorded now; the buffer is sent if it still would after the grace.
                     blocked = True
                     ev("block.begin", qid, None, site, _GET_BLOCK)
                     if not readable(fd, GRACE_MS):
                         core.flush()
-        if not blocked and block and timeout != 0:
-            fd = self._reader._handle
-            p = _pollers.get(fd)
-            if p is None or not p.poll(0):
-                blocked = begin_read_wait(fd, qid, site, "queue.get", timeout)
-        try:
-            obj = orig_get(self, block, timeout)
-        except Empty as e:
+        if not got:
+            if not blocked and block and timeout != 0:
+                fd = self._reader._handle
+                p = _pollers.get(fd)
+                if p is None or not p.poll(0):
+                    blocked = begin_read_wait(fd, qid, site, "queue.get", timeout)
+            try:
+                obj = orig_get(self, block, timeout)
+            except Empty as e:
+                if blocked:
+                    ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "timeout"})
+                poll_event("queue.poll", qid, "get", "Empty", site)
+                strip(e)
+                raise
+            except BaseException as e:
+                if blocked:
+                    ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "error", "error": type(e).__name__})
+                strip(e)
+                raise
             if blocked:
-                ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "timeout"})
-            poll_event("queue.poll", qid, "get", "Empty", site)
-            strip(e)
-            raise
-        except BaseException as e:
-            if blocked:
-                ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "error", "error": type(e).__name__})
-            strip(e)
-            raise
-        if blocked:
-            ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "ok"})
+                ev("block.end", qid, None, site, {"op": "queue.get", "outcome": "ok"})
         mid = None
         if type(obj) is tuple and len(obj) == 3 and type(obj[0]) is str and obj[0] == MARK:
             mid = obj[1]

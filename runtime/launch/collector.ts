@@ -24,6 +24,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { CallSite, CollectorEvent, TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
 import { validateRuntimeKindFields } from "../../trace/validate";
 import { unmarshal, type PyValue } from "./pyMarshal";
+import { SpareCpu } from "./spareCpu";
 
 /** Options of {@link Collector.start}. */
 export interface CollectorOptions {
@@ -45,10 +46,16 @@ export interface CollectorOptions {
    * Decode only once the input has been quiet this long (ms), or when much is waiting, or when
    * {@link Collector.caughtUp} or close() asks: the program's processes then never share the CPU
    * with the decoding while they are busy sending. 0 (the default): decode as input arrives (the
-   * live view needs this). `ipcviz run` uses {@link QUIET_DECODE_MS}.
+   * live view needs this). `ipcviz run` uses {@link QUIET_DECODE_MS}. Input is also decoded while
+   * it keeps coming if the machine has a whole core to spare ({@link spareCpu}).
    */
   decodeWhenQuietMs?: number;
+  /** With decodeWhenQuietMs: spare CPU cores now (default: measured from /proc/stat, see spareCpu.ts). */
+  spareCpu?: () => number;
 }
+
+/** Spare cores at which a quiet-decoding collector decodes anyway: its decoding takes one. */
+const SPARE_CORES_TO_DECODE = 1;
 
 /** The quiet time `ipcviz run`'s collector waits for before decoding (ms). */
 export const QUIET_DECODE_MS = 50;
@@ -327,6 +334,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   private pumpScheduled = false;
   private readonly quietMs: number;
   private lastArrival = 0;
+  private readonly spareCpu: () => number = () => 0;
   private backlogPaused = false;
 
   private constructor(options: CollectorOptions, dir: string, fd: number | null) {
@@ -339,6 +347,11 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.maxProblems = options.maxProblems ?? 200;
     this.t0 = options.t0;
     this.quietMs = Math.max(0, options.decodeWhenQuietMs ?? 0);
+    if (options.spareCpu) this.spareCpu = options.spareCpu;
+    else if (this.quietMs > 0) {
+      const sampler = new SpareCpu();
+      this.spareCpu = () => sampler.spare();
+    }
     if (fd !== null) {
       this.stream = createWriteStream("", { fd, highWaterMark: 4 * WRITE_CHUNK });
       this.stream.on("error", (err) => this.writeError(err));
@@ -553,7 +566,9 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   /** How long decoding should still wait for quiet input (ms; 0: decode now). */
   private quietWait(): number {
     if (this.quietMs === 0 || this.caughtUpWaiters.length > 0 || this.queuedBytes > QUIET_MAX_BACKLOG) return 0;
-    return Math.max(0, this.quietMs - (performance.now() - this.lastArrival));
+    const wait = this.quietMs - (performance.now() - this.lastArrival);
+    if (wait <= 0 || this.spareCpu() >= SPARE_CORES_TO_DECODE) return 0;
+    return wait;
   }
 
   /** Decode queued input for up to SLICE_MS, then yield to the event loop. */

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { Collector, type CollectorOptions } from "../../runtime/launch/collector";
+import { parseProcStat, spareCores, SpareCpu } from "../../runtime/launch/spareCpu";
 import type { TraceEvent } from "../../trace/format";
 import { readTraceFileSync } from "../../trace/readFile";
 import { validateTrace } from "../../trace/validate";
@@ -462,7 +463,46 @@ test("decodeWhenQuietMs: input waits while it keeps coming, is decoded once quie
       assert.equal(h.emitted.length, 200, "and is decoded once the input has been quiet");
       await finish(h, s, 6);
     },
-    { decodeWhenQuietMs: 300 },
+    { decodeWhenQuietMs: 300, spareCpu: () => 0.5 },
   );
   assert.equal(events.filter((e) => e.kind === "queue.put").length, 199);
+});
+
+test("decodeWhenQuietMs with a whole core to spare: input is decoded as it comes", async () => {
+  const b = binary(
+    `(0, [], [(0, 7, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"})] + [(i, 7, "queue.put", "Q7.1", (7 << 31) + i, None, i) for i in range(1, 50)])`,
+  );
+  let asked = 0;
+  await withCollector(
+    async (h) => {
+      const s = await h.client(7);
+      s.write(b);
+      const t0 = performance.now();
+      while (h.emitted.length < 50 && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(h.emitted.length, 50);
+      assert.ok(performance.now() - t0 < 1000, "decoded long before the 5 s of quiet");
+      await finish(h, s, 7);
+    },
+    {
+      decodeWhenQuietMs: 5000,
+      spareCpu: () => {
+        asked++;
+        return 1.5;
+      },
+    },
+  );
+  assert.ok(asked > 0, "the collector asked how much CPU is spare");
+});
+
+test("spare CPU: /proc/stat's cpu line, idle cores plus this process's own", () => {
+  assert.deepEqual(parseProcStat("cpu  100 5 50 1000 20 0 3 0 0 0\ncpu0 1 2 3 4\n"), { idle: 1020, total: 1178 });
+  assert.equal(parseProcStat("intr 1 2 3\n"), null);
+  assert.equal(parseProcStat("cpu a b c d\n"), null);
+  const prev = { idle: 1000, total: 2000 };
+  // 4 CPUs, 400 jiffies in all, 100 of them idle: one core idle; this process used half a core.
+  assert.equal(spareCores(prev, { idle: 1100, total: 2400 }, 4, 50_000, 100_000), 1.5);
+  assert.equal(spareCores(prev, { idle: 1000, total: 2400 }, 4, 0, 100_000), 0);
+  assert.equal(spareCores(prev, prev, 4, 10, 100_000), 0, "no time passed: nothing can be told");
+  const sampler = new SpareCpu(0, () => "cpu  100 0 0 900 0 0 0 0\n");
+  assert.equal(sampler.spare(), 0, "the first sample has nothing to compare with");
 });

@@ -252,10 +252,14 @@ async function runCommand(argv: string[]): Promise<number> {
     runtimeBootDir: process.env.IPCVIZ_TEST_BOOT_DIR || undefined,
     onEvents: (events) => {
       if (summaryPath !== undefined) for (const e of events) builder.add(e); // only --summary needs it
-      detector.feed(events, clock());
+      // The model serves the live diagnosis and the summary's: once the main process has ended
+      // there is nothing left to diagnose live, so without --summary it stops there.
+      if (summaryPath !== undefined || !mainEnded) detector.feed(events, clock());
     },
   };
+  let mainEnded = false;
   const run = await startRun(options);
+  run.child.once("exit", () => (mainEnded = true));
   // The program comes first: from here on this thread (decoding, the trace file, the summary, the
   // live diagnosis) runs at a lower CPU priority than the program, which has already started.
   lowerThreadPriority(COLLECTOR_NICE);

@@ -1023,7 +1023,7 @@ def _install_values(sharedctypes):
             t = _mono() - _T0
             _append((t, _tids_get(_get_ident()) or _tid(), "value.read", vid, None, site, extra))
             # Inside the user's `with v.get_lock():` the batch waits for the release (FLUSH_HARD).
-            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not (sl is not None and sl._count()):
+            if (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and (sl is None or not sl._count() or len(_buf) >= _FLUSH_HARD):
                 _flush()
             return v
 
@@ -1061,7 +1061,7 @@ def _install_values(sharedctypes):
             except AttributeError:
                 vid = vid_of(self)
             _append((t, _tids_get(_get_ident()) or _tid(), "value.write", vid, None, site, extra))
-            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not (sl is not None and sl._count()):
+            if (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and (sl is None or not sl._count() or len(_buf) >= _FLUSH_HARD):
                 _flush()
 
         setattr(cls, name, property(getter, setter, prop.fdel, prop.__doc__))

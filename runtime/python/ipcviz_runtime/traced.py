@@ -142,7 +142,7 @@ def _lock_body(rlock):
                 d = 0
                 x = None
             _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
-            if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not d:
+            if (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and (not d or len(_buf) >= _FLUSH_HARD):
                 _flush()
 
         self.acquire = acquire
@@ -172,8 +172,9 @@ def _lock_body(rlock):
             _flush()
         return True
 
-    def __exit__(self, *args):
+    def __exit__(self, exc_type=None, exc=None, tb=None):
         # Released first, looked at after (as in release()); SemLock.__exit__ is its release().
+        # Named parameters, not *args: `with` passes three, and a tuple per exit costs.
         sl = self._semlock
         t = _mono() - _T0
         try:
@@ -197,7 +198,7 @@ def _lock_body(rlock):
             d = 0
             x = None
         _append((t, _tids_get(_get_ident()) or _tid(), "lock.release", lid, None, site, x))
-        if len(_buf) >= _FLUSH_HARD or (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and not d:
+        if (t > core.flush_due or len(_buf) >= _FLUSH_EVERY) and (not d or len(_buf) >= _FLUSH_HARD):
             _flush()
 
     return {"_make_methods": _make_methods, "__enter__": __enter__, "__exit__": __exit__, "_ipcviz_rlock": rlock}

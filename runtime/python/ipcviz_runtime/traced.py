@@ -104,6 +104,7 @@ def _lock_body(rlock):
                 lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
             except AttributeError:
                 lid = hooks.lock_id(lock)
+            tid = _tids_get(_get_ident()) or _tid()  # worked out before the critical section
             if not sl_acquire(False):
                 return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
             t = _mono() - _T0
@@ -112,7 +113,7 @@ def _lock_body(rlock):
                 x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
             else:
                 x = _ACQ_OK
-            _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
+            _append((t, tid, "lock.acquire", lid, None, site, x))
             if len(_buf) >= _FLUSH_HARD:  # held now: the batch waits for the release
                 _flush()
             return True
@@ -159,6 +160,7 @@ def _lock_body(rlock):
             lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
         except AttributeError:
             lid = hooks.lock_id(self)
+        tid = _tids_get(_get_ident()) or _tid()  # worked out before the critical section
         if not sl.acquire(False):
             return do_acquire(self, sl, site, True, None, rlock, None, True)
         t = _mono() - _T0
@@ -167,7 +169,7 @@ def _lock_body(rlock):
             x = _ACQ_DEPTH[d] if d < 16 else {"ok": True, "depth": d}
         else:
             x = _ACQ_OK
-        _append((t, _tids_get(_get_ident()) or _tid(), "lock.acquire", lid, None, site, x))
+        _append((t, tid, "lock.acquire", lid, None, site, x))
         if len(_buf) >= _FLUSH_HARD:  # held now: the batch waits for the release
             _flush()
         return True

@@ -90,6 +90,23 @@ function checkBlockingReads(v: TraceView, p: Problems): void {
 
 const CASES: Case[] = [
   {
+    name: "two producers and four consumers race for the messages of one Queue and one JoinableQueue",
+    program: "r_many_consumers.py",
+    check(v, p) {
+      const producers = v.pidOfTarget("producer");
+      const consumers = new Set(v.pidOfTarget("consumer"));
+      p.check(producers.length === 2 && consumers.size === 4, () => `two producers and four consumers: ${v.describeProcesses()}`);
+      const puts = v.of("queue.put", (e) => producers.includes(e.pid));
+      p.check(puts.length === 4000 * 2, () => `the producers' puts: ${puts.length}`);
+      let bad = 0;
+      for (const put of puts) {
+        const r = v.receiptsOf(put);
+        if (r.length !== 1 || !consumers.has(r[0].pid)) bad++;
+      }
+      p.check(bad === 0, () => `${bad} of the producers' puts are not received exactly once by a consumer`);
+    },
+  },
+  {
     name: "receives that wait and receives that find data (nowait header reads)",
     program: "r_blocking_reads.py",
     check: (v, p) => checkBlockingReads(v, p),

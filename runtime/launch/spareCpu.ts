@@ -3,7 +3,8 @@
  * uses (which it could give back), measured between two calls from /proc/stat and
  * process.cpuUsage(). A collector that decodes "when the program leaves it time" asks this: with a
  * whole core to spare, decoding does not take CPU from the program. Linux only; elsewhere (no
- * /proc/stat) it answers 0, so decoding waits for quiet input.
+ * /proc/stat), and under a cgroup CPU quota (whose limit /proc/stat does not show), it answers
+ * 0, so decoding waits for quiet input.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -39,6 +40,46 @@ export function spareCores(prev: CpuTimes, cur: CpuTimes, cpus: number, ownMicro
   return Math.max(0, idleCores + own);
 }
 
+/**
+ * Whether this process runs under a CPU quota (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us`).
+ * /proc/stat shows the whole machine, whose idle cores a process under a quota may not use: then
+ * nothing is counted as spare. `read` returns a file's text or throws.
+ */
+export function underCpuQuota(read: (path: string) => string): boolean {
+  let cgroups: string;
+  try {
+    cgroups = read("/proc/self/cgroup");
+  } catch {
+    return false;
+  }
+  for (const line of cgroups.split("\n")) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, controllers, path] = m;
+    const dir = path === "/" ? "" : path;
+    try {
+      if (controllers === "") {
+        const max = read(`/sys/fs/cgroup${dir}/cpu.max`).trim().split(/\s+/)[0];
+        if (max !== undefined && max !== "max" && Number(max) > 0) return true;
+      } else if (controllers.split(",").includes("cpu")) {
+        for (const mount of [controllers, "cpu", "cpu,cpuacct"]) {
+          let quota: string;
+          try {
+            quota = read(`/sys/fs/cgroup/${mount}${dir}/cpu.cfs_quota_us`).trim();
+          } catch {
+            continue;
+          }
+          if (Number(quota) > 0) return true;
+          break;
+        }
+      }
+    } catch {
+      /* no such file: no quota there */
+    }
+  }
+  return false;
+}
+
 /** Samples spare CPU at most every `everyMs`; `spare()` returns the last measurement (cores). */
 export class SpareCpu {
   private prev: CpuTimes | null = null;
@@ -46,6 +87,8 @@ export class SpareCpu {
   private prevAt = 0;
   private last = 0;
   private readonly cpus = availableParallelism();
+  /** Under a CPU quota nothing counts as spare (see underCpuQuota); found on first use. */
+  private quota: boolean | undefined;
 
   constructor(
     private readonly everyMs = 50,
@@ -53,6 +96,8 @@ export class SpareCpu {
   ) {}
 
   spare(): number {
+    if (this.quota === undefined) this.quota = underCpuQuota((p) => readFileSync(p, "latin1"));
+    if (this.quota) return 0;
     const now = performance.now();
     if (this.prev !== null && now - this.prevAt < this.everyMs) return this.last;
     let cur: CpuTimes | null = null;

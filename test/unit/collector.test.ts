@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { Collector, type CollectorOptions } from "../../runtime/launch/collector";
-import { parseProcStat, spareCores, SpareCpu } from "../../runtime/launch/spareCpu";
+import { parseProcStat, spareCores, SpareCpu, underCpuQuota } from "../../runtime/launch/spareCpu";
 import type { TraceEvent } from "../../trace/format";
 import { readTraceFileSync } from "../../trace/readFile";
 import { validateTrace } from "../../trace/validate";
@@ -505,4 +505,17 @@ test("spare CPU: /proc/stat's cpu line, idle cores plus this process's own", () 
   assert.equal(spareCores(prev, prev, 4, 10, 100_000), 0, "no time passed: nothing can be told");
   const sampler = new SpareCpu(0, () => "cpu  100 0 0 900 0 0 0 0\n");
   assert.equal(sampler.spare(), 0, "the first sample has nothing to compare with");
+});
+
+test("spare CPU: a cgroup CPU quota (v2 cpu.max, v1 cpu.cfs_quota_us) is found; none, or no cgroup files, is not", () => {
+  const fs = (files: Record<string, string>) => (p: string) => {
+    if (!(p in files)) throw new Error(`ENOENT ${p}`);
+    return files[p];
+  };
+  assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "0::/user.slice/app\n", "/sys/fs/cgroup/user.slice/app/cpu.max": "200000 100000\n" })), true);
+  assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "0::/\n", "/sys/fs/cgroup/cpu.max": "max 100000\n" })), false);
+  assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "4:cpu,cpuacct:/docker/abc\n", "/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "150000\n" })), true);
+  assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "2:cpuacct:/\n1:cpu:/\n0::/\n", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n" })), false);
+  assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "1:cpu:/\n" })), false, "no quota file: no quota");
+  assert.equal(underCpuQuota(fs({})), false, "no /proc/self/cgroup: no quota");
 });

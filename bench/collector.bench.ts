@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Collector } from "../runtime/launch/collector";
-import type { TraceHeader } from "../trace/format";
+import { SYNTHETIC_HEADER } from "./model.bench";
 
 const CLIENTS = 2;
 const EVENTS_PER_CLIENT = 600_000;
@@ -18,21 +18,6 @@ const BATCH = 250; // EVENTS_PER_CLIENT is a multiple of it
 const RUNS = 5;
 
 type Mode = "binary" | "marshal" | "json";
-
-function header(): TraceHeader {
-  return {
-    format: "ipcviz-trace",
-    version: 1,
-    program: "/bench/program.py",
-    args: [],
-    cwd: "/bench",
-    interpreter: { language: "python", path: "/usr/bin/python3", version: "3.11.7", implementation: "CPython" },
-    startMethod: "fork",
-    startedAt: new Date().toISOString(),
-    clock: { kind: "monotonic", unit: "ns" },
-    runtime: { name: "ipcviz-bench", version: "0" },
-  };
-}
 
 /** Marshalled template batches made by real Python, in the runtime's compact forms (int message ids, bare previews): [first (sites, process.start), rest]. */
 function marshalTemplates(): [string, string] {
@@ -71,7 +56,7 @@ print(marshal.dumps((123456789, [], recs(B, False)), 4).hex())
 /** One run: returns events/s. */
 async function once(dir: string, i: number, mode: Mode, templates: [string, string]): Promise<{ rate: number; events: number; bytes: number }> {
   const out = join(dir, `bench-${mode}-${i}.ipcviz.jsonl`);
-  const collector = await Collector.start({ out, header: header(), t0: process.hrtime.bigint() });
+  const collector = await Collector.start({ out, header: SYNTHETIC_HEADER, t0: process.hrtime.bigint() });
   const clientJs = join(__dirname, "collector-client.js");
   const children = Array.from({ length: CLIENTS }, () =>
     fork(clientJs, [collector.socketPath, collector.token, String(EVENTS_PER_CLIENT), String(BATCH), mode, ...templates], { stdio: "inherit" }),

@@ -61,7 +61,6 @@ export class Store {
   follow = true;
   selected = -1;
   selectedPid: number | null = null;
-  hover = -1;
   mode: LayoutMode = "time";
   /** Null: fit the whole run. */
   domain: Domain | null = null;
@@ -75,6 +74,10 @@ export class Store {
   /** Causal indices matching the query, ascending (null: no query). */
   matches: Int32Array | null = null;
   matchPids = new Set<number>();
+  /** The matches as a list, the model length searched so far and the process names then (see runSearch). */
+  private matchList: number[] = [];
+  private searchedTo = 0;
+  private searchedNames = "";
   playing = false;
   /** Events per second while playing. */
   speed = 20;
@@ -87,7 +90,6 @@ export class Store {
   private pending = new Set<Change>();
   private scheduled = false;
   private lastDiagnoseLen = -1;
-  private lastDiagnoseAt = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -162,7 +164,7 @@ export class Store {
     if (this.follow) this.cursor = this.model.length - 1;
     this.loaded = true;
     this.runSearch();
-    this.maybeDiagnose(true);
+    this.diagnoseIfGrown();
     this.changed("data", "cursor", "selection", "layout", "lanes", "search", "diagnosis", "status");
   }
 
@@ -173,12 +175,12 @@ export class Store {
     this.data.update();
     if (this.follow) this.cursor = this.model.length - 1;
     this.cursorState = null;
-    if (this.query) this.runSearch();
+    if (this.query) this.runSearch(true);
     // Diagnose once the run has been quiet for a second (a hang shows up then), not while streaming.
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
-      if (this.live) this.maybeDiagnose(true);
+      if (this.live) this.diagnoseIfGrown();
     }, 1000);
     this.changed("data", "cursor", "lanes");
   }
@@ -193,15 +195,15 @@ export class Store {
     if (this.follow) this.cursor = this.model.length - 1;
     this.cursorState = null;
     if (this.query) this.runSearch();
-    this.maybeDiagnose(true);
+    this.diagnoseIfGrown();
     this.changed("data", "cursor", "lanes", "status", "diagnosis");
   }
 
-  private maybeDiagnose(force: boolean): void {
+  /** Diagnose the model, unless it has not grown since the last time. */
+  private diagnoseIfGrown(): void {
     const n = this.model.length;
-    if (n === this.lastDiagnoseLen || !force) return;
+    if (n === this.lastDiagnoseLen) return;
     this.lastDiagnoseLen = n;
-    this.lastDiagnoseAt = Date.now();
     try {
       this.diagnosis = diagnose(this.model);
       this.diagnosisIdx = diagnosisIndices(this.diagnosis);
@@ -392,24 +394,40 @@ export class Store {
     this.changed("search", "lanes");
   }
 
-  private runSearch(): void {
+  /**
+   * Find the events matching the query. incremental: only the events placed since the last search
+   * (the model only ever adds events at the end), unless a process's name has changed since,
+   * which `proc:` terms depend on.
+   */
+  private runSearch(incremental = false): void {
     const terms = parseQuery(this.query);
-    this.matchPids.clear();
     if (terms.length === 0) {
+      this.matchPids.clear();
       this.matches = null;
+      this.matchList = [];
+      this.searchedTo = 0;
       return;
     }
     const m = this.model;
     const names = new Map<number, string>();
     for (const pid of m.pids()) names.set(pid, m.processName(pid));
-    const out: number[] = [];
-    for (let i = 0; i < m.length; i++) {
+    const namesKey = [...names].join("\n");
+    let from = this.searchedTo;
+    if (!incremental || namesKey !== this.searchedNames || this.matches === null) {
+      from = 0;
+      this.matchList = [];
+      this.matchPids.clear();
+    }
+    const out = this.matchList;
+    for (let i = from; i < m.length; i++) {
       const ev = m.event(i);
       if (matchEvent(terms, ev, names.get(ev.pid) ?? "")) {
         out.push(i);
         this.matchPids.add(ev.pid);
       }
     }
+    this.searchedTo = m.length;
+    this.searchedNames = namesKey;
     this.matches = Int32Array.from(out);
   }
 
@@ -435,7 +453,4 @@ export class Store {
     };
   }
 
-  saveNow(): void {
-    this.save(this.savedUi());
-  }
 }

@@ -19,7 +19,7 @@ import * as vscode from "vscode";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
-import { LaunchError } from "../../runtime/launch/launcher";
+import { LaunchError, withoutIpcvizEnv } from "../../runtime/launch/launcher";
 import type { IpcvizSettings } from "../settings";
 import {
   basePythonPath,
@@ -96,9 +96,7 @@ export const DEBUG_COMMAND = "ipcviz.debugVisualise";
 /** True when `python` can import debugpy (within 20 s). */
 export function hasDebugpy(python: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_")) delete env[k];
-    execFile(python, ["-c", "import debugpy"], { env, timeout: 20_000 }, (err) => resolve(!err));
+    execFile(python, ["-c", "import debugpy"], { env: withoutIpcvizEnv(process.env), timeout: 20_000 }, (err) => resolve(!err));
   });
 }
 

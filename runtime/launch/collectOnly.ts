@@ -138,21 +138,6 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   let resolveDone!: (r: CollectOnlyResult) => void;
   const done = new Promise<CollectOnlyResult>((r) => (resolveDone = r));
 
-  const waitDisconnect = (pid: number, ms: number) =>
-    new Promise<void>((res) => {
-      if (!collector.connectedPids().includes(pid)) return res();
-      const t = setTimeout(fin, ms);
-      function fin() {
-        clearTimeout(t);
-        collector.off("disconnect", onDisc);
-        res();
-      }
-      const onDisc = (d: { pid: number }) => {
-        if (d.pid === pid) fin();
-      };
-      collector.on("disconnect", onDisc);
-    });
-
   async function end(exit: { exitCode?: number | null; signal?: NodeJS.Signals | null }, stopFirst: boolean): Promise<CollectOnlyResult> {
     const startedAt = Date.now();
     let leftovers = 0;
@@ -162,7 +147,7 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
       // The main process's last events are still in its socket: let them in before run.exit
       // (what has arrived is decoded first: the drain time is for what has not).
       await collector.caughtUp();
-      await waitDisconnect(mainPid, drainMs);
+      await collector.waitForDisconnect(mainPid, drainMs);
     }
     if (mainPid !== null) {
       collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: exit.exitCode ?? null, signal: exit.signal ?? null, timedOut: false });

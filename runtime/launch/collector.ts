@@ -233,9 +233,6 @@ class Connection {
   readonly unknownSites = new Set<number>();
   /** `{"pid":N,"tid":` — the start of every line of this process (UTF-8). */
   prefix: Buffer = Buffer.alloc(0);
-  /** `{"pid":N,"tid":T,"seq":` for the last tid seen (a process's events mostly come from one thread). */
-  lineTid = -1;
-  lineStart: Buffer = Buffer.alloc(0);
 
   /** Pieces of a line not yet ended by "\n". */
   parts: Buffer[] = [];
@@ -432,6 +429,23 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     });
   }
 
+  /** Resolves once pid's connection has closed and been handled (at once if it is not open), or after timeoutMs. */
+  waitForDisconnect(pid: number, timeoutMs: number): Promise<void> {
+    if (!this.connectedPids().includes(pid)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off("disconnect", onDisconnect);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const onDisconnect = (d: { pid: number }) => {
+        if (d.pid === pid) done();
+      };
+      this.on("disconnect", onDisconnect);
+    });
+  }
+
   /** Write and emit an event made by the launcher or the collector (src "collector"). */
   addCollectorEvent(e: CollectorEvent): void {
     if (this.closing) return;
@@ -527,11 +541,9 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     if (this.qHead >= this.qConn.length) return Promise.resolve();
     const target = this.qBase + this.qConn.length;
     const p = new Promise<void>((resolve) => this.caughtUpWaiters.push({ target, resolve }));
-    if (this.pumpScheduled && this.quietMs > 0) {
-      // A pump waiting for quiet input: run it now instead (waiters make quietWait() 0).
-      this.pumpScheduled = false;
-      this.schedulePumpNow();
-    } else this.schedulePump();
+    // A pump may be waiting on a timer for quiet input: schedule one now (waiters make quietWait() 0).
+    this.pumpScheduled = false;
+    this.schedulePump();
     return p;
   }
 
@@ -685,7 +697,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
           else {
             const parts = c.frameParts;
             c.frameParts = [];
-            this.binaryBatch(c, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+            this.marshalBatch(c, parts.length === 1 ? parts[0] : Buffer.concat(parts)); // a binary batch
             if (c.finished) return;
           }
         }
@@ -833,11 +845,6 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   /** A compact batch: "M" + base64(marshal((seq0, sites, records))), see docs/wire-protocol.md. */
   private compactLine(c: Connection, line: string): void {
     this.marshalBatch(c, Buffer.from(line.slice(1), "base64"));
-  }
-
-  /** A binary batch: marshal((seq0, sites, records)) after its "B<length>" line. */
-  private binaryBatch(c: Connection, bytes: Buffer): void {
-    this.marshalBatch(c, bytes);
   }
 
   private marshalBatch(c: Connection, bytes: Buffer): void {
@@ -1050,16 +1057,14 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     // The line: the common fields, the site, then extra's fields (serialised above).
     const w = this.batchOut;
     if (w === null) return;
-    if (tid !== c.lineTid) {
-      c.lineTid = tid;
-      c.lineStart = Buffer.concat([c.prefix, Buffer.from(String(tid)), B_SEQ]);
-    }
     w.ensure(
-      c.lineStart.length + 2 * NUM_ROOM + B_T.length + kt.length + (obj !== null ? B_OBJ.length + strRoom(obj.length) : 0) +
+      c.prefix.length + B_SEQ.length + 3 * NUM_ROOM + B_T.length + kt.length + (obj !== null ? B_OBJ.length + strRoom(obj.length) : 0) +
         (msg !== null ? B_MSG.length + strRoom(msg.length) : 0) + (siteText !== undefined ? siteText.length : 0) + x.len + 2,
     );
     const b = w.buf;
-    let p = putBytes(b, w.len, c.lineStart);
+    let p = putBytes(b, w.len, c.prefix);
+    p = putNum(b, p, tid);
+    p = putBytes(b, p, B_SEQ);
     p = putNum(b, p, seq);
     p = putBytes(b, p, B_T);
     p = putNum(b, p, t);
@@ -1138,11 +1143,6 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     this.schedulePump();
   }
 
-  /** Run the pump at the next turn of the event loop, even if one is already waiting on a timer. */
-  private schedulePumpNow(): void {
-    this.pumpScheduled = true;
-    setImmediate(this.pump);
-  }
 
   private writeError(err: Error): void {
     if (this.writeFailed) return;

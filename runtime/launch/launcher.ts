@@ -150,7 +150,14 @@ export function lowerThreadPriority(nice: number): boolean {
 }
 
 /** The run's own IPCVIZ_ variables are set afresh; these diagnostic ones are passed on from the caller's environment. */
-const PASSED_ON = new Set(["IPCVIZ_NO_NOWAIT"]);
+const PASSED_ON: ReadonlySet<string> = new Set(["IPCVIZ_NO_NOWAIT"]);
+
+/** A copy of env without IPCVIZ_* variables (but those in keep): a process ipcviz starts never inherits another run's. */
+export function withoutIpcvizEnv(env: NodeJS.ProcessEnv, keep: ReadonlySet<string> = new Set()): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const k of Object.keys(out)) if (k.startsWith("IPCVIZ_") && !keep.has(k)) delete out[k];
+  return out;
+}
 
 /** Where the Python runtime is (options first, else the repository/extension folder), and its version. */
 export function locateRuntime(o: { runtimeDir?: string; runtimeBootDir?: string }): { runtimeDir: string; bootDir: string; runtimeVersion: string } {
@@ -301,8 +308,7 @@ export async function probeInterpreter(python: string | undefined, env: NodeJS.P
         : "ipcviz: no Python found (looked for python3 and python on PATH); install Python 3.9 or newer, or pass --python PATH",
     );
   }
-  const probeEnv = { ...env };
-  for (const k of Object.keys(probeEnv)) if (k.startsWith("IPCVIZ_")) delete probeEnv[k];
+  const probeEnv = withoutIpcvizEnv(env);
   // Asynchronous, so a caller such as the VS Code extension host is never blocked while Python starts.
   const r = await new Promise<{ status: number | null; stdout: string; stderr: string; error: Error | null }>((resolveProbe) => {
     execFile(exe!, ["-c", PROBE], { cwd, env: probeEnv, encoding: "utf8", timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
@@ -409,8 +415,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
   const knownPids = new Map<number, number | null>();
   collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
 
-  const env: NodeJS.ProcessEnv = { ...baseEnv };
-  for (const k of Object.keys(env)) if (k.startsWith("IPCVIZ_") && !PASSED_ON.has(k)) delete env[k];
+  const env = withoutIpcvizEnv(baseEnv, PASSED_ON);
   Object.assign(
     env,
     runtimeEnv({
@@ -462,21 +467,6 @@ export async function startRun(options: RunOptions): Promise<Run> {
     }, options.timeoutSec * 1000);
   }
 
-  const waitDisconnect = (pid: number, ms: number) =>
-    new Promise<void>((res) => {
-      if (!collector.connectedPids().includes(pid)) return res();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        collector.off("disconnect", onDisc);
-        res();
-      }
-      const onDisc = (d: { pid: number }) => {
-        if (d.pid === pid) done();
-      };
-      collector.on("disconnect", onDisc);
-    });
-
   const done = (async (): Promise<RunResult> => {
     const { code, signal } = await exited;
     if (timer) clearTimeout(timer);
@@ -485,7 +475,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
     // (what has arrived is decoded first: the drain time is for what has not).
     await collector.caughtUp();
     const drainFrom = Date.now();
-    await waitDisconnect(mainPid, drainMs);
+    await collector.waitForDisconnect(mainPid, drainMs);
     collector.addCollectorEvent({ src: "collector", pid: mainPid, t: collector.now(), kind: "run.exit", exitCode: code, signal, timedOut });
     let leftovers = 0;
     const decodeStart = Date.now();

@@ -42,6 +42,7 @@ import {
   type Workbench,
 } from "./workbench";
 import { launchChromium } from "../chromium";
+import { isAlive } from "../vscode/procs";
 
 const COMMAND = "Visualise IPC";
 const PRODUCER_CONSUMER = "queue_producer_consumer.py";
@@ -68,7 +69,6 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
   let traceEvents = 0;
   const shot = (name: string) => wb.screenshot(name);
   const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-  const pidAlive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
 
   before(async () => {
     const vsix = buildVsix();
@@ -207,14 +207,14 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
     await wb.page.waitForTimeout(1000);
-    assert.ok(first.every((p) => pidAlive(p.pid)), "Cancel leaves the running program alone");
+    assert.ok(first.every((p) => isAlive(p.pid)), "Cancel leaves the running program alone");
 
     // From the program's editor this time.
     await focusEditor(wb.page, LOCK_CYCLE);
     await runCommand(wb.page, COMMAND);
     dialog = await waitForDialog(wb.page, question);
     await dialog.getByRole("button", { name: "Stop and Run" }).click();
-    await waitUntil(() => first.every((p) => !pidAlive(p.pid)), 15_000, () => `Stop and Run left the old run's processes: ${describeProcesses(first.filter((p) => pidAlive(p.pid)))}`);
+    await waitUntil(() => first.every((p) => !isAlive(p.pid)), 15_000, () => `Stop and Run left the old run's processes: ${describeProcesses(first.filter((p) => isAlive(p.pid)))}`);
     const second = await waitUntil(() => {
       const p = runProcesses(wb.server, program).filter((q) => !first.some((f) => f.pid === q.pid));
       return p.length >= 3 ? p : null;

@@ -62,14 +62,6 @@ export function descendantsOf(pid: number, procs: ProcInfo[] = listProcesses()):
   return out;
 }
 
-/** Processes whose environment has name (and, when given, that value). */
-export function processesWithEnv(name: string, value?: string): ProcInfo[] {
-  return listProcesses().filter((p) => {
-    const env = environOf(p.pid);
-    return name in env && (value === undefined || env[name] === value);
-  });
-}
-
 /** Processes whose command line contains text. */
 export function processesWithCmdline(text: string): ProcInfo[] {
   return listProcesses().filter((p) => p.cmdline.includes(text));

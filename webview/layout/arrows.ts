@@ -76,12 +76,6 @@ export function bowFor(slot: number, maxBow = 10): number {
   return (k - 2) * (maxBow / 2);
 }
 
-/** Point on the quadratic curve at parameter u in [0, 1] (for labels and hit tests). */
-export function pointOnArrow(g: ArrowGeometry, u: number): Point {
-  const v = 1 - u;
-  return { x: v * v * g.x1 + 2 * v * u * g.cx + u * u * g.x2, y: v * v * g.y1 + 2 * v * u * g.cy + u * u * g.y2 };
-}
-
 function r(v: number): string {
   return (Math.round(v * 10) / 10).toString();
 }

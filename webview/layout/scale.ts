@@ -83,12 +83,6 @@ export function domainOf(baseDomain: Domain, t: { k: number; x: number }, width:
   return { x0, x1 };
 }
 
-/** Are two domains the same to within a fraction of a pixel? */
-export function sameDomain(a: Domain, b: Domain, width: number): boolean {
-  const px = (a.x1 - a.x0) / Math.max(1, width);
-  return Math.abs(a.x0 - b.x0) < px * 0.25 && Math.abs(a.x1 - b.x1) < px * 0.25;
-}
-
 /** Axis label of a trace-space value: "12.345 ms" (time) or "#1234" (logical). */
 export function formatX(mode: LayoutMode, x: number, span = 0): string {
   if (mode === "logical") return `#${Math.round(x)}`;

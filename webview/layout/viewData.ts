@@ -286,17 +286,6 @@ export class ViewData {
     return [lo, Math.max(lo, hi)];
   }
 
-  /** Number of events with x in [v0, v1] (all lanes). */
-  eventsIn(v0: number, v1: number): number {
-    let c = 0;
-    for (const ld of this.lanes) {
-      if (!ld) continue;
-      const [lo, hi] = this.laneRange(ld, v0, v1);
-      c += hi - lo;
-    }
-    return c;
-  }
-
   /** x of a lane's first and last events. */
   laneExtent(ld: LaneData): [number, number] {
     const n = ld.xs.length;

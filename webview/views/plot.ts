@@ -13,7 +13,7 @@ import { scaleLinear } from "d3";
 import { arrowHeadPath, arrowHeadPoints, arrowPath, arrowGeometry } from "../layout/arrows";
 import { layoutLanes, laneAtY, type LaneBox } from "../layout/lanes";
 import { ARROW_STYLE, LockColours, type ArrowClass } from "../layout/palette";
-import { clampDomain, fitDomain, formatX, toTrace, toView, zoomDomain, type Domain } from "../layout/scale";
+import { clampDomain, fitDomain, formatX, MIN_SPAN, panDomain, toTrace, toView, zoomDomain, type Domain } from "../layout/scale";
 import { buildScene, type Scene } from "../layout/scene";
 import { lowerBound } from "../layout/intervals";
 import { blockLabel, clip, exitLabel, roleLabel, eventSummary } from "../layout/labels";
@@ -174,7 +174,7 @@ export class Plot {
     const p0 = prev.x + (prev.k * (0 - t.x)) / t.k;
     const p1 = prev.x + (prev.k * (w - t.x)) / t.k;
     let d: Domain = { x0: toTrace(base, w, p0), x1: toTrace(base, w, p1) };
-    const min = this.store.mode === "time" ? 1000 : 4;
+    const min = MIN_SPAN[this.store.mode];
     if (d.x1 - d.x0 < min) d = zoomDomain(base, w, (base.x1 - base.x0) / min, (0 - p0) / ((p1 - p0) / w), this.store.mode);
     this.store.setDomain(clampDomain(d, this.extent()));
   }
@@ -187,9 +187,7 @@ export class Plot {
   }
 
   panBy(dxPx: number): void {
-    const base = this.currentDomain();
-    const shift = (dxPx / this.width) * (base.x1 - base.x0);
-    this.store.setDomain(clampDomain({ x0: base.x0 - shift, x1: base.x1 - shift }, this.extent()));
+    this.store.setDomain(clampDomain(panDomain(this.currentDomain(), this.width, dxPx), this.extent()));
   }
 
   /** Show [x0, x1] of trace space. */
@@ -470,8 +468,6 @@ export class Plot {
       .attr("d", (d) => arrowHeadPath(d.g, 7))
       .style("fill", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`);
     // Event marks (value writes as diamonds).
-    const writeCode = m.kindCode(0) >= 0 ? null : null;
-    void writeCode;
     this.gMarks
       .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
       .data(scene.canvasMarks ? [] : scene.marks, (d) => String(d.index))

@@ -118,12 +118,6 @@ def new_msg():
     return _msg_prefix + str(next(_msgs))
 
 
-def new_int_msg():
-    """A fresh message id as an int ((pid << 31) + n; see mid_base), or the string form past the limit."""
-    n = next(_msgs)
-    return mid_base + n if n < MSG_INT_LIMIT else _msg_prefix + str(n)
-
-
 def now():
     return _mono() - _T0
 
@@ -307,7 +301,7 @@ class _SafeRepr(reprlib.Repr):
 
 _safe = _SafeRepr()
 _SIMPLE = (int, float, bool, type(None))
-BIG_INT = 10**30  # ints within ±BIG_INT preview as repr(); hot paths test `type(x) is int` inline
+BIG_INT = 10**30  # ints within ±BIG_INT preview as repr()
 # A message event's preview may be sent as the int itself (the collector writes its decimal form)
 # when it is within ±SAFE_INT, which a JavaScript number holds exactly.
 SAFE_INT = 2**53 - 1
@@ -318,7 +312,7 @@ def preview(obj):
     t = type(obj)
     try:
         if t in _SIMPLE:
-            if t is int and (obj > 10**30 or obj < -(10**30)):
+            if t is int and (obj > BIG_INT or obj < -BIG_INT):
                 return _safe.repr(obj)
             return repr(obj)
         if t is str:

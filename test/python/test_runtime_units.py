@@ -18,7 +18,7 @@ BOOT = os.path.join(RUNTIME, "boot")
 sys.path.insert(0, RUNTIME)
 os.environ.setdefault("IPCVIZ_PREVIEW", "80")
 
-from ipcviz_runtime import core  # noqa: E402
+from ipcviz_runtime import callsite, core  # noqa: E402
 
 
 class Boom:
@@ -106,40 +106,41 @@ class EncodeTest(unittest.TestCase):
 
 
 def _call_here(cache):
-    return core.site_miss(sys._getframe(1), cache)
+    return callsite.site_miss(sys._getframe(1), cache)
 
 
 class SiteCacheTest(unittest.TestCase):
-    """The one-entry call-site cache of a hook (core.site_cache / core.site_miss)."""
+    """The one-entry call-site cache of a hook (callsite.site_cache / callsite.site_miss)."""
 
     def test_caches_the_caller_and_gives_the_same_site(self):
-        cache = core.site_cache()
+        cache = callsite.site_cache()
         s1 = _call_here(cache)  # this test file is user code
         self.assertIsInstance(s1, int)
         code, lasti, site = cache[0]
         self.assertIs(code, sys._getframe().f_code)
         self.assertEqual(site, s1)
-        self.assertEqual(core._sites[(id(code), lasti)], s1)
+        self.assertEqual(callsite._sites[(id(code), lasti)], s1)
 
     def test_library_callers_are_cached_as_none(self):
         import multiprocessing.util as util
 
-        cache = core.site_cache()
+        cache = callsite.site_cache()
         frame = type("F", (), {"f_code": util.get_logger.__code__, "f_lasti": 0, "f_back": None})()
-        self.assertIsNone(core.site_miss(frame, cache))
+        self.assertIsNone(callsite.site_miss(frame, cache))
         self.assertIs(cache[0][0], util.get_logger.__code__)
         self.assertIsNone(cache[0][2])
 
     def test_emptied_in_a_fork_child(self):
-        cache = core.site_cache()
+        cache = callsite.site_cache()
         _call_here(cache)
-        self.assertIsNot(cache[0], core.NO_SITE)
+        self.assertIsNot(cache[0], callsite.NO_SITE)
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: what reset_after_fork leaves
             try:
                 core.reset_after_fork()
-                ok = cache[0] is core.NO_SITE and not core._sites and not core._buf
+                callsite.reset_after_fork()
+                ok = cache[0] is callsite.NO_SITE and not callsite._sites and not core._buf
                 os.write(w, b"1" if ok else b"0")
             finally:
                 os._exit(0)

@@ -99,11 +99,11 @@ def _ipcviz_boot():
         if spec is not None and spec.loader is not None:
             mod = importlib.util.module_from_spec(spec)
             sys.modules["sitecustomize"] = mod
-            spec.loader.exec_module(mod)
+            spec.loader.exec_module(mod)  # pyright: ignore[reportAttributeAccessIssue] -- typeshed's loader protocol lacks exec_module; PathFinder's loaders have it
     except Exception as err:  # report it as site.py reports a failing sitecustomize
         try:
             if sys.flags.verbose:
-                sys.excepthook(*sys.exc_info())
+                sys.excepthook(type(err), err, err.__traceback__)
             else:
                 sys.stderr.write(
                     "Error in sitecustomize; set PYTHONVERBOSE for traceback:\n"

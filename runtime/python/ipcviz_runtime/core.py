@@ -1,7 +1,8 @@
-"""Event emitter of the ipcviz Python runtime: ids, call sites, previews, buffering, the channel.
+"""What every hook of the ipcviz Python runtime uses: ids, clock, buffer, flush, previews.
 
-The hot path (`ev`) only builds a tuple and appends it to a buffer; JSON formatting happens once
-per batch at flush time. Wire protocol: docs/wire-protocol.md. Event kinds: trace/format.ts.
+Imported by every other module of the runtime; imports none of them. The hot path (`ev`) only
+builds a tuple and appends it to a buffer; numbering and encoding happen once per batch at flush
+time. Wire protocol: docs/wire-protocol.md. Event kinds: trace/format.ts.
 """
 
 import _thread
@@ -12,8 +13,6 @@ import os
 import reprlib
 import signal
 import socket
-import sys
-import sysconfig
 import threading
 import time
 
@@ -33,7 +32,6 @@ except ValueError:
 _mono = time.monotonic_ns
 _get_ident = _thread.get_ident
 _real_sleep = time.sleep
-_getframe = sys._getframe
 
 FLUSH_EVERY = 2048  # records
 # While the process holds a lock, a batch is sent only beyond this many records (a send would
@@ -50,11 +48,11 @@ _msg_prefix = "%d." % pid
 MSG_INT_LIMIT = 1 << 31
 mid_base = pid << 31
 _lock = threading.RLock()  # serialises flushes (socket writes); emitting takes no lock
-# The buffer, the tid map and the call-site caches are never replaced (a fork child clears them
-# in place), so the hot paths in hooks.py and traced.py bind them (and their methods) once.
+# The buffer, the pending site definitions and the tid map are never replaced (a fork child clears
+# them in place), so the inlined hot paths of the family modules bind them (and their methods) once.
 _buf = []  # records (t, tid, kind, obj, msg, site, extra), in emission order
 append = _buf.append
-_site_defs = []  # (id, file, line, fn) not yet sent
+site_defs = []  # (id, file, line, fn) not yet sent; callsite.py defines them
 _seq = 0  # sequence number of the next record to be flushed
 _last_flush = 0
 flush_due = FLUSH_AFTER_NS  # _last_flush + FLUSH_AFTER_NS: an event later than this sends the batch
@@ -62,21 +60,18 @@ _sock = None
 _dead = False  # the channel failed: stop trying (events are then counted as lost by the collector)
 _tids = {}
 tids_get = _tids.get
-_sites = {}  # (id(code), f_lasti) -> site id
-_sites_by_line = {}  # (id(code), line) -> site id
-_site_codes = []
-_site_ids = itertools.count(1)
 _ids = itertools.count(1)
 _msgs = itertools.count(1)
 _in_flush = False
 _term_pending = False
 exited = False  # this process has emitted its process.exit
 tls = threading.local()
+_poll_state = {}  # (thread, object, method) -> [last result, repeats]: see poll_event
 
 
 def reset_after_fork():
-    """In a forked child: forget the parent's channel, buffer, caches; new locks and counters."""
-    global pid, _lock, _site_defs, _seq, _last_flush, _sock, _dead, _site_ids, flush_due
+    """In a forked child: forget the parent's channel, buffer and counters; new locks."""
+    global pid, _lock, _seq, _last_flush, _sock, _dead, flush_due
     global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix, mid_base
     old = _sock
     _sock = None
@@ -90,22 +85,21 @@ def reset_after_fork():
     mid_base = pid << 31
     _lock = threading.RLock()
     del _buf[:]  # cleared in place: hooks hold the buffer and these dicts
-    _site_defs = []
+    del site_defs[:]
     _seq = 0
     _last_flush = 0
     flush_due = FLUSH_AFTER_NS
     _dead = False
     _tids.clear()
-    _sites.clear()
-    _sites_by_line.clear()
-    for c in _site_caches:
-        c[0] = NO_SITE
-    _site_ids = itertools.count(1)
     _msgs = itertools.count(1)
     _in_flush = False
     _term_pending = False
     exited = False
     tls = threading.local()
+    _poll_state.clear()
+
+
+# ------------------------------------------------------------------ ids and time
 
 
 def new_id(prefix):
@@ -119,148 +113,76 @@ def new_msg():
 
 
 def now():
+    """Nanoseconds since the run's start (IPCVIZ_T0, the collector's clock)."""
     return _mono() - _T0
 
 
-# ------------------------------------------------------------------ user code and call sites
+def lock_id(sl):
+    """Id of a SemLock-based object: its semaphore's name (the same in every process), stored in it."""
+    d = sl.__dict__
+    i = d.get("_ipcviz_id")
+    if i is None:
+        name = getattr(getattr(sl, "_semlock", None), "name", None)
+        i = ("L" + name.lstrip("/")) if name else new_id("L")
+        d["_ipcviz_id"] = i
+    return i
 
-_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+def derived_id(obj, prefix, base_lock):
+    """Id of an object built on a lock (a Queue, a Value, an Event…): the lock's id with another prefix."""
+    d = obj.__dict__
+    i = d.get("_ipcviz_id")
+    if i is None:
+        i = prefix + lock_id(base_lock)[1:]
+        d["_ipcviz_id"] = i
+    return i
 
 
-def _library_prefixes():
-    out = set()
+def qualname(f):
+    """module.qualname of a function (a Process target, a Pool task), never raising."""
     try:
-        paths = sysconfig.get_paths()
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            p = paths.get(key)
-            if p:
-                out.add(os.path.realpath(p))
-                out.add(os.path.abspath(p))
+        return "%s.%s" % (f.__module__, f.__qualname__)
     except Exception:
-        pass
-    out.add(os.path.dirname(os.path.abspath(os.__file__)))
-    out.add(os.path.dirname(os.path.realpath(os.__file__)))
-    try:
-        import site
-
-        for p in site.getsitepackages() + [site.getusersitepackages()]:
-            out.add(os.path.abspath(p))
-    except Exception:
-        pass
-    out.add(_RUNTIME_DIR)
-    out.add(os.path.dirname(_RUNTIME_DIR))
-    return tuple(sorted(p.rstrip(os.sep) + os.sep for p in out if p))
-
-
-_LIB_PREFIXES = _library_prefixes()
-_user_files = {}  # co_filename -> bool (keyed by the string: a code object's hash is costly)
-
-
-def classify(code):
-    """True if a code object belongs to the user's program (not the stdlib, site-packages, the runtime, generated code)."""
-    fn = code.co_filename
-    if not fn or fn[0] == "<":
-        r = False
-    else:
-        full = fn if os.path.isabs(fn) else os.path.abspath(fn)
-        r = not full.startswith(_LIB_PREFIXES)
-    _user_files[fn] = r
-    return r
-
-
-def is_user(code):
-    r = _user_files.get(code.co_filename)
-    if r is None:
-        r = classify(code)
-    return r
-
-
-def site_of(frame):
-    """Site id of a user frame, defining it on the channel the first time it is seen.
-
-    Cached by (code, instruction offset): reading f_lineno walks the line table, f_lasti does not.
-    """
-    code = frame.f_code
-    key = (id(code), frame.f_lasti)
-    s = _sites.get(key)
-    if s is None:
-        line = frame.f_lineno
-        lkey = (id(code), line)
-        s = _sites_by_line.get(lkey)
-        if s is None:
-            _site_codes.append(code)  # keeps the code alive, so its id is never reused for another
-            s = next(_site_ids)
-            fn = code.co_filename
-            try:
-                fn = os.path.abspath(fn)
-            except Exception:
-                pass
-            _site_defs.append((s, fn, line or 0, getattr(code, "co_qualname", code.co_name)))
-            _sites_by_line[lkey] = s
-        _sites[key] = s
-    return s
-
-
-# One-entry call-site caches, one per hot hook: (code, f_lasti, site) of the hook's last caller
-# (site None: not user code). A loop calls a hook from the same place, so the lookup is two
-# attribute reads and two comparisons. Held in one tuple, so a thread never sees a torn entry.
-NO_SITE = (None, -1, None)
-_site_caches = []
-
-
-def site_cache():
-    """A new one-entry call-site cache for a hook (emptied in a fork child: site ids restart there)."""
-    c = [NO_SITE]
-    _site_caches.append(c)
-    return c
-
-
-def site_miss(f, cache, skip_files=None):
-    """Site of the caller frame f when its hook's cache does not hold it; fills the cache.
-
-    A caller in skip_files (the library's own wrapper of the hooked method) is looked past and
-    not cached."""
-    code = f.f_code
-    fn = code.co_filename
-    if skip_files is not None and (fn in skip_files or fn[:1] == "<"):
-        return user_site(0, skip_files, f)
-    r = _user_files.get(fn)
-    if r is None:
-        r = classify(code)
-    if r:
-        s = _sites.get((id(code), f.f_lasti))
-        if s is None:
-            s = site_of(f)
-    else:
-        s = None
-    cache[0] = (code, f.f_lasti, s)
-    return s
-
-
-def user_site(depth, skip_files=None, f=None):
-    """Site of the user frame `depth` frames above the caller (or of frame f), skipping frames in
-    skip_files.
-
-    Returns None when the frame reached is not user code (the call came from a library).
-    """
-    if f is None:
         try:
-            f = _getframe(depth + 1)
-        except ValueError:
-            return None
-    if skip_files is not None:
-        while f is not None and (f.f_code.co_filename in skip_files or f.f_code.co_filename[:1] == "<"):
-            f = f.f_back
-        if f is None:
-            return None
-    code = f.f_code
-    r = _user_files.get(code.co_filename)
-    if r is None:
-        r = classify(code)
-    if not r:
-        return None
-    s = _sites.get((id(code), f.f_lasti))
-    return s if s is not None else site_of(f)
+            return repr(f)[:80]
+        except Exception:
+            return "?"
+
+
+# ------------------------------------------------------------------ messages in transit
+
+MARK = "\x00ipcviz"
+
+
+def wrap(mid, obj):
+    """A message in transit: (MARK, message id, object); the receiving hook unwraps it."""
+    return (MARK, mid, obj)
+
+
+def is_wrapped(x):
+    return type(x) is tuple and len(x) == 3 and type(x[0]) is str and x[0] == MARK
+
+
+# ------------------------------------------------------------------ objects made inside the library
+
+
+def creating():
+    """Depth of runtime-wrapped constructors running in this thread (0: the user's own call)."""
+    return getattr(tls, "creating", 0)
+
+
+class _Creating(object):
+    __slots__ = ()
+
+    def __enter__(self):
+        t = tls
+        t.creating = getattr(t, "creating", 0) + 1
+
+    def __exit__(self, *a):
+        tls.creating -= 1
+
+
+CREATING = _Creating()  # `with CREATING:` around a wrapped constructor: what it makes inside is not the user's
 
 
 # ------------------------------------------------------------------ previews
@@ -331,6 +253,12 @@ def preview(obj):
     return s
 
 
+def clip(s):
+    """A text cut to the preview length."""
+    n = PREVIEW_LEN
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
 # ------------------------------------------------------------------ emitting
 
 
@@ -347,7 +275,8 @@ def _tid():
 def ev(kind, obj=None, msg=None, site=None, extra=None, t=None):
     """Record one event (hot path: one tuple appended; numbered and encoded at flush).
 
-    The hottest hooks (traced.py, hooks.py) inline this body: keep them in step with it."""
+    The hottest hooks (sync.py, queues.py, connections.py, values.py) inline this body, each
+    saving a frame per operation: keep them in step with it."""
     if t is None:
         t = _mono() - _T0
     append((t, _tids.get(_get_ident()) or _tid(), kind, obj, msg, site, extra))
@@ -361,8 +290,21 @@ def ev_flush(kind, obj=None, msg=None, site=None, extra=None, t=None):
     flush()
 
 
+def poll_event(kind, obj, method, result, site):
+    """Record a non-blocking query only when its result changes (busy loops stay small)."""
+    key = (_get_ident(), obj, method)
+    st = _poll_state.get(key)
+    if st is not None and st[0] == result:
+        st[1] += 1
+        return
+    repeats = st[1] if st is not None else 0
+    _poll_state[key] = [result, 1]
+    ev_flush(kind, obj, None, site, {"method": method, "result": result, "repeats": repeats})
+
+
 def flush():
-    if _buf or _site_defs:
+    """Send every buffered record and site definition (never raises into the caller's operation)."""
+    if _buf or site_defs:
         with _lock:
             _flush_locked()
 
@@ -416,13 +358,13 @@ def _flush_locked():
     _in_flush = True
     try:
         n = len(_buf)
-        m = len(_site_defs)
+        m = len(site_defs)
         if n == 0 and m == 0:
             return
         batch = _buf[:n]
         del _buf[:n]
-        sites = _site_defs[:m]
-        del _site_defs[:m]
+        sites = site_defs[:m]
+        del site_defs[:m]
         seq0 = _seq
         _seq = seq0 + n
         _last_flush = _mono() - _T0
@@ -478,6 +420,7 @@ def _die_by_sigterm():
 
 
 def on_sigterm(signum, frame):
+    """The SIGTERM handler: record process.exit, send the buffer, then end by SIGTERM (status -15)."""
     global _term_pending, exited
     if not exited:
         exited = True
@@ -495,36 +438,20 @@ def on_sigterm(signum, frame):
     _die_by_sigterm()
 
 
+def install_sigterm():
+    """Flush on SIGTERM where the default action is in place (the exit status stays -15)."""
+    try:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, on_sigterm)
+    except Exception:
+        pass
+
+
 def uninstall_sigterm():
     """Back to the default action once this process has nothing more to send (so a SIGTERM during
     interpreter shutdown ends it at once, as without the runtime)."""
     try:
         if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is on_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    except Exception:
-        pass
-
-
-def exit_now(code):
-    """os._exit replacement: send the buffer (and process.exit) first."""
-    mark = _on_exit_hook
-    try:
-        if mark is not None:
-            mark(code)
-        flush()
-    except Exception:
-        pass
-    return _real_exit(code)
-
-
-_real_exit = os._exit
-_on_exit_hook = None
-
-
-def install_sigterm():
-    """Flush on SIGTERM where the default action is in place (the exit status stays -15)."""
-    try:
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, on_sigterm)
     except Exception:
         pass

@@ -1,17 +1,33 @@
-"""Traced subclasses of the synchronisation objects and Pipe connections the user creates.
+"""Synchronisation: Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier.
 
-A user-created Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier or Pipe end is
-switched to the subclass of the same name defined here (created at install time), so its operations
-are recorded; objects made inside the library keep their class and cost nothing. Subclasses travel
-through pickling by reference to this module, which every process of the run has loaded.
+An object the program makes is switched to the traced subclass of the same name made here at
+install (objects made inside the library keep their class and cost nothing). The traced classes
+are found by pickle as attributes of this module (module __getattr__), so a traced object sent to
+a spawn child arrives traced. A lock's uncontended acquire and its release are hot paths: they
+inline core.ev and the call-site cache (one frame per operation); a release is recorded after it
+happens, and no batch is sent while a recorded lock is held (see core.FLUSH_HARD).
 """
 
+import sys
 
-from . import core, hooks
-from .core import ev, ev_flush, user_site, now, new_msg, preview, site_cache, site_miss
+from . import core
+from .callsite import files_of, site_cache, site_miss, user_site
+from .core import CREATING, creating, derived_id, ev, ev_flush, lock_id, now, poll_event
+from .frames import strip
+from .nowait import GRACE_S
 
-# The names the inlined hot paths use, bound once in hooks (module globals here too: no lookups).
-from .hooks import _getframe, _append, _buf, _tids_get, _get_ident, _tid, _mono, _T0, _FLUSH_EVERY, _FLUSH_HARD, _flush, _SAFE, _NSAFE  # noqa: E402
+# Bound once for the inlined hot paths (see core.ev): these objects are never replaced.
+_getframe = sys._getframe
+_append = core.append
+_buf = core._buf
+_tids_get = core.tids_get
+_get_ident = core._get_ident
+_tid = core._tid
+_mono = core._mono
+_T0 = core._T0
+_FLUSH_EVERY = core.FLUSH_EVERY
+_FLUSH_HARD = core.FLUSH_HARD
+_flush = core.flush
 
 # Shared extras of the commonest lock events (never mutated; the wire encodes a repeat as a reference).
 _ACQ_OK = {"ok": True}
@@ -19,7 +35,15 @@ _ACQ_DEPTH = tuple({"ok": True, "depth": d} for d in range(16))
 _REL_DEPTH = tuple({"depth": d} for d in range(16))
 
 _LOCK_CLASSES = {}  # original class -> traced subclass
-_OTHER = {}
+_TRACED = {}  # name -> traced class: what pickle finds as ipcviz_runtime.sync.<name>
+
+
+def __getattr__(name):
+    """The traced classes, made at install (their bases are imported then), as module attributes."""
+    try:
+        return _TRACED[name]
+    except KeyError:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name)) from None
 
 
 def _make(name, base, body):
@@ -27,8 +51,29 @@ def _make(name, base, body):
     body["__module__"] = __name__
     body["__qualname__"] = name
     cls = type(name, (base,), body)
-    globals()[name] = cls
+    _TRACED[name] = cls
     return cls
+
+
+def cond_id(c):
+    return derived_id(c, "C", c._sleeping_count)
+
+
+def event_id(e):
+    return derived_id(e, "E", e._flag)
+
+
+def barrier_id(b):
+    d = b.__dict__
+    i = d.get("_ipcviz_id")
+    if i is None:
+        i = "B" + cond_id(b._cond)[1:]
+        d["_ipcviz_id"] = i
+    return i
+
+
+def reset_after_fork():
+    """Nothing per process."""
 
 
 # ------------------------------------------------------------------ locks and semaphores
@@ -36,7 +81,7 @@ def _make(name, base, body):
 
 def do_acquire(lock, sl, site, block, timeout, rlock, via=None, tried=False):
     """Acquire and record (tried: a non-blocking attempt has just failed)."""
-    lid = hooks.lock_id(lock)
+    lid = lock_id(lock)
     if not tried and sl.acquire(False):
         ok = True
     elif not block:
@@ -48,17 +93,17 @@ def do_acquire(lock, sl, site, block, timeout, rlock, via=None, tried=False):
         ev("block.begin", lid, None, site, extra)
         try:
             # A short wait is recorded without a flush; a longer one sends the buffer first.
-            if timeout is None or timeout > hooks.GRACE_S:
-                ok = sl.acquire(True, hooks.GRACE_S)
+            if timeout is None or timeout > GRACE_S:
+                ok = sl.acquire(True, GRACE_S)
                 if not ok:
                     core.flush()
-                    ok = sl.acquire(True, None if timeout is None else timeout - hooks.GRACE_S)
+                    ok = sl.acquire(True, None if timeout is None else timeout - GRACE_S)
             else:
                 core.flush()
                 ok = sl.acquire(True, timeout)
         except BaseException as e:
             ev("block.end", lid, None, site, {"op": "lock.acquire", "outcome": "error", "error": type(e).__name__})
-            hooks.strip(e)
+            strip(e)
             raise
         ev("block.end", lid, None, site, {"op": "lock.acquire", "outcome": "ok" if ok else "timeout"})
     if rlock:
@@ -69,12 +114,12 @@ def do_acquire(lock, sl, site, block, timeout, rlock, via=None, tried=False):
 
 
 def do_release(lock, sl, site, rlock):
-    lid = hooks.lock_id(lock)
+    lid = lock_id(lock)
     t0 = now()
     try:
         sl.release()
     except BaseException as e:
-        hooks.strip(e)
+        strip(e)
         raise
     ev("lock.release", lid, None, site, {"depth": sl._count()} if rlock else None, t0)
 
@@ -101,9 +146,9 @@ def _lock_body(rlock):
             if site is None:
                 return sl_acquire(block, timeout)
             try:
-                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+                lid = lock._ipcviz_id  # stored in the instance by core.lock_id on first use
             except AttributeError:
-                lid = hooks.lock_id(lock)
+                lid = lock_id(lock)
             tid = _tids_get(_get_ident()) or _tid()  # worked out before the critical section
             if not sl_acquire(False):
                 return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
@@ -125,7 +170,7 @@ def _lock_body(rlock):
             try:
                 sl_release()
             except BaseException as e:
-                hooks.strip(e)
+                strip(e)
                 raise
             f = _getframe(1)
             e = rel_cache[0]
@@ -133,9 +178,9 @@ def _lock_body(rlock):
             if site is None:
                 return
             try:
-                lid = lock._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+                lid = lock._ipcviz_id  # stored in the instance by core.lock_id on first use
             except AttributeError:
-                lid = hooks.lock_id(lock)
+                lid = lock_id(lock)
             if rlock:
                 d = sl_count()
                 x = _REL_DEPTH[d] if d < 16 else {"depth": d}
@@ -157,9 +202,9 @@ def _lock_body(rlock):
         if site is None:
             return sl.__enter__()
         try:
-            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+            lid = self._ipcviz_id  # stored in the instance by core.lock_id on first use
         except AttributeError:
-            lid = hooks.lock_id(self)
+            lid = lock_id(self)
         tid = _tids_get(_get_ident()) or _tid()  # worked out before the critical section
         if not sl.acquire(False):
             return do_acquire(self, sl, site, True, None, rlock, None, True)
@@ -182,7 +227,7 @@ def _lock_body(rlock):
         try:
             sl.release()
         except BaseException as e:
-            hooks.strip(e)
+            strip(e)
             raise
         f = _getframe(1)
         e = exit_cache[0]
@@ -190,9 +235,9 @@ def _lock_body(rlock):
         if site is None:
             return None
         try:
-            lid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
+            lid = self._ipcviz_id  # stored in the instance by core.lock_id on first use
         except AttributeError:
-            lid = hooks.lock_id(self)
+            lid = lock_id(self)
         if rlock:
             d = sl._count()
             x = _REL_DEPTH[d] if d < 16 else {"depth": d}
@@ -214,13 +259,13 @@ def trace_semlock(lock):
         lock._make_methods()
 
 
-def _sync_init(cls, type_name, after):
+def _sync_init(cls, sync_files, after):
     """Wrap a sync class's __init__: a user-made instance becomes traced and is announced."""
     orig = cls.__dict__["__init__"]
 
     def __init__(self, *args, **kwds):
-        site = None if hooks.creating() else hooks.user_site(1, hooks.SYNC_FILES)
-        with hooks.CREATING:
+        site = None if creating() else user_site(1, sync_files)
+        with CREATING:
             orig(self, *args, **kwds)
         if site is not None:
             try:
@@ -231,9 +276,13 @@ def _sync_init(cls, type_name, after):
     cls.__init__ = __init__
 
 
-def install(synchronize, connection):
-    from multiprocessing import reduction
+def install():
+    import multiprocessing.context as context
+    import multiprocessing.synchronize as synchronize
+    import threading
 
+    # multiprocessing.Lock() calls through context.py, Condition() makes its own lock and semaphores.
+    sync_files = files_of(context.BaseContext.Queue, synchronize.Condition.__init__)
     for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore"):
         base = getattr(synchronize, name)
         _LOCK_CLASSES[base] = _make(name, base, _lock_body(name == "RLock"))
@@ -243,9 +292,9 @@ def install(synchronize, connection):
             extra = {"objType": name}
             if name in ("Semaphore", "BoundedSemaphore"):
                 extra["value"] = kwds.get("value", args[0] if args else 1)
-            ev("sync.create", hooks.lock_id(self), None, site, extra)
+            ev("sync.create", lock_id(self), None, site, extra)
 
-        _sync_init(base, name, after)
+        _sync_init(base, sync_files, after)
 
     # ---------------------------------------------------------- Condition
     Cond = synchronize.Condition
@@ -288,8 +337,8 @@ def install(synchronize, connection):
         if site is None:
             return Cond.wait(self, timeout)
         lk = self._lock
-        lid = hooks.lock_id(lk)
-        cid = hooks.cond_id(self)
+        lid = lock_id(lk)
+        cid = cond_id(self)
         try:
             depth = lk._semlock._count()
         except Exception:
@@ -303,13 +352,13 @@ def install(synchronize, connection):
             r = Cond.wait(self, timeout)
         except BaseException as e:
             ev("block.end", cid, None, site, {"op": "cond.wait", "outcome": "error", "error": type(e).__name__})
-            hooks.strip(e)
+            strip(e)
             raise
         ev("block.end", cid, None, site, {"op": "cond.wait", "outcome": "ok" if r else "timeout"})
-        extra = {"ok": True, "via": "cond.wait"}
         if isinstance(lk, synchronize.RLock):
-            extra["depth"] = depth
-        ev("lock.acquire", lid, None, site, extra)
+            ev("lock.acquire", lid, None, site, {"ok": True, "via": "cond.wait", "depth": depth})
+        else:
+            ev("lock.acquire", lid, None, site, {"ok": True, "via": "cond.wait"})
         ev("cond.wait", cid, None, site, {"ok": bool(r)})
         return r
 
@@ -323,7 +372,7 @@ def install(synchronize, connection):
         try:
             return Cond.wait_for(self, predicate, timeout)
         except BaseException as e:
-            hooks.strip(e)
+            strip(e)
             raise
         finally:
             t.waitfor = prev
@@ -335,9 +384,9 @@ def install(synchronize, connection):
         try:
             Cond.notify(self, n)
         except BaseException as e:
-            hooks.strip(e)
+            strip(e)
             raise
-        ev("cond.notify", hooks.cond_id(self), None, site, {"n": n})
+        ev("cond.notify", cond_id(self), None, site, {"n": n})
 
     def c_notify_all(self):
         site = user_site(1)
@@ -346,9 +395,9 @@ def install(synchronize, connection):
         try:
             Cond.notify_all(self)
         except BaseException as e:
-            hooks.strip(e)
+            strip(e)
             raise
-        ev("cond.notify", hooks.cond_id(self), None, site, {"n": "all"})
+        ev("cond.notify", cond_id(self), None, site, {"n": "all"})
 
     TCond = _make(
         "Condition",
@@ -368,14 +417,14 @@ def install(synchronize, connection):
         self.__class__ = TCond
         self._make_methods()
         lk = self._lock
-        lid = hooks.lock_id(lk)
-        cid = hooks.cond_id(self)
+        lid = lock_id(lk)
+        cid = cond_id(self)
         user_lock = kwds.get("lock", args[0] if args else None)
         if user_lock is None:
             ev("sync.create", lid, None, site, {"objType": type(lk).__name__, "owner": cid})
         ev("sync.create", cid, None, site, {"objType": "Condition", "lock": lid})
 
-    _sync_init(Cond, "Condition", cond_after)
+    _sync_init(Cond, sync_files, cond_after)
 
     # ---------------------------------------------------------- Event
     Event = synchronize.Event
@@ -384,19 +433,17 @@ def install(synchronize, connection):
         site = user_site(1)
         if site is None:
             return Event.wait(self, timeout)
-        eid = hooks.event_id(self)
+        eid = event_id(self)
         blocked = not Event.is_set(self) and timeout != 0
         if blocked:
-            extra = {"op": "event.wait"}
-            if timeout is not None:
-                extra["timeout"] = timeout
+            extra = {"op": "event.wait"} if timeout is None else {"op": "event.wait", "timeout": timeout}
             ev_flush("block.begin", eid, None, site, extra)
         try:
             r = Event.wait(self, timeout)
         except BaseException as e:
             if blocked:
                 ev("block.end", eid, None, site, {"op": "event.wait", "outcome": "error", "error": type(e).__name__})
-            hooks.strip(e)
+            strip(e)
             raise
         if blocked:
             ev("block.end", eid, None, site, {"op": "event.wait", "outcome": "ok" if r else "timeout"})
@@ -412,7 +459,7 @@ def install(synchronize, connection):
                 return orig(self)
             t0 = now()
             r = orig(self)
-            ev_flush(kind, hooks.event_id(self), None, site, None, t0)
+            ev_flush(kind, event_id(self), None, site, None, t0)
             return r
 
         return op
@@ -421,7 +468,7 @@ def install(synchronize, connection):
         r = Event.is_set(self)
         site = user_site(1)
         if site is not None:
-            hooks.poll_event("event.poll", hooks.event_id(self), "is_set", repr(r), site)
+            poll_event("event.poll", event_id(self), "is_set", repr(r), site)
         return r
 
     TEvent = _make(
@@ -432,19 +479,18 @@ def install(synchronize, connection):
 
     def event_after(self, site, args, kwds):
         self.__class__ = TEvent
-        ev("sync.create", hooks.event_id(self), None, site, {"objType": "Event"})
+        ev("sync.create", event_id(self), None, site, {"objType": "Event"})
 
-    _sync_init(Event, "Event", event_after)
+    _sync_init(Event, sync_files, event_after)
 
     # ---------------------------------------------------------- Barrier
     Barrier = synchronize.Barrier
-    import threading
 
     def b_wait(self, timeout=None):
         site = user_site(1)
         if site is None:
             return Barrier.wait(self, timeout)
-        bid = hooks.barrier_id(self)
+        bid = barrier_id(self)
         try:
             last = self.n_waiting + 1 >= self.parties
         except Exception:
@@ -460,7 +506,7 @@ def install(synchronize, connection):
             if not last:
                 ev("block.end", bid, None, site, {"op": "barrier.wait", "outcome": "error", "error": type(e).__name__})
             ev("barrier.wait", bid, None, site, {"index": None})
-            hooks.strip(e)
+            strip(e)
             raise
         if not last:
             ev("block.end", bid, None, site, {"op": "barrier.wait", "outcome": "ok"})
@@ -475,7 +521,7 @@ def install(synchronize, connection):
             if site is None:
                 return orig(self)
             r = orig(self)
-            ev_flush(kind, hooks.barrier_id(self), None, site, None)
+            ev_flush(kind, barrier_id(self), None, site, None)
             return r
 
         return op
@@ -489,208 +535,6 @@ def install(synchronize, connection):
     def barrier_after(self, site, args, kwds):
         self.__class__ = TBarrier
         parties = kwds.get("parties", args[0] if args else None)
-        ev("sync.create", hooks.barrier_id(self), None, site, {"objType": "Barrier", "value": parties})
+        ev("sync.create", barrier_id(self), None, site, {"objType": "Barrier", "value": parties})
 
-    _sync_init(Barrier, "Barrier", barrier_after)
-
-    # ---------------------------------------------------------- Pipe ends
-    Conn = connection.Connection
-    Base = connection._ConnectionBase
-    b_send, b_recv = Base.send, Base.recv
-    b_send_bytes, b_recv_bytes, b_recv_into = Base.send_bytes, Base.recv_bytes, Base.recv_bytes_into
-    b_poll, b_close = Base.poll, Base.close
-
-    def recv_common(self, site, call, args, is_bytes):
-        cid = hooks.conn_id(self)
-        blocked = hooks.begin_read_wait(self._handle, cid, site, "pipe.recv")
-        try:
-            r = call(self, *args)
-        except EOFError as e:
-            if blocked:
-                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": "EOFError"})
-            ev_flush("pipe.eof", cid, None, site, None)
-            hooks.strip(e)
-            raise
-        except BaseException as e:
-            if blocked:
-                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": type(e).__name__})
-            hooks.strip(e)
-            raise
-        if blocked:
-            ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok"})
-        if is_bytes:
-            ev("pipe.recv", cid, None, site, {"preview": preview(r if call is not b_recv_into else args[0]), "bytes": True})
-        else:
-            mid = None
-            if hooks.is_wrapped(r):
-                mid = r[1]
-                r = r[2]
-            ev("pipe.recv", cid, mid, site, {"preview": preview(r), "bytes": False})
-        return r
-
-    send_cache = site_cache()
-    recv_cache = site_cache()
-    MARK = hooks.MARK
-    _MSG_INT_LIMIT = core.MSG_INT_LIMIT
-    nowait = hooks.NOWAIT
-    header_nowait = hooks.header_nowait
-    read_exact = hooks.read_exact
-    read_rest = hooks.read_rest
-    _read = hooks._read
-    _unpack_i = hooks._unpack_i
-    _loads = reduction.ForkingPickler.loads
-
-    def send(self, obj):
-        f = _getframe(1)
-        e = send_cache[0]
-        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, send_cache)
-        if site is None:
-            return b_send(self, obj)
-        n = next(core._msgs)
-        mid = core.mid_base + n if n < _MSG_INT_LIMIT else core._msg_prefix + str(n)
-        t = _mono() - _T0
-        try:
-            b_send(self, (MARK, mid, obj))
-        except BaseException as e:
-            hooks.strip(e)
-            raise
-        try:
-            cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
-        except AttributeError:
-            cid = hooks.conn_id(self)
-        # A message event's extra is its preview alone: the int itself or a string (wire protocol).
-        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
-        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
-            _flush()
-
-    def send_bytes(self, buf, offset=0, size=None):
-        site = user_site(1)
-        if site is None:
-            return b_send_bytes(self, buf, offset, size)
-        mid = new_msg()
-        t0 = now()
-        try:
-            b_send_bytes(self, buf, offset, size)
-        except BaseException as e:
-            hooks.strip(e)
-            raise
-        try:
-            m = memoryview(buf)
-            end = len(m) if size is None else offset + size
-            pv = preview(bytes(m[offset : min(end, offset + core.PREVIEW_LEN + 1)]))
-            if end - offset > core.PREVIEW_LEN:
-                pv += "…(%d bytes)" % (end - offset)
-        except Exception:
-            pv = "?"
-        ev("pipe.send", hooks.conn_id(self), mid, site, {"preview": pv, "bytes": True}, t0)
-
-    def recv(self):
-        f = _getframe(1)
-        e = recv_cache[0]
-        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, recv_cache)
-        if site is None:
-            r = b_recv(self)
-            return r[2] if hooks.is_wrapped(r) else r
-        # recv() with a message already there: Connection.recv as the library does it, with the
-        # header read without waiting (hooks.header_nowait); anything else goes to recv_common.
-        fd = self._handle
-        if fd is None or not self._readable or not nowait[0]:
-            return recv_common(self, site, b_recv, (), False)
-        b = bytearray(4)
-        n = header_nowait(fd, b)
-        if n <= 0:
-            return recv_common(self, site, b_recv, (), False)
-        try:
-            cid = self._ipcviz_id  # stored in the instance by its hooks.*_id helper on first use
-        except AttributeError:
-            cid = hooks.conn_id(self)
-        try:
-            if n == 4:
-                size = _unpack_i(b)[0]
-                r = _loads(read_exact(fd, size, _read(fd, size)) if size > 0 else read_rest(fd, b, 4))
-            else:
-                r = _loads(read_rest(fd, b, n))
-        except EOFError as e:
-            ev_flush("pipe.eof", cid, None, site, None)
-            hooks.strip(e)
-            raise
-        except BaseException as e:
-            hooks.strip(e)
-            raise
-        mid = None
-        if type(r) is tuple and len(r) == 3 and type(r[0]) is str and r[0] == MARK:
-            mid = r[1]
-            r = r[2]
-        t = _mono() - _T0
-        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.recv", cid, mid, site, r if type(r) is int and _NSAFE <= r <= _SAFE else preview(r)))
-        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
-            _flush()
-        return r
-
-    def recv_bytes(self, maxlength=None):
-        site = user_site(1)
-        if site is None:
-            return b_recv_bytes(self, maxlength)
-        return recv_common(self, site, b_recv_bytes, (maxlength,), True)
-
-    def recv_bytes_into(self, buf, offset=0):
-        site = user_site(1)
-        if site is None:
-            return b_recv_into(self, buf, offset)
-        return recv_common(self, site, b_recv_into, (buf, offset), True)
-
-    def poll(self, timeout=0.0):
-        site = user_site(1)
-        if site is None:
-            return b_poll(self, timeout)
-        try:
-            r = b_poll(self, timeout)
-        except BaseException as e:
-            hooks.strip(e)
-            raise
-        hooks.poll_event("pipe.poll", hooks.conn_id(self), "poll", repr(r), site)
-        return r
-
-    def close(self):
-        site = user_site(1)
-        if site is not None and not self.closed:
-            ev_flush("pipe.close", hooks.conn_id(self), None, site, None)
-        return b_close(self)
-
-    TConn = _make(
-        "Connection",
-        Conn,
-        {
-            "send": send,
-            "send_bytes": send_bytes,
-            "recv": recv,
-            "recv_bytes": recv_bytes,
-            "recv_bytes_into": recv_bytes_into,
-            "poll": poll,
-            "close": close,
-        },
-    )
-    TConn.__module__ = Conn.__module__  # repr() stays as before; pickling goes through our reducer
-    _OTHER["Connection"] = (Conn, TConn)
-    reduction.register(TConn, reduce_conn)
-
-
-def trace_conn(c):
-    pair = _OTHER.get("Connection")
-    if pair is not None and type(c) is pair[0]:
-        c.__class__ = pair[1]
-
-
-def reduce_conn(conn):
-    from multiprocessing import reduction
-
-    df = reduction.DupFd(conn.fileno())
-    return rebuild_conn, (df, conn.readable, conn.writable, hooks.conn_id(conn))
-
-
-def rebuild_conn(df, readable, writable, cid=None):
-    import multiprocessing.connection as connection
-
-    c = connection.rebuild_connection(df, readable, writable)
-    trace_conn(c)
-    return c
+    _sync_init(Barrier, sync_files, barrier_after)

@@ -1,0 +1,279 @@
+"""Connections: the ends of a multiprocessing Pipe.
+
+A Pipe made by the program has both ends switched to a traced subclass of Connection (same name,
+same module, same repr); ends made inside the library keep their class and cost nothing. A traced
+end pickles through `reduce_conn`, so the end a child receives is traced too. `send` wraps the
+object with a message id, `recv` unwraps it (the library's receives too). `send` and `recv` with a
+message waiting are hot paths: they inline core.ev and the call-site cache (one frame per
+operation) and read the header without waiting (nowait.py) to learn whether the receive blocks.
+"""
+
+import os
+import pickle
+import stat
+import sys
+
+from . import core
+from .callsite import files_of, site_cache, site_miss, user_site
+from .core import MARK, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview
+from .frames import strip
+from .nowait import NOWAIT, begin_read_wait, header_nowait, read, read_exact, read_rest, unpack_i
+
+# Bound once for the inlined hot paths (see core.ev): these objects are never replaced.
+_getframe = sys._getframe
+_append = core.append
+_buf = core._buf
+_tids_get = core.tids_get
+_get_ident = core._get_ident
+_tid = core._tid
+_mono = core._mono
+_T0 = core._T0
+_FLUSH_EVERY = core.FLUSH_EVERY
+_flush = core.flush
+_SAFE = core.SAFE_INT
+_NSAFE = -_SAFE
+
+_traced = {}  # Connection -> its traced subclass, once installed
+
+
+def conn_id(c):
+    """Id of a connection end: its inode (the same in every process), r/w for the ends of a one-way pipe."""
+    d = c.__dict__
+    i = d.get("_ipcviz_id")
+    if i is None:
+        try:
+            st = os.fstat(c.fileno())
+            if stat.S_ISSOCK(st.st_mode):
+                i = "C%d" % st.st_ino
+            else:
+                i = "C%d%s" % (st.st_ino, "r" if c.readable else "w")
+        except Exception:
+            i = core.new_id("C")
+        d["_ipcviz_id"] = i
+    return i
+
+
+def trace_conn(c):
+    """Switch a Connection to its traced class (idempotent)."""
+    cls = _traced.get(type(c))
+    if cls is not None:
+        c.__class__ = cls
+
+
+def reduce_conn(conn):
+    """A traced end's pickle: multiprocessing's own, rebuilt by rebuild_conn."""
+    from multiprocessing import reduction
+
+    df = reduction.DupFd(conn.fileno())
+    return rebuild_conn, (df, conn.readable, conn.writable, conn_id(conn))
+
+
+def rebuild_conn(df, readable, writable, cid=None):
+    import multiprocessing.connection as connection
+
+    c = connection.rebuild_connection(df, readable, writable)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: the Connection unpickler
+    trace_conn(c)
+    return c
+
+
+def reset_after_fork():
+    """Nothing per process."""
+
+
+def install():
+    import multiprocessing.connection as connection
+    import multiprocessing.context as context
+    from multiprocessing import reduction
+
+    context_files = files_of(context.BaseContext.Queue)  # multiprocessing.Pipe() calls through context.py
+    _install_pipe(connection, context_files)
+    _install_connection(connection, reduction)
+
+
+def _install_pipe(connection, context_files):
+    orig_pipe = connection.Pipe
+
+    def Pipe(duplex=True):
+        a, b = orig_pipe(duplex)
+        site = user_site(1, context_files)
+        if site is not None:
+            trace_conn(a)
+            trace_conn(b)
+            ia, ib = conn_id(a), conn_id(b)
+            ev("pipe.create", "pipe:%s-%s" % (ia, ib), None, site, {"ends": [ia, ib], "duplex": bool(duplex)})
+        return a, b
+
+    connection.Pipe = Pipe
+
+
+def _install_connection(connection, reduction):
+    Conn = connection.Connection
+    Base = connection._ConnectionBase  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: Connection's base
+    b_send, b_recv = Base.send, Base.recv
+    b_send_bytes, b_recv_bytes, b_recv_into = Base.send_bytes, Base.recv_bytes, Base.recv_bytes_into
+    b_poll, b_close = Base.poll, Base.close
+
+    def recv_common(self, site, call, args, is_bytes):
+        cid = conn_id(self)
+        blocked = begin_read_wait(self._handle, cid, site, "pipe.recv")
+        try:
+            r = call(self, *args)
+        except EOFError as e:
+            if blocked:
+                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": "EOFError"})
+            ev_flush("pipe.eof", cid, None, site, None)
+            strip(e)
+            raise
+        except BaseException as e:
+            if blocked:
+                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": type(e).__name__})
+            strip(e)
+            raise
+        if blocked:
+            ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok"})
+        if is_bytes:
+            ev("pipe.recv", cid, None, site, {"preview": preview(r if call is not b_recv_into else args[0]), "bytes": True})
+        else:
+            mid = None
+            if is_wrapped(r):
+                mid = r[1]
+                r = r[2]
+            ev("pipe.recv", cid, mid, site, {"preview": preview(r), "bytes": False})
+        return r
+
+    send_cache = site_cache()
+    recv_cache = site_cache()
+    _MSG_INT_LIMIT = core.MSG_INT_LIMIT
+    _loads = pickle.loads  # what Connection.recv unpickles with (multiprocessing's ForkingPickler.loads is pickle.loads)
+
+    def send(self, obj):
+        f = _getframe(1)
+        e = send_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, send_cache)
+        if site is None:
+            return b_send(self, obj)
+        n = next(core._msgs)
+        mid = core.mid_base + n if n < _MSG_INT_LIMIT else core._msg_prefix + str(n)
+        t = _mono() - _T0
+        try:
+            b_send(self, (MARK, mid, obj))
+        except BaseException as e:
+            strip(e)
+            raise
+        try:
+            cid = self._ipcviz_id  # stored in the instance by conn_id on first use
+        except AttributeError:
+            cid = conn_id(self)
+        # A message event's extra is its preview alone: the int itself or a string (wire protocol).
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+
+    def send_bytes(self, buf, offset=0, size=None):
+        site = user_site(1)
+        if site is None:
+            return b_send_bytes(self, buf, offset, size)
+        mid = new_msg()
+        t0 = now()
+        try:
+            b_send_bytes(self, buf, offset, size)
+        except BaseException as e:
+            strip(e)
+            raise
+        try:
+            m = memoryview(buf)
+            end = len(m) if size is None else offset + size
+            pv = preview(bytes(m[offset : min(end, offset + core.PREVIEW_LEN + 1)]))
+            if end - offset > core.PREVIEW_LEN:
+                pv += "…(%d bytes)" % (end - offset)
+        except Exception:
+            pv = "?"
+        ev("pipe.send", conn_id(self), mid, site, {"preview": pv, "bytes": True}, t0)
+
+    def recv(self):
+        f = _getframe(1)
+        e = recv_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, recv_cache)
+        if site is None:
+            r = b_recv(self)
+            return r[2] if is_wrapped(r) else r
+        # recv() with a message already there: Connection.recv as the library does it, with the
+        # header read without waiting (nowait.header_nowait); anything else goes to recv_common.
+        fd = self._handle
+        if fd is None or not self._readable or not NOWAIT[0]:
+            return recv_common(self, site, b_recv, (), False)
+        b = bytearray(4)
+        n = header_nowait(fd, b)
+        if n <= 0:
+            return recv_common(self, site, b_recv, (), False)
+        try:
+            cid = self._ipcviz_id  # stored in the instance by conn_id on first use
+        except AttributeError:
+            cid = conn_id(self)
+        try:
+            if n == 4:
+                size = unpack_i(b)[0]
+                r = _loads(read_exact(fd, size, read(fd, size)) if size > 0 else read_rest(fd, b, 4))
+            else:
+                r = _loads(read_rest(fd, b, n))
+        except EOFError as e:
+            ev_flush("pipe.eof", cid, None, site, None)
+            strip(e)
+            raise
+        except BaseException as e:
+            strip(e)
+            raise
+        mid = None
+        if type(r) is tuple and len(r) == 3 and type(r[0]) is str and r[0] == MARK:
+            mid = r[1]
+            r = r[2]
+        t = _mono() - _T0
+        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.recv", cid, mid, site, r if type(r) is int and _NSAFE <= r <= _SAFE else preview(r)))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+        return r
+
+    def recv_bytes(self, maxlength=None):
+        site = user_site(1)
+        if site is None:
+            return b_recv_bytes(self, maxlength)
+        return recv_common(self, site, b_recv_bytes, (maxlength,), True)
+
+    def recv_bytes_into(self, buf, offset=0):
+        site = user_site(1)
+        if site is None:
+            return b_recv_into(self, buf, offset)
+        return recv_common(self, site, b_recv_into, (buf, offset), True)
+
+    def poll(self, timeout=0.0):
+        site = user_site(1)
+        if site is None:
+            return b_poll(self, timeout)
+        try:
+            r = b_poll(self, timeout)
+        except BaseException as e:
+            strip(e)
+            raise
+        poll_event("pipe.poll", conn_id(self), "poll", repr(r), site)
+        return r
+
+    def close(self):
+        site = user_site(1)
+        if site is not None and not self.closed:
+            ev_flush("pipe.close", conn_id(self), None, site, None)
+        return b_close(self)
+
+    body = {
+        "send": send,
+        "send_bytes": send_bytes,
+        "recv": recv,
+        "recv_bytes": recv_bytes,
+        "recv_bytes_into": recv_bytes_into,
+        "poll": poll,
+        "close": close,
+        "__module__": Conn.__module__,  # repr() stays as before; pickling goes through reduce_conn
+        "__qualname__": Conn.__qualname__,
+    }
+    TConn = type(Conn.__name__, (Conn,), body)
+    _traced[Conn] = TConn
+    reduction.register(TConn, reduce_conn)

@@ -8,7 +8,7 @@
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 
 /** When a run's trace is saved into the workspace. */
-export type SaveTraces = "always" | "ask" | "never";
+export type SaveTraces = "recent" | "always" | "ask" | "never";
 
 /** Start methods the runtime can make the default. */
 export const START_METHODS = ["fork", "spawn", "forkserver"] as const;
@@ -32,7 +32,7 @@ export interface IpcvizSettings {
 /** Defaults (the same as package.json's `contributes.configuration`). */
 export const DEFAULT_SETTINGS: IpcvizSettings = {
   python: "",
-  saveTraces: "ask",
+  saveTraces: "recent",
   tracesFolder: ".ipcviz",
   deadlockGraceSec: 1,
   previewLength: 80,
@@ -53,7 +53,7 @@ export function resolveSettings(get: (key: string) => unknown): IpcvizSettings {
   const sm = str("startMethod", "default");
   return {
     python: str("python", ""),
-    saveTraces: save === "always" || save === "ask" || save === "never" ? save : DEFAULT_SETTINGS.saveTraces,
+    saveTraces: save === "recent" || save === "always" || save === "ask" || save === "never" ? save : DEFAULT_SETTINGS.saveTraces,
     tracesFolder: str("traces.folder", DEFAULT_SETTINGS.tracesFolder) || DEFAULT_SETTINGS.tracesFolder,
     deadlockGraceSec: num("deadlockGrace", DEFAULT_SETTINGS.deadlockGraceSec, 0.1, 3600),
     previewLength: Math.round(num("payloadPreviewLength", DEFAULT_SETTINGS.previewLength, 0, 100000)),

@@ -47,7 +47,7 @@ test("settings: defaults when unset, bad values fall back, start method 'default
   });
   const bad: Record<string, unknown> = { "traces.save": "sometimes", deadlockGrace: -1, payloadPreviewLength: "x", startMethod: "default", "traces.folder": "" };
   const s = resolveSettings((k) => bad[k]);
-  assert.equal(s.saveTraces, "ask");
+  assert.equal(s.saveTraces, "recent");
   assert.equal(s.deadlockGraceSec, 1);
   assert.equal(s.previewLength, 80);
   assert.equal(s.startMethod, undefined);

@@ -528,6 +528,19 @@ export interface CollectorRunExit extends CollectorEventBase {
   timedOut: boolean;
 }
 
+/**
+ * The process that recorded the run (the extension host or `ipcviz run`) ended while the program
+ * still ran; the run's watchdog then ended every process of the run. Written by the watchdog (as
+ * src "collector"), after whatever the collector had written; the trace then has no footer.
+ */
+export interface CollectorRunOrphaned extends CollectorEventBase {
+  kind: "run.orphaned";
+  /** Pid of the recording process that ended. */
+  recorderPid: number;
+  /** Processes of the run the watchdog ended. */
+  ended: number;
+}
+
 export type RuntimeEvent =
   | ProcessStart
   | ProcessSpawn
@@ -577,7 +590,7 @@ export type RuntimeEvent =
   | BlockBegin
   | BlockEnd;
 
-export type CollectorEvent = CollectorDisconnect | CollectorLost | CollectorRunExit;
+export type CollectorEvent = CollectorDisconnect | CollectorLost | CollectorRunExit | CollectorRunOrphaned;
 
 export type TraceEvent = RuntimeEvent | CollectorEvent;
 

@@ -202,6 +202,7 @@ const COLLECTOR_KINDS: Record<string, readonly FieldSpec[]> = {
   "process.disconnect": [req("clean", BOOL)],
   "events.lost": [req("fromSeq", NON_NEG_INT), req("count", INT)],
   "run.exit": [req("exitCode", INT | NULL), req("signal", STR | NULL), req("timedOut", BOOL)],
+  "run.orphaned": [req("recorderPid", INT), req("ended", NON_NEG_INT)],
 };
 
 /** Every runtime event kind of format v1. */

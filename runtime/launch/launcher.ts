@@ -353,6 +353,58 @@ function prepareOutput(out: string): void {
   }
 }
 
+/** The run's watchdog (runtime/python/watchdog/ipcviz_watchdog.py), as the launcher talks to it. */
+export interface Watchdog {
+  /** Tell it about a process of the run (the main process, or one that connected). */
+  tell(line: string): void;
+  /** The run is over: it ends quietly. Resolves once it has exited. */
+  finish(): Promise<void>;
+}
+
+/**
+ * Start the run's watchdog: a small Python process in a session of its own that ends the run's
+ * whole process tree, and notes so in the trace (`run.orphaned`), when this process dies without
+ * ending the run (its end of the watchdog's stdin pipe is then closed by the kernel). Null when
+ * the runtime has no watchdog script or it cannot start (the run goes on without one).
+ */
+export function startWatchdog(p: { python: string; runtimeDir: string; token: string; t0: bigint; trace: string | null }): Watchdog | null {
+  const script = join(p.runtimeDir, "watchdog", "ipcviz_watchdog.py");
+  if (!existsSync(script)) return null;
+  let child: ChildProcess;
+  try {
+    // -I: no PYTHONPATH (so no runtime), no user site; -S: no site at all. Not the run's environment.
+    child = spawn(p.python, ["-I", "-S", script], { env: withoutIpcvizEnv(process.env), detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  } catch {
+    return null;
+  }
+  const exited = new Promise<void>((res) => {
+    child.once("exit", () => res());
+    child.once("error", () => res());
+  });
+  child.stdin?.on("error", () => undefined);
+  // Neither the watchdog nor its pipe keeps this process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  const tell = (line: string) => {
+    if (child.stdin && !child.stdin.destroyed) child.stdin.write(line + "\n");
+  };
+  tell(`run ${p.token} ${p.t0} ${process.pid} ${p.trace ?? "-"}`);
+  let finishing: Promise<void> | null = null;
+  return {
+    tell,
+    finish() {
+      finishing ??= (async () => {
+        child.ref();
+        if (child.stdin && !child.stdin.destroyed) child.stdin.end("exit\n");
+        const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(t);
+      })();
+      return finishing;
+    },
+  };
+}
+
 let exitHookRuns: Set<RunProcessQuery> | null = null;
 
 /** Kill what is left of running runs if this Node process exits first (best effort, sync). */
@@ -413,7 +465,12 @@ export async function startRun(options: RunOptions): Promise<Run> {
   if (options.onProblem) collector.on("problem", options.onProblem);
   // Start times of connected processes, so a stop never signals a reused pid.
   const knownPids = new Map<number, number | null>();
-  collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
+  const watchdog = startWatchdog({ python: interp.path, runtimeDir, token: collector.token, t0, trace: out });
+  collector.on("hello", ({ pid }) => {
+    const start = readProcStat(pid)?.startTime ?? null;
+    knownPids.set(pid, start);
+    if (start !== null) watchdog?.tell(`pid ${pid} ${start}`);
+  });
 
   const env = withoutIpcvizEnv(baseEnv, PASSED_ON);
   Object.assign(
@@ -435,6 +492,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
     child = spawn(interp.path, argv, { cwd, env, detached: true, stdio: options.stdio === "pipe" ? "pipe" : "inherit" });
   } catch (err) {
     await collector.close();
+    await watchdog?.finish();
     throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${(err as Error).message}`);
   }
   const spawnError = await new Promise<Error | null>((resolveSpawn) => {
@@ -443,10 +501,12 @@ export async function startRun(options: RunOptions): Promise<Run> {
   });
   if (spawnError || child.pid === undefined) {
     await collector.close();
+    await watchdog?.finish();
     throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${spawnError?.message ?? "no pid"}`);
   }
   const mainPid = child.pid;
   const query: RunProcessQuery = { mainPid, mainStartTime: readProcStat(mainPid)?.startTime ?? null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
+  if (query.mainStartTime !== null) watchdog?.tell(`main ${mainPid} ${query.mainStartTime}`);
   const unregister = registerExitHook(query);
   const graceMs = options.graceMs ?? 1000;
   const drainMs = options.drainMs ?? 2000;
@@ -497,6 +557,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
       if (!idle) await collector.waitForIdle(1000);
     }
     const footer = await collector.close();
+    await watchdog?.finish();
     unregister();
     return {
       exitCode: code,

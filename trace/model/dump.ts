@@ -101,6 +101,7 @@ function procLine(s: ModelState, p: ProcState): string {
     if (x.signal !== null && x.how !== "disconnect") how += ` signal ${x.signal}`;
     if (x.how === "join") how += " (seen by join)";
     if (x.how === "run.exit") how += " (seen by launcher)";
+    if (x.how === "orphaned") how += " (ended by the watchdog: the recorder died)";
     return `${head}: ${how} at #${x.at}`;
   }
   let status: string = s.status(p);

@@ -67,6 +67,7 @@ export const KIND_NAMES: readonly string[] = [
   "process.disconnect",
   "events.lost",
   "run.exit",
+  "run.orphaned",
 ];
 
 const CODE = new Map<string, number>(KIND_NAMES.map((k, i) => [k, i]));
@@ -106,7 +107,7 @@ const SEND = ["queue.put", "pipe.send", "mgr.call", "mgr.reply", "pool.task.send
 const RECV = ["queue.get", "pipe.recv", "mgr.recv", "mgr.return", "pool.task.recv", "pool.result.recv"];
 const LOCK = ["lock.acquire", "lock.release"];
 const BLOCK = ["block.begin"];
-const COLLECTOR = ["process.disconnect", "events.lost", "run.exit"];
+const COLLECTOR = ["process.disconnect", "events.lost", "run.exit", "run.orphaned"];
 const PROCESS = ["process.start", "process.spawn", "process.join", "process.terminate", "process.kill", "process.exit", "process.disconnect"];
 
 /** Category bits indexed by kind code. */

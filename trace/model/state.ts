@@ -79,7 +79,7 @@ export interface ExitInfo {
   at: number;
   t: number;
   /** How the model learnt it: the process's own exit event, the collector (connection lost), the launcher (run.exit), or a joiner's view. */
-  how: "exit" | "disconnect" | "run.exit" | "join";
+  how: "exit" | "disconnect" | "run.exit" | "join" | "orphaned";
 }
 
 export interface ProcState {
@@ -1296,6 +1296,12 @@ export class ModelState {
         }
         break;
       }
+      case "run.orphaned":
+        // The recorder died and the watchdog ended the run: every process still running ended here.
+        for (const q of this.processes.values()) {
+          if (!q.exit) this.endProcess(q, { code: null, signal: SIGNALS.SIGKILL ?? null, at: i, t: e.t, how: "orphaned" });
+        }
+        break;
       default:
         break;
     }
@@ -1583,7 +1589,7 @@ const FLAGS: Uint16Array = (() => {
   };
   // Kinds whose events carry no `obj` (and code 0: kinds this version does not know).
   f[0] |= F_NO_OBJ;
-  mark(["process.start", "process.spawn", "process.join", "process.terminate", "process.kill", "process.exit", "mgr.recv", "mgr.reply", "process.disconnect", "events.lost", "run.exit"], F_NO_OBJ);
+  mark(["process.start", "process.spawn", "process.join", "process.terminate", "process.kill", "process.exit", "mgr.recv", "mgr.reply", "process.disconnect", "events.lost", "run.exit", "run.orphaned"], F_NO_OBJ);
   mark(["process.spawn", "process.join", "process.terminate", "process.kill"], F_CHILD);
   // Kinds that create an object (their site is where user code created it).
   mark(["queue.create", "pipe.create", "sync.create", "value.create", "proxy.create", "pool.create", "manager.start"], F_CREATE);

@@ -65,6 +65,7 @@ export function exitLabel(p: ProcState | undefined): string | null {
   if (!p || !p.exit) return null;
   const x = p.exit;
   if (x.how === "disconnect") return "died (connection lost)";
+  if (x.how === "orphaned") return "ended by the watchdog (the recorder died)";
   const sig = x.signal ?? (x.code !== null && x.code < 0 ? -x.code : null);
   if (sig !== null) return `killed by ${SIGNALS[sig] ?? "signal " + sig}`;
   return `exit ${x.code === null ? "?" : x.code}`;

@@ -18,6 +18,7 @@
 import * as vscode from "vscode";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LaunchError, withoutIpcvizEnv } from "../../runtime/launch/launcher";
 import type { IpcvizSettings } from "../settings";
@@ -31,6 +32,7 @@ import {
   IPCVIZ_DEBUG_TYPE,
   IPCVIZ_FLAG,
   noDebuggerMessage,
+  debugpyCandidates,
   programOf,
   PYTHON_DEBUGGER_EXTENSION,
   pythonOf,
@@ -130,7 +132,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     }
     const python = pythonOf(config as DebugConfig)!;
     if (!(await hasDebugpy(python))) {
-      showNoDebugger(python);
+      void showNoDebugger(python, typeof config.program === "string" ? vscode.Uri.file(config.program) : undefined);
       return undefined;
     }
     return config;
@@ -337,11 +339,34 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
 
   // ---------------------------------------------------------------- the command
 
-  function showNoDebugger(python: string): void {
-    void vscode.window.showErrorMessage(noDebuggerMessage(python), "Install Python Debugger", "Pick Interpreter").then((c) => {
-      if (c === "Install Python Debugger") void vscode.commands.executeCommand("workbench.extensions.search", PYTHON_DEBUGGER_EXTENSION);
-      else if (c === "Pick Interpreter") void vscode.commands.executeCommand("ipcviz.pickInterpreter");
-    });
+  /** Interpreters on this machine that have debugpy (each checked in parallel; existing files only). */
+  async function interpretersWithDebugpy(): Promise<string[]> {
+    const list = (dir: string) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    const cands = debugpyCandidates({
+      pyenvRoot: process.env.PYENV_ROOT,
+      home: process.env.HOME,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      list,
+    }).filter((p) => existsSync(p));
+    const ok = await Promise.all(cands.map((p) => hasDebugpy(p)));
+    return cands.filter((_, i) => ok[i]);
+  }
+
+  /** No debugger for `python`: offer the plain run of `program` in the same message, the Python Debugger, and interpreters that have debugpy. */
+  async function showNoDebugger(python: string, program: vscode.Uri | undefined): Promise<void> {
+    const found = await interpretersWithDebugpy().catch(() => [] as string[]);
+    deps.log(`interpreters with debugpy: ${found.join(", ") || "none found"}`);
+    const items = program ? ["Visualise IPC", "Install Python Debugger", "Pick Interpreter"] : ["Install Python Debugger", "Pick Interpreter"];
+    const c = await vscode.window.showErrorMessage(noDebuggerMessage(python, found), ...items);
+    if (c === "Visualise IPC" && program) void vscode.commands.executeCommand("ipcviz.visualise", program);
+    else if (c === "Install Python Debugger") void vscode.commands.executeCommand("workbench.extensions.search", PYTHON_DEBUGGER_EXTENSION);
+    else if (c === "Pick Interpreter") void vscode.commands.executeCommand("ipcviz.pickInterpreter");
   }
 
   async function plannedConfig(target: vscode.Uri): Promise<vscode.DebugConfiguration | undefined> {
@@ -352,7 +377,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     const choice = chooseDebugger(installed, installed ? false : await hasDebugpy(python));
     if (choice.kind === "none") {
       deps.log(`no debugger: the Python Debugger extension is not installed and ${python} has no debugpy`);
-      showNoDebugger(python);
+      void showNoDebugger(python, target);
       return undefined;
     }
     return debugLaunchConfig({

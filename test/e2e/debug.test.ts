@@ -41,7 +41,7 @@ import {
   type Workbench,
 } from "./workbench";
 
-const COMMAND = "Debug and Visualise IPC";
+const COMMAND = "Start Debugging with Process Lanes";
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const CORPUS_DIR = "/work/shared/corpus/seed";
 
@@ -115,7 +115,7 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
       const started = await waitUntil(
         async () => {
           if (await wb.page.locator(".debug-toolbar").isVisible()) return "started";
-          const toast = wb.page.locator(".notifications-toasts .notification-toast", { hasText: /no Python debugger found/ });
+          const toast = wb.page.locator(".notifications-toasts .notification-toast", { hasText: /no Python debugger for/ });
           if (await toast.first().isVisible()) {
             await toast.first().hover();
             await toast.first().locator(".codicon-notifications-clear").first().click().catch(() => undefined);

@@ -179,7 +179,7 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
     });
     // The view says the run ended by itself (its Stop button goes away with the live run).
     await frame.getByText(/exited with 0/).first().waitFor({ timeout: 15_000 });
-    await frame.getByRole("button", { name: /^stop$/i }).waitFor({ state: "hidden", timeout: 5000 });
+    await frame.getByRole("button", { name: /^stop$/i }).waitFor({ state: "hidden", timeout: 15_000 });
     await shot("child-run-finished");
   });
 
@@ -195,7 +195,7 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
     await shot("hang-notification");
     assert.ok(runProcesses(wb.server, program).length > 0, "the hanging program runs under the debugger");
     const frame = webviewFrame(wb.page);
-    const deadlocks = await waitUntil(async () => frame.locator("[data-deadlock]").count(), 10_000, () => "the view shows no diagnosis ([data-deadlock])");
+    const deadlocks = await waitUntil(async () => frame.locator("[data-deadlock]").count(), 30_000, () => "the view shows no diagnosis ([data-deadlock])");
     assert.ok(deadlocks >= 1);
     assert.ok((await frame.locator("[data-blocked]:not([data-events])").count()) > 0, "the blocked span is shown");
     void toast;

@@ -260,7 +260,7 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
     await shot("pick-interpreter-dialog");
     const good = "/usr/bin/python3";
     await answerFileDialog(wb.page, good);
-    await waitUntil(() => JSON.parse(readFileSync(settingsFile, "utf8"))["ipcviz.python"] === good, 10_000, () => `Pick Interpreter did not set ipcviz.python to ${good}: ${readFileSync(settingsFile, "utf8")}`);
+    await waitUntil(() => JSON.parse(readFileSync(settingsFile, "utf8"))["ipcviz.python"] === good, 30_000, () => `Pick Interpreter did not set ipcviz.python to ${good}: ${readFileSync(settingsFile, "utf8")}`);
     await waitForNotification(wb.page, /will run programs with \/usr\/bin\/python3/, 10_000);
     await shot("pick-interpreter-chosen");
 
@@ -325,7 +325,7 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
     });
     for (const step of walk.steps) {
       const btn = page.locator(".getting-started-step", { hasText: step.title }).first();
-      await btn.waitFor({ timeout: 5000 });
+      await btn.waitFor({ timeout: 15_000 });
       await btn.click();
       // Markdown media render in a webview beside the steps.
       await wb.page.locator(".getting-started-media iframe.webview, .getting-started-media .webview").first().waitFor({ timeout: 10_000 }).catch(() => undefined);

@@ -120,15 +120,17 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
 
   test("after the debug variant was used once: `Visualise IPC`, `visualize` and `ipc` + Enter still run Visualise IPC", { timeout: 400_000 }, async () => {
     await enterRunsVisualise("Visualise IPC", /^IPC Visualiser: Visualise IPC$/);
-    await enterRunsVisualise("visualize", /^IPC Visualizer: Visualize IPC$/);
     await enterRunsVisualise("ipc", /^IPC Visualiser: Visualise IPC$/);
     await enterRunsVisualise("visualise", /^IPC Visualiser: Visualise IPC$/);
+    await enterRunsVisualise("visualize", /^IPC Visualizer: Visualize IPC$/);
+    // Now the American row is the most recently used: for `ipc` it comes first, and it is the same command.
+    await enterRunsVisualise("ipc", /^IPC Visuali[sz]er: Visuali[sz]e IPC$/);
   });
 
   test("a hanging run, then Developer: Reload Window: within 15 s no process of the run exists", { timeout: 180_000 }, async () => {
     await openFile(wb.page, HANGING);
     await runCommand(wb.page, "Visualise IPC");
-    await waitUntil(() => runProcesses(wb.server).length >= 2, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
     await shot("hanging-before-reload");
     await runCommand(wb.page, "Developer: Reload Window");
     await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);
@@ -139,7 +141,7 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
   test("a hanging run, then SIGKILL of the extension host: within 15 s no process of the run exists", { timeout: 180_000 }, async () => {
     await openFile(wb.page, HANGING);
     await runCommand(wb.page, "Visualise IPC");
-    await waitUntil(() => runProcesses(wb.server).length >= 2, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
     const hosts = wb.server.processes().filter((p) => /--type=extensionHost/.test(p.cmdline));
     assert.equal(hosts.length, 1, `one extension host: ${describeProcesses(hosts)}`);
     const run = runProcesses(wb.server);

@@ -70,6 +70,7 @@ const REQUIRED: Record<string, string[]> = {
   "process.disconnect": ["clean"],
   "events.lost": ["fromSeq", "count"],
   "run.exit": ["exitCode", "signal", "timedOut"],
+  "run.orphaned": ["recorderPid", "ended"],
 };
 const RUNTIME_BASE_REQUIRED = ["pid", "tid", "seq", "t", "kind"];
 const COLLECTOR_BASE_REQUIRED = ["src", "pid", "t", "kind"];

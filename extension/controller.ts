@@ -45,7 +45,7 @@ export interface IpcvizTestApi {
   run(): RunInfo | null;
   /** Every open view: run panels and trace editors. */
   views(): ViewInfo[];
-  /** "Debug and Visualise IPC" (extension/debug/debugSupport.ts). */
+  /** "Start Debugging with Process Lanes" (extension/debug/debugSupport.ts). */
   debug?: DebugSupportTesting;
 }
 

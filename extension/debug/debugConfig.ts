@@ -1,5 +1,5 @@
 /**
- * Debug configurations of "Debug and Visualise IPC", pure (no `vscode` import):
+ * Debug configurations of "Start Debugging with Process Lanes", pure (no `vscode` import):
  * which debugger to use (the Python Debugger extension's `debugpy` type when installed, else this
  * extension's own {@link IPCVIZ_DEBUG_TYPE}, which runs `python -m debugpy.adapter` from the
  * chosen interpreter), the launch configuration the command starts, the one a `launch.json`
@@ -30,7 +30,7 @@ export const WAKE_SIGNAL = "SIGURG";
 /** A debug configuration as a plain object. */
 export type DebugConfig = Record<string, any> & { type: string; request: string; name: string };
 
-/** Which debugger "Debug and Visualise IPC" uses. */
+/** Which debugger "Start Debugging with Process Lanes" uses. */
 export type DebuggerChoice = { kind: "extension"; type: typeof DEBUGPY_TYPE } | { kind: "adapter"; type: typeof IPCVIZ_DEBUG_TYPE } | { kind: "none" };
 
 /** The Python Debugger extension when installed, else debugpy from the interpreter when it has it, else none. */
@@ -70,12 +70,12 @@ export function debugpyCandidates(p: { pyenvRoot?: string; home?: string; worksp
   return [...new Set(out)];
 }
 
-/** The launch configuration "Debug and Visualise IPC" starts for a program. */
+/** The launch configuration "Start Debugging with Process Lanes" starts for a program. */
 export function debugLaunchConfig(p: { type: string; program: string; cwd: string; python: string | undefined; name?: string }): DebugConfig {
   const config: DebugConfig = {
     type: p.type,
     request: "launch",
-    name: p.name ?? `Debug and Visualise IPC: ${p.program.split("/").pop()}`,
+    name: p.name ?? `Debug with Process Lanes: ${p.program.split("/").pop()}`,
     program: p.program,
     cwd: p.cwd,
     console: "integratedTerminal",

@@ -1,5 +1,5 @@
 /**
- * "Debug and Visualise IPC": the program under the Python debugger with the runtime in every
+ * "Start Debugging with Process Lanes": the program under the Python debugger with the runtime in every
  * process and subprocess debugging on, shown live in the run view.
  *
  * - With the Python Debugger extension (ms-python.debugpy): its `debugpy` debug type; a
@@ -77,7 +77,7 @@ export interface DebugSupportTesting {
   runs(): DebugRun[];
   /** Resolve a configuration as VS Code does (both provider steps of its type). */
   resolve(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | null | undefined>;
-  /** The configuration "Debug and Visualise IPC" would start for `uri` (undefined: a message was shown). */
+  /** The configuration "Start Debugging with Process Lanes" would start for `uri` (undefined: a message was shown). */
   plannedConfig(uri: vscode.Uri): Promise<vscode.DebugConfiguration | undefined>;
   /** Pretend the Python Debugger extension is (true) or is not (false) installed; undefined: ask VS Code. */
   setPythonDebuggerInstalled(v: boolean | undefined): void;
@@ -87,12 +87,12 @@ export interface DebugSupportTesting {
 
 /** What registerDebugSupport returns. */
 export interface DebugSupport extends vscode.Disposable {
-  /** "Debug and Visualise IPC" on a file (the command's implementation). True when a session started. */
+  /** "Start Debugging with Process Lanes" on a file (the command's implementation). True when a session started. */
   debugVisualise(uri?: vscode.Uri): Promise<boolean>;
   readonly testing: DebugSupportTesting;
 }
 
-/** The command id of "Debug and Visualise IPC". */
+/** The command id of "Start Debugging with Process Lanes". */
 export const DEBUG_COMMAND = "ipcviz.debugVisualise";
 
 /** True when `python` can import debugpy (within 20 s). */
@@ -119,7 +119,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc || doc.languageId !== "python" || doc.uri.scheme !== "file") {
-        void vscode.window.showErrorMessage("IPC Visualiser: open the Python program to debug, or add a launch configuration (Add Configuration… › Debug and Visualise IPC).");
+        void vscode.window.showErrorMessage("IPC Visualiser: open the Python program to debug, or add a launch configuration (Add Configuration… › IPC Visualiser: Debug with Process Lanes).");
         return undefined;
       }
       config = debugLaunchConfig({ type: IPCVIZ_DEBUG_TYPE, program: doc.uri.fsPath, cwd: folder?.uri.fsPath ?? dirname(doc.uri.fsPath), python: undefined });
@@ -391,7 +391,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
   async function debugVisualise(uri?: vscode.Uri): Promise<boolean> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
-      void vscode.window.showErrorMessage("IPC Visualiser: open a Python file (.py) to debug, or right-click one in the Explorer and choose Debug and Visualise IPC.");
+      void vscode.window.showErrorMessage("IPC Visualiser: open a Python file (.py) to debug, or right-click one in the Explorer and choose Start Debugging with Process Lanes.");
       return false;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());

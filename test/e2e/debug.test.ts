@@ -1,11 +1,11 @@
 /**
- * Tier "e2e" (issue 6): "Debug and Visualise IPC" in the real VS Code workbench (code-server), as a
+ * Tier "e2e" (issue 6): "Start Debugging with Process Lanes" in the real VS Code workbench (code-server), as a
  * person uses it. Without the Python Debugger extension (code-server has no gallery here) the
  * extension runs debugpy's adapter from the chosen interpreter: `ipcviz.python` in the workspace's
  * settings, Debian's /usr/bin/python3 with python3-debugpy (scripts/setup-test-tools.sh installs it).
  *
  * 1. A breakpoint (F9) in a child process's function of a corpus program (s01's consumer; the
- *    project's own queue example when the corpus is absent), "Debug and Visualise IPC" from F1:
+ *    project's own queue example when the corpus is absent), "Start Debugging with Process Lanes" from F1:
  *    the breakpoint is hit in the child (VS Code's Call Stack says "Paused on breakpoint"), that
  *    child's lane in the view is marked paused (`[data-lane=PID].paused`, "paused at file:line"),
  *    Continue, the run finishes with no process left.
@@ -105,7 +105,7 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
   });
 
   /**
-   * F1 "Debug and Visualise IPC", until the debugger starts. The workspace settings written just
+   * F1 "Start Debugging with Process Lanes", until the debugger starts. The workspace settings written just
    * now reach the extension host a moment later: until then the command says that python3 on the
    * PATH has no debugger (as it should); a person would run it again, and so does this.
    */

@@ -45,7 +45,7 @@ test("debugLaunchConfig: subprocess debugging on, the runtime flag, the interpre
   assert.deepEqual(c, {
     type: "ipcviz-python",
     request: "launch",
-    name: "Debug and Visualise IPC: prog.py",
+    name: "Debug with Process Lanes: prog.py",
     program: "/w/prog.py",
     cwd: "/w",
     console: "integratedTerminal",

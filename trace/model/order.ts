@@ -23,7 +23,9 @@
 
 import type { TraceEvent } from "../format";
 import { Float64Column, Int32Column, Uint8Column } from "./growable";
-import { IS_RECEIPT_BY_CODE, kindCode, KIND_NAMES, MESSAGE_CLASS } from "./kinds";
+import type { KindDecl } from "../kinds/fields";
+import { KINDS } from "../kinds/table";
+import { IS_RECEIPT_BY_CODE, kindCode, KIND_NAMES, MESSAGE_CLASS, MESSAGE_CLASSES } from "./kinds";
 
 /** Receives placed events, in causal order. Returns the causal index it gave the event. */
 export interface PlacementSink {
@@ -50,7 +52,12 @@ interface PidQueue {
 
 type E = TraceEvent & Record<string, any>;
 
-const CLASSES = ["q", "p", "mc", "mr", "pt", "pr"];
+const CLASSES = MESSAGE_CLASSES;
+/** Classes whose messages also pair by (pool, job, chunk index): sends that carry `job` and `index`. */
+const BY_JOB: readonly boolean[] = CLASSES.map((k) => {
+  const fields = (KINDS as Record<string, KindDecl>)[k].fields;
+  return "job" in fields && "index" in fields;
+});
 /** Map index of the composite keys (raw bytes FIFO, pool job/index). */
 const SPECIAL = CLASSES.length;
 /** waitMap of a process start waiting for its parent's earlier events. */
@@ -119,7 +126,7 @@ export class CausalOrderer {
     return out;
   }
 
-  /** Causal index of the placed, not yet received send with this class ("q", "p", …) and msg, or -1. */
+  /** Causal index of the placed, not yet received send with this class (its send kind, see kinds.ts) and msg, or -1. */
   findSend(cls: string, msg: string): number {
     const k = CLASSES.indexOf(cls);
     return k < 0 ? -1 : this.sends[k].get(msg) ?? -1;
@@ -258,7 +265,7 @@ export class CausalOrderer {
       if (other === undefined) return;
       q.headMap = SPECIAL;
       q.headKey = "pb\u0000" + other + "\u0000" + (this.bytesRecv.get(e.obj) ?? 0);
-    } else if ((cls === 4 || cls === 5) && typeof e.obj === "string") {
+    } else if (BY_JOB[cls] && typeof e.obj === "string") {
       q.headMap = SPECIAL;
       q.headKey = CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
     }
@@ -393,7 +400,7 @@ export class CausalOrderer {
       this.bytesSent.set(e.obj, n + 1);
       return "pb\u0000" + e.obj + "\u0000" + n;
     }
-    if ((cls === 4 || cls === 5) && typeof e.obj === "string") {
+    if (BY_JOB[cls] && typeof e.obj === "string") {
       return CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
     }
     return null;

@@ -21,7 +21,7 @@ export interface ModelRefs {
   event(i: number): TraceEvent;
   /** Causal index of the other side of a message (send ↔ receipt), or -1. */
   partner(i: number): number;
-  /** Causal index of a placed send (class "q", "p", …, see kinds.ts) with this msg not yet received, or -1. */
+  /** Causal index of a placed send (class: its send kind, see kinds.ts) with this msg not yet received, or -1. */
   findSend(cls: string, msg: string): number;
 }
 
@@ -937,7 +937,7 @@ export class ModelState {
       case "queue.feeder_error": {
         const q = this.queue(e.obj, i);
         if (typeof e.msg === "string") {
-          const put = this.refs.findSend("q", e.msg);
+          const put = this.refs.findSend("queue.put", e.msg);
           if (put >= 0 && put < i && this.chanTake(q.items, put, i) >= 0) q.dropped++;
         }
         break;

@@ -13,7 +13,8 @@
 
 import type { TraceEvent } from "../format";
 import { fullSite, objectText, shortSite } from "../model/dump";
-import { splitArgs, type ModelRefs, type ModelState } from "../model/state";
+import { splitArgs } from "../model/pyRepr";
+import type { ModelRefs, ModelState } from "../model/state";
 import { who } from "./explain";
 import type { Hazard } from "./types";
 

@@ -117,7 +117,7 @@ export interface KindDecl {
   fields: Fields;
   /** Text after the fields in the docs' table (after " — "). */
   note?: string;
-  /** Receipts: the send kind it pairs with by `msg`. Sends: the pairing class shared with their receipt. */
+  /** Receipts: the send kind they pair with by `msg`; other kinds that name a message (a dropped item): that message's send kind. */
   pairs?: string;
   /** The kind can block: it is a `block.begin` `op`. */
   blocks?: true;

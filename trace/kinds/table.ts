@@ -91,6 +91,7 @@ export const KINDS = {
     family: "queues",
     class: "op",
     fields: { obj: obj(), msg: opt(msg("the item that could not be sent")), error: opt(f.str()) },
+    pairs: "queue.put",
     internal: true,
   }),
 

@@ -1,17 +1,13 @@
 /**
- * The fold of blocking events.
+ * The fold of waits: the open block.begin of each thread.
  */
 
 import type { Handler, Handlers } from "./types";
 import type { ModelState } from "../state";
 
-
-
-
-
-/** Handlers of the blocking kinds. */
+/** Handlers of the blocking kinds (trace/kinds/table.ts family "blocking"). */
 export const blockingFold = {
-  "block.begin": (s, e, i, p, th, site) => {
+  "block.begin": (s, e, i, _p, th, site) => {
     th.block = {
       pid: e.pid,
       tid: e.tid,
@@ -25,7 +21,7 @@ export const blockingFold = {
     };
     s.use(e.obj, e.pid);
   },
-  "block.end": (s, e, i, p, th, site) => {
+  "block.end": (_s, _e, _i, _p, th) => {
     th.block = null;
   },
 } satisfies Partial<Handlers>;

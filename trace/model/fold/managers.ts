@@ -1,5 +1,5 @@
 /**
- * The fold of managers events.
+ * The fold of Managers: servers, proxies, calls in progress, and the contents of Manager dicts, lists and Namespaces as far as the trace shows them.
  */
 
 import type { Handler, Handlers } from "./types";
@@ -259,7 +259,7 @@ export function proxyOp(s: ModelState, e: EventOf<"proxy.op">, i: number): void 
 }
 
 /** ns.get, ns.set, ns.del. */
-const onNsGet: Handler<"ns.get" | "ns.set" | "ns.del"> = (s, e, i, p, th, site) => {
+const onNsGet: Handler<"ns.get" | "ns.set" | "ns.del"> = (s, e, i) => {
   const x = proxy(s, e.obj, i, "Namespace");
   x.users.add(e.pid);
   if (e.kind === "ns.set") mutContent(s, x).set(e.attr, e.value ?? "?");
@@ -267,24 +267,24 @@ const onNsGet: Handler<"ns.get" | "ns.set" | "ns.del"> = (s, e, i, p, th, site) 
   else if (typeof e.value === "string" && x.entries.get(e.attr) !== e.value) mutContent(s, x).set(e.attr, e.value);
 };
 
-/** Handlers of the managers kinds. */
+/** Handlers of the managers kinds (trace/kinds/table.ts family "managers"). */
 export const managerFold = {
-  "manager.start": (s, e, i, p, th, site) => {
+  "manager.start": (s, e, i) => {
     const m: ManagerState = { ...s.base(e.obj, "Manager", i, e.pid, null), cls: "manager", serverPid: e.serverPid, address: e.address };
     s.objects.set(e.obj, m);
     const sp = s.proc(e.serverPid, i);
     if (sp.role === "unknown") sp.role = "manager-server";
     if (sp.ppid === null) sp.ppid = e.pid;
   },
-  "proxy.create": (s, e, i, p, th, site) => {
+  "proxy.create": (s, e, i) => {
     createProxy(s, e, i);
   },
-  "mgr.call": (s, e, i, p, th, site) => {
+  "mgr.call": (s, e, i, _p, th, site) => {
     th.call = i;
     s.calls.set(i, { index: i, pid: e.pid, tid: e.tid, obj: e.obj, method: e.method, msg: e.msg, site, server: null, phase: "sent" });
     s.use(e.obj, e.pid);
   },
-  "mgr.recv": (s, e, i, p, th, site) => {
+  "mgr.recv": (s, e, i, p, th) => {
     const call = s.refs.partner(i);
     const c = call >= 0 ? s.calls.get(call) : undefined;
     if (c) {
@@ -294,12 +294,12 @@ export const managerFold = {
     th.serving = call;
     if (p.role === "unknown") p.role = "manager-server";
   },
-  "mgr.reply": (s, e, i, p, th, site) => {
+  "mgr.reply": (s, _e, _i, _p, th) => {
     const c = th.serving >= 0 ? s.calls.get(th.serving) : undefined;
     if (c) c.phase = "replied";
     th.serving = -1;
   },
-  "mgr.return": (s, e, i, p, th, site) => {
+  "mgr.return": (s, e, i, _p, th) => {
     const c = th.call >= 0 ? s.calls.get(th.call) : undefined;
     if (th.call >= 0) s.calls.delete(th.call);
     th.call = -1;
@@ -308,12 +308,12 @@ export const managerFold = {
   "ns.get": onNsGet,
   "ns.set": onNsGet,
   "ns.del": onNsGet,
-  "ns.local_change": (s, e, i, p, th, site) => {
+  "ns.local_change": (s, e, i) => {
     const x = proxy(s, e.obj, i, "Namespace");
     x.users.add(e.pid);
     x.localChanges++;
   },
-  "proxy.op": (s, e, i, p, th, site) => {
+  "proxy.op": (s, e, i) => {
     proxyOp(s, e, i);
   },
 } satisfies Partial<Handlers>;

@@ -1,5 +1,5 @@
 /**
- * The fold of pipes events.
+ * The fold of pipes: messages in flight per direction, which processes hold and closed each end.
  */
 
 import type { Handler, Handlers } from "./types";
@@ -49,25 +49,25 @@ export function newPipe(s: ModelState, id: string, ends: [string, string], duple
 }
 
 /** pipe.poll, pipe.eof. */
-const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i, p, th, site) => {
+const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i) => {
   const { pipe, side } = pipeOfEnd(s, e.obj, i);
   pipe.users.add(e.pid);
   pipe.holders[side].add(e.pid);
 };
 
-/** Handlers of the pipes kinds. */
+/** Handlers of the pipes kinds (trace/kinds/table.ts family "pipes"). */
 export const pipeFold = {
-  "pipe.create": (s, e, i, p, th, site) => {
+  "pipe.create": (s, e, i) => {
     const ends = e.ends as [string, string];
     newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
   },
-  "pipe.send": (s, e, i, p, th, site) => {
+  "pipe.send": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
     s.chanPut(pipe.dirs[side], i);
   },
-  "pipe.recv": (s, e, i, p, th, site) => {
+  "pipe.recv": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
@@ -75,7 +75,7 @@ export const pipeFold = {
   },
   "pipe.poll": onPipePoll,
   "pipe.eof": onPipePoll,
-  "pipe.close": (s, e, i, p, th, site) => {
+  "pipe.close": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.holders[side].delete(e.pid);
     pipe.closedBy[side].add(e.pid);

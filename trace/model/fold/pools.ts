@@ -1,5 +1,5 @@
 /**
- * The fold of pools events.
+ * The fold of pools: workers and what each runs, jobs and their tasks.
  */
 
 import type { Handler, Handlers } from "./types";
@@ -48,11 +48,9 @@ export function attachWorker(s: ModelState, p: ProcState, i: number): void {
   void i;
 }
 
-
-
-/** Handlers of the pools kinds. */
+/** Handlers of the pools kinds (trace/kinds/table.ts family "pools"). */
 export const poolFold = {
-  "pool.create": (s, e, i, p, th, site) => {
+  "pool.create": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     pl.processes = e.processes;
     pl.createdAt = i;
@@ -63,7 +61,7 @@ export const poolFold = {
       if (w.role === "pool-worker" && w.ppid === e.pid && !w.exit && !s.workerPool(w.pid)) worker(s, pl, w.pid);
     }
   },
-  "pool.submit": (s, e, i, p, th, site) => {
+  "pool.submit": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     const j = job(s, pl, e.job, i, e.pid);
     j.method = e.method;
@@ -72,19 +70,19 @@ export const poolFold = {
     j.submittedAt = i;
     j.submitter = e.pid;
   },
-  "pool.task.send": (s, e, i, p, th, site) => {
+  "pool.task.send": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     job(s, pl, e.job, i, e.pid).sent++;
     s.chanPut(pl.tasks, i);
   },
-  "pool.task.recv": (s, e, i, p, th, site) => {
+  "pool.task.recv": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     const w = worker(s, pl, e.pid);
     w.running = { job: e.job, index: e.index, since: i };
     job(s, pl, e.job, i, e.pid).taken++;
     s.chanTake(pl.tasks, s.refs.partner(i), i);
   },
-  "pool.result.send": (s, e, i, p, th, site) => {
+  "pool.result.send": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     const w = worker(s, pl, e.pid);
     w.running = null;
@@ -92,21 +90,21 @@ export const poolFold = {
     else w.failed++;
     job(s, pl, e.job, i, e.pid).resultsSent++;
   },
-  "pool.result.recv": (s, e, i, p, th, site) => {
+  "pool.result.recv": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     job(s, pl, e.job, i, e.pid).resultsReceived++;
   },
-  "pool.get": (s, e, i, p, th, site) => {
+  "pool.get": (s, e, i) => {
     const pl = pool(s, e.obj, i);
     job(s, pl, e.job, i, e.pid).got = true;
   },
-  "pool.close": (s, e, i, p, th, site) => {
+  "pool.close": (s, e, i) => {
     pool(s, e.obj, i).closed = true;
   },
-  "pool.terminate": (s, e, i, p, th, site) => {
+  "pool.terminate": (s, e, i) => {
     pool(s, e.obj, i).terminated = true;
   },
-  "pool.join": (s, e, i, p, th, site) => {
+  "pool.join": (s, e, i) => {
     pool(s, e.obj, i).joined = true;
   },
 } satisfies Partial<Handlers>;

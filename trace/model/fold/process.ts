@@ -1,22 +1,20 @@
 /**
- * The fold of process events.
+ * The fold of processes: start, spawn, join, terminate/kill, exit.
  */
 
 import type { Handler, Handlers } from "./types";
 import type { ModelState } from "../state";
 import { attachWorker } from "./pools";
 
-
-
 /** process.terminate, process.kill. */
-const onProcessTerminate: Handler<"process.terminate" | "process.kill"> = (s, e, i, p, th, site) => {
+const onProcessTerminate: Handler<"process.terminate" | "process.kill"> = (s, e, i) => {
   const c = s.proc(e.child, i);
   c.terminated = { by: e.pid, at: i, how: e.kind === "process.kill" ? "kill" : "terminate" };
 };
 
-/** Handlers of the process kinds. */
+/** Handlers of the process kinds (trace/kinds/table.ts family "processes"). */
 export const processFold = {
-  "process.start": (s, e, i, p, th, site) => {
+  "process.start": (s, e, i, p, th) => {
     if (p.exit && e.seq === 0) {
       // A reused pid: a new process.
       p.exit = null;
@@ -31,7 +29,7 @@ export const processFold = {
     if (p.birth < 0) p.birth = i;
     if (e.role === "pool-worker") attachWorker(s, p, i);
   },
-  "process.spawn": (s, e, i, p, th, site) => {
+  "process.spawn": (s, e, i) => {
     const c = s.proc(e.child, i);
     if (c.name.startsWith("pid ")) c.name = e.name;
     c.target = e.target ?? c.target;
@@ -40,7 +38,7 @@ export const processFold = {
     if (c.ppid === null) c.ppid = e.pid;
     if (c.birth < 0) c.birth = i;
   },
-  "process.join": (s, e, i, p, th, site) => {
+  "process.join": (s, e, i) => {
     if (e.exitCode !== null) {
       const c = s.proc(e.child, i);
       if (!c.exit) s.endProcess(c, { code: e.exitCode, signal: e.exitCode < 0 ? -e.exitCode : null, at: i, t: e.t, how: "join" });
@@ -48,7 +46,7 @@ export const processFold = {
   },
   "process.terminate": onProcessTerminate,
   "process.kill": onProcessTerminate,
-  "process.exit": (s, e, i, p, th, site) => {
+  "process.exit": (s, e, i, p) => {
     s.endProcess(p, { code: e.exitCode, signal: e.signal ?? null, at: i, t: e.t, how: "exit" });
   },
 } satisfies Partial<Handlers>;

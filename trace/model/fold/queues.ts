@@ -1,9 +1,10 @@
 /**
- * The fold of queues events.
+ * The fold of queues: items put and taken, task_done/join, close, feeder errors.
  */
 
 import type { Handler, Handlers } from "./types";
 import type { ModelState } from "../state";
+import { KINDS } from "../../kinds/table";
 import type { QueueState } from "../stateTypes";
 import { newChannel } from "../stateTypes";
 
@@ -35,43 +36,43 @@ export function queue(s: ModelState, id: string, at: number): QueueState {
 }
 
 /** queue.poll, queue.join. */
-const onQueuePoll: Handler<"queue.poll" | "queue.join"> = (s, e, i, p, th, site) => {
+const onQueuePoll: Handler<"queue.poll" | "queue.join"> = (s, e, i) => {
   queue(s, e.obj, i).users.add(e.pid);
 };
 
-/** Handlers of the queues kinds. */
+/** Handlers of the queues kinds (trace/kinds/table.ts family "queues"). */
 export const queueFold = {
-  "queue.create": (s, e, i, p, th, site) => {
+  "queue.create": (s, e, i) => {
     const q = newQueue(s, e.obj, e.objType, i, e.pid);
     q.maxsize = typeof e.maxsize === "number" && e.maxsize > 0 ? e.maxsize : null;
     q.copyOf = e.copyOf ?? null;
   },
-  "queue.put": (s, e, i, p, th, site) => {
+  "queue.put": (s, e, i) => {
     const q = queue(s, e.obj, i);
     q.users.add(e.pid);
     s.chanPut(q.items, i);
     q.unfinished++;
   },
-  "queue.get": (s, e, i, p, th, site) => {
+  "queue.get": (s, e, i) => {
     const q = queue(s, e.obj, i);
     q.users.add(e.pid);
     s.chanTake(q.items, s.refs.partner(i), i);
   },
   "queue.poll": onQueuePoll,
   "queue.join": onQueuePoll,
-  "queue.task_done": (s, e, i, p, th, site) => {
+  "queue.task_done": (s, e, i) => {
     const q = queue(s, e.obj, i);
     q.users.add(e.pid);
     if (q.unfinished > 0) q.unfinished--;
   },
-  "queue.close": (s, e, i, p, th, site) => {
+  "queue.close": (s, e, i) => {
     const q = queue(s, e.obj, i);
     q.closed = true;
   },
-  "queue.feeder_error": (s, e, i, p, th, site) => {
+  "queue.feeder_error": (s, e, i) => {
     const q = queue(s, e.obj, i);
     if (typeof e.msg === "string") {
-      const put = s.refs.findSend("queue.put", e.msg);
+      const put = s.refs.findSend(KINDS["queue.feeder_error"].pairs, e.msg);
       if (put >= 0 && put < i && s.chanTake(q.items, put, i) >= 0) q.dropped++;
     }
   },

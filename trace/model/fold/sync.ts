@@ -1,5 +1,5 @@
 /**
- * The fold of sync events.
+ * The fold of synchronisation: locks, RLocks and semaphores (owners, holders), conditions, events, barriers.
  */
 
 import type { Handler, Handlers } from "./types";
@@ -132,7 +132,7 @@ export function goNative(s: ModelState, l: LockState): void {
 }
 
 /** event.set, event.clear. */
-const onEventSet: Handler<"event.set" | "event.clear"> = (s, e, i, p, th, site) => {
+const onEventSet: Handler<"event.set" | "event.clear"> = (s, e, i) => {
   const x = eventObj(s, e.obj, i);
   x.native = true;
   x.users.add(e.pid);
@@ -142,20 +142,20 @@ const onEventSet: Handler<"event.set" | "event.clear"> = (s, e, i, p, th, site) 
 };
 
 /** event.wait, event.poll. */
-const onEventWait: Handler<"event.wait" | "event.poll"> = (s, e, i, p, th, site) => {
+const onEventWait: Handler<"event.wait" | "event.poll"> = (s, e, i) => {
   eventObj(s, e.obj, i).users.add(e.pid);
 };
 
 /** barrier.abort, barrier.reset. */
-const onBarrierAbort: Handler<"barrier.abort" | "barrier.reset"> = (s, e, i, p, th, site) => {
+const onBarrierAbort: Handler<"barrier.abort" | "barrier.reset"> = (s, e, i) => {
   const b = barrier(s, e.obj, i);
   b.users.add(e.pid);
   b.broken = e.kind === "barrier.abort";
 };
 
-/** Handlers of the sync kinds. */
+/** Handlers of the sync kinds (trace/kinds/table.ts family "sync"). */
 export const syncFold = {
-  "sync.create": (s, e, i, p, th, site) => {
+  "sync.create": (s, e, i, _p, _th, site) => {
     const t = baseType(e.objType);
     if (t === "Condition") {
       const lockId = typeof e.lock === "string" ? e.lock : e.obj;
@@ -176,6 +176,9 @@ export const syncFold = {
         const l = newLock(s, c.lock, "RLock", i, e.pid, undefined, null);
         l.condOf = e.obj;
       }
+      // Where user code created the condition is where its lock was made too.
+      const l = s.objects.get(c.lock);
+      if (site && l && l.site === null) l.site = site;
     } else if (t === "Event") {
       const ev2 = eventObj(s, e.obj, i);
       ev2.objType = e.objType;
@@ -195,24 +198,24 @@ export const syncFold = {
       for (const o of s.objects.values()) if (o.cls === "condition" && o.lock === e.obj) l.condOf = o.id;
     }
   },
-  "lock.acquire": (s, e, i, p, th, site) => {
+  "lock.acquire": (s, e, i, _p, _th, site) => {
     const l = lockFor(s, e.obj, i, typeof e.depth === "number");
     goNative(s, l);
     l.users.add(e.pid);
     s.use(e.obj, e.pid);
     if (e.ok) acquire(s, l, e.pid, e.tid, i, site, e.depth);
   },
-  "lock.release": (s, e, i, p, th, site) => {
+  "lock.release": (s, e, i) => {
     const l = lockFor(s, e.obj, i, typeof e.depth === "number");
     goNative(s, l);
     l.users.add(e.pid);
     s.use(e.obj, e.pid);
     release(s, l, e.pid, e.tid, e.depth);
   },
-  "cond.wait": (s, e, i, p, th, site) => {
+  "cond.wait": (s, e) => {
     s.use(e.obj, e.pid);
   },
-  "cond.notify": (s, e, i, p, th, site) => {
+  "cond.notify": (s, e) => {
     const c = s.objects.get(e.obj);
     if (c && c.cls === "condition") c.notifies++;
     s.use(e.obj, e.pid);
@@ -228,7 +231,7 @@ export const syncFold = {
   "event.clear": onEventSet,
   "event.wait": onEventWait,
   "event.poll": onEventWait,
-  "barrier.wait": (s, e, i, p, th, site) => {
+  "barrier.wait": (s, e, i) => {
     const b = barrier(s, e.obj, i);
     b.users.add(e.pid);
     if (e.index === null) b.broken = true;

@@ -1,5 +1,5 @@
 /**
- * The fold of values events.
+ * The fold of shared values and arrays: the value as last read or written, element by element.
  */
 
 import type { Handler, Handlers } from "./types";
@@ -28,11 +28,9 @@ export function mutElements(s: ModelState, v: ValueState): Map<string, string> {
   return v.elements;
 }
 
-
-
-/** Handlers of the values kinds. */
+/** Handlers of the values kinds (trace/kinds/table.ts family "values"). */
 export const valueFold = {
-  "value.create": (s, e, i, p, th, site) => {
+  "value.create": (s, e, i) => {
     const v = value(s, e.obj, i);
     v.objType = e.objType;
     v.ctype = e.ctype;
@@ -43,7 +41,7 @@ export const valueFold = {
     v.creator = e.pid;
     v.users.add(e.pid);
   },
-  "value.read": (s, e, i, p, th, site) => {
+  "value.read": (s, e, i) => {
     // A read shows the current value: it is the best truth the trace has.
     const v = value(s, e.obj, i);
     v.users.add(e.pid);
@@ -53,7 +51,7 @@ export const valueFold = {
       if (v.elements.size > 0) mutElements(s, v).clear();
     } else if (v.elements.get(k) !== e.value) mutElements(s, v).set(k, e.value);
   },
-  "value.write": (s, e, i, p, th, site) => {
+  "value.write": (s, e, i, _p, _th, site) => {
     const v = value(s, e.obj, i);
     v.users.add(e.pid);
     if (e.index === undefined || e.index === "raw") {

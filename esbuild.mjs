@@ -42,6 +42,7 @@ async function build(entryPoints, options = {}) {
 // Node programs run from the checkout: node_modules stays external.
 await build([
   "cli/ipcviz.ts",
+  "scripts/docsKinds.ts",
   ...findFiles("test", ".test.ts"),
   ...findFiles("bench", ".ts").filter((f) => !f.includes("/fixtures/")),
 ]);

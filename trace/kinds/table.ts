@@ -328,19 +328,19 @@ export const KINDS = {
   "process.disconnect": kind({
     family: "collector",
     class: "process",
-    fields: { clean: f.bool() },
+    fields: { clean: f.bool("boolean") },
     note: "the process's event connection closed; `clean` when it had sent `process.exit` first (unclean: it died, e.g. killed or `os._exit` without flushing)",
   }),
   "events.lost": kind({
     family: "collector",
     class: "meta",
-    fields: { fromSeq: f.count(), count: f.int() },
+    fields: { fromSeq: f.count("integer ≥ 0"), count: f.int("integer") },
     note: "the process's sequence numbers jumped: `count` events from `fromSeq` are missing (also written when the collector dropped an invalid event)",
   }),
   "run.exit": kind({
     family: "collector",
     class: "meta",
-    fields: { exitCode: f.intOrNull("integer or null"), signal: f.strOrNull('string or null, e.g. `"SIGTERM"`'), timedOut: f.bool() },
+    fields: { exitCode: f.intOrNull("integer or null"), signal: f.strOrNull('string or null, e.g. `"SIGTERM"`'), timedOut: f.bool("boolean") },
     note: "the main process ended, as the launcher saw it; `pid` is the main process",
   }),
 };

@@ -81,6 +81,9 @@ export interface CollectorEventBase {
 /** The event of one kind: the common fields and the kind's own fields (trace/kinds/table.ts). */
 export type EventOf<K extends Kind> = (K extends CollectorKind ? CollectorEventBase : EventBase) & { kind: K } & FieldsType<(typeof KINDS)[K]["fields"], BlockOp>;
 
+/** The event of any of the kinds K (a union that narrows by `kind`). */
+export type EventIn<K extends Kind> = { [P in K]: EventOf<P> }[K];
+
 /** Events a runtime writes. */
 export type RuntimeEvent = { [K in RuntimeKind]: EventOf<K> }[RuntimeKind];
 /** Events the collector writes itself. */
@@ -117,6 +120,21 @@ export const RECV_KINDS: ReadonlySet<string> = new Set(RECEIPTS);
 
 /** Receipt kind → the send kind it pairs with (by `msg`). */
 export const RECEIPT_OF: Readonly<Record<string, string>> = Object.fromEntries(RECEIPTS.map((k) => [k, (KINDS[k] as { pairs: string }).pairs]));
+
+/** An event's call site, when it has one. */
+export function siteOf(e: TraceEvent): CallSite | undefined {
+  return "site" in e ? e.site : undefined;
+}
+
+/** An event's message id, when it has one. */
+export function msgOf(e: TraceEvent): string | undefined {
+  return "msg" in e ? e.msg : undefined;
+}
+
+/** An event's payload preview, when its kind has one. */
+export function previewOf(e: TraceEvent): string | undefined {
+  return "preview" in e ? e.preview : undefined;
+}
 
 export function isCollectorEvent(e: TraceEvent): e is CollectorEvent {
   return (e as CollectorEventBase).src === "collector";

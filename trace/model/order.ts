@@ -50,7 +50,11 @@ interface PidQueue {
   forceHead: boolean;
 }
 
-type E = TraceEvent & Record<string, any>;
+/**
+ * An event as the orderer reads it: it dispatches on kind codes (which do not narrow the union,
+ * and it runs before validation), so the few fields it reads are `unknown` until a typeof check.
+ */
+type E = TraceEvent & { readonly [F in "msg" | "obj" | "job" | "index" | "ends" | "clean" | "child" | "ppid" | "bytes"]?: unknown };
 
 const CLASSES = MESSAGE_CLASSES;
 /** Classes whose messages also pair by (pool, job, chunk index): sends that carry `job` and `index`. */
@@ -165,7 +169,8 @@ export class CausalOrderer {
       }
       if (t > (this.lastT.get(pid) ?? -Infinity)) this.lastT.set(pid, t);
       if (code === PROCESS_EXIT || (code === DISCONNECT && (ev as E).clean === false)) this.ended.add(pid);
-      if (code === PROCESS_SPAWN && typeof (ev as E).child === "number") this.spawned.add((ev as E).child);
+      const child = (ev as E).child;
+      if (code === PROCESS_SPAWN && typeof child === "number") this.spawned.add(child);
       if (this.forkWaiting.has(pid)) (woken ??= new Set()).add(pid);
       if (q.tail >= 0) this.next.data[q.tail] = a;
       else {
@@ -267,7 +272,7 @@ export class CausalOrderer {
       q.headKey = "pb\u0000" + other + "\u0000" + (this.bytesRecv.get(e.obj) ?? 0);
     } else if (BY_JOB[cls] && typeof e.obj === "string") {
       q.headMap = SPECIAL;
-      q.headKey = CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
+      q.headKey = CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + String(e.job) + "\u0000" + String(e.index);
     }
   }
 
@@ -401,7 +406,7 @@ export class CausalOrderer {
       return "pb\u0000" + e.obj + "\u0000" + n;
     }
     if (BY_JOB[cls] && typeof e.obj === "string") {
-      return CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
+      return CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + String(e.job) + "\u0000" + String(e.index);
     }
     return null;
   }

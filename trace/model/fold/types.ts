@@ -4,7 +4,7 @@
  * checks that every kind of the table (trace/kinds/table.ts) is handled.
  */
 
-import type { CallSite, CollectorKind, EventOf, Kind } from "../../format";
+import type { CallSite, CollectorKind, EventIn, Kind } from "../../format";
 import type { ModelState, ProcState, ThreadState } from "../state";
 
 /**
@@ -13,7 +13,7 @@ import type { ModelState, ProcState, ThreadState } from "../state";
  */
 export type Handler<K extends Kind> = (
   s: ModelState,
-  e: { [P in K]: EventOf<P> }[K],
+  e: EventIn<K>,
   i: number,
   p: ProcState,
   th: K extends CollectorKind ? null : ThreadState,

@@ -123,6 +123,18 @@ export interface KindDecl {
   blocks?: true;
   /** Emitted by library threads (a queue's feeder, a Pool's task and result handlers), not user threads. */
   internal?: true;
+  /** Blocking kinds: the call as user code wrote it, for explanations ("put()"). */
+  call?: string;
+  /** Blocking kinds: what a wait in it does, for lane labels ("put on (full)"). */
+  waitVerb?: string;
+  /** Sends: the class of arrow the views draw for their messages. */
+  arrow?: "queue" | "pipe" | "mgr-call" | "mgr-reply" | "pool-task" | "pool-result";
+  /**
+   * The compact wire form (docs/wire-protocol.md): a record's bare extra stands for these fields
+   * (one field: the bare value; several: an array of them, in order), plus `bareDefaults`.
+   */
+  bare?: readonly string[];
+  bareDefaults?: Readonly<Record<string, unknown>>;
   /** Fields the fold relies on besides `obj` (checked before the fold applies the event). */
   relies?: readonly string[];
 }

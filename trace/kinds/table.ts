@@ -43,6 +43,7 @@ export const KINDS = {
   }),
   "process.join": kind({
     family: "processes",
+    call: "join()", waitVerb: "join",
     class: "process",
     fields: { child: f.int(), exitCode: f.intOrNull("null if the join timed out; negative: killed by signal −code") },
     blocks: true,
@@ -69,9 +70,20 @@ export const KINDS = {
     },
     relies: ["objType"],
   }),
-  "queue.put": kind({ family: "queues", class: "send", fields: { obj: obj(), msg: msg(), preview: preview() }, blocks: true }),
+  "queue.put": kind({
+    family: "queues",
+    class: "send",
+    fields: { obj: obj(), msg: msg(), preview: preview() },
+    blocks: true,
+    call: "put()",
+    waitVerb: "put on (full)",
+    arrow: "queue",
+    bare: ["preview"],
+  }),
   "queue.get": kind({
     family: "queues",
+    bare: ["preview"],
+    call: "get()", waitVerb: "get from",
     class: "receipt",
     fields: { obj: obj(), msg: opt(msg("absent when put by uninstrumented code")), preview: preview() },
     pairs: "queue.put",
@@ -85,7 +97,7 @@ export const KINDS = {
       "non-blocking queries and failed attempts; identical results in a row by one thread are coalesced: an event is written when the result changes, and `repeats` is how many calls returned the previous result (the run this event ends; 0 for the first call)",
   }),
   "queue.task_done": kind({ family: "queues", class: "op", fields: { obj: obj() } }),
-  "queue.join": kind({ family: "queues", class: "op", fields: { obj: obj() }, blocks: true }),
+  "queue.join": kind({ family: "queues", call: "join()", waitVerb: "join", class: "op", fields: { obj: obj() }, blocks: true }),
   "queue.close": kind({ family: "queues", class: "op", fields: { obj: obj() } }),
   "queue.feeder_error": kind({
     family: "queues",
@@ -108,6 +120,9 @@ export const KINDS = {
   }),
   "pipe.send": kind({
     family: "pipes",
+    bare: ["preview"], bareDefaults: { bytes: false },
+    arrow: "pipe",
+    call: "send()", waitVerb: "send on",
     class: "send",
     fields: { obj: obj("the sending end"), msg: msg(), preview: preview(), bytes: f.bool("true for `send_bytes`") },
     note: "arrives at the other end",
@@ -115,6 +130,8 @@ export const KINDS = {
   }),
   "pipe.recv": kind({
     family: "pipes",
+    bare: ["preview"], bareDefaults: { bytes: false },
+    call: "recv()", waitVerb: "recv on",
     class: "receipt",
     fields: { obj: obj("the receiving end"), msg: opt(msg("absent for raw bytes: pair first-in-first-out")), preview: preview(), bytes: f.bool() },
     pairs: "pipe.send",
@@ -143,6 +160,7 @@ export const KINDS = {
   }),
   "lock.acquire": kind({
     family: "sync",
+    call: "acquire()", waitVerb: "acquire",
     class: "lock",
     fields: {
       obj: obj(),
@@ -153,13 +171,13 @@ export const KINDS = {
     blocks: true,
   }),
   "lock.release": kind({ family: "sync", class: "lock", fields: { obj: obj(), depth: opt(f.int()), via: opt(f.str()) } }),
-  "cond.wait": kind({ family: "sync", class: "op", fields: { obj: obj(), ok: f.bool("false: timed out / predicate still false") }, blocks: true }),
+  "cond.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on", class: "op", fields: { obj: obj(), ok: f.bool("false: timed out / predicate still false") }, blocks: true }),
   "cond.notify": kind({ family: "sync", class: "op", fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`') } }),
   "event.set": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "event.clear": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
-  "event.wait": kind({ family: "sync", class: "op", fields: { obj: obj(), ok: f.bool() }, blocks: true }),
+  "event.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on", class: "op", fields: { obj: obj(), ok: f.bool() }, blocks: true }),
   "event.poll": kind({ family: "sync", class: "poll", fields: { obj: obj(), result: f.str(), repeats: f.count("`is_set()` calls, coalesced") } }),
-  "barrier.wait": kind({ family: "sync", class: "op", fields: { obj: obj(), index: f.intOrNull("arrival index; null if the barrier broke") }, blocks: true }),
+  "barrier.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait at", class: "op", fields: { obj: obj(), index: f.intOrNull("arrival index; null if the barrier broke") }, blocks: true }),
   "barrier.abort": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "barrier.reset": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
 
@@ -179,11 +197,13 @@ export const KINDS = {
   }),
   "value.read": kind({
     family: "values",
+    bare: ["value"],
     class: "value",
     fields: { obj: obj(), index: opt(f.intOrStr('element index, `"start:stop"` slice, `"raw"`; absent for a Value')), value: f.str() },
   }),
   "value.write": kind({
     family: "values",
+    bare: ["old", "value"],
     class: "value",
     fields: {
       obj: obj(),
@@ -214,6 +234,8 @@ export const KINDS = {
   }),
   "mgr.call": kind({
     family: "managers",
+    arrow: "mgr-call",
+    waitVerb: "Manager call on",
     class: "send",
     fields: { obj: obj(), msg: msg("pairs with the server's `mgr.recv`"), method: f.str(), preview: preview("the arguments") },
     note: "client side",
@@ -229,6 +251,7 @@ export const KINDS = {
   }),
   "mgr.reply": kind({
     family: "managers",
+    arrow: "mgr-reply",
     class: "send",
     fields: { msg: msg("pairs with the client's `mgr.return`"), ok: f.bool() },
     note: "server side",
@@ -268,6 +291,7 @@ export const KINDS = {
   }),
   "pool.task.send": kind({
     family: "pools",
+    arrow: "pool-task",
     class: "send",
     fields: { obj: obj(), job: f.str(), index: f.int("chunk"), msg: msg("pairs with `pool.task.recv`"), func: f.str(), preview: preview() },
     note: "owner side",
@@ -284,6 +308,7 @@ export const KINDS = {
   }),
   "pool.result.send": kind({
     family: "pools",
+    arrow: "pool-result",
     class: "send",
     fields: { obj: obj(), job: f.str(), index: f.int(), msg: msg("pairs with `pool.result.recv`"), ok: f.bool(), preview: preview() },
     note: "worker side",
@@ -300,6 +325,7 @@ export const KINDS = {
   }),
   "pool.get": kind({
     family: "pools",
+    call: "get()", waitVerb: "result of",
     class: "op",
     fields: { obj: obj(), job: f.str(), ok: f.bool(), preview: preview() },
     note: "user code got the job's result (or its error)",
@@ -308,7 +334,7 @@ export const KINDS = {
   }),
   "pool.close": kind({ family: "pools", class: "op", fields: { obj: obj() } }),
   "pool.terminate": kind({ family: "pools", class: "op", fields: { obj: obj() } }),
-  "pool.join": kind({ family: "pools", class: "op", fields: { obj: obj() }, blocks: true }),
+  "pool.join": kind({ family: "pools", call: "join()", waitVerb: "join", class: "op", fields: { obj: obj() }, blocks: true }),
 
   // ------------------------------------------------------------ blocking
   "block.begin": kind({

@@ -127,6 +127,8 @@ export interface KindDecl {
   call?: string;
   /** Blocking kinds: what a wait in it does, for lane labels ("put on (full)"). */
   waitVerb?: string;
+  /** Blocking kinds: a Manager proxy call of one of `methods` on an object of a model class in `on` waits as this kind does. */
+  managerCall?: { readonly on: readonly string[]; readonly methods: readonly string[] };
   /** Sends: the class of arrow the views draw for their messages. */
   arrow?: "queue" | "pipe" | "mgr-call" | "mgr-reply" | "pool-task" | "pool-result";
   /**

@@ -11,6 +11,7 @@ import { newQueue } from "./queues";
 import { acquire, barrier, baseType, eventObj, lockKind, newLock, release } from "./sync";
 import { mutElements, value } from "./values";
 
+/** The Manager proxy object `id` (a dict, list, Namespace or custom proxy), created on first sight. */
 export function proxy(s: ModelState, id: string, at: number, objType = "?"): ProxyState {
   return s.obtain(id, "proxy", (prev) => ({
     ...s.base(id, objType, at, null, null),
@@ -24,6 +25,7 @@ export function proxy(s: ModelState, id: string, at: number, objType = "?"): Pro
   }));
 }
 
+/** A shared object created in a Manager: a lock, queue, event, condition, barrier or value becomes its own kind of object; anything else a proxy. */
 export function createProxy(s: ModelState, e: EventOf<"proxy.create">, i: number): void {
   const t = baseType(e.objType);
   const kind = lockKind(t);
@@ -123,6 +125,7 @@ export function derive(s: ModelState, c: CallInfo, ret: EventOf<"mgr.return">, i
   }
 }
 
+/** The proxy's entries, copied first when a checkpoint shares them (copy-on-write). */
 export function mutContent(s: ModelState, x: ProxyState): Map<string, string> {
   if (x.contentGen !== s.gen) {
     x.entries = new Map(x.entries);
@@ -132,11 +135,13 @@ export function mutContent(s: ModelState, x: ProxyState): Map<string, string> {
   return x.entries;
 }
 
+/** The proxy's list items, copied first when a checkpoint shares them (copy-on-write). */
 export function mutList(s: ModelState, x: ProxyState): string[] | null {
   mutContent(s, x);
   return x.list;
 }
 
+/** Follow a proxy operation on a Manager dict, list or Value as far as its repr text allows. */
 export function proxyOp(s: ModelState, e: EventOf<"proxy.op">, i: number): void {
   const o = s.objects.get(e.obj);
   if (o && o.cls === "value") {

@@ -20,6 +20,7 @@ export function pipeOfEnd(s: ModelState, end: string, at: number): { pipe: PipeS
   return { pipe: p, side: 0 };
 }
 
+/** A new pipe with its two ends (taking over what ends used before its creation event sent). */
 export function newPipe(s: ModelState, id: string, ends: [string, string], duplex: boolean, at: number, creator: number | null): PipeState {
   // Ends used before the pipe's creation event was placed got an invented pipe: take over what they sent.
   const early: Array<[PipeState, 0 | 1]> = [];

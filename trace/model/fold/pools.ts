@@ -7,6 +7,7 @@ import type { ModelState } from "../state";
 import type { JobState, PoolState, ProcState, WorkerState } from "../stateTypes";
 import { newChannel } from "../stateTypes";
 
+/** The pool `id`, created on first sight. */
 export function pool(s: ModelState, id: string, at: number): PoolState {
   return s.obtain(id, "pool", () => ({
     ...s.base(id, "Pool", at, null, null),
@@ -21,6 +22,7 @@ export function pool(s: ModelState, id: string, at: number): PoolState {
   }));
 }
 
+/** A pool's worker record for a pid, created on first sight. */
 export function worker(s: ModelState, pool: PoolState, pid: number): WorkerState {
   let w = pool.workers.get(pid);
   if (!w) {
@@ -30,6 +32,7 @@ export function worker(s: ModelState, pool: PoolState, pid: number): WorkerState
   return w;
 }
 
+/** A pool's job record, created on first sight. */
 export function job(s: ModelState, pool: PoolState, job: string, at: number, pid: number): JobState {
   let j = pool.jobs.get(job);
   if (!j) {
@@ -39,6 +42,7 @@ export function job(s: ModelState, pool: PoolState, job: string, at: number, pid
   return j;
 }
 
+/** A pool worker that just started: attach it to the newest live pool its parent created. */
 export function attachWorker(s: ModelState, p: ProcState, i: number): void {
   let best: PoolState | null = null;
   for (const o of s.objects.values()) {

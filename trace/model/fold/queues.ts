@@ -8,6 +8,7 @@ import { KINDS } from "../../kinds/table";
 import type { QueueState } from "../stateTypes";
 import { newChannel } from "../stateTypes";
 
+/** A queue created by its creation event (or a placeholder, made by a use before it, adopted). */
 export function newQueue(s: ModelState, id: string, objType: string, at: number, creator: number | null): QueueState {
   const prev = s.objects.get(id);
   if (prev && prev.cls === "queue" && prev.creator === null) {
@@ -29,6 +30,7 @@ export function newQueue(s: ModelState, id: string, objType: string, at: number,
   return q;
 }
 
+/** The queue `id`, created as a placeholder on first sight. */
 export function queue(s: ModelState, id: string, at: number): QueueState {
   const o = s.objects.get(id);
   if (o && o.cls === "queue") return o;

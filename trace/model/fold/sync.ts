@@ -28,6 +28,7 @@ export function lockKind(objType: string): "lock" | "rlock" | "semaphore" | unde
   return LOCK_TYPES[objType] ?? LOCK_TYPES[baseType(objType)];
 }
 
+/** A lock, RLock or semaphore created by its creation event (or a placeholder adopted). */
 export function newLock(s: ModelState, id: string, objType: string, at: number, creator: number | null, value: number | undefined, manager: string | null): LockState {
   const kind = lockKind(objType) ?? "lock";
   const initial = kind === "semaphore" ? (value ?? 1) : 1;
@@ -78,14 +79,17 @@ export function lockFor(s: ModelState, id: string, at: number, hintRecursive: bo
   return newLock(s, id, hintRecursive ? "RLock" : "Lock", at, null, undefined, null);
 }
 
+/** The Event `id`, created on first sight. */
 export function eventObj(s: ModelState, id: string, at: number): EventState {
   return s.obtain(id, "event", () => ({ ...s.base(id, "Event", at, null, null), cls: "event", flag: false, changedAt: -1, changedBy: null, native: false }));
 }
 
+/** The Barrier `id`, created on first sight. */
 export function barrier(s: ModelState, id: string, at: number): BarrierState {
   return s.obtain(id, "barrier", () => ({ ...s.base(id, "Barrier", at, null, null), cls: "barrier", parties: 0, passed: 0, lastPassAt: -1, broken: false }));
 }
 
+/** Someone took the lock or semaphore. */
 export function acquire(s: ModelState, l: LockState, pid: number, tid: number, at: number, site: CallSite | null, depth: number | undefined): void {
   if (l.kind === "semaphore") {
     l.value = Math.max(0, l.value - 1);
@@ -100,6 +104,7 @@ export function acquire(s: ModelState, l: LockState, pid: number, tid: number, a
   l.value = 0;
 }
 
+/** Someone released the lock or semaphore. */
 export function release(s: ModelState, l: LockState, pid: number, tid: number, depth: number | undefined): void {
   l.lastReleaseAt = s.index;
   if (l.kind === "semaphore") {

@@ -6,6 +6,7 @@ import type { Handler, Handlers } from "./types";
 import type { ModelState } from "../state";
 import type { ValueState } from "../stateTypes";
 
+/** The shared Value/Array `id`, created on first sight. */
 export function value(s: ModelState, id: string, at: number): ValueState {
   return s.obtain(id, "value", () => ({
     ...s.base(id, "Value", at, null, null),
@@ -20,6 +21,7 @@ export function value(s: ModelState, id: string, at: number): ValueState {
   }));
 }
 
+/** The value's elements, copied first when a checkpoint shares them (copy-on-write). */
 export function mutElements(s: ModelState, v: ValueState): Map<string, string> {
   if (v.elementsGen !== s.gen) {
     v.elements = new Map(v.elements);

@@ -77,7 +77,7 @@ function callStackState(page: Page, text: RegExp) {
   return page.getByText(text).first();
 }
 
-describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, timeout: 300_000 }, () => {
+describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
   const shots: string[] = [];
   const shot = async (name: string) => {

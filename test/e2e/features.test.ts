@@ -63,7 +63,7 @@ const OLD_PYTHON = (() => {
 
 const skip = realVSCodeSkipReason();
 
-describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces, walkthrough", { skip, timeout: 280_000 }, () => {
+describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces, walkthrough", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
   let tmp: string;
   let traceEvents = 0;

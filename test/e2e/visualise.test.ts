@@ -48,7 +48,7 @@ const CORPUS_PROGRAM = "s04_pipe_producer_consumer.py";
 const skip = realVSCodeSkipReason();
 const corpusSkip = skip ?? (existsSync(join(CORPUS_DIR, CORPUS_PROGRAM)) ? undefined : `no corpus program at ${join(CORPUS_DIR, CORPUS_PROGRAM)}`);
 
-describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 280_000 }, () => {
+describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
   const shots: string[] = [];
   const shot = async (name: string) => {

@@ -37,7 +37,7 @@ const TRACE = "saved-run.ipcviz.jsonl";
 
 const skip = realVSCodeSkipReason();
 
-describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeout: 150_000 }, () => {
+describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeout: 400_000 }, () => {
   let wb: Workbench;
   let tmp: string;
   let traceEvents = 0;

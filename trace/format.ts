@@ -44,7 +44,9 @@ export type ProcessRole =
   | "pool-worker"
   | "manager-server"
   | "forkserver"
-  | "resource-tracker";
+  | "resource-tracker"
+  | "worker"
+  | "cluster-worker";
 
 export const PROCESS_ROLES: readonly ProcessRole[] = [
   "main",
@@ -53,6 +55,8 @@ export const PROCESS_ROLES: readonly ProcessRole[] = [
   "manager-server",
   "forkserver",
   "resource-tracker",
+  "worker",
+  "cluster-worker",
 ];
 
 /** Where user code made a call: the first frame outside the runtime and the IPC library. */
@@ -99,6 +103,10 @@ export interface ProcessStart extends EventBase {
   startMethod: string | null;
   /** Main process only: argv as the program saw it. */
   argv?: string[];
+  /** A Node worker thread (role "worker"): its `threadId`. Its `pid` is its lane id, threadId·2^22 + hostPid (never a real pid). */
+  thread?: number;
+  /** A Node worker thread: the pid of the process it runs in. */
+  hostPid?: number;
 }
 /** A parent started a child (`Process.start()` returned). */
 export interface ProcessSpawn extends EventBase {
@@ -108,8 +116,10 @@ export interface ProcessSpawn extends EventBase {
   daemon: boolean;
   /** The child's target function, as `module.qualname`, when known. */
   target?: string;
-  /** How the child was started (fork, spawn, forkserver), when known. */
+  /** How the child was started (fork, spawn, forkserver; Node: spawn, worker), when known. */
   startMethod?: string;
+  /** A Node worker thread: its threadId (`child` is its lane id). */
+  thread?: number;
 }
 /** `join()` returned (preceded by block.begin/end when it waited). */
 export interface ProcessJoin extends EventBase {
@@ -128,6 +138,8 @@ export interface ProcessExit extends EventBase {
   exitCode: number | null;
   /** Signal that is ending the process (e.g. 15 for SIGTERM), if that is why. */
   signal?: number;
+  /** The uncaught error that ended it (Node: `Name: message`), if that is why. */
+  error?: string;
 }
 
 // ---------------------------------------------------------------- queues
@@ -485,7 +497,9 @@ export type BlockOp =
   | "barrier.wait"
   | "pool.get"
   | "pool.join"
-  | "mgr.call";
+  | "mgr.call"
+  | "atomics.wait"
+  | "atomics.waitAsync";
 
 /** The thread is about to wait: the call could not complete at once. Flushed before the wait starts. */
 export interface BlockBegin extends EventBase {

@@ -45,6 +45,8 @@ const BLOCK_OPS: ReadonlySet<string> = new Set([
   "pool.get",
   "pool.join",
   "mgr.call",
+  "atomics.wait",
+  "atomics.waitAsync",
 ]);
 const OUTCOMES: ReadonlySet<string> = new Set(["ok", "timeout", "error"]);
 const ROLES: ReadonlySet<string> = new Set(PROCESS_ROLES);
@@ -130,12 +132,12 @@ const PREVIEW = req("preview", STR);
 
 /** Kind-specific fields of runtime events (trace/format.ts, one entry per kind). */
 const RUNTIME_KINDS: Record<string, readonly FieldSpec[]> = {
-  "process.start": [req("name", STR), req("ppid", INT), req("role", ROLE), req("startMethod", STR | NULL), opt("argv", STR_ARRAY)],
-  "process.spawn": [req("child", INT), req("name", STR), req("daemon", BOOL), opt("target", STR), opt("startMethod", STR)],
+  "process.start": [req("name", STR), req("ppid", INT), req("role", ROLE), req("startMethod", STR | NULL), opt("argv", STR_ARRAY), opt("thread", INT), opt("hostPid", INT)],
+  "process.spawn": [req("child", INT), req("name", STR), req("daemon", BOOL), opt("target", STR), opt("startMethod", STR), opt("thread", INT)],
   "process.join": [req("child", INT), req("exitCode", INT | NULL)],
   "process.terminate": [req("child", INT)],
   "process.kill": [req("child", INT)],
-  "process.exit": [req("exitCode", INT | NULL), opt("signal", INT)],
+  "process.exit": [req("exitCode", INT | NULL), opt("signal", INT), opt("error", STR)],
 
   "queue.create": [OBJ, req("objType", STR), opt("maxsize", INT), opt("copyOf", STR)],
   "queue.put": [OBJ, MSG, PREVIEW],

@@ -1,0 +1,236 @@
+/**
+ * What every hook of the Node runtime uses: the run's settings, this thread's lane, the event
+ * channel to the collector (docs/wire-protocol.md, JSON batches), the clock, ids and previews.
+ *
+ * One connection per thread: the main thread of each process and every worker thread connect
+ * on their own. The socket is connected synchronously (a Unix socket's connect() completes at
+ * once) and written with blocking-style `fs.writeSync` on its descriptor, so a thread that then
+ * blocks for ever in `Atomics.wait`, or ends in `process.exit()`, has already sent its events.
+ */
+
+import * as fs from "node:fs";
+import * as net from "node:net";
+import { inspect } from "node:util";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wt: typeof import("node:worker_threads") = require("node:worker_threads");
+
+/** A lane's id for a worker thread: never a real pid (Linux pids are below 2^22). */
+export const LANE_SHIFT = 4194304;
+
+export interface RunSettings {
+  sock: string;
+  token: string;
+  t0: bigint;
+  preview: number;
+  /** Absolute path of this preload (children and workers load it too). */
+  preload: string;
+  /** Extra NODE_OPTIONS the run needs in every process (e.g. a TypeScript loader). */
+  nodeOptions: string;
+}
+
+/** Key of the worker_threads environment data that carries the run's settings to every worker. */
+export const ENV_KEY = "ipcviz:run";
+
+/** The run's settings: from the environment (IPCVIZ_*), or, in a worker whose env was replaced, from the environment data. */
+export function readSettings(): RunSettings | null {
+  const e = process.env;
+  if (e.IPCVIZ_SOCK && e.IPCVIZ_TOKEN && e.IPCVIZ_T0) {
+    return {
+      sock: e.IPCVIZ_SOCK,
+      token: e.IPCVIZ_TOKEN,
+      t0: BigInt(e.IPCVIZ_T0),
+      preview: Number(e.IPCVIZ_PREVIEW ?? 80) || 80,
+      preload: e.IPCVIZ_NODE_PRELOAD ?? "",
+      nodeOptions: e.IPCVIZ_NODE_OPTIONS ?? "",
+    };
+  }
+  if (!wt.isMainThread) {
+    const d = wt.getEnvironmentData(ENV_KEY) as Record<string, string> | undefined;
+    if (d && d.sock) return { sock: d.sock, token: d.token, t0: BigInt(d.t0), preview: Number(d.preview) || 80, preload: d.preload, nodeOptions: d.nodeOptions };
+  }
+  return null;
+}
+
+export let settings: RunSettings;
+/** This thread's lane: the pid on a process's main thread, threadId·2^22 + pid on a worker thread. */
+export let lane = 0;
+/** This thread's OS thread id. */
+export let tid = 0;
+/** The runtime's own file (frames in it are not the user's). */
+export let runtimeFile = "";
+
+let fd = -1;
+let socket: net.Socket | null = null;
+let dead = false;
+let seq = 0;
+let buf: unknown[] = [];
+let events = 0;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Native id of the calling thread (Linux), else the pid. */
+function threadSelf(): number {
+  try {
+    const link = fs.readlinkSync("/proc/thread-self");
+    const n = Number(link.slice(link.lastIndexOf("/") + 1));
+    if (Number.isSafeInteger(n) && n > 0) return n;
+  } catch {
+    /* not Linux */
+  }
+  return process.pid;
+}
+
+export function laneOf(pid: number, threadId: number): number {
+  return threadId === 0 ? pid : threadId * LANE_SHIFT + pid;
+}
+
+/** Connect this thread to the collector and say hello. False when the channel cannot be opened. */
+export function connect(s: RunSettings, file: string): boolean {
+  settings = s;
+  runtimeFile = file;
+  tid = wt.isMainThread ? process.pid : threadSelf();
+  lane = laneOf(process.pid, wt.threadId);
+  try {
+    socket = net.connect(s.sock);
+    socket.on("error", () => {
+      dead = true;
+    });
+    socket.pause();
+    socket.unref();
+    const h = (socket as unknown as { _handle?: { fd?: number } })._handle;
+    fd = h && typeof h.fd === "number" ? h.fd : -1;
+  } catch {
+    fd = -1;
+  }
+  if (fd < 0) {
+    dead = true;
+    return false;
+  }
+  writeAll(JSON.stringify({ hello: 1, token: s.token, pid: lane, lang: "node" }) + "\n");
+  return !dead;
+}
+
+function writeAll(text: string): void {
+  if (dead) return;
+  const b = Buffer.from(text, "utf8");
+  let off = 0;
+  let waits = 0;
+  while (off < b.length) {
+    try {
+      off += fs.writeSync(fd, b, off, b.length - off);
+      waits = 0;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") {
+        // The collector reads a little late: wait as a blocking send would (1 ms steps, at most 60 s).
+        if (++waits > 60000) {
+          dead = true;
+          return;
+        }
+        Atomics.wait(sleeper, 0, 0, 1);
+        continue;
+      }
+      dead = true;
+      return;
+    }
+  }
+}
+
+/** Nanoseconds since the run's origin. */
+export function now(): number {
+  return Number(process.hrtime.bigint() - settings.t0);
+}
+
+/** Record one event: [seq, t, tid, kind, obj, msg, site, extra] (docs/wire-protocol.md). */
+export function ev(kind: string, obj: string | null, msg: string | null, site: number | null, extra: unknown): void {
+  buf.push([seq++, now(), tid, kind, obj, msg, site, extra]);
+  if (++events >= 2048) flush();
+}
+
+/** Same, with a time measured before. */
+export function evAt(t: number, kind: string, obj: string | null, msg: string | null, site: number | null, extra: unknown): void {
+  buf.push([seq++, t, tid, kind, obj, msg, site, extra]);
+  if (++events >= 2048) flush();
+}
+
+/** A site definition, sent before the events that use it. */
+export function defineSite(id: number, file: string, line: number, fn: string): void {
+  buf.push(["site", id, file, line, fn]);
+}
+
+/** Send what is buffered. */
+export function flush(): void {
+  if (buf.length === 0) return;
+  const b = buf;
+  buf = [];
+  events = 0;
+  if (dead) return;
+  let line: string;
+  try {
+    line = JSON.stringify(b);
+  } catch {
+    return;
+  }
+  writeAll(line + "\n");
+}
+
+let timer: NodeJS.Timeout | null = null;
+/** Flush every 20 ms while the thread's event loop runs (the timer keeps nothing alive). */
+export function startFlushTimer(): void {
+  timer = setInterval(flush, 20);
+  timer.unref();
+}
+
+/** Close the channel (after the last event). */
+export function close(): void {
+  flush();
+  dead = true;
+  if (timer) clearInterval(timer);
+  try {
+    socket?.destroy();
+  } catch {
+    /* already closed */
+  }
+}
+
+// ------------------------------------------------------------------ ids
+
+let counter = 0;
+/** A fresh id unique in the run: `<prefix><lane>.<n>`. */
+export function newId(prefix: string): string {
+  return `${prefix}${lane}.${++counter}`;
+}
+
+// ------------------------------------------------------------------ previews
+
+/** A short text of a payload that never throws (getters and custom inspectors are not run). */
+export function preview(v: unknown): string | number {
+  switch (typeof v) {
+    case "number":
+      return Number.isSafeInteger(v) ? v : String(v);
+    case "string": {
+      const s = JSON.stringify(v.length > settings.preview ? v.slice(0, settings.preview) : v);
+      return cut(s);
+    }
+    case "boolean":
+    case "undefined":
+      return String(v);
+    case "bigint":
+      return cut(`${v}n`);
+    default:
+      break;
+  }
+  try {
+    return cut(inspect(v, { depth: 2, breakLength: Infinity, maxArrayLength: 8, maxStringLength: settings.preview, customInspect: false, getters: false, compact: true }));
+  } catch {
+    try {
+      return cut(Object.prototype.toString.call(v));
+    } catch {
+      return "<?>";
+    }
+  }
+}
+
+function cut(s: string): string {
+  const n = settings.preview;
+  return s.length > n ? (n > 1 ? s.slice(0, n - 1) + "…" : s.slice(0, n)) : s;
+}

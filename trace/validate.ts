@@ -140,7 +140,7 @@ const RUNTIME_KINDS: Record<string, readonly FieldSpec[]> = {
   "process.exit": [req("exitCode", INT | NULL), opt("signal", INT), opt("error", STR)],
 
   "queue.create": [OBJ, req("objType", STR), opt("maxsize", INT), opt("copyOf", STR)],
-  "queue.put": [OBJ, MSG, PREVIEW],
+  "queue.put": [opt("broadcast", BOOL), OBJ, MSG, PREVIEW],
   "queue.get": [OBJ, PREVIEW],
   "queue.poll": [OBJ, req("method", STR), req("result", STR), req("repeats", NON_NEG_INT)],
   "queue.task_done": [OBJ],
@@ -380,6 +380,8 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
   const sends = new Map<string, Map<string, number>>();
   for (const k of SEND_OF_RECEIPT) sends.set(k, new Map());
   const receipts: Array<{ kind: string; msg: string; line: number }> = [];
+  /** Sends marked `broadcast: true`: every receiver gets them (kind + NUL + msg). */
+  const broadcasts = new Set<string>();
   let anyLost = false;
 
   for (let i = 0; i < events.length; i++) {
@@ -433,6 +435,7 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
         const prev = sendMap.get(msg);
         if (prev !== undefined) report(`line ${line}: ${e.kind} reuses message id ${JSON.stringify(msg)} of line ${prev} (message ids are unique per run)`);
         else sendMap.set(msg, line);
+        if ((e as { broadcast?: unknown }).broadcast === true) broadcasts.add(e.kind + "\u0000" + msg);
       } else if (RECEIPT_OF[e.kind] !== undefined) {
         receipts.push({ kind: e.kind, msg, line });
       }
@@ -449,7 +452,8 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
     }
     const key = sendKind + "\u0000" + r.msg;
     const prev = received.get(key);
-    if (prev !== undefined) report(`line ${r.line}: ${r.kind} receives message ${JSON.stringify(r.msg)} a second time (first on line ${prev})`);
+    // A broadcast (e.g. a Node BroadcastChannel message) is received once by every listener.
+    if (prev !== undefined && !broadcasts.has(key)) report(`line ${r.line}: ${r.kind} receives message ${JSON.stringify(r.msg)} a second time (first on line ${prev})`);
     else received.set(key, r.line);
   }
   if (dropped > 0) problems.push(`… and ${dropped} more problems`);

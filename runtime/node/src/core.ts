@@ -230,6 +230,12 @@ export function preview(v: unknown): string | number {
   }
 }
 
+/** The preview as text (for extras that are objects, where a preview is always a string). */
+export function previewText(v: unknown): string {
+  const p = preview(v);
+  return typeof p === "number" ? String(p) : p;
+}
+
 function cut(s: string): string {
   const n = settings.preview;
   return s.length > n ? (n > 1 ? s.slice(0, n - 1) + "…" : s.slice(0, n)) : s;

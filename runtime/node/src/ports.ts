@@ -142,7 +142,7 @@ export function installPorts(): void {
     } else if (arguments.length > 1) origPost.call(this, value, transfer);
     else origPost.call(this, value);
     const n = ++info.sent;
-    const extra: Record<string, unknown> | string | number = env || list ? { preview: core.preview(value), bytes: false } : core.preview(value);
+    const extra: Record<string, unknown> | string | number = env || list ? { preview: core.previewText(value), bytes: false } : core.preview(value);
     if (typeof extra === "object") {
       const moved: string[] = [];
       if (env?.p) for (const p of env.p) moved.push(`port ${p[1]}`);
@@ -197,7 +197,7 @@ export function installPorts(): void {
     const env = envelope(value, undefined, site) ?? ({ [MARK]: 1, d: value } as Envelope);
     env.b = [name, msg];
     origBC.call(this, env);
-    core.ev("queue.put", name, msg, site, core.preview(value));
+    core.ev("queue.put", name, msg, site, { preview: core.previewText(value), broadcast: true });
   };
   openWorkerData();
 }

@@ -278,7 +278,7 @@ function installProcessSend(): void {
     if (typeof this.send === "function" && channelEnds.has(this)) this.send = sendHook(this.send as (...a: unknown[]) => boolean, (t) => channelEnds.get(t) ?? null);
     return r;
   };
-  if (typeof process.send === "function" && process.env.NODE_CHANNEL_FD !== undefined) {
+  if (typeof process.send === "function" && process.channel) {
     ownEnd = { end: `ipc${process.pid}:c`, peer: `ipc${process.pid}:p`, sent: 0, recv: 0 };
     process.send = sendHook(process.send as unknown as (...a: unknown[]) => boolean, () => ownEnd) as typeof process.send;
     const pEmit = process.emit as unknown as (...a: unknown[]) => boolean;

@@ -1,0 +1,16 @@
+// SharedArrayBuffer + Atomics: a worker waits on a cell until the main thread stores and notifies.
+const { Worker, isMainThread, workerData } = require("node:worker_threads");
+
+if (isMainThread) {
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(__filename, { workerData: shared });
+  setTimeout(() => {
+    Atomics.store(shared, 0, 42);
+    Atomics.notify(shared, 0);
+  }, 100);
+  worker.on("exit", () => console.log(`worker saw ${Atomics.load(shared, 1)}`));
+} else {
+  const shared = workerData;
+  Atomics.wait(shared, 0, 0);
+  Atomics.store(shared, 1, Atomics.load(shared, 0) + 1);
+}

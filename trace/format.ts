@@ -499,7 +499,8 @@ export type BlockOp =
   | "pool.join"
   | "mgr.call"
   | "atomics.wait"
-  | "atomics.waitAsync";
+  | "atomics.waitAsync"
+  | "message.wait";
 
 /** The thread is about to wait: the call could not complete at once. Flushed before the wait starts. */
 export interface BlockBegin extends EventBase {

@@ -47,6 +47,7 @@ const BLOCK_OPS: ReadonlySet<string> = new Set([
   "mgr.call",
   "atomics.wait",
   "atomics.waitAsync",
+  "message.wait",
 ]);
 const OUTCOMES: ReadonlySet<string> = new Set(["ok", "timeout", "error"]);
 const ROLES: ReadonlySet<string> = new Set(PROCESS_ROLES);

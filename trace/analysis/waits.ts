@@ -29,6 +29,8 @@ export type WaitKind =
   | "barrier"
   | "pool-get"
   | "pool-join"
+  | "atomics"
+  | "message"
   | "unknown";
 
 /** One open wait, analysed. */
@@ -240,9 +242,61 @@ export function analyseWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
     case "pool.get":
     case "pool.join":
       return poolWait(ctx, block, op);
+    case "atomics.wait":
+    case "atomics.waitAsync": {
+      // Node: only threads of the same process share memory; any of them may notify the cell.
+      const w = mk(block, "atomics", obj);
+      w.satisfiable = timed;
+      w.wakers = sameProcessLanes(s, block.pid).filter((p) => p !== block.pid);
+      return w;
+    }
+    case "message.wait":
+      return messageWait(ctx, block);
     default:
       return mk(block, "unknown", obj);
   }
+}
+
+/** Node lanes of one OS process: a worker thread's lane is threadId·2^22 + the process's pid. */
+const LANE_SHIFT = 4194304;
+function hostOf(lane: number): number {
+  return lane % LANE_SHIFT;
+}
+
+function sameProcessLanes(s: ModelState, lane: number): number[] {
+  const host = hostOf(lane);
+  const out: number[] = [];
+  for (const p of s.processes.values()) if (hostOf(p.pid) === host && p.exit === null) out.push(p.pid);
+  return out;
+}
+
+/**
+ * A Node thread whose event loop has nothing left but the program's own resources (ports,
+ * workers, child processes): it waits for a message or an exit from another lane. It can be woken
+ * by a message in flight towards a port end it holds, by the lanes holding the other ends, by its
+ * parent and by its children.
+ */
+function messageWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
+  const s = ctx.s;
+  const w = mk(block, "message", block.obj);
+  const me = block.pid;
+  const wakers = new Set<number>();
+  const self = s.processes.get(me);
+  if (self && self.ppid !== null && s.processes.has(self.ppid)) wakers.add(self.ppid);
+  for (const p of s.processes.values()) if (p.ppid === me) wakers.add(p.pid);
+  for (const o of s.objects.values()) {
+    if (o.cls !== "pipe") continue;
+    for (const side of [0, 1] as const) {
+      if (!o.holders[side].has(me)) continue;
+      const other = (1 - side) as 0 | 1;
+      if (o.dirs[other].size > 0) w.satisfiable = true;
+      for (const p of o.holders[other]) wakers.add(p);
+      if (o.creator !== null) wakers.add(o.creator);
+    }
+  }
+  wakers.delete(me);
+  w.wakers = [...wakers];
+  return w;
 }
 
 function lockWait(ctx: WaitContext, block: BlockInfo, l: LockState, timed: boolean): WaitAnalysis {

@@ -142,12 +142,14 @@ export function now(): number {
 
 /** Record one event: [seq, t, tid, kind, obj, msg, site, extra] (docs/wire-protocol.md). */
 export function ev(kind: string, obj: string | null, msg: string | null, site: number | null, extra: unknown): void {
+  if (idle !== null) endIdle();
   buf.push([seq++, now(), tid, kind, obj, msg, site, extra]);
   if (++events >= 2048) flush();
 }
 
 /** Same, with a time measured before. */
 export function evAt(t: number, kind: string, obj: string | null, msg: string | null, site: number | null, extra: unknown): void {
+  if (idle !== null) endIdle();
   buf.push([seq++, t, tid, kind, obj, msg, site, extra]);
   if (++events >= 2048) flush();
 }
@@ -173,11 +175,68 @@ export function flush(): void {
   writeAll(line + "\n");
 }
 
+// ------------------------------------------------------------------ an idle event loop
+
+/**
+ * Resources that only another thread or process of the program can make fire: a thread whose
+ * event loop is kept alive by these alone waits for a message (or an exit) from the program.
+ * Anything else (a timer, a socket, a file operation, the terminal) is progress or the outside world.
+ */
+const PROGRAM_RESOURCES = new Set(["MessagePort", "Worker", "ProcessWrap", "PipeWrap", "SignalWrap"]);
+/** The open "message.wait" span: its obj, or null. */
+let idle: string | null = null;
+let quietTicks = 0;
+let seenSeq = -1;
+/** SignalWrap handles that are the runtime's own (its SIGTERM handler). */
+export let ownSignals = 0;
+export function addOwnSignal(): void {
+  ownSignals++;
+}
+
+function endIdle(): void {
+  const obj = idle!;
+  idle = null;
+  buf.push([seq++, now(), tid, "block.end", obj, null, null, { op: "message.wait", outcome: "ok" }]);
+  events++;
+}
+
+/** Every 100 ms while the loop runs: has the thread been quiet, with only the program's resources left? */
+function idleTick(): void {
+  if (idle !== null || dead) return;
+  if (seq !== seenSeq) {
+    seenSeq = seq;
+    quietTicks = 0;
+    return;
+  }
+  if (++quietTicks < 2) return;
+  let res: string[];
+  try {
+    res = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo();
+  } catch {
+    return;
+  }
+  let signals = 0;
+  for (const r of res) {
+    if (!PROGRAM_RESOURCES.has(r)) return;
+    if (r === "SignalWrap") signals++;
+  }
+  if (signals > ownSignals) return; // waits for a signal from outside
+  const waitingFor = [...new Set(res.filter((r) => r !== "SignalWrap"))];
+  const obj = `lane:${lane}`;
+  buf.push([seq++, now(), tid, "block.begin", obj, null, null, { op: "message.wait", resources: waitingFor }]);
+  seenSeq = seq;
+  idle = obj;
+  flush();
+}
+
 let timer: NodeJS.Timeout | null = null;
-/** Flush every 20 ms while the thread's event loop runs (the timer keeps nothing alive). */
+let idleTimer: NodeJS.Timeout | null = null;
+/** Flush every 20 ms while the thread's event loop runs (the timers keep nothing alive). */
 export function startFlushTimer(): void {
   timer = setInterval(flush, 20);
   timer.unref();
+  idleTimer = setInterval(idleTick, 100);
+  idleTimer.unref();
 }
 
 /** Close the channel (after the last event). */
@@ -185,6 +244,7 @@ export function close(): void {
   flush();
   dead = true;
   if (timer) clearInterval(timer);
+  if (idleTimer) clearInterval(idleTimer);
   try {
     socket?.destroy();
   } catch {

@@ -106,6 +106,7 @@ export function announce(): void {
       process.kill(process.pid, sig);
     };
     process.on("SIGTERM", onTerm);
+    core.addOwnSignal();
   }
 }
 

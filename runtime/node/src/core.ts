@@ -154,6 +154,21 @@ export function evAt(t: number, kind: string, obj: string | null, msg: string | 
   if (++events >= 2048) flush();
 }
 
+let flushQueued = false;
+const flushSoon = () => {
+  flushQueued = false;
+  flush();
+};
+/**
+ * Send once the current callback has returned (a message's send, so that a thread terminated
+ * right after it has already sent it; one write for all the sends of one callback).
+ */
+export function flushAfterCallback(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  queueMicrotask(flushSoon);
+}
+
 /** A site definition, sent before the events that use it. */
 export function defineSite(id: number, file: string, line: number, fn: string): void {
   buf.push(["site", id, file, line, fn]);

@@ -151,6 +151,7 @@ export function installPorts(): void {
       if (moved.length) extra.transfer = moved;
     }
     core.ev("pipe.send", info.end, `${info.end}#${n}`, site, extra);
+    core.flushAfterCallback();
   };
   const origDispatch = MP[HYBRID] as ((this: object, data: unknown, type: string, ev: unknown) => unknown) | undefined;
   if (typeof origDispatch === "function") {
@@ -198,6 +199,7 @@ export function installPorts(): void {
     env.b = [name, msg];
     origBC.call(this, env);
     core.ev("queue.put", name, msg, site, { preview: core.previewText(value), broadcast: true });
+    core.flushAfterCallback();
   };
   openWorkerData();
 }

@@ -248,6 +248,7 @@ function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcE
     // A send that threw (closed channel, not serialisable) sent nothing.
     const n = ++e.sent;
     core.ev("pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
+    core.flushAfterCallback();
     return r;
   };
 }

@@ -202,10 +202,20 @@ const PROGRAM_RESOURCES = new Set(["MessagePort", "Worker", "ProcessWrap", "Pipe
 let idle: string | null = null;
 let quietTicks = 0;
 let seenSeq = -1;
+/** Where the thread last started listening for messages (the site of an idle wait), or null. */
+let listenSite: number | null = null;
+export function setListenSite(site: number | null): void {
+  if (site !== null) listenSite = site;
+}
 /** SignalWrap handles that are the runtime's own (its SIGTERM handler). */
 export let ownSignals = 0;
 export function addOwnSignal(): void {
   ownSignals++;
+}
+
+/** The thread is being ended while idle (a signal): its wait never ended, so no block.end. */
+export function abandonIdle(): void {
+  idle = null;
 }
 
 function endIdle(): void {
@@ -238,7 +248,7 @@ function idleTick(): void {
   if (signals > ownSignals) return; // waits for a signal from outside
   const waitingFor = [...new Set(res.filter((r) => r !== "SignalWrap"))];
   const obj = `lane:${lane}`;
-  buf.push([seq++, now(), tid, "block.begin", obj, null, null, { op: "message.wait", resources: waitingFor }]);
+  buf.push([seq++, now(), tid, "block.begin", obj, null, listenSite, { op: "message.wait", resources: waitingFor }]);
   seenSeq = seq;
   idle = obj;
   flush();

@@ -7,7 +7,7 @@
 import * as core from "./core";
 import { installAtomics } from "./atomics";
 import { installPorts } from "./ports";
-import { announce, installChildProcess, installWorkers } from "./processes";
+import { announce, installChildProcess, installWorkers, SPAWN_KEY } from "./processes";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 
@@ -19,6 +19,9 @@ function install(): void {
   if ((globalThis as Record<string, unknown>).__ipcvizNode) return;
   (globalThis as Record<string, unknown>).__ipcvizNode = true;
   if (!s.preload) s.preload = __filename;
+  // Node's own threads (the loader-hooks thread that `--import` of a loader such as tsx starts) are
+  // not the program's: a program's worker always carries its parent's note (processes.ts).
+  if (!wt.isMainThread && wt.getEnvironmentData(SPAWN_KEY) === undefined) return;
   if (!core.connect(s, __filename)) return;
   if (wt.isMainThread) {
     // Workers whose env the program replaces still find the run.

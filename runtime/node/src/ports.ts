@@ -160,6 +160,27 @@ export function installPorts(): void {
       return origDispatch.call(this, data, type, event);
     };
   }
+  // Where the program listens for messages: the line an idle wait for a message points at.
+  for (const m of ["on", "once", "addListener", "addEventListener"]) {
+    const orig = (MP[m] ?? (wt.MessagePort.prototype as unknown as Record<string, unknown>)[m]) as ((this: unknown, ...a: unknown[]) => unknown) | undefined;
+    if (typeof orig !== "function") continue;
+    const wrapped = function (this: unknown, ...a: unknown[]) {
+      if (a[0] === "message") core.setListenSite(userSite(wrapped));
+      return orig.apply(this, a);
+    };
+    MP[m] = wrapped;
+  }
+  const onmessage = Object.getOwnPropertyDescriptor(wt.MessagePort.prototype, "onmessage");
+  if (onmessage?.set && onmessage.configurable) {
+    const set = onmessage.set;
+    Object.defineProperty(wt.MessagePort.prototype, "onmessage", {
+      ...onmessage,
+      set(this: unknown, v: unknown) {
+        if (typeof v === "function") core.setListenSite(userSite(onmessage.set));
+        set.call(this, v);
+      },
+    });
+  }
   const origClose = MP.close as (this: import("node:worker_threads").MessagePort) => void;
   MP.close = function close(this: import("node:worker_threads").MessagePort) {
     const info = ports.get(this);

@@ -16,7 +16,8 @@ import * as core from "./core";
 import { userSite } from "./site";
 import { registerPort, noteWorkerData } from "./ports";
 
-const SPAWN_KEY = "ipcviz:spawn";
+/** Environment data a thread sets just before starting a worker: the worker's parent lane and name. */
+export const SPAWN_KEY = "ipcviz:spawn";
 
 /** NODE_OPTIONS with the preload (and the run's other options) put first, once. */
 function withPreload(existing: string | undefined): string {
@@ -99,6 +100,7 @@ export function announce(): void {
       if (process.listenerCount(sig) > 1) return; // the program handles it
       if (!ended) {
         ended = true;
+        core.abandonIdle();
         core.ev("process.exit", null, null, null, { exitCode: null, signal: sig === "SIGTERM" ? 15 : 2 });
         core.close();
       }
@@ -201,6 +203,21 @@ export function installChildProcess(): void {
     cpAny[name] = wrapped as never;
   }
   installProcessSend();
+  // Where the program listens for messages from a child, a worker or the parent (see core.setListenSite).
+  const EE = require("node:events").EventEmitter.prototype as Record<string, (...a: unknown[]) => unknown>;
+  const listenOn = (target: Record<string, unknown>) => {
+    for (const m of ["on", "once", "addListener"]) {
+      const orig = (target[m] ?? EE[m]) as (this: unknown, ...a: unknown[]) => unknown;
+      const wrapped = function (this: unknown, ...a: unknown[]) {
+        if (a[0] === "message") core.setListenSite(userSite(wrapped));
+        return orig.apply(this, a);
+      };
+      target[m] = wrapped;
+    }
+  };
+  listenOn((childProcess as unknown as { ChildProcess: { prototype: Record<string, unknown> } }).ChildProcess.prototype);
+  listenOn(wt.Worker.prototype as unknown as Record<string, unknown>);
+  if (typeof process.send === "function") listenOn(process as unknown as Record<string, unknown>);
 }
 
 function childName(file: string, args: string[]): string {

@@ -365,7 +365,8 @@ function formatSummary(s: RunSummary): string {
   lines.push(`processes (${s.processes.length}):`);
   for (const p of s.processes) {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
-    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
+    const thread = p.thread !== undefined ? `  thread ${p.thread} of pid ${p.hostPid ?? "?"}` : "";
+    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events${p.error ? `  (${p.error})` : ""}`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {

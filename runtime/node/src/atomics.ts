@@ -55,10 +55,11 @@ export function installAtomics(): void {
       return oWait.apply(Atomics, arguments as unknown as unknown[]);
     }
     if (current !== (typeof current === "bigint" ? BigInt(value as bigint) : Number(value) | 0)) return oWait.apply(Atomics, arguments as unknown as unknown[]);
+    const site = userSite(wait);
+    if (site === null) return oWait.apply(Atomics, arguments as unknown as unknown[]); // not the program's own call
     const lock = locks.has(`L${c}`);
     const op = lock ? "lock.acquire" : "atomics.wait";
     const obj = lock ? `L${c}` : c;
-    const site = userSite(wait);
     const x: Record<string, unknown> = { op, value: String(value) };
     const tmo = timeout === undefined ? Infinity : Number(timeout);
     if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
@@ -81,6 +82,7 @@ export function installAtomics(): void {
       const c = cell(ta as Cellable, index as number);
       if (c === null || !r || !r.async) return r;
       const site = userSite(waitAsync);
+      if (site === null) return r; // not the program's own call (e.g. a loader's)
       const x: Record<string, unknown> = { op: "atomics.waitAsync", value: String(value) };
       const tmo = timeout === undefined ? Infinity : Number(timeout);
       if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
@@ -97,15 +99,17 @@ export function installAtomics(): void {
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
     const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
     const c = cell(ta as Cellable, index as number);
-    if (c !== null) {
+    const site = c !== null ? userSite(notify) : null;
+    if (c !== null && site !== null) {
       const n = count === undefined || count === Infinity ? "all" : Number(count);
-      core.ev("cond.notify", locks.has(`L${c}`) ? `L${c}` : c, null, userSite(notify), { n, woken });
+      core.ev("cond.notify", locks.has(`L${c}`) ? `L${c}` : c, null, site, { n, woken });
       if (woken > 0) core.flush();
     }
     return woken;
   };
 
   const acquired = (c: string, site: number | null) => {
+    if (site === null) return; // not the program's own call
     const id = `L${c}`;
     let l = locks.get(id);
     if (!l) locks.set(id, (l = { held: false }));

@@ -14,7 +14,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { userSite } from "./site";
+import { directUserSite, userSite } from "./site";
 
 const MARK = "\u0000ipcviz";
 const HYBRID = Symbol.for("nodejs.internal.kHybridDispatch");
@@ -165,7 +165,7 @@ export function installPorts(): void {
     const orig = (MP[m] ?? (wt.MessagePort.prototype as unknown as Record<string, unknown>)[m]) as ((this: unknown, ...a: unknown[]) => unknown) | undefined;
     if (typeof orig !== "function") continue;
     const wrapped = function (this: unknown, ...a: unknown[]) {
-      if (a[0] === "message") core.setListenSite(userSite(wrapped));
+      if (a[0] === "message") core.setListenSite(directUserSite(wrapped));
       return orig.apply(this, a);
     };
     MP[m] = wrapped;
@@ -176,7 +176,7 @@ export function installPorts(): void {
     Object.defineProperty(wt.MessagePort.prototype, "onmessage", {
       ...onmessage,
       set(this: unknown, v: unknown) {
-        if (typeof v === "function") core.setListenSite(userSite(onmessage.set));
+        if (typeof v === "function") core.setListenSite(directUserSite(set));
         set.call(this, v);
       },
     });

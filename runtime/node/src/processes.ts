@@ -13,7 +13,7 @@ const childProcess: typeof import("node:child_process") = require("node:child_pr
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { userSite } from "./site";
+import { directUserSite, userSite } from "./site";
 import { registerPort, noteWorkerData } from "./ports";
 
 /** Environment data a thread sets just before starting a worker: the worker's parent lane and name. */
@@ -62,9 +62,11 @@ export function announce(): void {
   } else if (process.env.IPCVIZ_PARENT) {
     const parent = Number(process.env.IPCVIZ_PARENT);
     ppid = Number.isSafeInteger(parent) && parent > 0 ? parent : process.ppid;
-    if (process.env.NODE_UNIQUE_ID !== undefined) {
+    // Node has already set up a cluster worker (and removed NODE_UNIQUE_ID) when the preload runs.
+    const cluster = require("node:cluster") as { isWorker: boolean; worker?: { id: number } };
+    if (cluster.isWorker) {
       role = "cluster-worker";
-      name = `cluster worker ${process.env.NODE_UNIQUE_ID}`;
+      name = `cluster worker ${cluster.worker?.id ?? "?"}`;
     } else {
       role = "child";
       name = shortName(process.argv[1] ?? "node");
@@ -209,7 +211,7 @@ export function installChildProcess(): void {
     for (const m of ["on", "once", "addListener"]) {
       const orig = (target[m] ?? EE[m]) as (this: unknown, ...a: unknown[]) => unknown;
       const wrapped = function (this: unknown, ...a: unknown[]) {
-        if (a[0] === "message") core.setListenSite(userSite(wrapped));
+        if (a[0] === "message") core.setListenSite(directUserSite(wrapped));
         return orig.apply(this, a);
       };
       target[m] = wrapped;

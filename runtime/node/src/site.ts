@@ -30,8 +30,13 @@ function isUser(f: string): boolean {
   return f !== core.runtimeFile && !f.startsWith("node:") && !f.includes("/node_modules/") && !f.startsWith("internal/");
 }
 
+/** Site id of the caller of `skip` when that caller is the program's own code (not Node's or a package's), else null. */
+export function directUserSite(skip: Function): number | null {
+  return userSite(skip, true);
+}
+
 /** Site id of the user's frame calling into the runtime, or null when there is none. */
-export function userSite(skip?: Function): number | null {
+export function userSite(skip?: Function, direct = false): number | null {
   const prep = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   let frames: CallSiteLike[] | undefined;
@@ -55,7 +60,10 @@ export function userSite(skip?: Function): number | null {
     } catch {
       continue;
     }
-    if (!file || !isUser(file)) continue;
+    if (!file || !isUser(file)) {
+      if (direct && file !== core.runtimeFile) return null;
+      continue;
+    }
     const line = c.getLineNumber() ?? 0;
     const col = c.getColumnNumber() ?? 0;
     const key = `${file}:${line}:${col}`;

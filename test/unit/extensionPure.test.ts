@@ -38,6 +38,8 @@ test("settings: defaults when unset, bad values fall back, start method 'default
     deadlockGrace: 2.5,
     payloadPreviewLength: 200,
     startMethod: "spawn",
+    node: " /opt/node20/bin/node ",
+    typescriptRunner: "ts-node",
   };
   assert.deepEqual(resolveSettings((k) => values[k]), {
     python: "/opt/py/bin/python3",
@@ -46,6 +48,8 @@ test("settings: defaults when unset, bad values fall back, start method 'default
     deadlockGraceSec: 2.5,
     previewLength: 200,
     startMethod: "spawn",
+    node: "/opt/node20/bin/node",
+    typescriptRunner: "ts-node",
   });
   const bad: Record<string, unknown> = { "traces.save": "sometimes", deadlockGrace: -1, payloadPreviewLength: "x", startMethod: "default", "traces.folder": "" };
   const s = resolveSettings((k) => bad[k]);
@@ -54,6 +58,8 @@ test("settings: defaults when unset, bad values fall back, start method 'default
   assert.equal(s.previewLength, 80);
   assert.equal(s.startMethod, undefined);
   assert.equal(s.tracesFolder, ".ipcviz");
+  assert.equal(s.node, "");
+  assert.equal(s.typescriptRunner, "auto");
 });
 
 test("interpreter: the Python extension's, else the setting, else python3", () => {

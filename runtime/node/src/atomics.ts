@@ -99,11 +99,12 @@ export function installAtomics(): void {
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
     const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
     const c = cell(ta as Cellable, index as number);
-    const site = c !== null ? userSite(notify) : null;
+    // A notify that woke nobody changes nothing: not recorded.
+    const site = c !== null && woken > 0 ? userSite(notify) : null;
     if (c !== null && site !== null) {
       const n = count === undefined || count === Infinity ? "all" : Number(count);
       core.ev("cond.notify", locks.has(`L${c}`) ? `L${c}` : c, null, site, { n, woken });
-      if (woken > 0) core.flush();
+      core.flush();
     }
     return woken;
   };

@@ -10,6 +10,7 @@
 
 import * as fs from "node:fs";
 import * as net from "node:net";
+import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
@@ -66,6 +67,8 @@ let seq = 0;
 let buf: unknown[] = [];
 let events = 0;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Atomics.wait as Node has it (the runtime's own waits are never recorded). */
+const rawWait = Atomics.wait;
 
 /** Native id of the calling thread (Linux), else the pid. */
 function threadSelf(): number {
@@ -126,7 +129,7 @@ function writeAll(text: string): void {
           dead = true;
           return;
         }
-        Atomics.wait(sleeper, 0, 0, 1);
+        rawWait(sleeper, 0, 0, 1);
         continue;
       }
       dead = true;
@@ -164,7 +167,7 @@ const flushSoon = () => {
  * right after it has already sent it; one write for all the sends of one callback).
  */
 export function flushAfterCallback(): void {
-  if (flushQueued) return;
+  if (flushQueued || !isWorkerThread) return;
   flushQueued = true;
   queueMicrotask(flushSoon);
 }
@@ -174,9 +177,10 @@ export function defineSite(id: number, file: string, line: number, fn: string): 
   buf.push(["site", id, file, line, fn]);
 }
 
+let flushing = false;
 /** Send what is buffered. */
 export function flush(): void {
-  if (buf.length === 0) return;
+  if (buf.length === 0 || flushing) return;
   const b = buf;
   buf = [];
   events = 0;
@@ -187,7 +191,12 @@ export function flush(): void {
   } catch {
     return;
   }
-  writeAll(line + "\n");
+  flushing = true;
+  try {
+    writeAll(line + "\n");
+  } finally {
+    flushing = false;
+  }
 }
 
 // ------------------------------------------------------------------ an idle event loop
@@ -202,6 +211,9 @@ const PROGRAM_RESOURCES = new Set(["MessagePort", "Worker", "ProcessWrap", "Pipe
 let idle: string | null = null;
 let quietTicks = 0;
 let seenSeq = -1;
+/** Worker threads send after the callback that made a send (a terminated worker runs no more code); see flushAfterCallback. */
+const isWorkerThread = !wt.isMainThread;
+
 /** Where the thread last started listening for messages (the site of an idle wait), or null. */
 let listenSite: number | null = null;
 export function setListenSite(site: number | null): void {
@@ -225,10 +237,19 @@ function endIdle(): void {
   events++;
 }
 
-/** Every 100 ms while the loop runs: has the thread been quiet, with only the program's resources left? */
+let lastElu: ReturnType<typeof performance.eventLoopUtilization> | null = null;
+
+/**
+ * Every 100 ms while the loop runs: has the thread been idle — nothing recorded, and its event
+ * loop not working (a thread busy with messages on channels the runtime does not see is not idle) —
+ * with only the program's resources left?
+ */
 function idleTick(): void {
   if (idle !== null || dead) return;
-  if (seq !== seenSeq) {
+  const elu = performance.eventLoopUtilization();
+  const busyMs = lastElu ? elu.active - lastElu.active : Infinity;
+  lastElu = elu;
+  if (seq !== seenSeq || busyMs > 2) {
     seenSeq = seq;
     quietTicks = 0;
     return;

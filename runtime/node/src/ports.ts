@@ -114,9 +114,8 @@ function open(e: Envelope): unknown {
 }
 
 /** workerData for a new Worker: an envelope when it carries SharedArrayBuffers, else undefined (unchanged). */
-export function noteWorkerData(data: unknown): unknown {
-  const e = envelope(data, undefined, null);
-  return e;
+export function noteWorkerData(data: unknown, transfer: readonly unknown[] | undefined): unknown {
+  return envelope(data, transfer, null);
 }
 
 /** In a worker: open the envelope around workerData before the program reads it. */

@@ -321,7 +321,7 @@ export function installWorkers(): void {
       const o: import("node:worker_threads").WorkerOptions & { name?: string } = { ...(options ?? {}) };
       if (o.env && o.env !== wt.SHARE_ENV) o.env = patchEnvObject(o.env as NodeJS.ProcessEnv);
       const name = typeof o.name === "string" && o.name ? o.name : "";
-      const wrapped = noteWorkerData(o.workerData);
+      const wrapped = noteWorkerData(o.workerData, o.transferList as readonly unknown[] | undefined);
       if (wrapped !== undefined) o.workerData = wrapped;
       wt.setEnvironmentData(SPAWN_KEY, { parent: core.lane, name });
       super(filename, o);

@@ -188,6 +188,14 @@ const CASES: Case[] = [
       assert.equal(t.lanes("worker").length, 2, "Node's loader thread is not a lane of the program");
     },
   },
+  {
+    file: join(REPO_ROOT, "test", "runtime", "programs", "node_own_env.js"),
+    check: (t) => {
+      assert.equal(t.lanes("child").length, 1, "a fork with execArgv [] and its own env is recorded");
+      assert.equal(t.lanes("worker").length, 1, "a worker with execArgv [] and env {} is recorded");
+      assert.equal(t.of("pipe.recv").length, 2);
+    },
+  },
   { file: "hang_atomics_lock_cycle.js", hang: { kind: "cycle", lines: ["hang_atomics_lock_cycle.js:5"] } },
   { file: "hang_atomics_never_notified.js", hang: { kind: "stall", lines: ["hang_atomics_never_notified.js:10"] } },
   { file: "hang_worker_never_answers.js", hang: { kind: "stall", lines: ["hang_worker_never_answers.js:6", "hang_worker_never_answers.js:12"] } },
@@ -254,8 +262,8 @@ function checkComplete(t: TraceFacts, finished: boolean): void {
 }
 
 for (const c of CASES) {
-  test(`node: ${c.file}`, { timeout: 240_000 }, async () => {
-    const file = join(NODE_EXAMPLES, c.file);
+  test(`node: ${c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
+    const file = c.file.startsWith("/") ? c.file : join(NODE_EXAMPLES, c.file);
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
     let keep = true;
     try {

@@ -3,14 +3,15 @@ const cluster = require("node:cluster");
 
 if (cluster.isPrimary) {
   let done = 0;
+  const reports = [];
   for (let i = 0; i < 2; i++) {
     const w = cluster.fork({ WORKER_INDEX: String(i) });
     w.on("message", (m) => {
-      console.log(`worker ${m.index} reports ${m.value}`);
+      reports.push(`worker ${m.index} reports ${m.value}`);
       w.send("exit");
     });
-    w.on("exit", (code) => {
-      if (++done === 2) console.log("both workers exited");
+    w.on("exit", () => {
+      if (++done === 2) console.log(`${reports.sort().join("\n")}\nboth workers exited`);
     });
   }
 } else {

@@ -139,17 +139,21 @@ const CASES: Case[] = [
   {
     file: "atomics_wait_notify.js",
     check: (t) => {
-      const waits = t.of("block.begin").filter((e) => e.op === "atomics.wait");
-      assert.equal(waits.length, 1);
-      assert.equal(t.line(waits[0]), "atomics_wait_notify.js:14");
-      assert.equal(waits[0].value, "0");
       assert.equal(t.of("value.create").length, 1, "one SharedArrayBuffer, one id in every thread");
-      assert.ok(String(waits[0].obj).startsWith(t.of("value.create")[0].obj + "["));
-      const notify = t.of("cond.notify");
-      assert.equal(notify.length, 1);
-      assert.equal(notify[0].obj, waits[0].obj);
-      const end = t.of("block.end").find((e) => e.op === "atomics.wait");
-      assert.equal(end?.outcome, "ok");
+      const waits = t.of("block.begin").filter((e) => e.op === "atomics.wait");
+      // The worker waits unless the main thread stored 42 in the instant between its flag and its wait.
+      assert.ok(waits.length <= 1);
+      if (waits.length === 1) {
+        assert.equal(t.line(waits[0]), "atomics_wait_notify.js:18");
+        assert.equal(waits[0].value, "0");
+        assert.ok(String(waits[0].obj).startsWith(t.of("value.create")[0].obj + "["));
+        const notify = t.of("cond.notify");
+        assert.equal(notify.length, 1);
+        assert.equal(notify[0].obj, waits[0].obj);
+        assert.equal(notify[0].woken, 1);
+        assert.equal(t.line(notify[0]), "atomics_wait_notify.js:12");
+        assert.equal(t.of("block.end").find((e) => e.op === "atomics.wait")?.outcome, "ok");
+      }
     },
   },
   {

@@ -35,25 +35,42 @@ export function directUserSite(skip: Function): number | null {
   return userSite(skip, true);
 }
 
-/** Site id of the user's frame calling into the runtime, or null when there is none. */
-export function userSite(skip?: Function, direct = false): number | null {
+/** The structured frames above `skip`, at most `limit` of them. */
+function frames(skip: Function, limit: number): CallSiteLike[] | undefined {
   const prep = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  let frames: CallSiteLike[] | undefined;
+  const saved = Error.stackTraceLimit;
   try {
     Error.prepareStackTrace = captured as typeof Error.prepareStackTrace;
-    Error.stackTraceLimit = 16;
+    Error.stackTraceLimit = limit;
     const holder: { stack?: CallSiteLike[] } = {};
-    Error.captureStackTrace(holder, skip ?? userSite);
-    frames = holder.stack;
+    Error.captureStackTrace(holder, skip);
+    return Array.isArray(holder.stack) ? holder.stack : undefined;
   } catch {
-    frames = undefined;
+    return undefined;
   } finally {
     Error.prepareStackTrace = prep;
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = saved;
   }
-  if (!Array.isArray(frames)) return null;
-  for (const c of frames) {
+}
+
+/**
+ * Site id of the user's frame calling into the runtime, or null when there is none. Most calls
+ * come straight from the program: two frames are taken first (capturing is most of a hook's
+ * cost), sixteen only when those two are not the program's.
+ */
+export function userSite(skip?: Function, direct = false): number | null {
+  const fn = skip ?? userSite;
+  const short = frames(fn, 2);
+  if (!short) return null;
+  const r = pick(short, direct);
+  if (r !== undefined || short.length < 2) return r ?? null;
+  const long = frames(fn, 16);
+  return long ? pick(long, direct) ?? null : null;
+}
+
+/** The site of the first user frame (undefined: none among these frames; null: not direct). */
+function pick(list: CallSiteLike[], direct: boolean): number | null | undefined {
+  for (const c of list) {
     let file: string | null | undefined;
     try {
       file = c.getFileName();
@@ -71,7 +88,7 @@ export function userSite(skip?: Function, direct = false): number | null {
     if (known !== undefined) return known;
     return define(key, file, line, col, c);
   }
-  return null;
+  return undefined;
 }
 
 function define(key: string, rawFile: string, line: number, col: number, c: CallSiteLike): number {

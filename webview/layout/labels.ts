@@ -23,6 +23,8 @@ const OP_VERB: Record<string, string> = {
   "pool.get": "result of",
   "pool.join": "join",
   "mgr.call": "Manager call on",
+  "atomics.wait": "Atomics.wait on",
+  "atomics.waitAsync": "Atomics.waitAsync on",
 };
 
 /** Clip text to n characters with an ellipsis. */
@@ -39,6 +41,7 @@ export function shortObject(s: ModelState, id: string): string {
 /** "waits: get from Queue q1" for a block.begin event. */
 export function blockLabel(s: ModelState, ev: TraceEvent): string {
   const e = ev as TraceEvent & { op?: string; obj?: string; timeout?: number };
+  if (e.op === "message.wait") return "idle: waiting for a message";
   const verb = OP_VERB[e.op ?? ""] ?? e.op ?? "wait";
   const obj = e.obj ? shortObject(s, e.obj) : "?";
   return `${verb} ${obj}${e.timeout !== undefined ? ` (timeout ${e.timeout}s)` : ""}`;
@@ -53,6 +56,10 @@ export function roleLabel(role: string): string {
       return "Pool worker";
     case "resource-tracker":
       return "resource tracker";
+    case "worker":
+      return "worker thread";
+    case "cluster-worker":
+      return "cluster worker";
     default:
       return role;
   }

@@ -5,6 +5,8 @@
  * fixes it.
  */
 
+import type { KindDecl } from "../kinds/fields";
+import { KINDS, KIND_LIST } from "../kinds/table";
 import type { CallSite } from "../format";
 import { fullSite, objectLabel, objectText, shortSite } from "../model/dump";
 import type { ModelState } from "../model/state";
@@ -31,23 +33,13 @@ function list(names: string[]): string {
   return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
 }
 
-const CALL_NAME: Record<string, string> = {
-  "process.join": "join()",
-  "queue.get": "get()",
-  "queue.put": "put()",
-  "queue.join": "join()",
-  "pipe.recv": "recv()",
-  "pipe.send": "send()",
-  "lock.acquire": "acquire()",
-  "cond.wait": "wait()",
-  "event.wait": "wait()",
-  "barrier.wait": "wait()",
-  "pool.get": "get()",
-  "pool.join": "join()",
-  "atomics.wait": "Atomics.wait()",
-  "atomics.waitAsync": "Atomics.waitAsync()",
-  "message.wait": "its event loop",
-};
+/** How user code wrote each blocking call ("put()"), from the table of kinds. */
+const CALL_NAME: Readonly<Record<string, string>> = Object.fromEntries(
+  KIND_LIST.flatMap((k) => {
+    const call = (KINDS[k] as KindDecl).call;
+    return call ? [[k, call]] : [];
+  }),
+);
 
 function callName(s: ModelState, w: WaitAnalysis): string {
   if (w.block.op === "mgr.call") {
@@ -84,7 +76,7 @@ function owedPhrase(s: ModelState, w: WaitAnalysis, stuck: StuckResult, verb: st
   if (others.length === 0) return `no other ${unit} has it, so nobody can ${verb}`;
   if (others.length === 1) return `the only other ${unit} that could ${verb}, ${who(s, others[0])}, ${stateOf(s, others[0], stuck)}`;
   const parts = others.map((p) => `${who(s, p)} ${stateOf(s, p, stuck)}`);
-  return `none of the other ${unit}es that could ${verb} can do it: ${parts.join("; ")}`.replace("threades", "threads");
+  return `none of the other ${unit === "thread" ? "threads" : "processes"} that could ${verb} can do it: ${parts.join("; ")}`;
 }
 
 /** "thread" when the waiter and the others are Node lanes of one process (a worker thread's lane is ≥ 2^22), else "process". */
@@ -93,6 +85,14 @@ function laneWord(pid: number, others: number[]): string {
   const lanes = [pid, ...others];
   return lanes.some((p) => p >= 4194304) && lanes.every((p) => p % 4194304 === host) ? "thread" : "process";
 }
+
+/** Node's active resource names (process.getActiveResourcesInfo()) in words. */
+const NODE_RESOURCE: Record<string, string> = {
+  MessagePort: "a MessagePort that is listened to",
+  Worker: "a running worker",
+  ProcessWrap: "a child process",
+  PipeWrap: "a pipe (a child's IPC channel or stdio)",
+};
 
 function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
   const P = who(s, w.block.pid);
@@ -173,14 +173,6 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
       return `${P} waits in ${w.block.op} on ${obj} (${at}).`;
   }
 }
-
-/** Node's active resource names (process.getActiveResourcesInfo()) in words. */
-const NODE_RESOURCE: Record<string, string> = {
-  MessagePort: "a MessagePort that is listened to",
-  Worker: "a running worker",
-  ProcessWrap: "a child process",
-  PipeWrap: "a pipe (a child's IPC channel or stdio)",
-};
 
 function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrder: string[]): string {
   const obj = objectText(s, w.objId);

@@ -19,7 +19,7 @@ import { interpreterFromPythonExtension, pickInterpreter } from "./interpreter";
 import { registerDebugSupport, type DebugSupport, type DebugSupportTesting } from "./debug/debugSupport";
 import type { LiveRun } from "./debug/debugRun";
 import { RunSession, type RunInfo } from "./runSession";
-import { INTERPRETER_ERRORS, chooseInterpreter, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
+import { INTERPRETER_ERRORS, chooseInterpreter, isNodeProgramFile, isRunnableProgram, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
 import { loadTrace, TraceDocument } from "./traceEditor";
 import { makeFooter, traceToJsonl } from "./traceText";
 import { guardRun } from "./trust";
@@ -100,6 +100,7 @@ export class Controller extends Disposable implements ViewHost {
 
     const lenses = this._register(new MainGuardCodeLensProvider());
     this._register(vscode.languages.registerCodeLensProvider({ language: "python" }, lenses));
+    for (const language of ["javascript", "typescript"]) this._register(vscode.languages.registerCodeLensProvider({ language, scheme: "file" }, lenses));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("ipcviz.codeLens")) lenses.refresh();
@@ -173,11 +174,11 @@ export class Controller extends Disposable implements ViewHost {
     // From the palette: the active Python editor, or, when the active editor is a run's view (it
     // takes the keyboard when it loads), the program that view shows.
     const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? this.programOfActiveRunView();
-    if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
+    if (!target || target.scheme !== "file" || !isRunnableProgram(target.fsPath)) {
       void vscode.window.showErrorMessage(
         target && target.scheme === "untitled"
-          ? "IPC Visualiser: save this file as a .py file first; then run Visualise IPC again."
-          : "IPC Visualiser: open a Python file (.py) to visualise, or right-click one in the Explorer and choose Visualise IPC.",
+          ? "IPC Visualiser: save this file as a .py, .js or .ts file first; then run Visualise IPC again."
+          : "IPC Visualiser: open a Python (.py), JavaScript (.js, .mjs, .cjs) or TypeScript (.ts) file to visualise, or right-click one in the Explorer and choose Visualise IPC.",
       );
       return null;
     }
@@ -190,7 +191,8 @@ export class Controller extends Disposable implements ViewHost {
     if (!(await this.confirmReplaceRun(program))) return null;
     const settings = this.settings(target);
     const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath;
-    const fromExt = await interpreterFromPythonExtension(target, (l) => this.log(l));
+    const node = isNodeProgramFile(program);
+    const fromExt = node ? undefined : await interpreterFromPythonExtension(target, (l) => this.log(l));
     const choice = chooseInterpreter(fromExt, settings.python);
     mkdirSync(this.runsDir, { recursive: true });
     const traceFile = uniquePath(this.runsDir, traceFileName(program), existsSync);
@@ -203,6 +205,8 @@ export class Controller extends Disposable implements ViewHost {
             program,
             cwd: folder ?? dirname(program),
             python: choice.python,
+            node: settings.node || undefined,
+            tsRunner: settings.typescriptRunner,
             settings,
             traceFile,
             runtimeDir: join(this.context.extensionPath, "runtime", "python"),
@@ -213,7 +217,7 @@ export class Controller extends Disposable implements ViewHost {
       this.reportLaunchError(err, choice);
       return null;
     }
-    this.log(`interpreter: ${choice.description}`);
+    this.log(node ? `node: ${session.header?.interpreter.path ?? settings.node ?? "node"} ${session.header?.interpreter.version ?? ""}` : `interpreter: ${choice.description}`);
     this.adoptRun(session, settings);
     return session.info();
   }
@@ -259,6 +263,12 @@ export class Controller extends Disposable implements ViewHost {
     if (err instanceof LaunchError) {
       const text = launchErrorText(err.code, err.message, choice);
       this.log(text);
+      if (err.code === "no-node" || err.code === "old-node" || err.code === "no-ts-runner") {
+        void vscode.window.showErrorMessage(text, "Open Settings").then((c) => {
+          if (c) void vscode.commands.executeCommand("workbench.action.openSettings", err.code === "no-ts-runner" ? "ipcviz.typescriptRunner" : "ipcviz.node");
+        });
+        return;
+      }
       if (INTERPRETER_ERRORS.has(err.code)) {
         void vscode.window.showErrorMessage(text, "Pick Interpreter", "Open Settings").then((c) => {
           if (c === "Pick Interpreter") void pickInterpreter();

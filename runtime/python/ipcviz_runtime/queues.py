@@ -277,7 +277,9 @@ def install():
     ours = weakref.WeakSet()  # the error handlers made here (never wrapped twice)
 
     def _start_thread(self):
-        onerror = self.__dict__.get("_on_queue_feeder_error") or type(self)._on_queue_feeder_error
+        # Looked up on the instance: a subclass may define it as a method (concurrent.futures'
+        # _SafeQueue does), Queue as a staticmethod; either way this is what the feeder would call.
+        onerror = self._on_queue_feeder_error
         if onerror not in ours:
             qid = queue_id(self)
 

@@ -13,6 +13,7 @@ import os
 import reprlib
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -401,11 +402,61 @@ def _mark_dead():
     _sock = None
 
 
-def sleep_and_flush(secs):
-    """time.sleep, sending buffered events first (a sleeping process shows up to date)."""
-    if _buf:
-        flush()
-    return _real_sleep(secs)
+# ------------------------------------------------------------------ a sleeping process is up to date
+#
+# time.sleep itself is never replaced (the program may look at it: its repr, inspect.isbuiltin, a
+# Pool task's function name). Python 3.11+ raises the audit event "time.sleep" before sleeping: an
+# audit hook sends the buffer then. On 3.9 and 3.10, which have no such event, a thread that is not
+# a `threading` thread (invisible to threading.enumerate/active_count) sends a batch that has sat
+# unchanged for QUIET_NS: a process that sleeps, computes or waits in code the runtime does not see
+# is up to date within that time, and a busy one, which sends its own batches, is left alone.
+
+QUIET_NS = 50_000_000
+_AUDIT_SLEEP = sys.version_info >= (3, 11)
+_audit_installed = False
+_quiet_thread = 0  # pid whose quiet-batch thread runs (a fork child starts its own)
+
+
+def _on_audit(event, args):
+    if event == "time.sleep" and _buf:
+        try:
+            flush()
+        except Exception:
+            pass
+
+
+def _quiet_loop():
+    seen = -1
+    while True:
+        _real_sleep(QUIET_NS / 1e9)
+        if _quiet_thread != pid or _dead:
+            return  # a fork child's copy of this thread never runs; this one is no longer wanted
+        n = len(_buf)
+        if n and n == seen and not _in_flush:
+            try:
+                flush()
+            except Exception:
+                pass
+            seen = -1
+        else:
+            seen = n
+
+
+def install_sleep_flush():
+    """Send the buffer when the process sleeps (see above); in a fork child, again."""
+    global _audit_installed, _quiet_thread
+    if _AUDIT_SLEEP:
+        if not _audit_installed:
+            _audit_installed = True
+            sys.addaudithook(_on_audit)
+        return
+    if _quiet_thread == pid or not _SOCK:
+        return
+    _quiet_thread = pid
+    try:
+        _thread.start_new_thread(_quiet_loop, ())
+    except Exception:
+        _quiet_thread = 0
 
 
 # ------------------------------------------------------------------ SIGTERM: flush, then die as before

@@ -4,7 +4,7 @@
   worker, manager server), announced once as `process.start`; `process.exit` when it ends (atexit,
   the end of `BaseProcess._bootstrap`, `os._exit`, SIGTERM).
 - `BaseProcess.start/join/terminate/kill` called by the program.
-- Process-wide patches: `os._exit` and `time.sleep` send the buffer first; `util.spawnv_passfds`
+- Process-wide patches: `os._exit` sends the buffer first (a sleep does too: core.install_sleep_flush); `util.spawnv_passfds`
   puts the runtime's bootstrap before a spawned interpreter's code (a program may rewrite
   PYTHONPATH); SIGTERM is held back across fork (see before_fork).
 """
@@ -12,7 +12,6 @@
 import os
 import signal
 import sys
-import time
 
 from . import core, managers, pools
 from .callsite import user_site
@@ -116,7 +115,7 @@ def exit_now(code):
 
 
 def install():
-    """Find this process's role; hook Process, spawnv_passfds, os._exit and time.sleep."""
+    """Find this process's role; hook Process, spawnv_passfds, os._exit; send the buffer when sleeping."""
     global ROLE, _via, _role_name
     import atexit
 
@@ -131,7 +130,7 @@ def install():
     _role_name = (role, name)
     _install_process()
     ROLE = role
-    time.sleep = core.sleep_and_flush
+    core.install_sleep_flush()
     os._exit = exit_now
 
 
@@ -187,6 +186,7 @@ def reset_after_fork():
         pass
     _via = "forkserver" if ROLE == "forkserver" else "fork"
     ROLE = None
+    core.install_sleep_flush()  # 3.9/3.10: the quiet-batch thread did not survive the fork
 
 
 def announce_fork(caller):

@@ -22,6 +22,7 @@ ROLE = None  # this process's role (see detect_role); None in a fork child until
 _via = None  # how this process was started: fork, spawn, forkserver (None for main)
 _role_name = None  # (role, name) found at install, announced by announce()
 _real_exit = os._exit
+_announced = False  # this process has emitted its process.start
 
 
 def _cmdline():
@@ -74,12 +75,23 @@ def announce_process(name, ppid, role, extra=None):
     if extra:
         e.update(extra)
     ev_flush("process.start", None, None, None, e)
+    global _announced
+    _announced = True
 
 
 def mark_exited(code):
     """Emit process.exit once, with the exit code when the process knows it."""
     if core.exited:
         return
+    if not _announced:
+        # A child that ended before its bootstrap announced it (e.g. a spawn child whose start-up
+        # failed while loading the main module): announced now, by what it knows of itself.
+        try:
+            import multiprocessing.process as mp_process
+
+            announce_process(mp_process.current_process().name, os.getppid(), "child")
+        except Exception:
+            pass
     core.exited = True
     try:
         managers.check_watch()
@@ -176,7 +188,7 @@ def after_fork_parent():
 
 def reset_after_fork():
     """In a fork child: the default SIGTERM action, then SIGTERM let through; the role is found later."""
-    global ROLE, _via
+    global ROLE, _via, _announced
     try:
         if signal.getsignal(signal.SIGTERM) is core.on_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -186,6 +198,7 @@ def reset_after_fork():
         pass
     _via = "forkserver" if ROLE == "forkserver" else "fork"
     ROLE = None
+    _announced = False
     core.install_sleep_flush()  # 3.9/3.10: the quiet-batch thread did not survive the fork
 
 
@@ -307,7 +320,7 @@ def _install_process():
         try:
             args = list(args)
             i = args.index("-c")
-            args[i + 1] = (UNBLOCK_PREFIX if blocked else "") + BOOT_PREFIX + args[i + 1]
+            args[i + 1] = boot_code(args[i + 1], blocked)
         except Exception:
             pass
         try:
@@ -325,7 +338,6 @@ def _install_process():
 UNBLOCK_PREFIX = (
     "import signal as _ipz_g\n"
     "_ipz_g.pthread_sigmask(_ipz_g.SIG_UNBLOCK, {_ipz_g.SIGTERM})\n"
-    "del _ipz_g\n"
 )
 BOOT_PREFIX = (
     "import sys as _ipz_s\n"
@@ -333,9 +345,21 @@ BOOT_PREFIX = (
     "    _ipz_s.path.append(%r)\n"
     "    try:\n"
     "        import ipcviz_runtime as _ipz_r; _ipz_r.install()\n"
-    "    except Exception: pass\n"
-    "del _ipz_s\n" % os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    "    except Exception: pass\n" % os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 )
+
+
+def boot_code(code, unblock):
+    """The `-c` code of a spawned interpreter with the runtime's bootstrap before it.
+
+    The bootstrap runs in an `exec` of its own on the code's first line, so the program's code
+    keeps its line numbers (a child that fails at start-up prints `File "<string>", line 1`) and
+    its namespace. Code that does not start with a simple statement gets the bootstrap on lines
+    before it instead."""
+    boot = (UNBLOCK_PREFIX if unblock else "") + BOOT_PREFIX
+    if code.startswith(("from ", "import ")):
+        return "exec(%r, {}); " % boot + code
+    return "exec(%r, {})\n" % boot + code
 
 
 def identify_child(proc):

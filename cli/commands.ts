@@ -351,7 +351,7 @@ function formatSummary(s: RunSummary): string {
   lines.push(`processes (${s.processes.length}):`);
   for (const p of s.processes) {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
-    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
+    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events === 0 ? "recorded nothing itself (known from its parent's events)" : `${p.events} events`}`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {

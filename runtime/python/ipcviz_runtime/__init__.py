@@ -10,11 +10,11 @@ a fork child runs each module's `reset_after_fork()`. Module map: docs/python-ru
 import os
 import sys
 
-from . import callsite, connections, core, frames, managers, pools, process, queues, sync, threadqueue, values
+from . import callsite, connections, core, executors, frames, managers, pools, process, queues, sync, threadqueue, values
 
 # process first: it registers the atexit handler before multiprocessing is imported (so ours runs
 # after multiprocessing's own) and finds the process's role before anything is recorded.
-FAMILIES = (process, sync, queues, connections, values, managers, pools, threadqueue, frames)
+FAMILIES = (process, sync, queues, connections, values, managers, pools, executors, threadqueue, frames)
 # Per-process state, reset in a fork child (core first: the others may record once reset).
 _FORK_RESET = (core, callsite) + FAMILIES
 

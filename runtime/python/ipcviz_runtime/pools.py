@@ -97,13 +97,14 @@ def _trace_worker_queues(inq, outq):
     outq.put = put
 
 
-def record_worker_start(w):
+def record_worker_start(w, target_name="multiprocessing.pool.worker"):
     """The owner started a worker process (library code: no call site)."""
     try:
         pid = w.pid
         if not pid:
             return
-        extra = {"child": pid, "name": w.name, "daemon": bool(w.daemon), "target": "multiprocessing.pool.worker"}
+        w.__dict__["_ipcviz_worker"] = True  # its end is recorded when the library joins it
+        extra = {"child": pid, "name": w.name, "daemon": bool(w.daemon), "target": target_name}
         method = getattr(getattr(w, "_popen", None), "method", None)
         if method:
             extra["startMethod"] = method

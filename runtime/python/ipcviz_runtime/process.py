@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from . import core, managers, pools
+from . import core, executors, managers, pools
 from .callsite import user_site
 from .core import ev, ev_flush, now, qualname
 from .frames import strip
@@ -250,7 +250,10 @@ def _install_process():
     def join(self, timeout=None):
         site = user_site(1)
         if site is None:
-            return orig_join(self, timeout)
+            r = orig_join(self, timeout)
+            if "_ipcviz_worker" in self.__dict__:
+                pools.record_worker_end(self)  # a Pool's or an executor's worker, joined by the library
+            return r
         popen = getattr(self, "_popen", None)
         pid = self.pid
         obj = "proc:%s" % pid
@@ -374,6 +377,9 @@ def identify_child(proc):
         if target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
+        elif executors.is_worker_target(target):
+            role = "pool-worker"
+            executors.enter_worker(proc)
         elif getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
             managers.enter_server()

@@ -171,6 +171,37 @@ function mentions(v: TraceView, pid: number | undefined, obj: string | undefined
   });
 }
 
+/** Python minor version of the run (e.g. 11 for 3.11; 11 when unknown, e.g. Debian's python3). */
+function minor(x: SpecContext): number {
+  const m = /^3\.(\d+)/.exec(x.python.version ?? "");
+  return m ? Number(m[1]) : 11;
+}
+
+/** Every pool worker's end is known: its own process.exit or a process.join by its owner with an exit code. */
+function workersAccountedFor(v: TraceView, p: Problems): void {
+  const joins = v.of("process.join", (e) => e.exitCode !== null);
+  for (const w of v.role("pool-worker")) {
+    const own = v.exitOf(w.pid);
+    const joined = joins.find((j) => j.child === w.pid);
+    p.check((own !== undefined && own.exitCode !== null) || joined !== undefined, () => `the exit status of pool worker ${w.pid} (${w.name}) should be known:\n${v.dumpPid(w.pid)}`);
+    p.check(v.of("process.spawn", (e) => e.child === w.pid).length === 1, () => `pool worker ${w.pid} (${w.name}) should have its start recorded by its owner (process.spawn)`);
+  }
+}
+
+/** An executor's (or a Pool's) tasks: each taken by one worker, which sends its result, which the owner receives. */
+function tasksRoundTrip(v: TraceView, p: Problems, owner: number | undefined): void {
+  const workers = new Set(v.role("pool-worker").map((s) => s.pid));
+  // A task its feeder thread could not pickle never leaves: the owner records its failed result, with no message.
+  const unsent = new Set(v.of("pool.result.recv", (e) => e.msg === undefined && !e.ok).map((e) => e.job));
+  const sends = v.of("pool.task.send", (e) => e.pid === owner && !unsent.has(e.job));
+  allReceived(v, p, sends, (pid) => workers.has(pid));
+  for (const r of v.of("pool.task.recv")) {
+    const res = v.of("pool.result.send", (e) => e.pid === r.pid && e.job === r.job && e.index === r.index);
+    if (!p.check(res.length === 1, () => `task ${r.job}/${r.index} taken by ${r.pid} should have its result sent by it: ${res.map(describeEvent).join("; ")}`)) return;
+    allReceived(v, p, res, owner);
+  }
+}
+
 // ---------------------------------------------------------------- shared shapes
 
 /** A queue between two processes: `n` puts by `from`, each taken by `to`. */
@@ -774,6 +805,81 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       roles(v, p, { main: 1, "manager-server": 0 });
       const others = [...v.starts.values()].filter((s) => s.role === "child" || s.role === "pool-worker");
       p.check(others.length >= 1 && others.length <= 2, () => `the executor runs 1–2 worker processes, got: ${v.describeProcesses()}`);
+    },
+  },
+  executor_futures: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const pool = expectCount(v, p, 1, "pool.create", "by main", (e) => e.pid === main)[0];
+      at(p, x, pool, "with cf.ProcessPoolExecutor(max_workers=2");
+      if (pool) p.check(pool.processes === 2, "pool.create processes=2");
+      const subs = v.of("pool.submit", (e) => e.pid === main);
+      p.check(subs.filter((s) => s.method === "submit").length === 9, () => `9 submits expected: ${subs.map((s) => s.method).join(", ")}`);
+      p.check(subs.filter((s) => s.method === "map" && s.func === "__main__.add").length === 3, "map(add, 5 items, chunksize=2) is 3 tasks");
+      tasksRoundTrip(v, p, main);
+      p.check(v.of("pool.task.recv").length === 12, () => `12 tasks taken by the workers, got ${v.of("pool.task.recv").length}`);
+      const failed = v.of("pool.result.send", (e) => !e.ok);
+      p.check(failed.length === 1 && failed[0].preview.includes("three is not allowed"), () => `one task fails with the ValueError: ${failed.map(describeEvent).join("; ")}`);
+      const got = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(got.length === 1 && got[0].preview.startsWith("ValueError"), () => `futures[3].result() shows the ValueError: ${got.map(describeEvent).join("; ")}`);
+      at(p, x, got[0], "futures[3].result()");
+      expectCount(v, p, 1, "pool.close", "by main", (e) => e.pid === main);
+      expectCount(v, p, 1, "pool.join", "by main", (e) => e.pid === main);
+      p.check(ofPid(v, main, "block.begin", (e) => e.op === "pool.get").length >= 1, "main waits for a future (block pool.get)");
+      workersAccountedFor(v, p);
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  executor_broken_pool: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const broke = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(broke.length === 1 && broke[0].preview.startsWith("BrokenProcessPool"), () => `doomed.result() shows BrokenProcessPool: ${broke.map(describeEvent).join("; ")}`);
+      at(p, x, broke[0], "doomed.result(timeout=60)");
+      const crashed = v.role("pool-worker").filter((w) => v.exitOf(w.pid)?.exitCode === 7 || v.of("process.join", (j) => j.child === w.pid && j.exitCode === 7).length > 0);
+      p.check(crashed.length === 1, () => `one worker ends with exit code 7 (os._exit(7)): ${v.describeProcesses()}`);
+      workersAccountedFor(v, p);
+    },
+  },
+  executor_worker_recycling: {
+    structure(v, x, p) {
+      const recycled = minor(x) >= 11;
+      roles(v, p, { main: 1, "pool-worker": recycled ? [3, 4] : 1, child: 0 });
+      const main = v.main?.pid;
+      tasksRoundTrip(v, p, main);
+      p.check(v.of("pool.task.recv").length === 6, "six tasks taken");
+      if (recycled) {
+        for (const w of v.role("pool-worker")) p.check(ofPid(v, w.pid, "pool.task.recv").length <= 2, `worker ${w.pid} runs at most two tasks`);
+      }
+      workersAccountedFor(v, p);
+    },
+  },
+  executor_unpicklable_argument: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 1, child: 0 });
+      const main = v.main?.pid;
+      const subs = v.of("pool.submit", (e) => e.pid === main);
+      p.check(subs.length === 2, "two submits");
+      const bad = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(bad.length === 1 && bad[0].preview.startsWith("TypeError"), () => `bad.result() shows the TypeError: ${bad.map(describeEvent).join("; ")}`);
+      if (subs[0]) {
+        p.check(v.of("pool.task.recv", (e) => e.job === subs[0].job).length === 0, "the unpicklable task never reaches a worker");
+        p.check(v.of("pool.result.recv", (e) => e.job === subs[0].job && !e.ok && e.msg === undefined).length === 1, "the owner records the unpicklable task's failed result");
+      }
+      if (subs[1]) p.check(v.of("pool.get", (e) => e.job === subs[1].job && e.ok && e.preview === "'yes'").length === 1, "the second task's result comes back");
+      tasksRoundTrip(v, p, main);
+    },
+  },
+  hang_queue_get_executor_idle: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const q = theObject(v, p, "Queue");
+      at(p, x, blockedIn(v, p, v.main?.pid, "queue.get", q), "print(results.get())  # nobody puts: hangs here");
+      tasksRoundTrip(v, p, v.main?.pid);
+      for (const w of v.role("pool-worker")) p.check(openBlocksOf(v, w.pid).length === 0, `idle worker ${w.pid} records no block of its own`);
     },
   },
   process_lifecycle: {

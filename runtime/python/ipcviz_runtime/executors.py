@@ -175,6 +175,7 @@ def hook():
             return qput(cq, obj, block, timeout)
 
         cq.put = put  # an instance attribute: a Queue pickles its own state only
+        cq.__dict__["_ipcviz_pool"] = pid_
         return pid_
 
     def ensure(ex):
@@ -250,6 +251,24 @@ def hook():
             return r
 
         PPE._spawn_process = _spawn_process  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
+
+    # A work item the call queue's feeder thread could not pickle: the library fails its future
+    # (no worker ever sees it); the owner records that result, with no message.
+    SQ = getattr(cfp, "_SafeQueue", None)
+    if SQ is not None and "_on_queue_feeder_error" in SQ.__dict__:
+        orig_fe = SQ._on_queue_feeder_error
+
+        def _on_queue_feeder_error(self, e, obj):
+            pid_ = self.__dict__.get("_ipcviz_pool")
+            wid = getattr(obj, "work_id", None)
+            if pid_ is not None and type(wid) is int:
+                try:
+                    ev_flush("pool.result.recv", pid_, None, None, {"job": job_of(pid_, wid), "index": 0, "ok": False})
+                except Exception:
+                    pass
+            return orig_fe(self, e, obj)
+
+        SQ._on_queue_feeder_error = _on_queue_feeder_error  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
 
     # The manager thread hands each result to its future.
     EMT = getattr(cfp, "_ExecutorManagerThread", None)

@@ -459,6 +459,71 @@ def install_sleep_flush():
         _quiet_thread = 0
 
 
+# ------------------------------------------------------------------ hooks made when a module is imported
+#
+# A spawned interpreter installs the runtime before it knows what it will run; hooking a module
+# it may never use (multiprocessing.managers imports shared_memory, secrets, hmac…) would slow the
+# start of every spawn child, Pool workers included. Such a family is installed when its module
+# is imported: a finder on sys.meta_path (there only while something waits) lets the real loader
+# run the module, then calls the waiting installs before the importer sees it.
+
+_waiting = {}  # module name -> [install functions]
+
+
+class _PostImportFinder(object):
+    def find_spec(self, name, path=None, target=None):
+        if name not in _waiting:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        real_exec = loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _run_waiting(name)
+
+        loader.exec_module = exec_module  # this module's own loader instance
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+_finder = _PostImportFinder()
+
+
+def _run_waiting(name):
+    fns = _waiting.pop(name, ())
+    if not _waiting:
+        try:
+            sys.meta_path.remove(_finder)
+        except ValueError:
+            pass
+    for fn in fns:
+        try:
+            fn()
+        except Exception:
+            pass
+
+
+def when_imported(name, fn):
+    """Call fn once module `name` is imported (now, if it is)."""
+    if name in sys.modules:
+        fn()
+        return
+    _waiting.setdefault(name, []).append(fn)
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
 # ------------------------------------------------------------------ SIGTERM: flush, then die as before
 
 

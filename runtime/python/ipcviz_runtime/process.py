@@ -146,6 +146,12 @@ def install():
     os._exit = exit_now
 
 
+def ROLE_IS_EAGER():
+    """Whether every family is installed at once (the main process); a spawned interpreter of
+    multiprocessing's installs some when their module is imported (see __init__.LAZY)."""
+    return ROLE not in ("spawn-child", "forkserver", "resource-tracker")
+
+
 def announce():
     """Once every family is installed: this process's process.start (a spawn child's comes from
     its bootstrap, see identify_child)."""
@@ -369,18 +375,18 @@ def identify_child(proc):
     """At the start of a multiprocessing child: its name, parent and role."""
     global ROLE
     try:
-        import multiprocessing.managers as mp_managers
-        import multiprocessing.pool as mp_pool
+        mp_managers = sys.modules.get("multiprocessing.managers")
+        mp_pool = sys.modules.get("multiprocessing.pool")
 
         target = getattr(proc, "_target", None)
         role = "child"
-        if target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
+        if mp_pool is not None and target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
         elif executors.is_worker_target(target):
             role = "pool-worker"
             executors.enter_worker(proc)
-        elif getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
+        elif mp_managers is not None and getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
             managers.enter_server()
         ROLE = role

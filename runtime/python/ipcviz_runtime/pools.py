@@ -118,7 +118,7 @@ def record_worker_end(w):
     try:
         d = w.__dict__
         code = w.exitcode
-        if code is None or d.get("_ipcviz_ended"):
+        if code is None or d.get("_ipcviz_ended") or core.exited:  # (a library thread, after this process's own end)
             return
         d["_ipcviz_ended"] = True
         ev_flush("process.join", "proc:%d" % w.pid, None, None, {"child": w.pid, "exitCode": code})

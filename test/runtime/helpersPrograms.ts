@@ -882,6 +882,56 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       for (const w of v.role("pool-worker")) p.check(openBlocksOf(v, w.pid).length === 0, `idle worker ${w.pid} records no block of its own`);
     },
   },
+  ok_join_in_thread_while_draining: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [prod] = pidsOf(v, p, "produce");
+      const q = theObject(v, p, "Queue");
+      queueFlow(v, p, x, q, prod, main, 40, "q.put(bytes(4096) + bytes([i]))", "last_bytes = [q.get()[-1] for _ in range(40)]");
+      const joins = ofPid(v, main, "process.join", (e) => e.child === prod);
+      p.check(joins.length === 1 && joins[0].exitCode === 0 && joins[0].tid !== main, () => `a helper thread of main joins the producer (exit 0): ${joins.map(describeEvent).join("; ")}`);
+    },
+  },
+  pool_terminate_workers: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [3, 5], child: 0 });
+      const main = v.main?.pid;
+      const pools = expectCount(v, p, 2, "pool.create", "by main", (e) => e.pid === main);
+      expectCount(v, p, 1, "pool.terminate", "by main", (e) => e.pid === main && e.obj === pools[0]?.obj);
+      workersAccountedFor(v, p);
+      const busy = new Set(v.of("pool.task.recv", (e) => e.func === "__main__.nap" && e.obj === pools[0]?.obj).map((e) => e.pid));
+      for (const w of busy) {
+        const j = v.of("process.join", (e) => e.child === w);
+        p.check(j.length >= 1 && j[0].exitCode === -15, () => `worker ${w}, busy when terminate() came, ends with -15 (SIGTERM): ${j.map(describeEvent).join("; ") || "no process.join"}`);
+      }
+    },
+  },
+  runtime_not_visible: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 1, child: 0 });
+      const subs = v.of("pool.submit", (e) => e.pid === v.main?.pid);
+      p.check(subs.length === 1 && subs[0].func === "time.sleep", () => `apply_async(time.sleep) shows func time.sleep: ${subs.map(describeEvent).join("; ")}`);
+      const types = v.of("sync.create").map((e) => e.objType);
+      p.check(JSON.stringify(types) === JSON.stringify(["Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier"]), () => `the six sync objects are created: ${types.join(", ")}`);
+    },
+  },
+  child_start_failure: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "work");
+      p.check(v.exitOf(child)?.exitCode === 1, () => `the child that failed at start-up records its exit code 1:\n${v.dumpPid(child)}`);
+      p.check(ofPid(v, main, "process.join", (e) => e.child === child && e.exitCode === 1).length === 1, "main joins it and sees exit code 1");
+    },
+  },
+  pool_initializer_prints: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 5, child: 0 });
+      for (const w of v.role("pool-worker")) p.check(ofPid(v, w.pid, "pool.task.recv").length >= 1, `worker ${w.pid} takes at least one task`);
+      tasksRoundTrip(v, p, v.main?.pid);
+    },
+  },
   process_lifecycle: {
     structure(v, x, p) {
       const main = v.main?.pid;

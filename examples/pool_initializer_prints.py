@@ -4,10 +4,12 @@ for a result of each, however slowly workers start. Ends by itself.
 """
 import multiprocessing as mp
 import os
+import sys
 
 
 def hello():
-    print("worker ready", flush=True)
+    sys.stdout.write("worker ready\n")  # one write: lines of different workers never mix
+    sys.stdout.flush()
 
 
 def pid(_):

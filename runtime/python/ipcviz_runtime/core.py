@@ -303,9 +303,14 @@ def poll_event(kind, obj, method, result, site):
     ev_flush(kind, obj, None, site, {"method": method, "result": result, "repeats": repeats})
 
 
+# A spawn child runs the main module's top level before its bootstrap tells who it is: what it
+# records meanwhile is held until its process.start (process.announce_process) goes first.
+hold = False
+
+
 def flush():
     """Send every buffered record and site definition (never raises into the caller's operation)."""
-    if _buf or site_defs:
+    if (_buf or site_defs) and not hold:
         with _lock:
             _flush_locked()
 
@@ -320,6 +325,7 @@ def _connect():
         except OSError:
             pass
         s.connect(_SOCK)
+        s = _high_fd(s)
         hello = json.dumps({"hello": 1, "token": _TOKEN, "pid": pid, "lang": "python"}) + "\n"
         s.sendall(hello.encode("ascii"))
     except Exception:
@@ -328,6 +334,28 @@ def _connect():
         return None
     _sock = s
     return s
+
+
+HIGH_FD = 512  # the channel's descriptor is moved at or above this
+
+
+def _high_fd(s):
+    """The channel's socket moved to a high descriptor: the program's own files and pipes get the
+    numbers they get without the runtime (a spawn child's command line names them; 3.13 prints it
+    in a traceback)."""
+    try:
+        import fcntl
+
+        fd = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    except Exception:
+        return s
+    try:
+        t = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, fd)
+    except Exception:
+        os.close(fd)
+        return s
+    s.close()
+    return t
 
 
 def encode_batch(seq0, sites, batch):

@@ -23,6 +23,7 @@ _via = None  # how this process was started: fork, spawn, forkserver (None for m
 _role_name = None  # (role, name) found at install, announced by announce()
 _real_exit = os._exit
 _announced = False  # this process has emitted its process.start
+_forkserver_parent = 0  # in a forkserver (and its children): the process that started the forkserver
 
 
 def _cmdline():
@@ -74,7 +75,19 @@ def announce_process(name, ppid, role, extra=None):
     e = {"name": name, "ppid": ppid, "role": role, "startMethod": _via if role != "main" else _default_start_method()}
     if extra:
         e.update(extra)
+    if core.hold:
+        core.hold = False
+        if core._seq == 0 and core._buf:
+            # Events recorded before the process knew who it is (core.hold): process.start goes
+            # first, at the time of the first of them.
+            core._buf.insert(0, (core._buf[0][0], core.tids_get(core._get_ident()) or core._tid(), "process.start", None, None, None, e))
+            core.flush()
+            return _set_announced()
     ev_flush("process.start", None, None, None, e)
+    _set_announced()
+
+
+def _set_announced():
     global _announced
     _announced = True
 
@@ -89,7 +102,10 @@ def mark_exited(code):
         try:
             import multiprocessing.process as mp_process
 
-            announce_process(mp_process.current_process().name, os.getppid(), "child")
+            # A forkserver's child: its parent is the process that asked the forkserver, which the
+            # child does not know before its bootstrap; the forkserver's own parent is the best guess.
+            ppid = _forkserver_parent if _via == "forkserver" and _forkserver_parent else os.getppid()
+            announce_process(mp_process.current_process().name, ppid, "child")
         except Exception:
             pass
     core.exited = True
@@ -133,8 +149,14 @@ def install():
 
     atexit.register(at_exit)  # before multiprocessing registers its own: ours runs after it
     role, name = detect_role()
+    if role == "forkserver":
+        global _forkserver_parent
+        _forkserver_parent = os.getppid()
+    if role in ("spawn-child", "forkserver", "resource-tracker"):
+        unblock_sigterm()
     if role == "spawn-child":
         _via = "spawn"
+        core.hold = True  # until its bootstrap announces it
     if role == "main":
         sm = os.environ.get("IPCVIZ_START_METHOD")
         if sm:
@@ -203,6 +225,7 @@ def reset_after_fork():
     except Exception:
         pass
     _via = "forkserver" if ROLE == "forkserver" else "fork"
+    core.hold = ROLE == "forkserver"  # like a spawn child, it runs the main module before its bootstrap
     ROLE = None
     _announced = False
     core.install_sleep_flush()  # 3.9/3.10: the quiet-batch thread did not survive the fork
@@ -344,6 +367,19 @@ def _install_process():
     util.spawnv_passfds = spawnv_passfds
 
 
+_BOOT_DIR = os.path.realpath(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
+
+
+def unblock_sigterm():
+    """In an interpreter spawned by multiprocessing (spawn child, forkserver, resource tracker):
+    SIGTERM was held back by the parent across fork and exec (see spawnv_passfds); let it through."""
+    try:
+        if signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, set()):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    except Exception:
+        pass
+
+
 UNBLOCK_PREFIX = (
     "import signal as _ipz_g\n"
     "_ipz_g.pthread_sigmask(_ipz_g.SIG_UNBLOCK, {_ipz_g.SIGTERM})\n"
@@ -365,6 +401,11 @@ def boot_code(code, unblock):
     keeps its line numbers (a child that fails at start-up prints `File "<string>", line 1`) and
     its namespace. Code that does not start with a simple statement gets the bootstrap on lines
     before it instead."""
+    if any(p and os.path.realpath(p) == _BOOT_DIR for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)):
+        # The child's sitecustomize loads the runtime, which lets SIGTERM through again
+        # (unblock_sigterm): the program's code is left exactly as it is (3.13 prints its text in
+        # a traceback).
+        return code
     boot = (UNBLOCK_PREFIX if unblock else "") + BOOT_PREFIX
     if code.startswith(("from ", "import ")):
         return "exec(%r, {}); " % boot + code

@@ -187,6 +187,8 @@ export interface PipeCreate extends EventBase {
   /** [end0, end1]. One-way pipes: end0 receives, end1 sends. */
   ends: [string, string];
   duplex: boolean;
+  /** A connection accepted by a multiprocessing.connection.Listener: its address (end0 is the accepting side, end1 the client's). */
+  listener?: string;
 }
 /** A message sent on end `obj`; it arrives at the other end. */
 export interface PipeSend extends EventBase {
@@ -218,6 +220,8 @@ export interface PipePoll extends EventBase {
 export interface PipeSimple extends EventBase {
   kind: "pipe.close" | "pipe.eof";
   obj: string;
+  /** pipe.close of a connection refused while it was being made (obj `listener:<address>`): e.g. "AuthenticationError: digest received was wrong". */
+  error?: string;
 }
 
 // ---------------------------------------------------------------- synchronisation

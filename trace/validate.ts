@@ -146,11 +146,11 @@ const RUNTIME_KINDS: Record<string, readonly FieldSpec[]> = {
   "queue.close": [OBJ],
   "queue.feeder_error": [OBJ, opt("error", STR)],
 
-  "pipe.create": [OBJ, req("ends", STR_PAIR), req("duplex", BOOL)],
+  "pipe.create": [OBJ, req("ends", STR_PAIR), req("duplex", BOOL), opt("listener", STR)],
   "pipe.send": [OBJ, MSG, PREVIEW, req("bytes", BOOL)],
   "pipe.recv": [OBJ, PREVIEW, req("bytes", BOOL)],
   "pipe.poll": [OBJ, opt("method", STR), req("result", STR), req("repeats", NON_NEG_INT)],
-  "pipe.close": [OBJ],
+  "pipe.close": [OBJ, opt("error", STR)],
   "pipe.eof": [OBJ],
 
   "sync.create": [OBJ, req("objType", STR), opt("value", NUM), opt("lock", STR), opt("owner", STR)],

@@ -955,6 +955,24 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(ofPid(v, main, "mgr.return").length >= 3, "main's calls return");
     },
   },
+  listener_client: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const [server] = pidsOf(v, p, "serve");
+      const [intruder] = pidsOf(v, p, "intruder");
+      const creates = expectCount(v, p, 1, "pipe.create", "by the server (accept)", (e) => e.pid === server);
+      at(p, x, creates[0], "conn = listener.accept()");
+      const ends = creates[0]?.ends ?? ["", ""];
+      const sends = expectCount(v, p, 3, "pipe.send", "by main on its Client end", (e) => e.pid === main && e.obj === ends[1]);
+      allReceived(v, p, sends, server);
+      const replies = expectCount(v, p, 2, "pipe.send", "by the server", (e) => e.pid === server && e.obj === ends[0]);
+      allReceived(v, p, replies, main);
+      const authFails = v.of("pipe.close", (e) => (e as { error?: string }).error?.startsWith("AuthenticationError") === true);
+      p.check(authFails.some((e) => e.pid === intruder) && authFails.some((e) => e.pid === server), () => `the failed authentication shows on both sides: ${authFails.map(describeEvent).join("; ")}`);
+      p.check(ofPid(v, main, "block.begin", (e) => e.op === "pipe.recv" && e.obj === ends[1]).length >= 1, "wait([conn]) shows as a wait to receive on main's end");
+    },
+  },
   process_lifecycle: {
     structure(v, x, p) {
       const main = v.main?.pid;

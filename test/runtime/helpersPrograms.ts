@@ -973,6 +973,19 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(ofPid(v, main, "block.begin", (e) => e.op === "pipe.recv" && e.obj === ends[1]).length >= 1, "wait([conn]) shows as a wait to receive on main's end");
     },
   },
+  value_structures: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const arr = createdAt(v, x, "points = mp.Array(Point, [(1, 2), (3, 4), (5, 6)])")[0];
+      const c = v.created.get(arr ?? "");
+      p.check(c?.kind === "value.create" && c.preview.startsWith("[Point(x=1, y=2)"), () => `the Array's preview shows its points: ${c ? describeEvent(c) : "no value.create"}`);
+      const writes = v.of("value.write", (e) => e.obj === arr && typeof e.index === "string" && e.index.endsWith(".x"));
+      p.check(writes.length === 6, () => `six field writes a[i].x = … by the workers, got ${writes.length}`);
+      allAt(p, x, writes, "points[i].x = points[i].x + dx");
+      const last = writes.filter((w) => w.index === "2.x").map((w) => w.value);
+      p.check(JSON.stringify(last) === JSON.stringify(["15", "115"]), () => `points[2].x becomes 15 then 115: ${JSON.stringify(last)}`);
+    },
+  },
   process_lifecycle: {
     structure(v, x, p) {
       const main = v.main?.pid;

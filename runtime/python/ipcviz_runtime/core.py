@@ -206,6 +206,13 @@ class _SafeRepr(reprlib.Repr):
             if mod.startswith("multiprocessing"):
                 # Proxies and sync objects: never call into them (a proxy's repr is a server call).
                 return "<%s>" % type(x).__name__
+            fields = getattr(type(x), "_fields_", None)
+            if fields is not None and type(x).__repr__ is object.__repr__:
+                # A ctypes Structure (an element of a shared Array): its fields, not its address.
+                return "%s(%s)" % (
+                    type(x).__name__,
+                    ", ".join("%s=%s" % (f[0], self.repr1(getattr(x, f[0]), level - 1)) for f in fields[:8]),
+                )
             s = repr(x)
         except BaseException as e:  # a user __repr__ may raise anything
             return "<%s object (repr raised %s)>" % (type(x).__name__, type(e).__name__)

@@ -986,6 +986,29 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(JSON.stringify(last) === JSON.stringify(["15", "115"]), () => `points[2].x becomes 15 then 115: ${JSON.stringify(last)}`);
     },
   },
+  shared_memory_blocks: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 4 });
+      const main = v.main?.pid;
+      const block = createdAt(v, x, "block = shared_memory.SharedMemory(create=True, size=16)")[0];
+      const list = createdAt(v, x, "items = shared_memory.ShareableList([1, 2, 3, 4])")[0];
+      p.check(block !== undefined && list !== undefined && block !== list, "the block and the list are two objects");
+      const kids = new Set(pidsOf(v, p, "fill", 4));
+      for (const [obj, what] of [[block, "block"], [list, "list"]] as const) {
+        const attach = v.of("proxy.op", (e) => e.obj === obj && e.method === "attach" && kids.has(e.pid));
+        const close = v.of("proxy.op", (e) => e.obj === obj && e.method === "close" && kids.has(e.pid));
+        p.check(attach.length === 4 && close.length === 4, () => `each worker attaches to the ${what} by name and closes it (one object across processes): ${attach.length} attach, ${close.length} close`);
+        p.check(ofPid(v, main, "proxy.op", (e) => e.obj === obj && e.method === "unlink").length === 1, `main unlinks the ${what}`);
+      }
+      const writes = v.of("value.write", (e) => e.obj === list && kids.has(e.pid));
+      p.check(writes.length === 4 && writes.every((w) => w.value === String(Number(w.old) * 10)), () => `each worker writes one item of the list, ten times its old value: ${writes.map(describeEvent).join("; ")}`);
+      allAt(p, x, writes, "items[slot] = items[slot] * 10");
+      const managed = v.of("value.create", (e) => e.objType === "ShareableList" && e.obj !== list);
+      p.check(managed.length === 1, "the SharedMemoryManager's list is created");
+      at(p, x, managed[0], 'managed = smm.ShareableList(["a", "b"])');
+      p.check(v.of("manager.start").length === 1, "the SharedMemoryManager starts as a Manager");
+    },
+  },
   process_lifecycle: {
     structure(v, x, p) {
       const main = v.main?.pid;

@@ -189,11 +189,13 @@ def _install_listener(connection):
 
     def wait(object_list, timeout=None):
         site = user_site(1)
-        objs = list(object_list) if site is not None else None
-        ends = [o for o in objs if isinstance(o, tuple(_traced.values()))] if objs else []
-        if site is None or len(ends) != 1 or len(objs) != 1 or timeout == 0:
+        if site is None:
+            return orig_wait(object_list, timeout)
+        objs = list(object_list)
+        ends = [o for o in objs if isinstance(o, tuple(_traced.values()))]
+        if len(ends) != 1 or len(objs) != 1 or timeout == 0:
             # several things to wait for (or none traced): not one end's receive
-            return orig_wait(objs if objs is not None else object_list, timeout)
+            return orig_wait(objs, timeout)
         cid = conn_id(ends[0])
         blocked = not ends[0].poll()
         if blocked:

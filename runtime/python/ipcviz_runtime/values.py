@@ -194,7 +194,7 @@ def install():
     def struct_setattr(self, name, value):
         ref = self.__dict__.get("_ipcviz_elem")
         site = user_site(1) if ref is not None else None
-        if site is None or name not in self._ipcviz_fields:
+        if ref is None or site is None or name not in self._ipcviz_fields:
             return Structure_setattr(self, name, value)
         try:
             old = preview(getattr(self, name))
@@ -222,7 +222,8 @@ def install():
                     "__qualname__": cls.__qualname__,
                     "_ipcviz_fields": frozenset(f[0] for f in cls._fields_),
                 }
-                t = type(cls)(cls.__name__, (cls,), body)
+                meta = type(cls)  # ctypes' Structure metaclass: the subclass keeps the layout
+                t = meta(cls.__name__, (cls,), body)  # pyright: ignore[reportCallIssue] -- a metaclass call
                 traced_structs[cls] = t
         el.__class__ = t
         el.__dict__["_ipcviz_elem"] = (vid, index)

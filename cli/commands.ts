@@ -366,7 +366,8 @@ function formatSummary(s: RunSummary): string {
   for (const p of s.processes) {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
     const thread = p.thread !== undefined ? `  thread ${p.thread} of pid ${p.hostPid ?? "?"}` : "";
-    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events${p.error ? `  (${p.error})` : ""}`);
+    const count = p.events === 0 ? "recorded nothing itself (known from its parent's events)" : `${p.events} events`;
+    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${count}${p.error ? `  (${p.error})` : ""}`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {

@@ -229,6 +229,9 @@ class Connection {
   finished = false;
   nextSeq = 0;
   sawExit = false;
+  /** `t` of its process.exit (-1: none yet), and when the socket was seen closed (-1: not yet). */
+  exitT = -1;
+  closedAt = -1;
   /** Site id → serialised `,"site":{…}` fragment (UTF-8), and the object for emitted events. */
   readonly siteText = new Map<number, Buffer>();
   readonly siteObj = new Map<number, CallSite>();
@@ -529,7 +532,10 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     socket.on("error", () => {
       /* 'close' follows */
     });
-    socket.on("close", () => this.enqueue(c, null));
+    socket.on("close", () => {
+      c.closedAt = this.now();
+      this.enqueue(c, null);
+    });
   }
 
   // ------------------------------------------------------------ the input queue
@@ -679,7 +685,10 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     if (c.finished) return;
     c.finished = true;
     if (!c.hello) return;
-    this.writeCollectorEvent({ src: "collector", pid: c.pid, t: this.now(), kind: "process.disconnect", clean: c.sawExit });
+    // When the process ended, not when this event is written (the collector may be behind): a
+    // clean end closes the connection as it exits; otherwise when the socket was seen closed.
+    const t = c.sawExit && c.exitT >= 0 ? c.exitT : c.closedAt >= 0 ? c.closedAt : this.now();
+    this.writeCollectorEvent({ src: "collector", pid: c.pid, t, kind: "process.disconnect", clean: c.sawExit });
     this.emit("disconnect", { pid: c.pid, clean: c.sawExit });
   }
 
@@ -1055,7 +1064,10 @@ export class Collector extends EventEmitter<CollectorEventMap> {
       this.lost(c, c.nextSeq, seq - c.nextSeq, t);
     }
     c.nextSeq = seq + 1;
-    if (kind === "process.exit") c.sawExit = true;
+    if (kind === "process.exit") {
+      c.sawExit = true;
+      c.exitT = t;
+    }
     this.batchEvents.push(ev as unknown as TraceEvent);
     let kt = this.kindText.get(kind);
     if (kt === undefined) {

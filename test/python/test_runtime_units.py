@@ -85,6 +85,36 @@ class PreviewTest(unittest.TestCase):
         self.assertIsNone(ref())
 
 
+class StructurePreviewTest(unittest.TestCase):
+    def test_structure_shows_its_fields(self):
+        import ctypes
+
+        class Point(ctypes.Structure):
+            _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_double)]
+
+        self.assertEqual(core.preview(Point(1, 2.5)), "Point(x=1, y=2.5)")
+        self.assertEqual(core.preview([Point(1, 2), Point(3, 4)]), "[Point(x=1, y=2.0), Point(x=3, y=4.0)]")
+
+
+class WhenImportedTest(unittest.TestCase):
+    def test_runs_after_the_module_is_imported_and_leaves_meta_path(self):
+        code = (
+            "import sys; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import core\n"
+            "seen = []\n"
+            "core.when_imported('colorsys', lambda: seen.append(sys.modules['colorsys'].rgb_to_hsv))\n"
+            "assert not seen and core._finder in sys.meta_path\n"
+            "import colorsys\n"
+            "assert seen == [colorsys.rgb_to_hsv], seen\n"
+            "assert core._finder not in sys.meta_path\n"
+            "core.when_imported('colorsys', lambda: seen.append(1))\n"
+            "assert seen[-1] == 1\n"
+            "print('ok')\n" % RUNTIME
+        )
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.stdout.strip(), "ok", r.stderr)
+
+
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):
         data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])

@@ -171,6 +171,41 @@ function mentions(v: TraceView, pid: number | undefined, obj: string | undefined
   });
 }
 
+/** Python minor version of the run (e.g. 11 for 3.11; 11 when unknown, e.g. Debian's python3). */
+function minor(x: SpecContext): number {
+  const m = /^3\.(\d+)/.exec(x.python.version ?? "");
+  return m ? Number(m[1]) : 11;
+}
+
+/** Every pool worker's end is known: its own process.exit or a process.join by its owner with an exit code. */
+function workersAccountedFor(v: TraceView, p: Problems): void {
+  const joins = v.of("process.join", (e) => e.exitCode !== null);
+  const spawned = v.of("process.spawn", (e) => e.site === undefined && (e.target === "multiprocessing.pool.worker" || e.target === "concurrent.futures.process._process_worker"));
+  for (const w of v.role("pool-worker")) {
+    p.check(spawned.some((s) => s.child === w.pid), () => `pool worker ${w.pid} (${w.name}) should have its start recorded by its owner (process.spawn)`);
+  }
+  // Every worker the owner started, including one ended before its runtime said a word.
+  for (const s of spawned) {
+    const own = v.exitOf(s.child);
+    const joined = joins.find((j) => j.child === s.child);
+    p.check((own !== undefined && own.exitCode !== null) || joined !== undefined, () => `the exit status of pool worker ${s.child} (${s.name}) should be known:\n${v.dumpPid(s.child)}`);
+  }
+}
+
+/** An executor's (or a Pool's) tasks: each taken by one worker, which sends its result, which the owner receives. */
+function tasksRoundTrip(v: TraceView, p: Problems, owner: number | undefined): void {
+  const workers = new Set(v.role("pool-worker").map((s) => s.pid));
+  // A task its feeder thread could not pickle never leaves: the owner records its failed result, with no message.
+  const unsent = new Set(v.of("pool.result.recv", (e) => e.msg === undefined && !e.ok).map((e) => e.job));
+  const sends = v.of("pool.task.send", (e) => e.pid === owner && !unsent.has(e.job));
+  allReceived(v, p, sends, (pid) => workers.has(pid));
+  for (const r of v.of("pool.task.recv")) {
+    const res = v.of("pool.result.send", (e) => e.pid === r.pid && e.job === r.job && e.index === r.index);
+    if (!p.check(res.length === 1, () => `task ${r.job}/${r.index} taken by ${r.pid} should have its result sent by it: ${res.map(describeEvent).join("; ")}`)) return;
+    allReceived(v, p, res, owner);
+  }
+}
+
 // ---------------------------------------------------------------- shared shapes
 
 /** A queue between two processes: `n` puts by `from`, each taken by `to`. */
@@ -774,6 +809,213 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       roles(v, p, { main: 1, "manager-server": 0 });
       const others = [...v.starts.values()].filter((s) => s.role === "child" || s.role === "pool-worker");
       p.check(others.length >= 1 && others.length <= 2, () => `the executor runs 1–2 worker processes, got: ${v.describeProcesses()}`);
+    },
+  },
+  executor_futures: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const pool = expectCount(v, p, 1, "pool.create", "by main", (e) => e.pid === main)[0];
+      at(p, x, pool, "with cf.ProcessPoolExecutor(max_workers=2");
+      if (pool) p.check(pool.processes === 2, "pool.create processes=2");
+      const subs = v.of("pool.submit", (e) => e.pid === main);
+      p.check(subs.filter((s) => s.method === "submit").length === 9, () => `9 submits expected: ${subs.map((s) => s.method).join(", ")}`);
+      p.check(subs.filter((s) => s.method === "map" && s.func === "__main__.add").length === 3, "map(add, 5 items, chunksize=2) is 3 tasks");
+      tasksRoundTrip(v, p, main);
+      p.check(v.of("pool.task.recv").length === 12, () => `12 tasks taken by the workers, got ${v.of("pool.task.recv").length}`);
+      const failed = v.of("pool.result.send", (e) => !e.ok);
+      p.check(failed.length === 1 && failed[0].preview.includes("three is not allowed"), () => `one task fails with the ValueError: ${failed.map(describeEvent).join("; ")}`);
+      const got = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(got.length === 1 && got[0].preview.startsWith("ValueError"), () => `futures[3].result() shows the ValueError: ${got.map(describeEvent).join("; ")}`);
+      at(p, x, got[0], "futures[3].result()");
+      expectCount(v, p, 1, "pool.close", "by main", (e) => e.pid === main);
+      expectCount(v, p, 1, "pool.join", "by main", (e) => e.pid === main);
+      p.check(ofPid(v, main, "block.begin", (e) => e.op === "pool.get").length >= 1, "main waits for a future (block pool.get)");
+      workersAccountedFor(v, p);
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  executor_broken_pool: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const broke = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(broke.length === 1 && broke[0].preview.startsWith("BrokenProcessPool"), () => `doomed.result() shows BrokenProcessPool: ${broke.map(describeEvent).join("; ")}`);
+      at(p, x, broke[0], "doomed.result(timeout=60)");
+      const crashed = v.role("pool-worker").filter((w) => v.exitOf(w.pid)?.exitCode === 7 || v.of("process.join", (j) => j.child === w.pid && j.exitCode === 7).length > 0);
+      p.check(crashed.length === 1, () => `one worker ends with exit code 7 (os._exit(7)): ${v.describeProcesses()}`);
+      workersAccountedFor(v, p);
+    },
+  },
+  executor_worker_recycling: {
+    structure(v, x, p) {
+      const recycled = minor(x) >= 11;
+      roles(v, p, { main: 1, "pool-worker": recycled ? [3, 4] : 1, child: 0 });
+      const main = v.main?.pid;
+      tasksRoundTrip(v, p, main);
+      p.check(v.of("pool.task.recv").length === 6, "six tasks taken");
+      if (recycled) {
+        for (const w of v.role("pool-worker")) p.check(ofPid(v, w.pid, "pool.task.recv").length <= 2, `worker ${w.pid} runs at most two tasks`);
+      }
+      workersAccountedFor(v, p);
+    },
+  },
+  executor_unpicklable_argument: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 1, child: 0 });
+      const main = v.main?.pid;
+      const subs = v.of("pool.submit", (e) => e.pid === main);
+      p.check(subs.length === 2, "two submits");
+      const bad = v.of("pool.get", (e) => e.pid === main && !e.ok);
+      p.check(bad.length === 1 && bad[0].preview.startsWith("TypeError"), () => `bad.result() shows the TypeError: ${bad.map(describeEvent).join("; ")}`);
+      if (subs[0]) {
+        p.check(v.of("pool.task.recv", (e) => e.job === subs[0].job).length === 0, "the unpicklable task never reaches a worker");
+        p.check(v.of("pool.result.recv", (e) => e.job === subs[0].job && !e.ok && e.msg === undefined).length === 1, "the owner records the unpicklable task's failed result");
+      }
+      if (subs[1]) p.check(v.of("pool.get", (e) => e.job === subs[1].job && e.ok && e.preview === "'yes'").length === 1, "the second task's result comes back");
+      tasksRoundTrip(v, p, main);
+    },
+  },
+  hang_queue_get_executor_idle: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const q = theObject(v, p, "Queue");
+      at(p, x, blockedIn(v, p, v.main?.pid, "queue.get", q), "print(results.get())  # nobody puts: hangs here");
+      tasksRoundTrip(v, p, v.main?.pid);
+      for (const w of v.role("pool-worker")) p.check(openBlocksOf(v, w.pid).length === 0, `idle worker ${w.pid} records no block of its own`);
+    },
+  },
+  ok_join_in_thread_while_draining: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [prod] = pidsOf(v, p, "produce");
+      const q = theObject(v, p, "Queue");
+      queueFlow(v, p, x, q, prod, main, 40, "q.put(bytes(4096) + bytes([i]))", "last_bytes = [q.get()[-1] for _ in range(40)]");
+      const joins = ofPid(v, main, "process.join", (e) => e.child === prod);
+      p.check(joins.length === 1 && joins[0].exitCode === 0 && joins[0].tid !== main, () => `a helper thread of main joins the producer (exit 0): ${joins.map(describeEvent).join("; ")}`);
+    },
+  },
+  pool_terminate_workers: {
+    structure(v, x, p) {
+      // A worker terminated before it started running Python records nothing itself: its owner's events account for it.
+      roles(v, p, { main: 1, "pool-worker": [0, 5], child: 0 });
+      const main = v.main?.pid;
+      expectCount(v, p, 5, "process.spawn", "of pool workers by main", (e) => e.pid === main && e.target === "multiprocessing.pool.worker");
+      const pools = expectCount(v, p, 2, "pool.create", "by main", (e) => e.pid === main);
+      expectCount(v, p, 1, "pool.terminate", "by main", (e) => e.pid === main && e.obj === pools[0]?.obj);
+      workersAccountedFor(v, p);
+      const busy = new Set(v.of("pool.task.recv", (e) => e.func === "__main__.nap" && e.obj === pools[0]?.obj).map((e) => e.pid));
+      for (const w of busy) {
+        const j = v.of("process.join", (e) => e.child === w);
+        p.check(j.length >= 1 && j[0].exitCode === -15, () => `worker ${w}, busy when terminate() came, ends with -15 (SIGTERM): ${j.map(describeEvent).join("; ") || "no process.join"}`);
+      }
+    },
+  },
+  runtime_not_visible: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 1, child: 0 });
+      const subs = v.of("pool.submit", (e) => e.pid === v.main?.pid);
+      p.check(subs.length === 1 && subs[0].func === "time.sleep", () => `apply_async(time.sleep) shows func time.sleep: ${subs.map(describeEvent).join("; ")}`);
+      const types = new Set(v.of("sync.create").map((e) => e.objType));
+      for (const t of ["Lock", "RLock", "Semaphore", "Event", "Condition", "Barrier"]) p.check(types.has(t), () => `a ${t} is created: ${[...types].join(", ")}`);
+    },
+  },
+  child_start_failure: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [child] = pidsOf(v, p, "work");
+      p.check(v.exitOf(child)?.exitCode === 1, () => `the child that failed at start-up records its exit code 1:\n${v.dumpPid(child)}`);
+      p.check(ofPid(v, main, "process.join", (e) => e.child === child && e.exitCode === 1).length === 1, "main joins it and sees exit code 1");
+    },
+  },
+  pool_initializer_prints: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": 5, child: 0 });
+      for (const w of v.role("pool-worker")) p.check(ofPid(v, w.pid, "pool.task.recv").length >= 1, `worker ${w.pid} takes at least one task`);
+      tasksRoundTrip(v, p, v.main?.pid);
+    },
+  },
+  manager_remote_server: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2, "manager-server": 0 });
+      const main = v.main?.pid;
+      const [server] = pidsOf(v, p, "serve");
+      const [worker] = pidsOf(v, p, "worker");
+      const jobs = v.of("proxy.create", (e) => e.objType === "jobs").map((e) => e.obj);
+      p.check(jobs.length >= 1, "the jobs proxy is created");
+      const q = jobs[0];
+      // A registered type's proxy: its methods are recorded as Manager calls (and proxy.op), not as queue operations.
+      expectCount(v, p, 3, "mgr.call", "put by the worker", (e) => e.pid === worker && e.obj === q && e.method === "put");
+      expectCount(v, p, 3, "mgr.call", "get by main", (e) => e.pid === main && e.obj === q && e.method === "get");
+      const calls = v.of("mgr.call");
+      p.check(calls.length > 0, "manager calls recorded");
+      for (const c of calls) {
+        const r = v.receiptsOf(c);
+        if (!p.check(r.length === 1 && r[0].pid === server, () => `${describeEvent(c)} should be received by the server process ${server}`)) break;
+      }
+      const replies = v.of("mgr.reply", (e) => e.pid === server);
+      p.check(replies.length === calls.length, () => `the server replies to every call: ${replies.length} replies, ${calls.length} calls`);
+      p.check(ofPid(v, main, "mgr.return").length >= 3, "main's calls return");
+    },
+  },
+  listener_client: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const [server] = pidsOf(v, p, "serve");
+      const [intruder] = pidsOf(v, p, "intruder");
+      const creates = expectCount(v, p, 1, "pipe.create", "by the server (accept)", (e) => e.pid === server);
+      at(p, x, creates[0], "conn = listener.accept()");
+      const ends = creates[0]?.ends ?? ["", ""];
+      const sends = expectCount(v, p, 3, "pipe.send", "by main on its Client end", (e) => e.pid === main && e.obj === ends[1]);
+      allReceived(v, p, sends, server);
+      const replies = expectCount(v, p, 2, "pipe.send", "by the server", (e) => e.pid === server && e.obj === ends[0]);
+      allReceived(v, p, replies, main);
+      const authFails = v.of("pipe.close", (e) => (e as { error?: string }).error?.startsWith("AuthenticationError") === true);
+      p.check(authFails.some((e) => e.pid === intruder) && authFails.some((e) => e.pid === server), () => `the failed authentication shows on both sides: ${authFails.map(describeEvent).join("; ")}`);
+      // wait([conn]) blocks only when the reply is not there yet (timing): then it is a wait to receive on main's end that ends.
+      const waits = ofPid(v, main, "block.begin", (e) => e.op === "pipe.recv" && e.obj === ends[1]);
+      allAt(p, x, waits, "if wait([conn], timeout=60):");
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  value_structures: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const arr = createdAt(v, x, "points = mp.Array(Point, [(1, 2), (3, 4), (5, 6)])")[0];
+      const c = v.created.get(arr ?? "");
+      p.check(c?.kind === "value.create" && c.preview.startsWith("[Point(x=1, y=2)"), () => `the Array's preview shows its points: ${c ? describeEvent(c) : "no value.create"}`);
+      const writes = v.of("value.write", (e) => e.obj === arr && typeof e.index === "string" && e.index.endsWith(".x"));
+      p.check(writes.length === 6, () => `six field writes a[i].x = … by the workers, got ${writes.length}`);
+      allAt(p, x, writes, "points[i].x = points[i].x + dx");
+      const last = writes.filter((w) => w.index === "2.x").map((w) => w.value);
+      p.check(JSON.stringify(last) === JSON.stringify(["15", "115"]), () => `points[2].x becomes 15 then 115: ${JSON.stringify(last)}`);
+    },
+  },
+  shared_memory_blocks: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 4 });
+      const main = v.main?.pid;
+      const block = createdAt(v, x, "block = shared_memory.SharedMemory(create=True, size=16)")[0];
+      const list = createdAt(v, x, "items = shared_memory.ShareableList([1, 2, 3, 4])")[0];
+      p.check(block !== undefined && list !== undefined && block !== list, "the block and the list are two objects");
+      const kids = new Set(pidsOf(v, p, "fill", 4));
+      for (const [obj, what] of [[block, "block"], [list, "list"]] as const) {
+        const attach = v.of("proxy.op", (e) => e.obj === obj && e.method === "attach" && kids.has(e.pid));
+        const close = v.of("proxy.op", (e) => e.obj === obj && e.method === "close" && kids.has(e.pid));
+        p.check(attach.length === 4 && close.length === 4, () => `each worker attaches to the ${what} by name and closes it (one object across processes): ${attach.length} attach, ${close.length} close`);
+        p.check(ofPid(v, main, "proxy.op", (e) => e.obj === obj && e.method === "unlink").length === 1, `main unlinks the ${what}`);
+      }
+      const writes = v.of("value.write", (e) => e.obj === list && kids.has(e.pid));
+      p.check(writes.length === 4 && writes.every((w) => w.value === String(Number(w.old) * 10)), () => `each worker writes one item of the list, ten times its old value: ${writes.map(describeEvent).join("; ")}`);
+      allAt(p, x, writes, "items[slot] = items[slot] * 10");
+      const managed = v.of("value.create", (e) => e.objType === "ShareableList" && e.obj !== list);
+      p.check(managed.length === 1, "the SharedMemoryManager's list is created");
+      at(p, x, managed[0], 'managed = smm.ShareableList(["a", "b"])');
+      p.check(v.of("manager.start").length === 1, "the SharedMemoryManager starts as a Manager");
     },
   },
   process_lifecycle: {

@@ -229,7 +229,10 @@ test("the state answers queries a view needs: queue items, pipe messages in flig
 test("process lifecycle: exit seen by a join, death by disconnect, pid reuse", () => {
   const m = modelOf("ok_late_child_exit");
   const s = m.stateAt(m.length - 1);
-  assert.equal(s.process(9502)?.exit?.how, "disconnect");
+  // It died (connection lost), then main's join saw its exit code: the status is the join's, the end the disconnect's.
+  assert.equal(s.process(9502)?.exit?.how, "join");
+  assert.equal(s.process(9502)?.exit?.code, 3);
+  assert.equal(s.process(9502)?.exit?.t, 1801770000);
   assert.equal(s.process(9501)?.exit?.code, 0);
   const { header } = loadFixture("s03_pipe_same_end");
   const ev = (kind: string, pid: number, seq: number, t: number, extra: object = {}) => ({ pid, tid: pid, seq, t, kind, ...extra }) as TraceEvent;

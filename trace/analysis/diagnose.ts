@@ -86,12 +86,16 @@ class Scanner {
         if (!mayBeStuck(s, b)) return;
         break;
       }
+      case "process.start":
       case "process.exit":
       case "process.disconnect":
       case "run.exit":
       case "pipe.close":
       case "pool.result.send":
       case "process.join": {
+        // A Pool worker known from its owner's process.spawn counted as possibly running until
+        // its own start shows it idle.
+        if (ev.kind === "process.start" && ev.role !== "pool-worker") return;
         // Someone may now wait on nobody: only worth a look if some process waits entirely.
         let any = false;
         for (const p of s.processes.values()) {

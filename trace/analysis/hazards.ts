@@ -108,10 +108,18 @@ export class HazardTracker {
       if (q.cls !== "queue" || !FEEDER_QUEUES.has(q.objType)) continue;
       const items = s.channelItems(q.items).filter((idx) => s.refs.event(idx).pid === child);
       if (!items.length) continue;
-      // Hazardous when the items wait for the joiner itself (after the join), or for nobody.
+      // Hazardous when the items wait for the joining thread itself (after the join), or for
+      // nobody. Another thread of the joiner that takes them (or waits to) drains the queue while
+      // the join waits: no hazard.
+      const jt = e.tid as number;
+      const otherThreadTakes = [...(s.processes.get(joiner)?.threads.values() ?? [])].some(
+        (th) => th.tid !== jt && th.block !== null && th.block.op === "queue.get" && th.block.obj === q.id,
+      );
       const risky = items.filter((idx) => {
         const r = this.model.partner(idx);
-        return r < 0 || (s.refs.event(r).pid === joiner && r > i);
+        if (r < 0) return !otherThreadTakes;
+        const re = s.refs.event(r);
+        return re.pid === joiner && "tid" in re && re.tid === jt && r > i;
       });
       if (!risky.length) continue;
       const key = `jbd\u0000${joiner}\u0000${child}\u0000${q.id}`;

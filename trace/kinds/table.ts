@@ -41,7 +41,7 @@ export const KINDS = {
       startMethod: opt(f.str("how the child was started; Node: `spawn`, `worker`")),
       thread: opt(f.int("a Node worker thread's `threadId`; `child` is its lane id")),
     },
-    note: "a parent started a child (or a worker thread)",
+    note: "a parent started a child (or a worker thread); without `site` when a library started it (a Pool's or a ProcessPoolExecutor's worker, `target` `multiprocessing.pool.worker` / `concurrent.futures.process._process_worker`)",
     relies: ["child"],
   }),
   "process.join": kind({
@@ -49,6 +49,7 @@ export const KINDS = {
     call: "join()", waitVerb: "join",
     class: "process",
     fields: { child: f.int(), exitCode: f.intOrNull("null if the join timed out; negative: killed by signal −code") },
+    note: "without `site` when a library joined the child (a Pool's or an executor's worker): how a worker ended by `terminate()`, which sends no `process.exit`, gets its exit status",
     blocks: true,
     relies: ["child"],
   }),
@@ -121,6 +122,7 @@ export const KINDS = {
       obj: obj("pipe id"),
       ends: f.strPair("`[end0, end1]`, each its own object id; one-way pipes: end0 receives, end1 sends"),
       duplex: f.bool(),
+      listener: opt(f.str("a connection accepted by a `multiprocessing.connection.Listener`: its address; end0 is the accepting side's, end1 the client's, which may be in a process started separately, or not recorded")),
     },
     relies: ["ends"],
   }),
@@ -148,7 +150,14 @@ export const KINDS = {
     class: "poll",
     fields: { obj: obj(), method: opt(f.str("`poll`, …")), result: f.str(), repeats: f.count() },
   }),
-  "pipe.close": kind({ family: "pipes", class: "op", fields: { obj: obj("`pipe.eof`: a recv found the other end closed, EOFError") } }),
+  "pipe.close": kind({
+    family: "pipes",
+    class: "op",
+    fields: {
+      obj: obj("`pipe.eof`: a recv found the other end closed, EOFError"),
+      error: opt(f.str('a connection refused while being made (`obj` `listener:<address>`), e.g. `"AuthenticationError: digest received was wrong"`')),
+    },
+  }),
   "pipe.eof": kind({ family: "pipes", class: "op", fields: { obj: obj("`pipe.eof`: a recv found the other end closed, EOFError") } }),
 
   // ------------------------------------------------------------ synchronisation
@@ -206,9 +215,9 @@ export const KINDS = {
     class: "create",
     fields: {
       obj: obj(),
-      objType: f.str("`Value`, `Array`, `ManagerValue`, `ManagerArray`"),
-      ctype: f.str("typecode or ctype name"),
-      length: opt(f.int("arrays")),
+      objType: f.str("`Value`, `Array`, `ManagerValue`, `ManagerArray`, `SharedMemory`, `ShareableList`"),
+      ctype: f.str("typecode or ctype name; `bytes`, `list` for shared memory"),
+      length: opt(f.int("arrays; bytes of a SharedMemory block; items of a ShareableList")),
       lock: opt(f.str("id of its lock; absent without one")),
       preview: preview(),
     },
@@ -218,7 +227,7 @@ export const KINDS = {
     family: "values",
     bare: ["value"],
     class: "value",
-    fields: { obj: obj(), index: opt(f.intOrStr('element index, `"start:stop"` slice, `"raw"`; absent for a Value')), value: f.str() },
+    fields: { obj: obj(), index: opt(f.intOrStr('element index, `"start:stop"` slice, `"raw"`, `"i.field"` for a field of an Array of Structures; absent for a Value')), value: f.str() },
   }),
   "value.write": kind({
     family: "values",
@@ -296,16 +305,21 @@ export const KINDS = {
     family: "managers",
     class: "op",
     fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool() },
-    note: "any other proxy operation",
+    note: "any other proxy operation; on a shared memory block (`obj` `Vshm:<name>`): `attach`, `close`, `unlink`",
     relies: ["method"],
   }),
 
   // ------------------------------------------------------------ pools
-  "pool.create": kind({ family: "pools", class: "create", fields: { obj: obj(), processes: f.int() } }),
+  "pool.create": kind({
+    family: "pools",
+    class: "create",
+    fields: { obj: obj(), processes: f.int() },
+    note: "a `multiprocessing.Pool` or a `concurrent.futures.ProcessPoolExecutor` (recorded with the same kinds)",
+  }),
   "pool.submit": kind({
     family: "pools",
     class: "op",
-    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …"), func: f.str(), tasks: opt(f.int("number of chunks")) },
+    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")) },
     relies: ["job"],
   }),
   "pool.task.send": kind({
@@ -337,7 +351,7 @@ export const KINDS = {
     family: "pools",
     class: "receipt",
     fields: { obj: obj(), job: f.str(), index: f.int(), msg: opt(msg()), ok: f.bool() },
-    note: "owner side",
+    note: "owner side (an executor's task that could not be pickled: `ok` false, no `msg`: no worker saw it)",
     pairs: "pool.result.send",
     internal: true,
     relies: ["job"],
@@ -347,7 +361,7 @@ export const KINDS = {
     call: "get()", waitVerb: "result of",
     class: "op",
     fields: { obj: obj(), job: f.str(), ok: f.bool(), preview: preview() },
-    note: "user code got the job's result (or its error)",
+    note: "user code got the job's result (or its error; an executor's future: `Future.result()`)",
     blocks: true,
     relies: ["job"],
   }),
@@ -374,7 +388,7 @@ export const KINDS = {
     family: "collector",
     class: "process",
     fields: { clean: f.bool("boolean") },
-    note: "the process's event connection closed; `clean` when it had sent `process.exit` first (unclean: it died, e.g. killed or `os._exit` without flushing)",
+    note: "the process's event connection closed; `clean` when it had sent `process.exit` first (unclean: it died, e.g. killed or `os._exit` without flushing); `t` is when the process ended: its `process.exit`'s `t` when clean, else when the collector saw the connection close",
   }),
   "events.lost": kind({
     family: "collector",

@@ -10,11 +10,14 @@ a fork child runs each module's `reset_after_fork()`. Module map: docs/python-ru
 import os
 import sys
 
-from . import callsite, connections, core, frames, managers, pools, process, queues, sync, threadqueue, values
+from . import callsite, connections, core, executors, frames, managers, pools, process, queues, sharedmem, sync, threadqueue, values
 
 # process first: it registers the atexit handler before multiprocessing is imported (so ours runs
 # after multiprocessing's own) and finds the process's role before anything is recorded.
-FAMILIES = (process, sync, queues, connections, values, managers, pools, threadqueue, frames)
+FAMILIES = (process, sync, queues, connections, values, managers, sharedmem, pools, executors, threadqueue, frames)
+# Families installed, in a spawned interpreter (a spawn child, the forkserver…), only once the
+# program imports their module (core.when_imported): their start stays quick.
+LAZY = {managers: "multiprocessing.managers", values: "multiprocessing.sharedctypes", pools: "multiprocessing.pool", sharedmem: "multiprocessing.shared_memory"}
 # Per-process state, reset in a fork child (core first: the others may record once reset).
 _FORK_RESET = (core, callsite) + FAMILIES
 
@@ -29,7 +32,11 @@ def install():
     _installed = True
     try:
         for family in FAMILIES:
-            family.install()
+            module = LAZY.get(family)
+            if module is None or process.ROLE_IS_EAGER():  # process (first) has found the role
+                family.install()
+            else:
+                core.when_imported(module, family.install)
         os.register_at_fork(before=process.before_fork, after_in_parent=process.after_fork_parent, after_in_child=_after_fork_child)
         process.announce()
     except Exception as e:

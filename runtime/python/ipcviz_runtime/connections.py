@@ -88,6 +88,135 @@ def install():
     context_files = files_of(context.BaseContext.Queue)  # multiprocessing.Pipe() calls through context.py
     _install_pipe(connection, context_files)
     _install_connection(connection, reduction)
+    _install_listener(connection)
+
+
+# ------------------------------------------------------------------ Listener, Client, wait
+#
+# A connection made by Listener.accept() or Client() is traced like a Pipe end. Its two ends are
+# in different processes (possibly started separately), so each side works out the same pair id
+# from what both can see: for TCP the two endpoints; for a Unix socket the listener's path, the
+# client's pid (SO_PEERCRED on the accepting side) and the client's count of connections to that
+# path. The accepting side records `pipe.create` (ends: its own, the client's; `listener`: the
+# address); messages are paired by message id as on a Pipe. A peer that does not run the runtime
+# sends and receives plain objects: its end shows no events (an unrecorded peer).
+
+_client_counts = {}  # (path, pid) -> connections made by this process (Client) / accepted from that pid (Listener)
+
+
+def _addr_text(a):
+    if isinstance(a, tuple):
+        return "%s:%s" % (a[0], a[1])
+    if isinstance(a, bytes):
+        a = a.decode("utf-8", "replace")
+    return str(a) if a else ""
+
+
+def _pair_id(conn, accepting):
+    """(pair id, this end's id, the other end's id) of a Listener/Client connection."""
+    import socket as _socket
+
+    s = _socket.socket(fileno=os.dup(conn.fileno()))
+    try:
+        if s.family == _socket.AF_UNIX:
+            import struct
+
+            path = _addr_text(s.getsockname() if accepting else s.getpeername())
+            if accepting:
+                cred = s.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
+                peer = struct.unpack("3i", cred)[0]
+            else:
+                peer = os.getpid()
+            key = (path, peer, accepting)
+            n = _client_counts.get(key, 0) + 1
+            _client_counts[key] = n
+            pair = "L%s/%d.%d" % (os.path.basename(path) or path, peer, n)
+        else:
+            local, remote = _addr_text(s.getsockname()), _addr_text(s.getpeername())
+            srv, cli = (local, remote) if accepting else (remote, local)
+            pair = "L%s-%s" % (srv, cli)
+    finally:
+        s.close()
+    server_end, client_end = pair + "s", pair + "c"
+    return pair, (server_end if accepting else client_end), (client_end if accepting else server_end)
+
+
+def _install_listener(connection):
+    L = connection.Listener
+    orig_accept = L.accept
+    orig_client = connection.Client
+    orig_wait = connection.wait
+    ctx_files = files_of(orig_client)
+
+    def accept(self):
+        site = user_site(1)
+        if site is None:
+            return orig_accept(self)
+        try:
+            c = orig_accept(self)
+        except BaseException as e:
+            if type(e).__name__ == "AuthenticationError":
+                ev_flush("pipe.close", "listener:%s" % _addr_text(self.address), None, site, {"error": "%s: %s" % (type(e).__name__, e)})
+            strip(e)
+            raise
+        try:
+            pair, mine, other = _pair_id(c, True)
+            trace_conn(c)
+            c.__dict__["_ipcviz_id"] = mine
+            ev("pipe.create", pair, None, site, {"ends": [mine, other], "duplex": True, "listener": _addr_text(self.address)})
+        except Exception:
+            pass
+        return c
+
+    def Client(address, family=None, authkey=None):
+        site = user_site(1, ctx_files)
+        if site is None:
+            return orig_client(address, family, authkey)
+        try:
+            c = orig_client(address, family, authkey)
+        except BaseException as e:
+            if type(e).__name__ == "AuthenticationError":
+                ev_flush("pipe.close", "listener:%s" % _addr_text(address), None, site, {"error": "%s: %s" % (type(e).__name__, e)})
+            strip(e)
+            raise
+        try:
+            _pair, mine, _other = _pair_id(c, False)
+            trace_conn(c)
+            c.__dict__["_ipcviz_id"] = mine
+        except Exception:
+            pass
+        return c
+
+    def wait(object_list, timeout=None):
+        site = user_site(1)
+        if site is None:
+            return orig_wait(object_list, timeout)
+        objs = list(object_list)
+        ends = [o for o in objs if isinstance(o, tuple(_traced.values()))]
+        if len(ends) != 1 or len(objs) != 1 or timeout == 0:
+            # several things to wait for (or none traced): not one end's receive
+            return orig_wait(objs, timeout)
+        cid = conn_id(ends[0])
+        blocked = not ends[0].poll()
+        if blocked:
+            extra = {"op": "pipe.recv"}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", cid, None, site, extra)
+        try:
+            r = orig_wait(objs, timeout)
+        except BaseException as e:
+            if blocked:
+                ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "error", "error": type(e).__name__})
+            strip(e)
+            raise
+        if blocked:
+            ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok" if r else "timeout"})
+        return r
+
+    L.accept = accept
+    connection.Client = Client
+    connection.wait = wait
 
 
 def _install_pipe(connection, context_files):

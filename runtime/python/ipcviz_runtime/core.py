@@ -13,6 +13,7 @@ import os
 import reprlib
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -205,6 +206,13 @@ class _SafeRepr(reprlib.Repr):
             if mod.startswith("multiprocessing"):
                 # Proxies and sync objects: never call into them (a proxy's repr is a server call).
                 return "<%s>" % type(x).__name__
+            fields = getattr(type(x), "_fields_", None)
+            if fields is not None and type(x).__repr__ is object.__repr__:
+                # A ctypes Structure (an element of a shared Array): its fields, not its address.
+                return "%s(%s)" % (
+                    type(x).__name__,
+                    ", ".join("%s=%s" % (f[0], self.repr1(getattr(x, f[0]), level - 1)) for f in fields[:8]),
+                )
             s = repr(x)
         except BaseException as e:  # a user __repr__ may raise anything
             return "<%s object (repr raised %s)>" % (type(x).__name__, type(e).__name__)
@@ -302,9 +310,14 @@ def poll_event(kind, obj, method, result, site):
     ev_flush(kind, obj, None, site, {"method": method, "result": result, "repeats": repeats})
 
 
+# A spawn child runs the main module's top level before its bootstrap tells who it is: what it
+# records meanwhile is held until its process.start (process.announce_process) goes first.
+hold = False
+
+
 def flush():
     """Send every buffered record and site definition (never raises into the caller's operation)."""
-    if _buf or site_defs:
+    if (_buf or site_defs) and not hold:
         with _lock:
             _flush_locked()
 
@@ -319,6 +332,7 @@ def _connect():
         except OSError:
             pass
         s.connect(_SOCK)
+        s = _high_fd(s)
         hello = json.dumps({"hello": 1, "token": _TOKEN, "pid": pid, "lang": "python"}) + "\n"
         s.sendall(hello.encode("ascii"))
     except Exception:
@@ -327,6 +341,28 @@ def _connect():
         return None
     _sock = s
     return s
+
+
+HIGH_FD = 512  # the channel's descriptor is moved at or above this
+
+
+def _high_fd(s):
+    """The channel's socket moved to a high descriptor: the program's own files and pipes get the
+    numbers they get without the runtime (a spawn child's command line names them; 3.13 prints it
+    in a traceback)."""
+    try:
+        import fcntl
+
+        fd = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    except Exception:
+        return s
+    try:
+        t = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, fd)
+    except Exception:
+        os.close(fd)
+        return s
+    s.close()
+    return t
 
 
 def encode_batch(seq0, sites, batch):
@@ -401,11 +437,126 @@ def _mark_dead():
     _sock = None
 
 
-def sleep_and_flush(secs):
-    """time.sleep, sending buffered events first (a sleeping process shows up to date)."""
-    if _buf:
-        flush()
-    return _real_sleep(secs)
+# ------------------------------------------------------------------ a sleeping process is up to date
+#
+# time.sleep itself is never replaced (the program may look at it: its repr, inspect.isbuiltin, a
+# Pool task's function name). Python 3.11+ raises the audit event "time.sleep" before sleeping: an
+# audit hook sends the buffer then. On 3.9 and 3.10, which have no such event, a thread that is not
+# a `threading` thread (invisible to threading.enumerate/active_count) sends a batch that has sat
+# unchanged for QUIET_NS: a process that sleeps, computes or waits in code the runtime does not see
+# is up to date within that time, and a busy one, which sends its own batches, is left alone.
+
+QUIET_NS = 50_000_000
+_AUDIT_SLEEP = sys.version_info >= (3, 11)
+_audit_installed = False
+_quiet_thread = 0  # pid whose quiet-batch thread runs (a fork child starts its own)
+
+
+def _on_audit(event, args):
+    if event == "time.sleep" and _buf:
+        try:
+            flush()
+        except Exception:
+            pass
+
+
+def _quiet_loop():
+    seen = -1
+    while True:
+        _real_sleep(QUIET_NS / 1e9)
+        if _quiet_thread != pid or _dead:
+            return  # a fork child's copy of this thread never runs; this one is no longer wanted
+        n = len(_buf)
+        if n and n == seen and not _in_flush:
+            try:
+                flush()
+            except Exception:
+                pass
+            seen = -1
+        else:
+            seen = n
+
+
+def install_sleep_flush():
+    """Send the buffer when the process sleeps (see above); in a fork child, again."""
+    global _audit_installed, _quiet_thread
+    if _AUDIT_SLEEP:
+        if not _audit_installed:
+            _audit_installed = True
+            sys.addaudithook(_on_audit)
+        return
+    if _quiet_thread == pid or not _SOCK:
+        return
+    _quiet_thread = pid
+    try:
+        _thread.start_new_thread(_quiet_loop, ())
+    except Exception:
+        _quiet_thread = 0
+
+
+# ------------------------------------------------------------------ hooks made when a module is imported
+#
+# A spawned interpreter installs the runtime before it knows what it will run; hooking a module
+# it may never use (multiprocessing.managers imports shared_memory, secrets, hmac…) would slow the
+# start of every spawn child, Pool workers included. Such a family is installed when its module
+# is imported: a finder on sys.meta_path (there only while something waits) lets the real loader
+# run the module, then calls the waiting installs before the importer sees it.
+
+_waiting = {}  # module name -> [install functions]
+
+
+class _PostImportFinder(object):
+    def find_spec(self, name, path=None, target=None):
+        if name not in _waiting:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        real_exec = loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _run_waiting(name)
+
+        loader.exec_module = exec_module  # this module's own loader instance
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+_finder = _PostImportFinder()
+
+
+def _run_waiting(name):
+    fns = _waiting.pop(name, ())
+    if not _waiting:
+        try:
+            sys.meta_path.remove(_finder)
+        except ValueError:
+            pass
+    for fn in fns:
+        try:
+            fn()
+        except Exception:
+            pass
+
+
+def when_imported(name, fn):
+    """Call fn once module `name` is imported (now, if it is)."""
+    if name in sys.modules:
+        fn()
+        return
+    _waiting.setdefault(name, []).append(fn)
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
 
 
 # ------------------------------------------------------------------ SIGTERM: flush, then die as before

@@ -217,8 +217,9 @@ def install():
                 ok = type(msg) is tuple and len(msg) == 2 and msg[0] in ("#RETURN", "#PROXY")
                 ev("mgr.reply", None, cid + "r", None, {"ok": ok})
 
-        if SERVER:
-            conn.send = send
+        # Every server records its replies: a manager's own server process, and one the program
+        # runs itself (get_server().serve_forever(), in any process).
+        conn.send = send
         return orig_serve(self, conn)
 
     BM.start = start

@@ -97,6 +97,35 @@ def _trace_worker_queues(inq, outq):
     outq.put = put
 
 
+def record_worker_start(w, target_name="multiprocessing.pool.worker"):
+    """The owner started a worker process (library code: no call site)."""
+    try:
+        pid = w.pid
+        if not pid:
+            return
+        w.__dict__["_ipcviz_worker"] = True  # its end is recorded when the library joins it
+        extra = {"child": pid, "name": w.name, "daemon": bool(w.daemon), "target": target_name}
+        method = getattr(getattr(w, "_popen", None), "method", None)
+        if method:
+            extra["startMethod"] = method
+        ev("process.spawn", "proc:%d" % pid, None, None, extra)
+    except Exception:
+        pass
+
+
+def record_worker_end(w):
+    """The owner's Pool has ended a worker and knows its exit status (once per worker)."""
+    try:
+        d = w.__dict__
+        code = w.exitcode
+        if code is None or d.get("_ipcviz_ended") or core.exited:  # (a library thread, after this process's own end)
+            return
+        d["_ipcviz_ended"] = True
+        ev_flush("process.join", "proc:%d" % w.pid, None, None, {"child": w.pid, "exitCode": code})
+    except Exception:
+        pass
+
+
 def task_func_name(func, args):
     n = getattr(func, "__name__", "")
     if n in ("mapstar", "starmapstar") and args:
@@ -191,6 +220,42 @@ def install():
 
         self._quick_put = quick_put
         self._quick_get = quick_get
+
+    # The Pool's workers, started and ended by the library: the owner records each one's start
+    # (process.spawn) and, once the Pool has ended it, its exit status (process.join). A worker
+    # ended by terminate() keeps the default SIGTERM action and records no process.exit of its
+    # own; one killed before its runtime connected records nothing at all: both are known here.
+    orig_repopulate = Pool.__dict__.get("_repopulate_pool_static")
+    orig_terminate_pool = Pool.__dict__.get("_terminate_pool")
+
+    def is_process_pool(inqueue):
+        return type(inqueue).__module__.startswith("multiprocessing.queues")
+
+    if isinstance(orig_repopulate, staticmethod):
+        repop = orig_repopulate.__func__
+
+        def _repopulate_pool_static(ctx, Process, processes, pool, inqueue, *rest):
+            n0 = len(pool)
+            r = repop(ctx, Process, processes, pool, inqueue, *rest)
+            if is_process_pool(inqueue):
+                for w in pool[n0:]:
+                    record_worker_start(w)
+            return r
+
+        Pool._repopulate_pool_static = staticmethod(_repopulate_pool_static)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
+
+    if isinstance(orig_terminate_pool, classmethod):
+        term = orig_terminate_pool.__func__
+
+        def _terminate_pool(cls, taskqueue, inqueue, outqueue, pool, *rest):
+            try:
+                return term(cls, taskqueue, inqueue, outqueue, pool, *rest)
+            finally:
+                if is_process_pool(inqueue):
+                    for w in list(pool):
+                        record_worker_end(w)
+
+        Pool._terminate_pool = classmethod(_terminate_pool)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
 
     Pool.__init__ = __init__
     Pool._setup_queues = _setup_queues  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal

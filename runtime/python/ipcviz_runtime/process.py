@@ -4,7 +4,7 @@
   worker, manager server), announced once as `process.start`; `process.exit` when it ends (atexit,
   the end of `BaseProcess._bootstrap`, `os._exit`, SIGTERM).
 - `BaseProcess.start/join/terminate/kill` called by the program.
-- Process-wide patches: `os._exit` and `time.sleep` send the buffer first; `util.spawnv_passfds`
+- Process-wide patches: `os._exit` sends the buffer first (a sleep does too: core.install_sleep_flush); `util.spawnv_passfds`
   puts the runtime's bootstrap before a spawned interpreter's code (a program may rewrite
   PYTHONPATH); SIGTERM is held back across fork (see before_fork).
 """
@@ -12,9 +12,8 @@
 import os
 import signal
 import sys
-import time
 
-from . import core, managers, pools
+from . import core, executors, managers, pools
 from .callsite import user_site
 from .core import ev, ev_flush, now, qualname
 from .frames import strip
@@ -23,6 +22,8 @@ ROLE = None  # this process's role (see detect_role); None in a fork child until
 _via = None  # how this process was started: fork, spawn, forkserver (None for main)
 _role_name = None  # (role, name) found at install, announced by announce()
 _real_exit = os._exit
+_announced = False  # this process has emitted its process.start
+_forkserver_parent = 0  # in a forkserver (and its children): the process that started the forkserver
 
 
 def _cmdline():
@@ -74,13 +75,39 @@ def announce_process(name, ppid, role, extra=None):
     e = {"name": name, "ppid": ppid, "role": role, "startMethod": _via if role != "main" else _default_start_method()}
     if extra:
         e.update(extra)
+    if core.hold:
+        core.hold = False
+        if core._seq == 0 and core._buf:
+            # Events recorded before the process knew who it is (core.hold): process.start goes
+            # first, at the time of the first of them.
+            core._buf.insert(0, (core._buf[0][0], core.tids_get(core._get_ident()) or core._tid(), "process.start", None, None, None, e))
+            core.flush()
+            return _set_announced()
     ev_flush("process.start", None, None, None, e)
+    _set_announced()
+
+
+def _set_announced():
+    global _announced
+    _announced = True
 
 
 def mark_exited(code):
     """Emit process.exit once, with the exit code when the process knows it."""
     if core.exited:
         return
+    if not _announced:
+        # A child that ended before its bootstrap announced it (e.g. a spawn child whose start-up
+        # failed while loading the main module): announced now, by what it knows of itself.
+        try:
+            import multiprocessing.process as mp_process
+
+            # A forkserver's child: its parent is the process that asked the forkserver, which the
+            # child does not know before its bootstrap; the forkserver's own parent is the best guess.
+            ppid = _forkserver_parent if _via == "forkserver" and _forkserver_parent else os.getppid()
+            announce_process(mp_process.current_process().name, ppid, "child")
+        except Exception:
+            pass
     core.exited = True
     try:
         managers.check_watch()
@@ -116,14 +143,20 @@ def exit_now(code):
 
 
 def install():
-    """Find this process's role; hook Process, spawnv_passfds, os._exit and time.sleep."""
+    """Find this process's role; hook Process, spawnv_passfds, os._exit; send the buffer when sleeping."""
     global ROLE, _via, _role_name
     import atexit
 
     atexit.register(at_exit)  # before multiprocessing registers its own: ours runs after it
     role, name = detect_role()
+    if role == "forkserver":
+        global _forkserver_parent
+        _forkserver_parent = os.getppid()
+    if role in ("spawn-child", "forkserver", "resource-tracker"):
+        unblock_sigterm()
     if role == "spawn-child":
         _via = "spawn"
+        core.hold = True  # until its bootstrap announces it
     if role == "main":
         sm = os.environ.get("IPCVIZ_START_METHOD")
         if sm:
@@ -131,8 +164,14 @@ def install():
     _role_name = (role, name)
     _install_process()
     ROLE = role
-    time.sleep = core.sleep_and_flush
+    core.install_sleep_flush()
     os._exit = exit_now
+
+
+def ROLE_IS_EAGER():
+    """Whether every family is installed at once (the main process); a spawned interpreter of
+    multiprocessing's installs some when their module is imported (see __init__.LAZY)."""
+    return ROLE not in ("spawn-child", "forkserver", "resource-tracker")
 
 
 def announce():
@@ -177,7 +216,7 @@ def after_fork_parent():
 
 def reset_after_fork():
     """In a fork child: the default SIGTERM action, then SIGTERM let through; the role is found later."""
-    global ROLE, _via
+    global ROLE, _via, _announced
     try:
         if signal.getsignal(signal.SIGTERM) is core.on_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -186,7 +225,10 @@ def reset_after_fork():
     except Exception:
         pass
     _via = "forkserver" if ROLE == "forkserver" else "fork"
+    core.hold = ROLE == "forkserver"  # like a spawn child, it runs the main module before its bootstrap
     ROLE = None
+    _announced = False
+    core.install_sleep_flush()  # 3.9/3.10: the quiet-batch thread did not survive the fork
 
 
 def announce_fork(caller):
@@ -237,7 +279,10 @@ def _install_process():
     def join(self, timeout=None):
         site = user_site(1)
         if site is None:
-            return orig_join(self, timeout)
+            r = orig_join(self, timeout)
+            if "_ipcviz_worker" in self.__dict__:
+                pools.record_worker_end(self)  # a Pool's or an executor's worker, joined by the library
+            return r
         popen = getattr(self, "_popen", None)
         pid = self.pid
         obj = "proc:%s" % pid
@@ -307,7 +352,7 @@ def _install_process():
         try:
             args = list(args)
             i = args.index("-c")
-            args[i + 1] = (UNBLOCK_PREFIX if blocked else "") + BOOT_PREFIX + args[i + 1]
+            args[i + 1] = boot_code(args[i + 1], blocked)
         except Exception:
             pass
         try:
@@ -322,10 +367,22 @@ def _install_process():
     util.spawnv_passfds = spawnv_passfds
 
 
+_BOOT_DIR = os.path.realpath(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
+
+
+def unblock_sigterm():
+    """In an interpreter spawned by multiprocessing (spawn child, forkserver, resource tracker):
+    SIGTERM was held back by the parent across fork and exec (see spawnv_passfds); let it through."""
+    try:
+        if signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, set()):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    except Exception:
+        pass
+
+
 UNBLOCK_PREFIX = (
     "import signal as _ipz_g\n"
     "_ipz_g.pthread_sigmask(_ipz_g.SIG_UNBLOCK, {_ipz_g.SIGTERM})\n"
-    "del _ipz_g\n"
 )
 BOOT_PREFIX = (
     "import sys as _ipz_s\n"
@@ -333,24 +390,44 @@ BOOT_PREFIX = (
     "    _ipz_s.path.append(%r)\n"
     "    try:\n"
     "        import ipcviz_runtime as _ipz_r; _ipz_r.install()\n"
-    "    except Exception: pass\n"
-    "del _ipz_s\n" % os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    "    except Exception: pass\n" % os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 )
+
+
+def boot_code(code, unblock):
+    """The `-c` code of a spawned interpreter with the runtime's bootstrap before it.
+
+    The bootstrap runs in an `exec` of its own on the code's first line, so the program's code
+    keeps its line numbers (a child that fails at start-up prints `File "<string>", line 1`) and
+    its namespace. Code that does not start with a simple statement gets the bootstrap on lines
+    before it instead."""
+    if any(p and os.path.realpath(p) == _BOOT_DIR for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)):
+        # The child's sitecustomize loads the runtime, which lets SIGTERM through again
+        # (unblock_sigterm): the program's code is left exactly as it is (3.13 prints its text in
+        # a traceback).
+        return code
+    boot = (UNBLOCK_PREFIX if unblock else "") + BOOT_PREFIX
+    if code.startswith(("from ", "import ")):
+        return "exec(%r, {}); " % boot + code
+    return "exec(%r, {})\n" % boot + code
 
 
 def identify_child(proc):
     """At the start of a multiprocessing child: its name, parent and role."""
     global ROLE
     try:
-        import multiprocessing.managers as mp_managers
-        import multiprocessing.pool as mp_pool
+        mp_managers = sys.modules.get("multiprocessing.managers")
+        mp_pool = sys.modules.get("multiprocessing.pool")
 
         target = getattr(proc, "_target", None)
         role = "child"
-        if target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
+        if mp_pool is not None and target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
-        elif getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
+        elif executors.is_worker_target(target):
+            role = "pool-worker"
+            executors.enter_worker(proc)
+        elif mp_managers is not None and getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
             managers.enter_server()
         ROLE = role

@@ -31,6 +31,10 @@ _flush = core.flush
 _SAFE = core.SAFE_INT
 _NSAFE = -_SAFE
 
+# Called with each new instance of a Queue subclass made by a library (executors.py hooks
+# concurrent.futures.process when its first executor makes its call queue).
+on_subclass_queue = []
+
 _simple_originals = {}  # "get"/"put" -> SimpleQueue's own method (a Pool worker's task queues use them)
 
 
@@ -72,6 +76,12 @@ def install():
             site = None if creating() else user_site(1, queue_files)
             with CREATING:
                 orig(self, *args, **kwds)
+            if on_subclass_queue and type(self) not in (Queue, JQ, SQ):
+                for f in on_subclass_queue:
+                    try:
+                        f(self)
+                    except Exception:
+                        pass
             qid = queue_id(self)
             if site is not None:
                 extra = {"objType": type_name}
@@ -277,7 +287,9 @@ def install():
     ours = weakref.WeakSet()  # the error handlers made here (never wrapped twice)
 
     def _start_thread(self):
-        onerror = self.__dict__.get("_on_queue_feeder_error") or type(self)._on_queue_feeder_error
+        # Looked up on the instance: a subclass may define it as a method (concurrent.futures'
+        # _SafeQueue does), Queue as a staticmethod; either way this is what the feeder would call.
+        onerror = self._on_queue_feeder_error
         if onerror not in ours:
             qid = queue_id(self)
 

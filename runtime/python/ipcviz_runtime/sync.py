@@ -2,12 +2,14 @@
 
 An object the program makes is switched to the traced subclass of the same name made here at
 install (objects made inside the library keep their class and cost nothing). The traced classes
-are found by pickle as attributes of this module (module __getattr__), so a traced object sent to
-a spawn child arrives traced. A lock's uncontended acquire and its release are hot paths: they
+keep their base's name and module, and pickle by name through `traced_class` of this module
+(their metaclass is registered with copyreg), so a traced object sent to a spawn child arrives
+traced. A lock's uncontended acquire and its release are hot paths: they
 inline core.ev and the call-site cache (one frame per operation); a release is recorded after it
 happens, and no batch is sent while a recorded lock is held (see core.FLUSH_HARD).
 """
 
+import copyreg
 import sys
 
 from . import core
@@ -46,13 +48,30 @@ def __getattr__(name):
         raise AttributeError("module %r has no attribute %r" % (__name__, name)) from None
 
 
+class _TracedType(type):
+    """Metaclass of the traced classes: lets pickle send a traced class by its name in this module
+    (copyreg, below), while the class keeps its base's `__module__` (reprs name multiprocessing.synchronize)."""
+
+
+def traced_class(name):
+    """A traced class by name (what an unpickled reference to one calls)."""
+    return _TRACED[name]
+
+
+def _reduce_class(cls):
+    return (traced_class, (cls.__name__,))
+
+
 def _make(name, base, body):
     body = dict(body)
-    body["__module__"] = __name__
+    body["__module__"] = base.__module__
     body["__qualname__"] = name
-    cls = type(name, (base,), body)
+    cls = _TracedType(name, (base,), body)
     _TRACED[name] = cls
     return cls
+
+
+copyreg.pickle(_TracedType, _reduce_class)
 
 
 def cond_id(c):

@@ -189,11 +189,56 @@ def install():
             return "%s:%s" % ("" if i.start is None else i.start, "" if i.stop is None else i.stop)
         return i
 
+    traced_structs = {}  # a Structure class -> its traced subclass (same name, module, layout)
+
+    def struct_setattr(self, name, value):
+        ref = self.__dict__.get("_ipcviz_elem")
+        site = user_site(1) if ref is not None else None
+        if ref is None or site is None or name not in self._ipcviz_fields:
+            return Structure_setattr(self, name, value)
+        try:
+            old = preview(getattr(self, name))
+        except Exception:
+            old = "?"
+        t0 = now()
+        Structure_setattr(self, name, value)
+        ev("value.write", ref[0], None, site, {"index": "%s.%s" % (ref[1], name), "old": old, "value": preview(getattr(self, name))}, t0)
+
+    import ctypes
+
+    Structure_setattr = ctypes.Structure.__setattr__
+
+    def trace_element(el, vid, index):
+        """An element of a shared Array of Structures: writes to its fields are recorded (a[i].x = …)."""
+        cls = type(el)
+        t = traced_structs.get(cls)
+        if t is None:
+            if cls in traced_structs.values():
+                t = cls
+            else:
+                body = {
+                    "__setattr__": struct_setattr,
+                    "__module__": cls.__module__,
+                    "__qualname__": cls.__qualname__,
+                    "_ipcviz_fields": frozenset(f[0] for f in cls._fields_),
+                }
+                meta = type(cls)  # ctypes' Structure metaclass: the subclass keeps the layout
+                t = meta(cls.__name__, (cls,), body)  # pyright: ignore[reportCallIssue] -- a metaclass call
+                traced_structs[cls] = t
+        el.__class__ = t
+        el.__dict__["_ipcviz_elem"] = (vid, index)
+
     def __getitem__(self, i):
         v = orig_getitem(self, i)
         site = user_site(1)
         if site is not None:
-            ev("value.read", vid_of(self), None, site, {"index": index_of(i), "value": preview(v)})
+            vid = vid_of(self)
+            ev("value.read", vid, None, site, {"index": index_of(i), "value": preview(v)})
+            if type(i) is int and isinstance(v, ctypes.Structure) and getattr(type(v), "_fields_", None):
+                try:
+                    trace_element(v, vid, i)
+                except Exception:
+                    pass
         return v
 
     def __setitem__(self, i, value):

@@ -41,7 +41,12 @@ export const processFold = {
   "process.join": (s, e, i) => {
     if (e.exitCode !== null) {
       const c = s.proc(e.child, i);
-      if (!c.exit) s.endProcess(c, { code: e.exitCode, signal: e.exitCode < 0 ? -e.exitCode : null, at: i, t: e.t, how: "join" });
+      const signal = e.exitCode < 0 ? -e.exitCode : null;
+      if (!c.exit) s.endProcess(c, { code: e.exitCode, signal, at: i, t: e.t, how: "join" });
+      // It died without a word (connection lost, e.g. a Pool worker ended by terminate()): the
+      // joiner knows its status; it ended when its connection did. (A new object: exits are
+      // shared with checkpoints.)
+      else if (c.exit.how === "disconnect") c.exit = { ...c.exit, code: e.exitCode, signal, how: "join" };
     }
   },
   "process.terminate": onProcessTerminate,

@@ -1,0 +1,460 @@
+"""concurrent.futures.ProcessPoolExecutor: its workers, tasks and results, recorded as a Pool's.
+
+In the program: the executor's creation (`pool.create`), each submit and each chunk of a map
+(`pool.submit`), a future's result (`pool.get`, blocking when it is not done), `as_completed` and
+`wait` (blocking on the executor), shutdown (`pool.close`, and with `wait` a blocking
+`pool.join`). Between the processes, from the library's own threads and workers: each work item
+put on the call queue (`pool.task.send`, by the executor's manager thread), taken by a worker
+(`pool.task.recv`), its result or exception sent back (`pool.result.send`) and handed to the
+future (`pool.result.recv`). Workers are `pool-worker` processes; the owner records each start
+(`process.spawn`) and each exit status it learns (`process.join`), so a worker ended by
+`terminate_broken` or `max_tasks_per_child` is accounted for.
+
+Nothing the library sends is changed: a task's and a result's message ids are worked out on both
+sides from the executor's id and the work item's id (no envelope), so the executor's data flow,
+its pickling and its error paths are the library's own.
+
+`concurrent.futures.process` is hooked when it is imported by the time the runtime installs, or
+else when its first executor makes its call queue (queues.on_subclass_queue), so a program that
+never uses it pays nothing.
+"""
+
+import functools
+import sys
+
+from . import core, pools, queues
+from .callsite import files_of, is_user, site_of
+from .core import clip, ev, ev_flush, now, preview, qualname
+from .frames import strip
+
+WORKER_POOL = None  # executor id, in one of its workers
+_hooked = False
+
+
+def reset_after_fork():
+    """In a fork child: not an executor's worker (yet)."""
+    global WORKER_POOL
+    WORKER_POOL = None
+
+
+def executor_id(call_queue):
+    """Id of an executor: its call queue's, as a Pool's is its task queue's (the same in every process)."""
+    return "P" + queues.queue_id(call_queue)[1:]
+
+
+def job_of(pool_id, work_id):
+    return "J%s.%d" % (pool_id[1:], work_id)
+
+
+def task_msg(pool_id, work_id):
+    return "%s.t%d" % (pool_id[1:], work_id)
+
+
+def result_msg(pool_id, work_id):
+    return "%s.r%d" % (pool_id[1:], work_id)
+
+
+def func_name(fn):
+    """The user's function of a work item (a map chunk runs `partial(_process_chunk, fn)`)."""
+    if isinstance(fn, functools.partial) and getattr(fn.func, "__name__", "") == "_process_chunk" and fn.args:
+        return qualname(fn.args[0])
+    return qualname(fn)
+
+
+def task_preview(fn, args):
+    """A task's arguments; a map chunk's as the list of its items (one argument each: the argument)."""
+    try:
+        if isinstance(fn, functools.partial) and getattr(fn.func, "__name__", "") == "_process_chunk" and len(args) == 1:
+            return preview([a[0] if type(a) is tuple and len(a) == 1 else a for a in args[0]])
+    except Exception:
+        pass
+    return preview(args)
+
+
+def error_text(exc):
+    """'Type: message' of a task's exception (a worker sends it wrapped with its traceback text)."""
+    e = getattr(exc, "exc", exc)
+    try:
+        return clip("%s: %s" % (type(e).__name__, e))
+    except Exception:
+        return type(e).__name__
+
+
+def install():
+    if "concurrent.futures.process" in sys.modules:
+        hook()
+    else:
+        queues.on_subclass_queue.append(_maybe_hook)
+
+
+def _maybe_hook(q):
+    """A Queue subclass was made: the first executor's call queue hooks the module (see the file comment)."""
+    if _hooked or type(q).__module__ != "concurrent.futures.process":
+        return
+    import concurrent.futures.process as cfp
+
+    init_code = cfp.ProcessPoolExecutor.__init__.__code__  # the library's own, running now
+    hook()
+    # The executor making this queue is in its __init__, which ran unhooked: its creation is
+    # recorded now, from its frame (its call queue is being made, so it is finished at its first use).
+    try:
+        f = sys._getframe(1)
+        while f is not None and f.f_code is not init_code:
+            f = f.f_back
+        if f is not None:
+            ex = f.f_locals.get("self")
+            site = _site_from(f.f_back)[0]
+            if ex is not None:
+                ex.__dict__["_ipcviz_pending"] = (site, ex._max_workers if hasattr(ex, "_max_workers") else None)
+    except Exception:
+        pass
+
+
+_cf_files = frozenset()
+
+
+def _site_from(f):
+    """(site, outermost library function) of the first user frame from f, looking past concurrent.futures."""
+    name = None
+    while f is not None and (f.f_code.co_filename in _cf_files or f.f_code.co_filename[:1] == "<"):
+        name = f.f_code.co_name
+        f = f.f_back
+    if f is None or not is_user(f.f_code):
+        return None, name
+    return site_of(f), name
+
+
+def user_site(depth):
+    return _site_from(sys._getframe(depth + 1))
+
+
+def hook():
+    """Hook concurrent.futures.process (once)."""
+    global _hooked, _cf_files
+    if _hooked:
+        return
+    _hooked = True
+    import concurrent.futures as cf
+    import concurrent.futures._base as base
+    import concurrent.futures.process as cfp
+
+    _cf_files = files_of(base.Future.result, base.as_completed, cfp.ProcessPoolExecutor.submit)
+    PPE = cfp.ProcessPoolExecutor
+    orig_init = PPE.__init__
+    orig_submit = PPE.submit
+    orig_shutdown = PPE.shutdown
+    orig_spawn = PPE.__dict__.get("_spawn_process")
+
+    def record_created(ex, site):
+        """Recorded once, when the executor has its call queue: its id, the tasks put on that queue."""
+        d = ex.__dict__
+        if "_ipcviz_id" in d:
+            return d["_ipcviz_id"]
+        cq = d.get("_call_queue")
+        if cq is None:
+            return None
+        pid_ = executor_id(cq)
+        d["_ipcviz_id"] = pid_
+        extra = {"processes": getattr(ex, "_max_workers", 0)}
+        ev("pool.create", pid_, None, site, extra)
+        qput = type(cq).put
+
+        def put(obj, block=True, timeout=None):
+            wid = getattr(obj, "work_id", None)
+            if type(wid) is int and hasattr(obj, "fn"):
+                try:
+                    ev(
+                        "pool.task.send",
+                        pid_,
+                        task_msg(pid_, wid),
+                        None,
+                        {"job": job_of(pid_, wid), "index": 0, "func": func_name(obj.fn), "preview": task_preview(obj.fn, obj.args)},
+                    )
+                except Exception:
+                    pass
+            return qput(cq, obj, block, timeout)
+
+        cq.put = put  # an instance attribute: a Queue pickles its own state only
+        cq.__dict__["_ipcviz_pool"] = pid_
+        return pid_
+
+    def ensure(ex):
+        d = ex.__dict__
+        pid_ = d.get("_ipcviz_id")
+        if pid_ is None:
+            pending = d.pop("_ipcviz_pending", None)
+            pid_ = record_created(ex, pending[0] if pending else None)
+        return pid_
+
+    def __init__(self, *a, **k):
+        site = user_site(1)[0]
+        with core.CREATING:
+            orig_init(self, *a, **k)
+        try:
+            record_created(self, site)
+        except Exception:
+            pass
+
+    def submit(self, fn, /, *args, **kwargs):
+        site, outer = user_site(1)
+        pid_ = ensure(self)
+        if pid_ is None:
+            return orig_submit(self, fn, *args, **kwargs)
+        wid = getattr(self, "_queue_count", None)
+        job = job_of(pid_, wid) if type(wid) is int else None
+        if site is not None and job is not None:
+            method = "map" if outer == "map" else "submit"
+            ev("pool.submit", pid_, None, site, {"job": job, "method": method, "func": func_name(fn), "tasks": 1})
+        try:
+            fut = orig_submit(self, fn, *args, **kwargs)
+        except BaseException as e:
+            strip(e)
+            raise
+        if job is not None:
+            d = fut.__dict__
+            d["_ipcviz_job"] = job
+            d["_ipcviz_pool"] = pid_
+        return fut
+
+    def shutdown(self, wait=True, *a, **k):
+        site = user_site(1)[0]
+        pid_ = self.__dict__.get("_ipcviz_id")
+        if site is None or pid_ is None:
+            return orig_shutdown(self, wait, *a, **k)
+        ev_flush("pool.close", pid_, None, site, None)
+        if wait:
+            ev_flush("block.begin", pid_, None, site, {"op": "pool.join"})
+        try:
+            r = orig_shutdown(self, wait, *a, **k)
+        except BaseException as e:
+            if wait:
+                ev("block.end", pid_, None, site, {"op": "pool.join", "outcome": "error", "error": type(e).__name__})
+            strip(e)
+            raise
+        if wait:
+            ev("block.end", pid_, None, site, {"op": "pool.join", "outcome": "ok"})
+            ev("pool.join", pid_, None, site, None)
+        return r
+
+    PPE.__init__ = __init__
+    PPE.submit = submit
+    PPE.shutdown = shutdown
+
+    if orig_spawn is not None:
+
+        def _spawn_process(self):
+            n0 = set(self._processes)
+            r = orig_spawn(self)
+            for p_id, p in list(self._processes.items()):
+                if p_id not in n0:
+                    pools.record_worker_start(p, "concurrent.futures.process._process_worker")
+            return r
+
+        PPE._spawn_process = _spawn_process  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
+
+    # A work item the call queue's feeder thread could not pickle: the library fails its future
+    # (no worker ever sees it); the owner records that result, with no message.
+    SQ = getattr(cfp, "_SafeQueue", None)
+    if SQ is not None and "_on_queue_feeder_error" in SQ.__dict__:
+        orig_fe = SQ._on_queue_feeder_error
+
+        def _on_queue_feeder_error(self, e, obj):
+            pid_ = self.__dict__.get("_ipcviz_pool")
+            wid = getattr(obj, "work_id", None)
+            if pid_ is not None and type(wid) is int:
+                try:
+                    ev_flush("pool.result.recv", pid_, None, None, {"job": job_of(pid_, wid), "index": 0, "ok": False})
+                except Exception:
+                    pass
+            return orig_fe(self, e, obj)
+
+        SQ._on_queue_feeder_error = _on_queue_feeder_error  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
+
+    # The manager thread hands each result to its future.
+    EMT = getattr(cfp, "_ExecutorManagerThread", None)
+    if EMT is not None and "process_result_item" in EMT.__dict__:
+        orig_pri = EMT.process_result_item
+
+        def process_result_item(self, result_item):
+            wid = getattr(result_item, "work_id", None)
+            if type(wid) is int:
+                try:
+                    ex = self.executor_reference()
+                    pid_ = ex.__dict__.get("_ipcviz_id") if ex is not None else None
+                    if pid_ is None:
+                        pid_ = executor_id(self.call_queue)
+                    ok = result_item.exception is None
+                    ev("pool.result.recv", pid_, result_msg(pid_, wid), None, {"job": job_of(pid_, wid), "index": 0, "ok": ok})
+                except Exception:
+                    pass
+            return orig_pri(self, result_item)
+
+        EMT.process_result_item = process_result_item
+
+    # Futures of this executor: their result, as_completed and wait.
+    Future = base.Future
+    orig_result = Future.result
+
+    def result(self, timeout=None):
+        job = self.__dict__.get("_ipcviz_job")
+        if job is None:
+            return orig_result(self, timeout)
+        site = user_site(1)[0]
+        if site is None:
+            return orig_result(self, timeout)
+        pid_ = self.__dict__["_ipcviz_pool"]
+        blocked = not self.done()
+        if blocked:
+            extra = {"op": "pool.get"}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", job, None, site, extra)
+        try:
+            r = orig_result(self, timeout)
+        except BaseException as e:
+            if blocked:
+                to = not self.done()
+                ev("block.end", job, None, site, {"op": "pool.get", "outcome": "timeout" if to else "error", "error": type(e).__name__})
+            ev("pool.get", pid_, None, site, {"job": job, "ok": False, "preview": error_text(e)})
+            strip(e)
+            raise
+        if blocked:
+            ev("block.end", job, None, site, {"op": "pool.get", "outcome": "ok"})
+        ev("pool.get", pid_, None, site, {"job": job, "ok": True, "preview": preview(r)})
+        return r
+
+    Future.result = result
+
+    def waited_pool(fs):
+        """The executor whose futures a wait is for (the first traced one), and whether any is not done."""
+        pid_ = None
+        pending = False
+        try:
+            for f in fs:
+                p = f.__dict__.get("_ipcviz_pool")
+                if p is not None and pid_ is None:
+                    pid_ = p
+                if not f.done():
+                    pending = True
+        except Exception:
+            return None, False
+        return pid_, pending
+
+    orig_wait = base.wait
+
+    def wait(fs, timeout=None, return_when=base.ALL_COMPLETED):
+        site = user_site(1)[0]
+        fs = list(fs) if not isinstance(fs, (set, frozenset, list, tuple)) else fs
+        pid_, pending = waited_pool(fs) if site is not None else (None, False)
+        if pid_ is None or not pending:
+            return orig_wait(fs, timeout, return_when)
+        extra = {"op": "pool.get"}
+        if timeout is not None:
+            extra["timeout"] = timeout
+        ev_flush("block.begin", pid_, None, site, extra)
+        try:
+            r = orig_wait(fs, timeout, return_when)
+        except BaseException as e:
+            ev("block.end", pid_, None, site, {"op": "pool.get", "outcome": "error", "error": type(e).__name__})
+            strip(e)
+            raise
+        ev("block.end", pid_, None, site, {"op": "pool.get", "outcome": "ok" if r.done else "timeout"})
+        return r
+
+    wait.__doc__ = orig_wait.__doc__
+    base.wait = wait
+    cf.wait = wait
+
+    orig_as_completed = base.as_completed
+
+    def as_completed(fs, timeout=None):
+        site = user_site(1)[0]
+        if site is None:
+            return orig_as_completed(fs, timeout)
+        fs = set(fs)
+        pid_, _pending = waited_pool(fs)
+        it = orig_as_completed(fs, timeout)
+        if pid_ is None:
+            return it
+        return _as_completed(it, fs, pid_, site)
+
+    def _as_completed(it, fs, pid_, site):
+        done = set()
+        while True:
+            blocked = any(not f.done() for f in fs if f not in done)
+            if blocked:
+                ev_flush("block.begin", pid_, None, site, {"op": "pool.get"})
+            try:
+                f = next(it)
+            except StopIteration:
+                if blocked:
+                    ev("block.end", pid_, None, site, {"op": "pool.get", "outcome": "ok"})
+                return
+            except BaseException as e:
+                if blocked:
+                    to = type(e).__name__ == "TimeoutError"
+                    ev("block.end", pid_, None, site, {"op": "pool.get", "outcome": "timeout" if to else "error", "error": type(e).__name__})
+                strip(e)
+                raise
+            if blocked:
+                ev("block.end", pid_, None, site, {"op": "pool.get", "outcome": "ok"})
+            done.add(f)
+            yield f
+
+    as_completed.__doc__ = orig_as_completed.__doc__
+    base.as_completed = as_completed
+    cf.as_completed = as_completed
+
+
+def enter_worker(proc):
+    """In an executor's worker, before its loop: the tasks it takes and the results it sends."""
+    global WORKER_POOL
+    try:
+        hook()
+        cq, rq = proc._args[0], proc._args[1]
+        pid_ = executor_id(cq)
+        WORKER_POOL = pid_
+    except Exception:
+        WORKER_POOL = None
+        return
+    qget = type(cq).get
+    sput = type(rq).put
+
+    def get(block=True, timeout=None):
+        item = qget(cq, block, timeout)
+        wid = getattr(item, "work_id", None)
+        if type(wid) is int:
+            try:
+                # Sent at once: a worker keeps the default SIGTERM action (see pools.py).
+                ev_flush("pool.task.recv", pid_, task_msg(pid_, wid), None, {"job": job_of(pid_, wid), "index": 0, "func": func_name(item.fn)})
+            except Exception:
+                pass
+        return item
+
+    def put(obj):
+        wid = getattr(obj, "work_id", None)
+        if type(wid) is not int:
+            return sput(rq, obj)
+        t0 = now()
+        r = sput(rq, obj)  # may raise (an unpicklable result): the library then sends the error instead
+        try:
+            exc = obj.exception
+            ok = exc is None
+            ev_flush(
+                "pool.result.send",
+                pid_,
+                result_msg(pid_, wid),
+                None,
+                {"job": job_of(pid_, wid), "index": 0, "ok": ok, "preview": preview(obj.result) if ok else error_text(exc)},
+                t0,
+            )
+        except Exception:
+            pass
+        return r
+
+    cq.get = get
+    rq.put = put
+
+
+def is_worker_target(target):
+    return getattr(target, "__name__", "") == "_process_worker" and getattr(target, "__module__", "") == "concurrent.futures.process"

@@ -13,7 +13,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findRepoRoot } from "../runtime/launch/launcher";
+import { findRepoRoot, startRun } from "../runtime/launch/launcher";
 import { record } from "./table";
 
 /** IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file names to run (default all). */
@@ -97,6 +97,11 @@ function interpreters(): string[] {
   return out;
 }
 
+/** The interpreter binary behind a command (python3 may be a pyenv shim: a script that picks one). */
+function executableOf(python: string): string {
+  return execFileSync(python, ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+}
+
 function versionOf(python: string): string {
   return execFileSync(python, ["-c", "import platform; print(platform.python_version())"], { encoding: "utf8" }).trim();
 }
@@ -144,6 +149,32 @@ async function fixedCost(python: string, version: string, cwd: string, dir: stri
   record({ row: `fixed cost of ipcviz run, empty program (${version})`, value: fixed, unit: "s", target: FIXED_TARGET_S, note: `${median(pt).toFixed(3)} s -> ${median(it).toFixed(3)} s` });
 }
 
+/**
+ * The same fixed cost for a run started by a process that is already running (the extension
+ * host's case: no Node start-up): startRun in this process, from the call until the trace is
+ * finished, over the plain run.
+ */
+async function fixedCostInProcess(python: string, version: string, cwd: string, dir: string): Promise<void> {
+  const runs = Math.max(RUNS, 7);
+  const pt: number[] = [], it: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    pt.push((await plainRun(python, "empty.py", [], cwd)).wall);
+    const out = join(dir, `empty-in-${i}.ipcviz.jsonl`);
+    const t0 = process.hrtime.bigint();
+    const run = await startRun({ python, program: "empty.py", cwd, out, stdio: "pipe" });
+    run.child.stdin?.end();
+    run.child.stdout?.resume();
+    run.child.stderr?.resume();
+    const r = await run.done;
+    it.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    if (r.exitCode !== 0) throw new Error(`empty.py failed under startRun (${r.exitCode})`);
+    rmSync(out, { force: true });
+  }
+  const fixed = median(it) - median(pt);
+  console.log(`runtime ${version} empty program started from a running process (the extension's case): plain ${median(pt).toFixed(3)} s, run ${median(it).toFixed(3)} s: fixed cost ${fixed.toFixed(3)} s (median of ${runs})`);
+  record({ row: `fixed cost of a run from a running host, empty program (${version})`, value: fixed, unit: "s", target: FIXED_TARGET_S, note: `${median(pt).toFixed(3)} s -> ${median(it).toFixed(3)} s` });
+}
+
 /** Uncontended Lock/RLock acquire()+release() in one process, plain and under `ipcviz run`. */
 async function lockSpeed(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
   const pl: number[] = [], il: number[] = [], pr: number[] = [], ir: number[] = [];
@@ -177,7 +208,13 @@ export async function run(): Promise<Record<string, number>> {
       await loops(python, version, cwd, dir, figures);
       await lockSpeed(python, version, cwd, dir, figures);
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
-      if (python === pythons[0]) await fixedCost(python, version, cwd, dir, figures);
+      // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
+      // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.
+      if (python === pythons[0]) {
+        const exe = executableOf(python);
+        await fixedCost(exe, version, cwd, dir, figures);
+        await fixedCostInProcess(exe, version, cwd, dir);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,10 @@ from . import callsite, connections, core, frames, managers, pools, process, que
 # process first: it registers the atexit handler before multiprocessing is imported (so ours runs
 # after multiprocessing's own) and finds the process's role before anything is recorded.
 FAMILIES = (process, sync, queues, connections, values, managers, pools, threadqueue, frames)
+# Families installed when the program first imports the module they patch, not at start-up: a
+# program that never uses a Manager does not import multiprocessing.managers (and its
+# shared_memory, secrets, hmac…), about half of the runtime's start-up.
+_ON_IMPORT = {managers: "multiprocessing.managers"}
 # Per-process state, reset in a fork child (core first: the others may record once reset).
 _FORK_RESET = (core, callsite) + FAMILIES
 
@@ -29,7 +33,11 @@ def install():
     _installed = True
     try:
         for family in FAMILIES:
-            family.install()
+            module = _ON_IMPORT.get(family)
+            if module is not None and module not in sys.modules:
+                sys.meta_path.insert(0, _InstallOnImport(module, family.install))
+            else:
+                family.install()
         os.register_at_fork(before=process.before_fork, after_in_parent=process.after_fork_parent, after_in_child=_after_fork_child)
         process.announce()
     except Exception as e:
@@ -37,6 +45,45 @@ def install():
             sys.stderr.write("ipcviz: runtime failed to install in pid %d: %r\n" % (os.getpid(), e))
         except Exception:
             pass
+
+
+class _InstallOnImport(object):
+    """A meta path finder that runs a family's install() right after the module it patches has
+    been executed, on its first import (then it leaves sys.meta_path). The module is found and
+    loaded by the other finders, as without it."""
+
+    def __init__(self, module, install):
+        self.module = module
+        self.install = install
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.module:
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        loader = getattr(spec, "loader", None)
+        execute = getattr(loader, "exec_module", None)
+        if execute is None:
+            return spec
+        install = self.install
+
+        def exec_module(module):
+            execute(module)
+            try:
+                install()
+            except Exception as e:
+                try:
+                    sys.stderr.write("ipcviz: runtime failed to install for %s in pid %d: %r\n" % (fullname, os.getpid(), e))
+                except Exception:
+                    pass
+
+        loader.exec_module = exec_module  # pyright: ignore[reportAttributeAccessIssue] -- this spec's own loader instance
+        return spec
 
 
 def _after_fork_child():

@@ -342,15 +342,17 @@ def identify_child(proc):
     """At the start of a multiprocessing child: its name, parent and role."""
     global ROLE
     try:
-        import multiprocessing.managers as mp_managers
-        import multiprocessing.pool as mp_pool
+        # A Pool worker's or Manager server's target lives in its module, so that module is
+        # imported already when the child is one (not imported here: see __init__._ON_IMPORT).
+        mp_managers = sys.modules.get("multiprocessing.managers")
+        mp_pool = sys.modules.get("multiprocessing.pool")
 
         target = getattr(proc, "_target", None)
         role = "child"
-        if target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
+        if mp_pool is not None and target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
-        elif getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
+        elif mp_managers is not None and getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
             managers.enter_server()
         ROLE = role

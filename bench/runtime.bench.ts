@@ -27,6 +27,18 @@ const PROGRAMS: { name: string; short: string; file: string; target: number; who
 ];
 const FIXED_TARGET_S = 0.06;
 const LOCK_TARGET = 4;
+/** Node programs (the Node runtime), run once with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
+const NODE_PROGRAMS: { name: string; file: string; target: number }[] = [
+  { name: "Node postMessage round trips, 2 workers", file: "node_post_message.js", target: 1.5 },
+  { name: "Node process.send round trips, parent and fork", file: "node_process_send.js", target: 1.5 },
+  { name: "Node Atomics-lock increments, 2 workers", file: "node_atomics_lock.js", target: 4 },
+];
+
+const isNode = (file: string) => file.endsWith(".js");
+
+function node(): string {
+  return process.env.IPCVIZ_BENCH_NODE ?? process.execPath;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +53,9 @@ function workload(stdout: string): number {
 
 async function plainRun(python: string, file: string, args: string[], cwd: string): Promise<{ out: string; wall: number }> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(python, [file, ...args], { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
+  delete env.NODE_OPTIONS;
+  const child = spawn(isNode(file) ? node() : python, [file, ...args], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
@@ -63,7 +77,7 @@ async function instrumented(python: string, file: string, cwd: string, out: stri
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [join(root, "bin", "ipcviz.js"), "run", "--python", python, "--out", out, "--", file, ...args],
+    [join(root, "bin", "ipcviz.js"), "run", ...(isNode(file) ? ["--node", node()] : ["--python", python]), "--out", out, "--", file, ...args],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -216,10 +230,36 @@ export async function run(): Promise<Record<string, number>> {
         await fixedCostInProcess(exe, version, cwd, dir);
       }
     }
+    await nodeLoops(cwd, dir, figures);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
+}
+
+/** The Node runtime's loops, once (with the Node that runs the bench). */
+async function nodeLoops(cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
+  for (const p of NODE_PROGRAMS) {
+    if (only && only.length > 0 && !only.includes(p.file)) continue;
+    const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
+    let events = 0, lost = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const a = await plain("", p.file, cwd);
+      const b = await instrumented("", p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
+      pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
+      events = b.events; lost += b.lost;
+    }
+    const ratio = median(iw) / median(pw);
+    const wallRatio = median(it) / median(pt);
+    figures[`${p.file} ratio`] = ratio;
+    console.log(
+      `runtime ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
+        `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
+        `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
+        `${events} events/run, ${lost} lost (median of ${RUNS})`,
+    );
+  }
 }
 
 if (require.main === module && process.argv[1]?.endsWith("runtime.bench.js")) {

@@ -80,7 +80,7 @@ export class ViewBrowser {
     const file = join(this.dir, `written${++this.n}.html`);
     await writeReport(tracePath, file);
     const page = await this.open(readFileSync(file, "utf8"));
-    await page.waitForFunction((n) => document.getElementById("ipcviz-root")?.dataset.events === String(n), events);
+    await page.waitForFunction(`document.getElementById("ipcviz-root")?.dataset.events === "${events}"`);
     await settle(page);
     return page;
   }

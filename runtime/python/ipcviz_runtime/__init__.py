@@ -82,7 +82,7 @@ class _InstallOnImport(object):
                 except Exception:
                     pass
 
-        loader.exec_module = exec_module  # pyright: ignore[reportAttributeAccessIssue] -- this spec's own loader instance
+        setattr(loader, "exec_module", exec_module)  # this spec's own loader instance
         return spec
 
 

@@ -1,8 +1,13 @@
-/** `npm run bench`: every benchmark of the project, one after the other, printing its figures. */
+/**
+ * `npm run bench`: every benchmark of the project, one after the other, printing its figures,
+ * then the table of issue 17's figures with their targets. `npm run bench -- NAME` runs one.
+ */
 import { run as runtimeBench } from "./runtime.bench";
 import { run as collectorBench } from "./collector.bench";
 import { run as modelBench } from "./model.bench";
+import { run as reportBench } from "./report.bench";
 import { run as viewBench } from "./view.bench";
+import { tableLines } from "./table";
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -10,6 +15,7 @@ async function main(): Promise<void> {
     ["collector", collectorBench],
     ["runtime", runtimeBench],
     ["model", modelBench],
+    ["report", reportBench],
     ["view", viewBench],
   ];
   for (const [name, fn] of all) {
@@ -17,6 +23,7 @@ async function main(): Promise<void> {
     console.log(`== ${name}`);
     await fn();
   }
+  for (const l of tableLines()) console.log(l);
 }
 
 main().catch((e) => {

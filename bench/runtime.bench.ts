@@ -1,28 +1,39 @@
 /**
- * Runtime overhead: instrumented / plain wall time of three loops (bench/programs/), each the
- * median of 5 alternating runs in the same session, plus the events each instrumented run wrote.
- * Reports the workload time measured inside the program (the loop) and the whole run's wall time
- * (for the instrumented run: `ipcviz run` from start to exit, the trace and summary written).
+ * Runtime overhead, on every interpreter found (python3 and $PYENV_ROOT/versions/3.9–3.13, or
+ * IPCVIZ_BENCH_PYTHONS=comma-separated paths): instrumented / plain wall time of three loops
+ * (bench/programs/), each the median of 5 alternating runs in the same session, plus the events
+ * each instrumented run wrote. Reports the workload time measured inside the program (the loop)
+ * and the whole run's wall time (for the instrumented run: `ipcviz run` from start to exit, the
+ * trace written). Also: the fixed cost of `ipcviz run` on an empty program over a plain run
+ * (medians of alternating runs), and an uncontended multiprocessing Lock's and RLock's
+ * acquire()+release() in one process (bench/programs/lock_speed.py, as CPython's mp_benchmarks
+ * measures it), plain and under `ipcviz run`.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findRepoRoot } from "../runtime/launch/launcher";
+import { findRepoRoot, startRun } from "../runtime/launch/launcher";
+import { record } from "./table";
 
 /** IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file names to run (default all). */
 const RUNS = Number(process.env.IPCVIZ_BENCH_RUNS) || 5;
 const N = 100_000;
-const PROGRAMS: { name: string; file: string; target: number }[] = [
-  { name: "Queue put/get, 2 processes", file: "queue_pairs.py", target: 1.5 },
-  { name: "Pipe send/recv, 2 processes", file: "pipe_pairs.py", target: 1.5 },
-  { name: "with v.get_lock(): v.value += 1, 2 processes", file: "locked_value.py", target: 4 },
+/** Targets (issue 17): the loop ratio on every interpreter, the whole `ipcviz run` ratio. */
+const PROGRAMS: { name: string; short: string; file: string; target: number; wholeTarget: number }[] = [
+  { name: "Queue put/get, 2 processes", short: "Queue", file: "queue_pairs.py", target: 1.25, wholeTarget: 1.4 },
+  { name: "Pipe send/recv, 2 processes", short: "Pipe", file: "pipe_pairs.py", target: 1.25, wholeTarget: 1.4 },
+  { name: "with v.get_lock(): v.value += 1, 2 processes", short: "locked Value", file: "locked_value.py", target: 2.5, wholeTarget: 2.5 },
+];
+const FIXED_TARGET_S = 0.06;
+const LOCK_TARGET = 4;
+/** Node programs (the Node runtime), run once with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
+const NODE_PROGRAMS: { name: string; file: string; target: number }[] = [
   { name: "Node postMessage round trips, 2 workers", file: "node_post_message.js", target: 1.5 },
   { name: "Node process.send round trips, parent and fork", file: "node_process_send.js", target: 1.5 },
   { name: "Node Atomics-lock increments, 2 workers", file: "node_atomics_lock.js", target: 4 },
 ];
 
-/** Node programs run with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
 const isNode = (file: string) => file.endsWith(".js");
 
 function node(): string {
@@ -40,29 +51,33 @@ function workload(stdout: string): number {
   return Number(m[1]);
 }
 
-async function plain(python: string, file: string, cwd: string): Promise<{ work: number; wall: number }> {
+async function plainRun(python: string, file: string, args: string[], cwd: string): Promise<{ out: string; wall: number }> {
   const t0 = process.hrtime.bigint();
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
   delete env.NODE_OPTIONS;
-  const exe = isNode(file) ? node() : python;
-  const child = spawn(exe, [file, String(N)], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(isNode(file) ? node() : python, [file, ...args], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
   if (code !== 0) throw new Error(`${file} failed plain (${code})`);
-  return { work: workload(out), wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+  return { out, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+async function plain(python: string, file: string, cwd: string): Promise<{ work: number; wall: number }> {
+  const r = await plainRun(python, file, [String(N)], cwd);
+  return { work: workload(r.out), wall: r.wall };
 }
 
 /**
  * The instrumented run, as a user makes it: `ipcviz run --out … -- program N` in its own process
  * (the product's collector, trace file and live diagnosis included).
  */
-async function instrumented(python: string, file: string, cwd: string, out: string): Promise<{ work: number; wall: number; events: number; lost: number }> {
+async function instrumented(python: string, file: string, cwd: string, out: string, args: string[] = [String(N)]): Promise<{ text: string; work: number; wall: number; events: number; lost: number }> {
   const root = findRepoRoot(__dirname);
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [join(root, "bin", "ipcviz.js"), "run", ...(isNode(file) ? ["--node", node()] : ["--python", python]), "--out", out, "--", file, String(N)],
+    [join(root, "bin", "ipcviz.js"), "run", ...(isNode(file) ? ["--node", node()] : ["--python", python]), "--out", out, "--", file, ...args],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -76,41 +91,175 @@ async function instrumented(python: string, file: string, cwd: string, out: stri
   const trace = readFileSync(out, "utf8");
   const footer = JSON.parse(trace.slice(trace.lastIndexOf("\n", trace.length - 2) + 1)) as { footer?: boolean; events: number; lostEvents: number };
   if (footer.footer !== true) throw new Error(`${file}: the trace has no footer`);
-  return { work: workload(text), wall, events: footer.events, lost: footer.lostEvents };
+  rmSync(out, { force: true });
+  return { text, work: /workload_s/.test(text) ? workload(text) : 0, wall, events: footer.events, lost: footer.lostEvents };
+}
+
+/** The interpreters to measure: IPCVIZ_BENCH_PYTHONS (comma-separated), else python3 and pyenv's 3.9–3.13. */
+function interpreters(): string[] {
+  const given = (process.env.IPCVIZ_BENCH_PYTHONS ?? process.env.IPCVIZ_BENCH_PYTHON)?.split(",").filter((x) => x !== "");
+  if (given && given.length > 0) return given;
+  const out = ["python3"];
+  const root = process.env.PYENV_ROOT;
+  if (root && existsSync(join(root, "versions"))) {
+    const versions = readdirSync(join(root, "versions"));
+    for (const minor of ["3.9", "3.10", "3.12", "3.13"]) {
+      const v = versions.filter((x) => x.startsWith(minor + ".")).sort().pop();
+      if (v && existsSync(join(root, "versions", v, "bin", "python3"))) out.push(join(root, "versions", v, "bin", "python3"));
+    }
+  }
+  return out;
+}
+
+/** The interpreter binary behind a command (python3 may be a pyenv shim: a script that picks one). */
+function executableOf(python: string): string {
+  return execFileSync(python, ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+}
+
+function versionOf(python: string): string {
+  return execFileSync(python, ["-c", "import platform; print(platform.python_version())"], { encoding: "utf8" }).trim();
+}
+
+/** The three loops on one interpreter. */
+async function loops(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
+  for (const p of PROGRAMS) {
+    if (only && only.length > 0 && !only.includes(p.file)) continue;
+    const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
+    let events = 0, lost = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const a = await plain(python, p.file, cwd);
+      const b = await instrumented(python, p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
+      pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
+      events = b.events; lost += b.lost;
+    }
+    const ratio = median(iw) / median(pw);
+    const wallRatio = median(it) / median(pt);
+    figures[`${version} ${p.file} ratio`] = ratio;
+    figures[`${version} ${p.file} whole`] = wallRatio;
+    console.log(
+      `runtime ${version} ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
+        `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
+        `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x (target <= ${p.wholeTarget}x); ` +
+        `${events} events/run, ${lost} lost (median of ${RUNS})`,
+    );
+    record({ row: `loop ratio ${p.short} (${version})`, value: ratio, unit: "x", target: p.target });
+    record({ row: `whole ipcviz run ${p.short} (${version})`, value: wallRatio, unit: "x", target: p.wholeTarget, note: `${median(pt).toFixed(2)} s -> ${median(it).toFixed(2)} s` });
+    if (lost > 0) console.log(`runtime ${version} ${p.file}: ${lost} events LOST`);
+  }
+}
+
+/** `ipcviz run` on a program that does nothing, over the plain run: medians of alternating runs. */
+async function fixedCost(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const runs = Math.max(RUNS, 7);
+  const pt: number[] = [], it: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    pt.push((await plainRun(python, "empty.py", [], cwd)).wall);
+    it.push((await instrumented(python, "empty.py", cwd, join(dir, `empty-${i}.ipcviz.jsonl`), [])).wall);
+  }
+  const fixed = median(it) - median(pt);
+  figures[`${version} fixed s`] = fixed;
+  console.log(`runtime ${version} empty program: plain ${median(pt).toFixed(3)} s, ipcviz run ${median(it).toFixed(3)} s: fixed cost ${fixed.toFixed(3)} s (target <= ${FIXED_TARGET_S} s; median of ${runs})`);
+  record({ row: `fixed cost of ipcviz run, empty program (${version})`, value: fixed, unit: "s", target: FIXED_TARGET_S, note: `${median(pt).toFixed(3)} s -> ${median(it).toFixed(3)} s` });
+}
+
+/**
+ * The same fixed cost for a run started by a process that is already running (the extension
+ * host's case: no Node start-up): startRun in this process, from the call until the trace is
+ * finished, over the plain run.
+ */
+async function fixedCostInProcess(python: string, version: string, cwd: string, dir: string): Promise<void> {
+  const runs = Math.max(RUNS, 7);
+  const pt: number[] = [], it: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    pt.push((await plainRun(python, "empty.py", [], cwd)).wall);
+    const out = join(dir, `empty-in-${i}.ipcviz.jsonl`);
+    const t0 = process.hrtime.bigint();
+    const run = await startRun({ python, program: "empty.py", cwd, out, stdio: "pipe" });
+    run.child.stdin?.end();
+    run.child.stdout?.resume();
+    run.child.stderr?.resume();
+    const r = await run.done;
+    it.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    if (r.exitCode !== 0) throw new Error(`empty.py failed under startRun (${r.exitCode})`);
+    rmSync(out, { force: true });
+  }
+  const fixed = median(it) - median(pt);
+  console.log(`runtime ${version} empty program started from a running process (the extension's case): plain ${median(pt).toFixed(3)} s, run ${median(it).toFixed(3)} s: fixed cost ${fixed.toFixed(3)} s (median of ${runs})`);
+  record({ row: `fixed cost of a run from a running host, empty program (${version})`, value: fixed, unit: "s", target: FIXED_TARGET_S, note: `${median(pt).toFixed(3)} s -> ${median(it).toFixed(3)} s` });
+}
+
+/** Uncontended Lock/RLock acquire()+release() in one process, plain and under `ipcviz run`. */
+async function lockSpeed(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const pl: number[] = [], il: number[] = [], pr: number[] = [], ir: number[] = [];
+  const ns = (text: string, key: string) => {
+    const m = new RegExp(`${key} ([0-9.]+)`).exec(text);
+    if (!m) throw new Error(`lock_speed.py printed no ${key}: ${text.slice(0, 200)}`);
+    return Number(m[1]);
+  };
+  for (let i = 0; i < RUNS; i++) {
+    const a = (await plainRun(python, "lock_speed.py", [], cwd)).out;
+    const b = (await instrumented(python, "lock_speed.py", cwd, join(dir, `lock-${i}.ipcviz.jsonl`), [])).text;
+    pl.push(ns(a, "lock_ns")); pr.push(ns(a, "rlock_ns")); il.push(ns(b, "lock_ns")); ir.push(ns(b, "rlock_ns"));
+  }
+  for (const [name, p, q] of [["Lock", pl, il], ["RLock", pr, ir]] as const) {
+    const ratio = median(q) / median(p);
+    figures[`${version} ${name} ratio`] = ratio;
+    console.log(`runtime ${version} uncontended multiprocessing.${name} acquire()+release(): plain ${median(p).toFixed(0)} ns, ipcviz run ${median(q).toFixed(0)} ns = ${ratio.toFixed(2)}x (target <= ${LOCK_TARGET}x; median of ${RUNS})`);
+    record({ row: `uncontended ${name} acquire+release (${version})`, value: ratio, unit: "x", target: LOCK_TARGET, note: `${median(p).toFixed(0)} ns -> ${median(q).toFixed(0)} ns` });
+  }
 }
 
 export async function run(): Promise<Record<string, number>> {
   const root = findRepoRoot(__dirname);
   const cwd = join(root, "bench", "programs");
-  const python = process.env.IPCVIZ_BENCH_PYTHON ?? "python3";
   const dir = mkdtempSync(join(tmpdir(), "ipcviz-bench-"));
   const figures: Record<string, number> = {};
   try {
-    const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
-    for (const p of PROGRAMS) {
-      if (only && only.length > 0 && !only.includes(p.file)) continue;
-      const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
-      let events = 0, lost = 0;
-      for (let i = 0; i < RUNS; i++) {
-        const a = await plain(python, p.file, cwd);
-        const b = await instrumented(python, p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
-        pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
-        events = b.events; lost += b.lost;
+    const pythons = interpreters();
+    for (const python of pythons) {
+      const version = versionOf(python);
+      await loops(python, version, cwd, dir, figures);
+      await lockSpeed(python, version, cwd, dir, figures);
+      // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
+      // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
+      // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.
+      if (python === pythons[0]) {
+        const exe = executableOf(python);
+        await fixedCost(exe, version, cwd, dir, figures);
+        await fixedCostInProcess(exe, version, cwd, dir);
       }
-      const ratio = median(iw) / median(pw);
-      const wallRatio = median(it) / median(pt);
-      figures[`${p.file} ratio`] = ratio;
-      console.log(
-        `runtime ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
-          `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
-          `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
-          `${events} events/run, ${lost} lost (median of ${RUNS})`,
-      );
     }
+    await nodeLoops(cwd, dir, figures);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
+}
+
+/** The Node runtime's loops, once (with the Node that runs the bench). */
+async function nodeLoops(cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
+  for (const p of NODE_PROGRAMS) {
+    if (only && only.length > 0 && !only.includes(p.file)) continue;
+    const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
+    let events = 0, lost = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const a = await plain("", p.file, cwd);
+      const b = await instrumented("", p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
+      pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
+      events = b.events; lost += b.lost;
+    }
+    const ratio = median(iw) / median(pw);
+    const wallRatio = median(it) / median(pt);
+    figures[`${p.file} ratio`] = ratio;
+    console.log(
+      `runtime ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
+        `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
+        `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
+        `${events} events/run, ${lost} lost (median of ${RUNS})`,
+    );
+  }
 }
 
 if (require.main === module && process.argv[1]?.endsWith("runtime.bench.js")) {

@@ -23,6 +23,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../test/chromium";
 import { makeNonce, renderPage } from "../webview/html";
 import { SYNTHETIC_HEADER } from "./model.bench";
+import { record } from "./table";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -217,12 +218,17 @@ export async function run(): Promise<void> {
         `view ${r.events.toLocaleString("en")} events (${r.render} at the whole run): first paint ${r.firstPaintMs.toFixed(0)} ms; pan/zoom frame p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms` +
           (r.heapMB !== null ? `; memory after GC ${r.heapMB.toFixed(0)} MB (JS heap + ArrayBuffers)` : ""),
       );
+      const label = n === 1_000_000 ? "1M" : "100k";
+      if (n === 1_000_000) record({ row: "view first paint 1M events", value: r.firstPaintMs / 1000, unit: "s", target: 1.5 });
+      record({ row: `view pan/zoom frame p95 at ${label}`, value: r.p95, unit: "ms", target: n === 1_000_000 ? 16 : 12 });
       await page.close();
     }
     const page = await browser.context.newPage();
     await openPage(dir, page);
     const l = await measureLive(page, 50_000, 5);
     console.log(`view live append at 50,000 events/s for 5 s (${l.events.toLocaleString("en")} events): latency event → drawn p50 ${l.p50.toFixed(0)} ms, p95 ${l.p95.toFixed(0)} ms, max ${l.max.toFixed(0)} ms`);
+    record({ row: "view live latency p95 at 50k events/s", value: l.p95, unit: "ms", target: 50 });
+    record({ row: "view live latency max at 50k events/s", value: l.max, unit: "ms", target: 100 });
     await page.close();
   } finally {
     await browser.close();

@@ -1,11 +1,17 @@
 /**
  * `ipcviz report TRACE -o report.html`: one self-contained HTML file with the same view as the
  * editor (no network, no external files): the page of webview/html.ts with the view's script and
- * style inlined and the trace embedded as a snapshot. `ipcviz run --html FILE` calls
- * {@link writeReport} after the run.
+ * style inlined and the trace embedded. {@link writeReport} (the command, and `ipcviz run --html
+ * FILE` after the run) embeds the trace file itself, gzip compressed, read and compressed as a
+ * stream (checked by the trace reader on the way): the page is about a ninth of the trace's size
+ * and the trace is never held in memory as events. {@link reportHtml} (the extension's export,
+ * from events in memory) embeds them as a snapshot's JSON.
  */
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { Writable } from "node:stream";
+import { createGzip } from "node:zlib";
 import { basename, dirname, join, resolve } from "node:path";
 import { readTraceFile } from "../trace/readFile";
 import { makeNonce, renderPage } from "../webview/html";
@@ -52,16 +58,40 @@ export function reportHtml(
 
 /** Read a trace file and write its report; returns the number of events. */
 export async function writeReport(tracePath: string, htmlPath: string, viewOptions?: ViewOptions): Promise<number> {
-  const t = await readTraceFile(tracePath);
+  const files = findViewAssets();
+  let events = 0;
+  const compressed: Buffer[] = [];
+  // Checked (a damaged trace is refused as `ipcviz validate` would read it) and compressed at once.
+  const [t] = await Promise.all([
+    readTraceFile(tracePath, { keepEvents: false, onEvent: () => events++ }),
+    pipeline(
+      createReadStream(tracePath, { highWaterMark: 1 << 20 }),
+      createGzip({ level: 1 }),
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          compressed.push(chunk);
+          done();
+        },
+      }),
+    ).catch(() => undefined), // a read error is the trace reader's to report
+  ]);
   const title = t.header?.program ? basename(t.header.program) : basename(tracePath);
-  const html = reportHtml(t, { title, viewOptions });
+  const html = renderPage({
+    assets: { kind: "inline", script: readFileSync(files.script, "utf8"), style: readFileSync(files.style, "utf8") },
+    nonce: makeNonce(),
+    title: `${title} — IPC Visualiser`,
+    embeddedTrace: {
+      gzipBase64: Buffer.concat(compressed).toString("base64"),
+      metaJson: JSON.stringify({ title, options: { readOnly: true, ...(viewOptions ?? {}) } }),
+    },
+  });
   try {
     writeFileSync(htmlPath, html);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new ReportError(`cannot write the report to ${htmlPath} (${code}); check that ${dirname(resolve(htmlPath))} exists and is writable`);
   }
-  return t.events.length;
+  return events;
 }
 
 /** Parse `report`'s arguments: TRACE, -o/--out FILE, --layout time|logical. */

@@ -1,6 +1,7 @@
 /**
- * The standalone HTML report of a view: the same page `ipcviz report` writes (cli/report.ts),
- * with the view's script and style taken from this extension's out/webview. No `vscode`.
+ * The standalone HTML report of a view: the page `ipcviz report` writes (cli/report.ts), with the
+ * events the view holds embedded as a snapshot's JSON (`ipcviz report` embeds the trace file,
+ * compressed) and the view's script and style taken from this extension's out/webview. No `vscode`.
  */
 
 import { existsSync } from "node:fs";

@@ -26,6 +26,14 @@ export interface PageOptions {
    * (read by the webview's script from `<script type="application/json" id="ipcviz-data">`).
    */
   embeddedSnapshotJson?: string;
+  /**
+   * Standalone report only, instead of `embeddedSnapshotJson`: the trace file itself, gzip
+   * compressed and base64 encoded (`<script type="application/gzip" id="ipcviz-trace">`), with
+   * the rest of the snapshot (`title`, `options`) as JSON in `<script type="application/json"
+   * id="ipcviz-meta">`. The view decompresses it with `DecompressionStream` and reads it as a trace
+   * file is read.
+   */
+  embeddedTrace?: { gzipBase64: string; metaJson: string };
 }
 
 /** A nonce: 128 random bits as hex (uses the global Web Crypto, present in Node 20 and browsers). */
@@ -82,7 +90,10 @@ export function renderPage(options: PageOptions): string {
   const data =
     options.embeddedSnapshotJson !== undefined
       ? `<script type="application/json" id="ipcviz-data">${jsonForScriptElement(options.embeddedSnapshotJson)}</script>\n`
-      : "";
+      : options.embeddedTrace !== undefined
+        ? `<script type="application/json" id="ipcviz-meta">${jsonForScriptElement(options.embeddedTrace.metaJson)}</script>\n` +
+          `<script type="application/gzip" id="ipcviz-trace">${options.embeddedTrace.gzipBase64.replace(/[^A-Za-z0-9+/=]/g, "")}</script>\n`
+        : "";
   return `<!DOCTYPE html>
 <html lang="en" data-host="${assets.kind === "webview" ? "vscode" : "standalone"}">
 <head>

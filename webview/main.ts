@@ -7,7 +7,27 @@
 
 import { App } from "./app";
 import { detectHost } from "./host";
-import type { SnapshotMessage } from "./protocol";
+import { PROTOCOL_VERSION, type SnapshotMessage, type ViewOptions } from "./protocol";
+import { TraceLineParser } from "../trace/reader";
+
+/**
+ * The trace embedded by `ipcviz report` (`#ipcviz-trace`: the trace file, gzip, base64; see
+ * webview/html.ts), read as a trace file is read, into the snapshot a host would send.
+ */
+async function embeddedTrace(data: HTMLElement, meta: { title: string; options: ViewOptions }): Promise<SnapshotMessage> {
+  const text = atob(data.textContent ?? "");
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const parser = new TraceLineParser(meta.title);
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    parser.push(r.value);
+  }
+  const t = parser.end();
+  return { type: "snapshot", protocol: PROTOCOL_VERSION, title: meta.title, header: t.header, events: t.events, live: false, footer: t.footer, options: meta.options };
+}
 
 function start(): void {
   const root = document.getElementById("ipcviz-root");
@@ -32,7 +52,15 @@ function start(): void {
   };
   window.addEventListener("error", (e) => host.post({ type: "error", message: `${e.message} (${e.filename}:${e.lineno})` }));
   const data = document.getElementById("ipcviz-data");
-  if (data && data.textContent) {
+  const trace = document.getElementById("ipcviz-trace");
+  const meta = document.getElementById("ipcviz-meta");
+  if (trace && meta) {
+    embeddedTrace(trace, JSON.parse(meta.textContent ?? "{}") as { title: string; options: ViewOptions })
+      .then((snapshot) => app.onMessage(snapshot))
+      .catch((e: unknown) => {
+        root.textContent = `The embedded trace could not be read: ${(e as Error).message}`;
+      });
+  } else if (data && data.textContent) {
     try {
       app.onMessage(JSON.parse(data.textContent) as SnapshotMessage);
     } catch (e) {

@@ -13,9 +13,9 @@
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { getPriority, setPriority } from "node:os";
+import { getPriority, homedir, setPriority } from "node:os";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
@@ -296,7 +296,8 @@ const PROBE = [
 
 /**
  * Find and check the interpreter: it must run and be Python ≥ 3.9. Throws {@link LaunchError}
- * (no-python, bad-python, old-python) with a message that says what to do.
+ * (no-python, bad-python, old-python) with a message that says what to do. What a probe finds is
+ * cached per interpreter file (see {@link probeCacheKey}), so a second run does not start Python to ask.
  */
 export async function probeInterpreter(python: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<InterpreterInfo> {
   const candidates = python ? [python] : ["python3", "python"];
@@ -313,6 +314,9 @@ export async function probeInterpreter(python: string | undefined, env: NodeJS.P
         : "ipcviz: no Python found (looked for python3 and python on PATH); install Python 3.9 or newer, or pass --python PATH",
     );
   }
+  const cacheKey = probeCacheKey(exe);
+  const cached = cacheKey ? readProbeCache(env)[exe] : undefined;
+  if (cached && cacheKey && cached.key === cacheKey) return cached.info;
   const probeEnv = withoutIpcvizEnv(env);
   // Asynchronous, so a caller such as the VS Code extension host is never blocked while Python starts.
   const r = await new Promise<{ status: number | null; stdout: string; stderr: string; error: Error | null }>((resolveProbe) => {
@@ -339,7 +343,7 @@ export async function probeInterpreter(python: string | undefined, env: NodeJS.P
       `ipcviz: ${exe} is Python ${info.version}; ipcviz needs Python ${MIN_PYTHON.join(".")} or newer: pass --python with the path of a newer one`,
     );
   }
-  return {
+  const result: InterpreterInfo = {
     path: info.executable || exe,
     version: String(info.version),
     implementation: String(info.implementation),
@@ -347,6 +351,76 @@ export async function probeInterpreter(python: string | undefined, env: NodeJS.P
     minor: info.minor,
     defaultStartMethod: info.startMethod ?? null,
   };
+  if (cacheKey) writeProbeCache(env, exe, cacheKey, result);
+  return result;
+}
+
+/**
+ * The interpreter probe's cache: what a probe found, per interpreter file, kept while the file
+ * is the same (device, inode, size, modification and change times). Only executables that are
+ * binaries (ELF) are cached: a script such as a pyenv shim or a wrapper may run a different
+ * interpreter from one call to the next. The cache is a JSON file in
+ * $IPCVIZ_CACHE_DIR, else $XDG_CACHE_HOME/ipcviz, else ~/.cache/ipcviz; a missing, unreadable or
+ * unwritable cache only means the interpreter is probed again.
+ */
+interface ProbeCacheEntry {
+  key: string;
+  info: InterpreterInfo;
+}
+
+const PROBE_CACHE_FILE = "interpreters.json";
+
+function probeCacheDir(env: NodeJS.ProcessEnv): string | null {
+  if (env.IPCVIZ_CACHE_DIR) return env.IPCVIZ_CACHE_DIR;
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, "ipcviz");
+  const home = env.HOME || homedir();
+  return home ? join(home, ".cache", "ipcviz") : null;
+}
+
+/** The identity of an interpreter file (null: not cacheable — not a binary, or not readable). */
+export function probeCacheKey(exe: string): string | null {
+  try {
+    const st = statSync(exe, { bigint: true });
+    if (!st.isFile()) return null;
+    const fd = openSync(exe, "r");
+    const magic = Buffer.alloc(4);
+    try {
+      readSync(fd, magic, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (magic.toString("latin1") !== "\x7fELF") return null;
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+function readProbeCache(env: NodeJS.ProcessEnv): Record<string, ProbeCacheEntry | undefined> {
+  const dir = probeCacheDir(env);
+  if (!dir) return {};
+  try {
+    const data = JSON.parse(readFileSync(join(dir, PROBE_CACHE_FILE), "utf8")) as unknown;
+    return data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, ProbeCacheEntry | undefined>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeProbeCache(env: NodeJS.ProcessEnv, exe: string, key: string, info: InterpreterInfo): void {
+  const dir = probeCacheDir(env);
+  if (!dir) return;
+  try {
+    const all = readProbeCache(env);
+    all[exe] = { key, info };
+    mkdirSync(dir, { recursive: true });
+    // Written whole then renamed: a reader never sees half a file.
+    const tmp = join(dir, `${PROBE_CACHE_FILE}.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify(all));
+    renameSync(tmp, join(dir, PROBE_CACHE_FILE));
+  } catch {
+    // No cache: the next run probes again.
+  }
 }
 
 /** Make the trace's directory; throws LaunchError bad-output when that is impossible. */
@@ -634,13 +708,15 @@ async function launch(options: RunOptions, plan: LaunchPlan): Promise<Run> {
     const idle = await collector.waitForIdle(Math.max(0, drainMs - (Date.now() - drainFrom - decodeMs)));
     // Processes that have closed their connection may take a moment to be gone (the resource
     // tracker exits once main has): give them the rest of the drain time before ending them.
-    while (!killing && Date.now() - exitedAt < drainMs && findRunProcesses(query).size > 0) {
+    let left = findRunProcesses(query).size;
+    while (!killing && left > 0 && Date.now() - exitedAt < drainMs) {
       await new Promise((r) => setTimeout(r, 25));
+      left = findRunProcesses(query).size;
     }
     if (killing) await killing;
     else {
       // Anything of the run still running now would be orphaned: end it.
-      leftovers = await killAll();
+      if (left > 0) leftovers = await killAll();
       if (leftovers > 0) {
         collector.reportProblem(`${leftovers} process(es) of the program were still running ${drainMs} ms after the main process ended; ipcviz ended them`);
       }

@@ -127,7 +127,9 @@ export function findRunProcesses(q: RunProcessQuery): Map<number, number> {
   for (const p of all) {
     if (protectedPids.has(p.pid)) continue;
     if (mainOurs && (p.session === q.mainPid || p.pgrp === q.mainPid)) add(p.pid);
-    else if (entry && environHas(p.pid, entry)) add(p.pid);
+    // A process that started before the main process cannot carry the run's token: its
+    // environment is not read (most of the machine's processes, and the costly part of a scan).
+    else if (entry && (q.mainStartTime === null || p.startTime >= q.mainStartTime) && environHas(p.pid, entry)) add(p.pid);
   }
   // Descendants of the roots and of everything found so far.
   const stack = [...roots, ...found.keys()];

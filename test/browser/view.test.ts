@@ -67,6 +67,20 @@ test("queue producer/consumer: a lane per process, an arrow per message, the cur
   assert.equal(backwards, 0);
 });
 
+test("the page ipcviz report writes (the trace file embedded, compressed) shows what the report of the parsed trace shows", async () => {
+  const path = join(REAL, "queue_producer_consumer.ipcviz.jsonl");
+  const t = readTrace(path);
+  const model = TraceModel.fromEvents(t.events, t.header);
+  const written = await vb.openWrittenReport(path, model.length);
+  pages.push(written);
+  const { page } = await report("queue_producer_consumer.ipcviz.jsonl");
+  const [a, b] = [await rootData(written), await rootData(page)];
+  assert.equal(a.events, String(model.length));
+  assert.deepEqual(a, b);
+  assert.deepEqual(await attrs(written, "[data-lane]", "data-lane"), await attrs(page, "[data-lane]", "data-lane"));
+  assert.deepEqual(await attrs(written, "[data-arrow]", "data-arrow"), await attrs(page, "[data-arrow]", "data-arrow"));
+});
+
 test("a consumer blocked, then served: its blocked span says what it waits on and ends at the get", async () => {
   const { page, model } = await report("ok_slow_consumer.ipcviz.jsonl");
   const begins = model.blockIndices();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium, type Chromium } from "../chromium";
 import { readTraceFileSync } from "../../trace/readFile";
-import { reportHtml } from "../../cli/report";
+import { reportHtml, writeReport } from "../../cli/report";
 import { makeNonce, renderPage } from "../../webview/html";
 import type { TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
 
@@ -71,6 +71,16 @@ export class ViewBrowser {
     const title = tracePath.split("/").pop()!.replace(/\.ipcviz\.jsonl$/, "");
     const html = reportHtml(t, { title, assets: ASSETS, viewOptions: options.layout ? { layout: options.layout } : undefined });
     const page = await this.open(html, options.colorScheme);
+    await settle(page);
+    return page;
+  }
+
+  /** The page `ipcviz report` writes for a trace file (the file embedded, compressed), once its trace is read. */
+  async openWrittenReport(tracePath: string, events: number): Promise<Page> {
+    const file = join(this.dir, `written${++this.n}.html`);
+    await writeReport(tracePath, file);
+    const page = await this.open(readFileSync(file, "utf8"));
+    await page.waitForFunction(`document.getElementById("ipcviz-root")?.dataset.events === "${events}"`);
     await settle(page);
     return page;
   }

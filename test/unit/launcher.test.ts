@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findRepoRoot, LaunchError, probeInterpreter, startRun, type RunOptions } from "../../runtime/launch/launcher";
+import { findRepoRoot, LaunchError, probeCacheKey, probeInterpreter, startRun, type RunOptions } from "../../runtime/launch/launcher";
 import { findRunProcesses, readProcStat } from "../../runtime/launch/procTree";
 import type { TraceEvent } from "../../trace/format";
 import { readTraceFileSync } from "../../trace/readFile";
@@ -56,6 +56,42 @@ test("probeInterpreter reports version, implementation, executable and default s
   assert.ok(info.path.startsWith("/"));
   assert.ok(["fork", "spawn", "forkserver"].includes(info.defaultStartMethod ?? ""));
   assert.ok(info.major === 3 && info.minor >= 9);
+});
+
+test("probeInterpreter caches what it found per interpreter binary, and probes again when the file changes", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const env = { ...process.env, IPCVIZ_CACHE_DIR: join(dir, "cache") };
+    // The interpreter binary itself (python3 on PATH may be a script, e.g. a pyenv shim).
+    const python = (await probeInterpreter(undefined, env)).path;
+    const first = await probeInterpreter(python, env);
+    const file = join(dir, "cache", "interpreters.json");
+    const cache = JSON.parse(readFileSync(file, "utf8")) as Record<string, { key: string; info: { version: string } }>;
+    const [exe] = Object.keys(cache);
+    assert.equal(Object.keys(cache).length, 1);
+    assert.equal(cache[exe].key, probeCacheKey(exe));
+    assert.deepEqual(cache[exe].info, first);
+    // A cache hit answers without starting Python: a planted answer comes back.
+    cache[exe].info.version = "3.99.0";
+    writeFileSync(file, JSON.stringify(cache));
+    assert.equal((await probeInterpreter(python, env)).version, "3.99.0");
+    // The file is not the one probed (another inode, size or time): probed again.
+    cache[exe].key = "0:0:0:0:0";
+    writeFileSync(file, JSON.stringify(cache));
+    assert.deepEqual(await probeInterpreter(python, env), first);
+    // A damaged cache is ignored and rewritten.
+    writeFileSync(file, "{not json");
+    assert.deepEqual(await probeInterpreter(python, env), first);
+    assert.equal((JSON.parse(readFileSync(file, "utf8")) as Record<string, { key: string }>)[exe].key, probeCacheKey(exe));
+    // Scripts (a pyenv shim, a wrapper) may start another interpreter each time: never cached.
+    const script = join(dir, "python-wrapper");
+    writeFileSync(script, `#!/bin/sh\nexec ${first.path} "$@"\n`, { mode: 0o755 });
+    assert.equal(probeCacheKey(script), null);
+    assert.deepEqual({ ...(await probeInterpreter(script, env)), path: first.path }, first);
+    assert.equal(Object.keys(JSON.parse(readFileSync(file, "utf8"))).includes(script), false);
+  } finally {
+    cleanup();
+  }
 });
 
 test("a run: exit code passed through, trace complete and valid, header filled", async () => {

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { parseReportArgs, reportHtml } from "../../cli/report";
 import { readTraceFileSync } from "../../trace/readFile";
@@ -33,7 +34,6 @@ function assertSelfContained(html: string): void {
   assert.doesNotMatch(html, /<link[^>]+href=/i);
   assert.doesNotMatch(html, /\b(src|href)=["']?(https?:)?\/\//i);
   assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;/);
-  assert.match(html, /<script type="application\/json" id="ipcviz-data">/);
 }
 
 /** The snapshot embedded in a report. */
@@ -41,6 +41,14 @@ function embedded(html: string): { type: string; events: unknown[]; live: boolea
   const m = /<script type="application\/json" id="ipcviz-data">([\s\S]*?)<\/script>/.exec(html);
   assert.ok(m);
   return JSON.parse(m![1]);
+}
+
+/** What `ipcviz report` embeds: the trace file's bytes (gzip, base64) and the snapshot's title and options. */
+function embeddedTrace(html: string): { bytes: Buffer; meta: { title: string; options: { readOnly?: boolean; layout?: string } } } {
+  const m = /<script type="application\/gzip" id="ipcviz-trace">([A-Za-z0-9+/=]*)<\/script>/.exec(html);
+  const meta = /<script type="application\/json" id="ipcviz-meta">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(m && meta, "the report embeds the trace and its meta data");
+  return { bytes: gunzipSync(Buffer.from(m![1], "base64")), meta: JSON.parse(meta![1]) };
 }
 
 test("report: writes one self-contained page with the whole trace embedded", async () => {
@@ -52,11 +60,20 @@ test("report: writes one self-contained page with the whole trace embedded", asy
     assert.match(r.stderr, /^ipcviz: report of \d+ events written to r\.html\n$/);
     const html = readFileSync(join(dir, "r.html"), "utf8");
     assertSelfContained(html);
-    const snap = embedded(html);
-    assert.equal(snap.type, "snapshot");
-    assert.equal(snap.live, false);
-    assert.equal(snap.title, "pipe_duplex.py");
-    assert.equal(snap.events.length, readTraceFileSync(trace).events.length);
+    const { bytes, meta } = embeddedTrace(html);
+    assert.ok(bytes.equals(readFileSync(trace)), "the trace file is embedded byte for byte");
+    assert.equal(meta.title, "pipe_duplex.py");
+    assert.equal(meta.options.readOnly, true);
+    assert.match(r.stderr, new RegExp(`report of ${readTraceFileSync(trace).events.length} events`));
+    const layout = await cli(["report", trace, "-o", "l.html", "--layout", "logical"], dir);
+    assert.equal(layout.code, 0, layout.stderr);
+    assert.equal(embeddedTrace(readFileSync(join(dir, "l.html"), "utf8")).meta.options.layout, "logical");
+    // A damaged trace is refused, naming the line, and no report is written.
+    writeFileSync(join(dir, "bad.ipcviz.jsonl"), readFileSync(trace, "utf8").replace(/\n\{/, "\n{oops\n{"));
+    const bad = await cli(["report", "bad.ipcviz.jsonl", "-o", "bad.html"], dir);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /bad\.ipcviz\.jsonl:2: line is not JSON/);
+    assert.equal(existsSync(join(dir, "bad.html")), false);
   } finally {
     cleanup();
   }
@@ -98,7 +115,7 @@ test("run --html: the report of the run is written after it", async () => {
     assert.ok(existsSync(join(dir, "view.html")));
     const html = readFileSync(join(dir, "view.html"), "utf8");
     assertSelfContained(html);
-    assert.equal(embedded(html).events.length, readTraceFileSync(join(dir, "t.jsonl")).events.length);
+    assert.ok(embeddedTrace(html).bytes.equals(readFileSync(join(dir, "t.jsonl"))));
     const same = await cli(["run", "--out", "t.jsonl", "--html", "t.jsonl", "--", join(PROGRAMS, "events.py")], dir);
     assert.equal(same.code, 2);
     assert.match(same.stderr, /--html must name a file of its own/);

@@ -33,7 +33,10 @@ def install():
     try:
         for family in FAMILIES:
             module = LAZY.get(family)
-            if module is None or process.ROLE_IS_EAGER():  # process (first) has found the role
+            # process (first) has found the role. managers waits for its import in every
+            # process: multiprocessing.managers brings shared_memory, secrets and hmac with it,
+            # a third of the runtime's start-up (callgrind: 93.8M -> 59.7M instructions on 3.11).
+            if module is None or (process.ROLE_IS_EAGER() and family is not managers):
                 family.install()
             else:
                 core.when_imported(module, family.install)

@@ -136,6 +136,8 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
     await openFile(wb.page, HANGING);
     await runCommand(wb.page, "Visualise IPC");
     await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    // The "starting …" progress notification is gone once the run has started, also while it hangs.
+    await waitUntil(async () => !(await notificationTexts(wb.page)).some((t) => /starting /.test(t)), 15_000, () => `the "starting …" notification is still on screen: ${wb.consoleLines.slice(-5).join("\n")}`);
     await shot("hanging-before-reload");
     await runCommand(wb.page, "Developer: Reload Window");
     await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);

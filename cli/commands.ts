@@ -361,6 +361,7 @@ function formatSummary(s: RunSummary): string {
   lines.push(`started: ${s.startedAt}${s.startMethod ? `, start method ${s.startMethod}` : ""}, ${s.durationMs} ms`);
   const exit = s.timedOut ? "timed out (stopped)" : s.signal ? `killed by ${s.signal}` : s.exitCode === null ? "unknown" : String(s.exitCode);
   lines.push(`exit: ${exit}${s.timedOut && s.signal ? ` (${s.signal})` : ""}`);
+  if (s.orphaned) lines.push(`orphaned: the recorder (pid ${s.orphaned.recorderPid}) died while the run was not over; its watchdog ended ${s.orphaned.ended} process${s.orphaned.ended === 1 ? "" : "es"}`);
   lines.push(`events: ${s.events} (lost ${s.lostEvents}, bad lines ${s.badLines})${s.complete ? "" : "; the trace has no footer (cut off)"}`);
   lines.push(`processes (${s.processes.length}):`);
   for (const p of s.processes) {

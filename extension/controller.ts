@@ -54,6 +54,19 @@ export interface IpcvizApi {
   readonly testing: IpcvizTestApi;
 }
 
+/** workspaceState key: the pid of the extension host running this extension (cleared on deactivate). */
+const HOST_PID_KEY = "ipcviz.extensionHostPid";
+
+/** Whether a process with this pid exists. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** A view that shows a source with no events (a restored panel whose trace is gone). */
 function emptySource(title: string): ViewSource {
   return { title, header: null, events: [], live: false, footer: null, traceFile: null };
@@ -124,6 +137,15 @@ export class Controller extends Disposable implements ViewHost {
       }),
     );
     this._register(toDisposable(disposeGoToSource));
+    // The extension host that ran before this one died without deactivating (SIGKILL, crash, OOM):
+    // VS Code keeps its run views open but never hands them to this host, so they would stay blank
+    // or frozen. Replace each with a view restored from its run's trace.
+    const previousHost = context.workspaceState.get<number>(HOST_PID_KEY);
+    void context.workspaceState.update(HOST_PID_KEY, process.pid);
+    if (previousHost !== undefined && previousHost !== process.pid && !processAlive(previousHost)) {
+      const timer = setTimeout(() => void this.reviveOrphanedPanels().catch((err) => this.log(`could not restore the run views: ${(err as Error).message}`)), 2000);
+      this._register(toDisposable(() => clearTimeout(timer)));
+    }
     this.debugSupport = this._register(
       registerDebugSupport(context, {
         log: (l) => this.log(l),
@@ -469,19 +491,48 @@ export class Controller extends Disposable implements ViewHost {
     void this.context.workspaceState.update(VIEW_RECORDS, list.slice(0, KEEP_RUN_TRACES));
   }
 
-  /** A run panel came back after a window reload: show the newest trace recorded under its title. */
+  /**
+   * A run panel came back (window reload, or a replacement for a view the dead extension host
+   * left behind): show the newest trace recorded under its title, or an empty state with actions.
+   */
   private async restorePanel(panel: vscode.WebviewPanel): Promise<void> {
     const records = this.context.workspaceState.get<ViewRecord[]>(VIEW_RECORDS, []);
     const rec = records.find((r) => r.title === panel.title && existsSync(r.trace));
     let source: ViewSource = emptySource(`${panel.title} (its trace is no longer available)`);
     if (rec) {
       try {
-        source = await loadTrace(vscode.Uri.file(rec.trace), panel.title);
+        let doc = await loadTrace(vscode.Uri.file(rec.trace), panel.title);
+        // A run whose recorder died: its watchdog appends run.orphaned within a few seconds.
+        for (let i = 0; i < 20 && !doc.footer && !doc.events.some((e) => e.kind === "run.orphaned" || e.kind === "run.exit"); i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          doc = await loadTrace(vscode.Uri.file(rec.trace), panel.title);
+        }
+        source = doc;
       } catch (err) {
         this.log(`could not restore ${panel.title} from ${rec.trace}: ${(err as Error).message}`);
       }
     }
     this.addView(new ViewPanel(panel, source, "trace", this.context.extensionUri, this));
+  }
+
+  /** Replace the run views a dead extension host left open (see the constructor) with restored ones. */
+  private async reviveOrphanedPanels(): Promise<void> {
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        if (!(input instanceof vscode.TabInputWebview) || !(input.viewType === VIEW_TYPE || input.viewType.endsWith(`-${VIEW_TYPE}`))) continue;
+        if ([...this.views].some((v) => v.panel.title === tab.label && v.panel.viewColumn === group.viewColumn)) continue;
+        const title = tab.label;
+        const column = group.viewColumn;
+        this.log(`restoring the run view "${title}" left by the extension host that died`);
+        await vscode.window.tabGroups.close(tab, true);
+        const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: column, preserveFocus: true }, {
+          enableScripts: true,
+          localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, "out", "webview")],
+        });
+        await this.restorePanel(panel);
+      }
+    }
   }
 
   private pruneRunTraces(): void {
@@ -519,6 +570,12 @@ export class Controller extends Disposable implements ViewHost {
         break;
       case "exportPerfetto":
         void done(this.exportPerfetto(view));
+        break;
+      case "visualise":
+        void done(Promise.resolve(vscode.commands.executeCommand("ipcviz.visualise")));
+        break;
+      case "openRecentRun":
+        void done(Promise.resolve(vscode.commands.executeCommand("ipcviz.openRecentRun")));
         break;
       default: {
         const never: never = command;
@@ -651,6 +708,7 @@ export class Controller extends Disposable implements ViewHost {
 
   /** Stop the run (the whole tree) and wait for it; then release everything. */
   async shutdown(): Promise<void> {
+    await Promise.resolve(this.context.workspaceState.update(HOST_PID_KEY, undefined)).catch(() => undefined);
     const s = this.session;
     this.session = null;
     if (s) await s.shutdown();

@@ -84,6 +84,11 @@ export interface RunSummary {
   signal: string | null;
   /** The run was stopped because it ran longer than its timeout. */
   timedOut: boolean;
+  /**
+   * The process that recorded the run died while the run was not over, and the run's watchdog
+   * ended `ended` of its processes (the trace's `run.orphaned` event); null otherwise.
+   */
+  orphaned: { recorderPid: number; ended: number } | null;
   /** Events in the trace (including collector events). */
   events: number;
   /** Events the collector knows were lost (sequence gaps). */
@@ -169,6 +174,7 @@ export class SummaryBuilder {
   private lost = 0;
   private maxT = 0;
   private runExit: { pid: number; exitCode: number | null; signal: string | null; timedOut: boolean } | null = null;
+  private orphaned: { recorderPid: number; ended: number } | null = null;
   private mainPid: number | null = null;
   // Pairing state: send key → event index; receipts (key, index); raw bytes per pipe end.
   private readonly sendIndex = new Map<string, number>();
@@ -250,6 +256,10 @@ export class SummaryBuilder {
         case "run.exit":
           this.runExit = { pid: e.pid, exitCode: e.exitCode, signal: e.signal, timedOut: e.timedOut };
           this.proc(e.pid).runExit = { exitCode: e.exitCode, signal: e.signal };
+          if (this.mainPid === null) this.mainPid = e.pid;
+          break;
+        case "run.orphaned":
+          this.orphaned = { recorderPid: e.recorderPid, ended: e.ended };
           if (this.mainPid === null) this.mainPid = e.pid;
           break;
       }
@@ -400,6 +410,7 @@ export class SummaryBuilder {
       exitCode: this.runExit ? this.runExit.exitCode : main ? main.exitCode : null,
       signal: this.runExit ? this.runExit.signal : main ? main.signal : null,
       timedOut: this.runExit ? this.runExit.timedOut : false,
+      orphaned: this.orphaned,
       events: this.count,
       lostEvents: footer ? footer.lostEvents : this.lost,
       badLines: footer ? footer.badLines : 0,

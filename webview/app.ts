@@ -48,6 +48,9 @@ export class App {
     showHidden: HTMLButtonElement;
     stop: HTMLButtonElement;
     diagCount: HTMLElement;
+    empty: HTMLElement;
+    emptyText: HTMLElement;
+    emptyActions: HTMLElement;
   };
   private dirtyPanels = new Set<Change>();
   /** Messages handled (for tests). */
@@ -120,7 +123,21 @@ export class App {
     const plotEl = el("div", "plot");
     inner.append(headers, plotEl);
     scroll.append(inner);
-    center.append(ovRow, axisRow, scroll);
+    // Shown instead of empty lanes when there is nothing to show (a restored view whose run left no trace).
+    const empty = el("div", "empty-state");
+    empty.dataset.emptyState = "";
+    empty.hidden = true;
+    const emptyText = el("p", "empty-text");
+    const emptyActions = el("div", "empty-actions");
+    const emptyRun = el("button", "primary", "Visualise IPC");
+    emptyRun.title = "Run the program in the active editor and show its processes and messages here";
+    const emptyRecent = el("button", "", "Open a Recent IPC Run…");
+    emptyRecent.title = "Show a run recorded before";
+    emptyActions.append(emptyRun, emptyRecent);
+    empty.append(emptyText, emptyActions);
+    emptyRun.addEventListener("click", () => host.post({ type: "command", command: "visualise" }));
+    emptyRecent.addEventListener("click", () => host.post({ type: "command", command: "openRecentRun" }));
+    center.append(ovRow, axisRow, scroll, empty);
 
     const side = el("aside", "side");
     const section = (name: string, titleText: string, open = true): [HTMLDetailsElement, HTMLElement] => {
@@ -184,7 +201,7 @@ export class App {
     root.append(bar, main, foot, tooltip);
 
     this.panels = { details, inspector, diagnosis, legend, keys, keysBox };
-    this.ctl = { play, pos, stepBy, speed, follow, status, title, layout, order, search, matchInfo, onlyMatching, showHidden, stop, diagCount };
+    this.ctl = { play, pos, stepBy, speed, follow, status, title, layout, order, search, matchInfo, onlyMatching, showHidden, stop, diagCount, empty, emptyText, emptyActions };
     renderKeys(keys);
 
     this.plot = new Plot(this.store, this.theme, host, { scroll, inner, headers, plot: plotEl, axis: axisHost, tooltip }, () => this.requestRender());
@@ -580,6 +597,14 @@ export class App {
     parts.push(`${n.toLocaleString("en")} events`);
     if (s.model.held) parts.push(`${s.model.held} waiting for their send`);
     c.status.textContent = parts.join(" · ");
+    const nothing = n === 0 && !s.live;
+    c.empty.hidden = !nothing;
+    if (nothing) {
+      c.emptyText.textContent = s.finishedReason
+        ? `Nothing was recorded: ${s.finishedReason}.`
+        : `No run to show here${s.title ? ` (${s.title})` : ""}. Visualise IPC runs the Python or Node program in the active editor and shows each process as a lane, with its messages, locks and values.`;
+      c.emptyActions.hidden = this.host.kind !== "vscode";
+    }
     const m = s.matches;
     c.matchInfo.textContent = m ? `${m.length} match${m.length === 1 ? "" : "es"}` : "";
     const hidden = s.hidden.size;

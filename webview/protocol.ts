@@ -137,7 +137,8 @@ export interface ExportReplyMessage {
 /** The user asked to export/save from inside the view (toolbar). */
 export interface CommandMessage {
   type: "command";
-  command: "saveTrace" | "exportHtml" | "exportSvg" | "exportPng" | "exportPerfetto";
+  /** Save/export the shown run, or (from the empty state) start Visualise IPC / Open a Recent IPC Run…. */
+  command: "saveTrace" | "exportHtml" | "exportSvg" | "exportPng" | "exportPerfetto" | "visualise" | "openRecentRun";
 }
 
 /** Something went wrong inside the webview (shown to the user by the host, logged). */

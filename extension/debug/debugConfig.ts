@@ -45,16 +45,18 @@ export function chooseDebugger(pythonDebuggerInstalled: boolean, interpreterHasD
  * visualised without the debugger right away, the ways to get one, and which interpreters found
  * on this machine do have debugpy (`withDebugpy`, at most three named).
  */
-export function noDebuggerMessage(python: string, withDebugpy: readonly string[] = []): string {
+export function noDebuggerMessage(python: string, withDebugpy: readonly string[] = [], resolved?: string): string {
+  // A bare command (`python3`) is named with the file it runs, so that the list below is not read as a contradiction.
+  const shown = resolved && resolved !== python ? `${python} (${resolved})` : python;
   const isDebianSystem = python === "/usr/bin/python3" || /^\/usr\/bin\/python3(\.\d+)?$/.test(python);
   const apt = isDebianSystem ? ` (Debian/Ubuntu's ${python}: \`sudo apt install python3-debugpy\`)` : "";
-  const others = withDebugpy.filter((p) => p !== python);
+  const others = withDebugpy.filter((p) => p !== python && p !== resolved);
   const found =
     others.length > 0
       ? ` These interpreters have debugpy: ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""} (Pick Interpreter to use one).`
       : "";
   return (
-    `IPC Visualiser: no Python debugger for ${python}. Run Visualise IPC to see the program without the debugger, ` +
+    `IPC Visualiser: no Python debugger for ${shown}. Run Visualise IPC to see the program without the debugger, ` +
     `or install the Python Debugger extension (ms-python.debugpy), or debugpy for ${python}: \`${python} -m pip install debugpy\`${apt}.` +
     found
   );

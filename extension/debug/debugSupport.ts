@@ -358,12 +358,19 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     return cands.filter((_, i) => ok[i]);
   }
 
+  /** The file a bare command name (`python3`) runs, from PATH; undefined for a path or when not found. */
+  function onPath(cmd: string): string | undefined {
+    if (cmd.includes("/")) return undefined;
+    for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(`${dir}/${cmd}`)) return `${dir}/${cmd}`;
+    return undefined;
+  }
+
   /** No debugger for `python`: offer the plain run of `program` in the same message, the Python Debugger, and interpreters that have debugpy. */
   async function showNoDebugger(python: string, program: vscode.Uri | undefined): Promise<void> {
     const found = await interpretersWithDebugpy().catch(() => [] as string[]);
     deps.log(`interpreters with debugpy: ${found.join(", ") || "none found"}`);
     const items = program ? ["Visualise IPC", "Install Python Debugger", "Pick Interpreter"] : ["Install Python Debugger", "Pick Interpreter"];
-    const c = await vscode.window.showErrorMessage(noDebuggerMessage(python, found), ...items);
+    const c = await vscode.window.showErrorMessage(noDebuggerMessage(python, found, onPath(python)), ...items);
     if (c === "Visualise IPC" && program) void vscode.commands.executeCommand("ipcviz.visualise", program);
     else if (c === "Install Python Debugger") void vscode.commands.executeCommand("workbench.extensions.search", PYTHON_DEBUGGER_EXTENSION);
     else if (c === "Pick Interpreter") void vscode.commands.executeCommand("ipcviz.pickInterpreter");

@@ -92,6 +92,11 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
       throw new Error(`${(e as Error).message}${await context()}`);
     });
     await shot(`view-after-${text.replace(/\W+/g, "-")}`);
+    // The "starting …" progress notification is gone once the run has started.
+    await waitUntil(async () => !(await notificationTexts(wb.page)).some((t) => /starting /.test(t)), 15_000, () => `the "starting …" notification is still on screen`).catch(async (e) => {
+      await shot(`starting-notification-stays-${text}`);
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
     // The run ends by itself; no process of it is left.
     await waitNoRunProcesses(wb.server, wb.fileInWorkspace(PROGRAM), 60_000);
   }
@@ -131,6 +136,8 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
     await openFile(wb.page, HANGING);
     await runCommand(wb.page, "Visualise IPC");
     await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    // The "starting …" progress notification is gone once the run has started, also while it hangs.
+    await waitUntil(async () => !(await notificationTexts(wb.page)).some((t) => /starting /.test(t)), 15_000, () => `the "starting …" notification is still on screen: ${wb.consoleLines.slice(-5).join("\n")}`);
     await shot("hanging-before-reload");
     await runCommand(wb.page, "Developer: Reload Window");
     await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);
@@ -150,5 +157,18 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
     process.kill(hosts[0].pid, "SIGKILL");
     await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);
     await shot("after-extension-host-killed");
+    // The extension host restarts; the run view is never blank: it shows the run's trace, which
+    // the watchdog ended with run.orphaned, and says what happened.
+    const frame = webviewFrame(wb.page);
+    await waitUntil(
+      async () => /the recorder \(pid \d+\) died; its watchdog ended \d+ process/.test(await frame.locator("body").innerText({ timeout: 2000 }).catch(() => "")),
+      90_000,
+      () => "the restored run view does not say that the recorder died",
+    ).catch(async (e) => {
+      await shot("restored-view-after-kill-missing");
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
+    await waitForView(frame, { lanes: 1 }, 30_000);
+    await shot("restored-view-after-extension-host-killed");
   });
 });

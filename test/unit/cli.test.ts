@@ -192,6 +192,32 @@ test("usage and setup errors exit 2 with one line saying what to do", async () =
   }
 });
 
+test("summary of an orphaned trace (the recorder died; the watchdog appended run.orphaned) says so, in text and JSON", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const run = await cli(["run", "--out", "t.jsonl", join(PROGRAMS, "events.py"), "0"], { cwd: dir });
+    assert.equal(run.code, 0);
+    // What the watchdog leaves: no run.exit, no footer, run.orphaned as the last line.
+    const lines = readFileSync(join(dir, "t.jsonl"), "utf8").trim().split("\n");
+    const kept = lines.filter((l, i) => i === 0 || (JSON.parse(l).kind !== undefined && JSON.parse(l).kind !== "run.exit"));
+    const main = JSON.parse(kept[1]).pid as number;
+    kept.push(JSON.stringify({ src: "collector", pid: main, t: JSON.parse(kept[kept.length - 1]).t + 1000, kind: "run.orphaned", recorderPid: 4242, ended: 1 }));
+    writeFileSync(join(dir, "o.jsonl"), kept.join("\n") + "\n");
+    const ok = await cli(["validate", "o.jsonl"], { cwd: dir });
+    // The run.orphaned line is valid; the only problem is the missing footer, as in every orphaned trace.
+    assert.match(ok.stdout, /o\.jsonl: the trace has no footer .*\no\.jsonl: 1 problem\(s\)\n$/s);
+    const text = await cli(["summary", "o.jsonl"], { cwd: dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /\norphaned: the recorder \(pid 4242\) died while the run was not over; its watchdog ended 1 process\n/);
+    const json = await cli(["summary", "o.jsonl", "--json"], { cwd: dir });
+    assert.deepEqual(JSON.parse(json.stdout).orphaned, { recorderPid: 4242, ended: 1 });
+    const plain = await cli(["summary", "t.jsonl", "--json"], { cwd: dir });
+    assert.equal(JSON.parse(plain.stdout).orphaned, null);
+  } finally {
+    cleanup();
+  }
+});
+
 test("summary and validate on a saved trace", async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -99,3 +99,9 @@ test("childConfig / connectOf: debugpy's debugpyAttach body becomes a child sess
   assert.equal(connectOf({ request: "launch", connect: { port: 1 } }), null);
   assert.deepEqual(connectOf({ request: "attach", connect: { port: 9 } }), { host: "127.0.0.1", port: 9 });
 });
+
+test("a bare command is named with the file it runs, which is left out of the interpreters that have debugpy", () => {
+  const m = noDebuggerMessage("python3", ["/usr/bin/python3", "/root/.pyenv/shims/python3"], "/root/.pyenv/shims/python3");
+  assert.match(m, /no Python debugger for python3 \(\/root\/\.pyenv\/shims\/python3\)\./);
+  assert.match(m, /These interpreters have debugpy: \/usr\/bin\/python3 \(Pick/);
+});

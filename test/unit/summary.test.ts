@@ -177,3 +177,16 @@ test("signal names", () => {
   assert.equal(signalNumber("SIG40"), 40);
   assert.equal(signalNumber("SIGNOPE"), null);
 });
+
+test("an orphaned run (run.orphaned, no run.exit): the summary says who died and how many processes the watchdog ended", () => {
+  const s = new EventScript()
+    .start(10, "MainProcess", "main", 1)
+    .start(11, "Process-1", "child", 10)
+    .collector(10, "run.orphaned", { recorderPid: 7, ended: 2 });
+  const sum = summarize(testHeader(), s.events);
+  assert.deepEqual(sum.orphaned, { recorderPid: 7, ended: 2 });
+  assert.equal(sum.exitCode, null);
+  assert.equal(sum.complete, false);
+  const healthy = summarize(testHeader(), new EventScript().start(10, "MainProcess", "main", 1).collector(10, "run.exit", { exitCode: 0, signal: null, timedOut: false }).events);
+  assert.equal(healthy.orphaned, null);
+});

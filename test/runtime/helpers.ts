@@ -402,9 +402,10 @@ export async function runCommand(
     child.stdout!.destroy();
     child.stderr!.destroy();
   }
-  // Anything of this run still alive now is a leftover: wait briefly, then kill and report it.
+  // Anything of this run still alive now is a leftover: wait (up to 5 s: processes that are
+  // ending may be slow to go on a busy machine), then kill and report it.
   let left = markedProcesses(opts.mark);
-  for (let i = 0; i < 10 && left.length > 0; i++) {
+  for (let i = 0; i < 50 && left.length > 0; i++) {
     await sleep(100);
     left = markedProcesses(opts.mark);
   }

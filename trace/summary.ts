@@ -30,6 +30,11 @@ export interface SummaryProcess {
   events: number;
   /** How its event connection ended: "clean" (after process.exit), "unclean", or null if not seen. */
   disconnect: "clean" | "unclean" | null;
+  /** A Node worker thread (role "worker"): its threadId and the pid of the process it runs in (`pid` is its lane id). */
+  thread?: number;
+  hostPid?: number;
+  /** The uncaught error that ended it, if that is why (Node). */
+  error?: string;
 }
 
 /** One IPC object of the run. */
@@ -133,11 +138,14 @@ const FAMILY_OF_PREFIX: Record<string, string> = {
   pool: "pool",
 };
 
-interface ProcInfo extends SummaryProcess {
+interface ProcInfo extends Omit<SummaryProcess, "thread" | "hostPid" | "error"> {
   ownExit: { exitCode: number | null; signal: string | null } | null;
   joinExit: { exitCode: number | null; signal: string | null } | null;
   runExit: { exitCode: number | null; signal: string | null } | null;
   order: number;
+  thread: number | null;
+  hostPid: number | null;
+  error: string | null;
 }
 
 /** A message end (send or receipt) as kept for pairing: its ordinal in the event stream. */
@@ -196,6 +204,9 @@ export class SummaryBuilder {
         ownExit: null,
         joinExit: null,
         runExit: null,
+        thread: null,
+        hostPid: null,
+        error: null,
         order: this.procs.size,
       };
       this.procs.set(pid, p);
@@ -251,6 +262,8 @@ export class SummaryBuilder {
         p.name = e.name;
         p.role = e.role;
         p.parentPid = e.ppid;
+        if (typeof e.thread === "number") p.thread = e.thread;
+        if (typeof e.hostPid === "number") p.hostPid = e.hostPid;
         if (e.role === "main") {
           this.mainPid = e.pid;
           this.mainStartMethod = e.startMethod;
@@ -268,6 +281,7 @@ export class SummaryBuilder {
       case "process.exit":
         p.ownExit =
           e.signal !== undefined ? { exitCode: e.exitCode !== null && e.exitCode >= 0 ? e.exitCode : null, signal: signalName(e.signal) } : exitFromCode(e.exitCode);
+        if (typeof e.error === "string") p.error = e.error;
         break;
       case "queue.create":
         this.created(e, e.obj, "queue", e.objType);
@@ -371,6 +385,9 @@ export class SummaryBuilder {
           signal: exit.signal,
           events: p.events,
           disconnect: p.disconnect,
+          ...(p.thread !== null ? { thread: p.thread } : {}),
+          ...(p.hostPid !== null ? { hostPid: p.hostPid } : {}),
+          ...(p.error !== null ? { error: p.error } : {}),
         };
       });
     const main = processes.find((p) => p.pid === this.mainPid);

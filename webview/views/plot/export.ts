@@ -4,6 +4,8 @@
  * colours and fonts resolved from the theme so the file looks the same anywhere.
  */
 
+import { roleLabel } from "../../layout/labels";
+import { laneIdText } from "../../../trace/model/nodeWords";
 import type { Store } from "../../store";
 import type { Theme } from "../../theme";
 import { SVG_NS, type Frame } from "./frame";
@@ -77,7 +79,7 @@ export function exportSvg(store: Store, theme: Theme, f: Frame, surfaces: Surfac
     t1.textContent = name;
     if (!b.collapsed) {
       const t2 = mk("text", { x: 8, y: AH + b.y + 29, fill: muted, "font-family": font, "font-size": 10 });
-      t2.textContent = `${p?.role ?? "process"} · pid ${b.pid} · ${status}`;
+      t2.textContent = `${roleLabel(p?.role ?? "process")} · ${laneIdText(b.pid)} · ${status}`;
     }
   }
   mk("line", { x1: HW - 0.5, y1: AH, x2: HW - 0.5, y2: AH + h, stroke: theme.get("--vscode-panel-border", "#3c3c3c") });

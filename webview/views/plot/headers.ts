@@ -7,6 +7,7 @@ import { axisTop, scaleLinear, select } from "d3";
 import type { LaneBox } from "../../layout/lanes";
 import { formatX } from "../../layout/scale";
 import { blockLabel, exitLabel, roleLabel } from "../../layout/labels";
+import { laneIdText } from "../../../trace/model/nodeWords";
 import type { Store } from "../../store";
 import { SVG_NS, type Frame } from "./frame";
 
@@ -72,10 +73,10 @@ export class Headers {
         const p = head.processes.get(b.pid);
         const pc = st.processes.get(b.pid);
         el.select(".lh-collapse").text(b.collapsed ? "▸" : "▾");
-        el.select(".lh-name").text(p?.name ?? `pid ${b.pid}`).attr("title", `${p?.name ?? ""} pid ${b.pid}${p?.target ? " — " + p.target : ""}`);
+        el.select(".lh-name").text(p?.name ?? laneIdText(b.pid)).attr("title", `${p?.name ?? ""} ${laneIdText(b.pid)}${p?.target ? " — " + p.target : ""}`);
         const role = p?.role ?? "unknown";
         el.select(".lh-role")
-          .text(`${roleLabel(role)} · ${b.pid}`)
+          .text(`${roleLabel(role)} · ${role === "worker" ? laneIdText(b.pid) : b.pid}`)
           .attr("data-role", role);
         const paused = s.paused.get(b.pid);
         let status: string;

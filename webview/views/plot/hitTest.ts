@@ -7,6 +7,7 @@ import { lowerBound } from "../../layout/intervals";
 import { laneAtY } from "../../layout/lanes";
 import { eventSummary } from "../../layout/labels";
 import { toTrace, toView } from "../../layout/scale";
+import { laneIdText } from "../../../trace/model/nodeWords";
 import type { Host } from "../../host";
 import type { Store } from "../../store";
 import type { Frame } from "./frame";
@@ -74,7 +75,7 @@ export class PlotPointer {
     h.className = "tip-title";
     h.textContent = `#${i} ${eventSummary(head, ev)}`;
     const b = document.createElement("div");
-    b.textContent = `${s.model.processName(ev.pid)} (pid ${ev.pid}) · ${(ev.t / 1e6).toFixed(3)} ms${site ? ` · ${site.file.split(/[\\/]/).pop()}:${site.line}` : ""}`;
+    b.textContent = `${s.model.processName(ev.pid)} (${laneIdText(ev.pid)}) · ${(ev.t / 1e6).toFixed(3)} ms${site ? ` · ${site.file.split(/[\\/]/).pop()}:${site.line}` : ""}`;
     tip.append(h, b);
     tip.hidden = false;
     const x = Math.min(e.clientX + 14, window.innerWidth - 380);

@@ -18,6 +18,7 @@ import { dumpState } from "../trace/model/dump";
 import { diagnose } from "../trace/analysis/diagnose";
 import { diagnosisSummaryFields, formatDiagnosis } from "../trace/analysis/summaryFields";
 import type { TraceEvent } from "../trace/format";
+import { parseCommandArgs, stringOption, UsageError } from "./args";
 
 /** Exit status of `ipcviz analyse` when a deadlock was found. */
 export const EXIT_DEADLOCK = 3;
@@ -45,31 +46,35 @@ interface AnalyseArgs {
   state: number | null;
 }
 
-function parseArgs(argv: string[]): AnalyseArgs | string {
-  let trace: string | null = null;
-  let json = false;
-  let at: number | null = null;
-  let state: number | null = null;
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k];
-    const num = (name: string): number | string => {
-      const v = argv[++k];
-      if (v === undefined || !/^-?\d+$/.test(v)) return `${name} needs an event index (a whole number)`;
-      return Number(v);
-    };
-    if (a === "--json") json = true;
-    else if (a === "--at" || a === "--state") {
-      const n = num(a);
-      if (typeof n === "string") return n;
-      if (a === "--at") at = n;
-      else state = n;
-    } else if (a === "-h" || a === "--help") return "help";
-    else if (a.startsWith("-") && a !== "-") return `unknown option ${a}`;
-    else if (trace === null) trace = a;
-    else return `unexpected argument ${a} (one trace at a time)`;
+/** An event index given to `option` (a whole number), or a message saying what is wrong. */
+function eventIndex(option: string, v: string | undefined): number | null | string {
+  if (v === undefined) return null;
+  if (!/^-?\d+$/.test(v)) return `${option} needs an event index (a whole number)`;
+  return Number(v);
+}
+
+/** Parse analyse's arguments: the parsed arguments, "help", or a message saying what is wrong. */
+function parseAnalyseArgs(argv: string[]): AnalyseArgs | string {
+  let p;
+  try {
+    p = parseCommandArgs(
+      argv,
+      { json: { type: "boolean" }, at: { type: "string" }, state: { type: "string" }, help: { type: "boolean", short: "h" } },
+      { command: "analyse", hint: "usage: ipcviz analyse TRACE [--json] [--at N] [--state N]" },
+    );
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
   }
-  if (trace === null) return "missing TRACE (the .ipcviz.jsonl file to analyse)";
-  return { trace, json, at, state };
+  if (p.values.help) return "help";
+  const at = eventIndex("--at", stringOption(p, "at"));
+  if (typeof at === "string") return at;
+  const state = eventIndex("--state", stringOption(p, "state"));
+  if (typeof state === "string") return state;
+  const [trace, extra] = p.positionals;
+  if (trace === undefined) return "missing TRACE (the .ipcviz.jsonl file to analyse)";
+  if (extra !== undefined) return `unexpected argument ${extra} (one trace at a time)`;
+  return { trace, json: p.values.json === true, at, state };
 }
 
 /** Did the launcher stop the run with a signal after a deadlock (as `ipcviz run` does when it diagnoses a hang)? */
@@ -94,7 +99,7 @@ const STDIO: AnalyseOutput = {
 
 /** `ipcviz analyse` (see the file comment); returns the exit status. */
 export async function analyseCommand(argv: string[], io: AnalyseOutput = STDIO): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseAnalyseArgs(argv);
   if (args === "help") {
     io.out(ANALYSE_HELP);
     return 0;

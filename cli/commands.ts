@@ -11,13 +11,14 @@
  *
  * Exit statuses (docs/cli.md): the program's own for `run` (128+N when a signal N ended it,
  * 124 on timeout), 2 for usage and setup errors, 1 for `validate` problems.
- * Argument parsing is hand-written on purpose: a handful of options, no dependency.
+ * Options are parsed with node:util's parseArgs (cli/args.ts).
  */
 
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { analyseCommand } from "./analyse";
+import { parseCommandArgs, stringOption, UsageError, type OptionSpec } from "./args";
 import { reportCommand, ReportError, writeReport } from "./report";
 import { readTraceFile } from "../trace/readFile";
 import { TraceReadError } from "../trace/reader";
@@ -74,8 +75,6 @@ signal N ended it), 124 on timeout, 3 when it deadlocked or stalled and was stop
 or setup errors. See docs/cli.md.
 `;
 
-/** A usage error: printed as one line, exit status 2. */
-class UsageError extends Error {}
 
 function version(): string {
   try {
@@ -106,93 +105,65 @@ interface RunArgs {
 
 const START_METHODS = ["fork", "spawn", "forkserver"];
 
+/** `ipcviz run`'s options (before the program). */
+const RUN_OPTIONS: OptionSpec = {
+  python: { type: "string" },
+  node: { type: "string" },
+  "ts-runner": { type: "string" },
+  "start-method": { type: "string" },
+  out: { type: "string" },
+  summary: { type: "string" },
+  html: { type: "string" },
+  timeout: { type: "string" },
+  preview: { type: "string" },
+  "deadlock-grace": { type: "string" },
+  "keep-running": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+};
+
+/** A positive number of seconds given to `option`. */
+function seconds(option: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\s*[0-9.]+\s*$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`${option} needs a positive number of seconds (got "${v}")`);
+  return n;
+}
+
 /** Parse `run`'s arguments: options first, then the program (or -m module) and its arguments. */
 export function parseRunArgs(argv: string[]): RunArgs {
+  const p = parseCommandArgs(argv, RUN_OPTIONS, { command: "run", hint: "see ipcviz --help; put the program after --", stopAtPositional: true, stopAt: ["-m"] });
   const r: RunArgs = { args: [] };
-  let i = 0;
-  const value = (name: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    if (i + 1 >= argv.length) throw new UsageError(`option ${name} needs a value (see ipcviz --help)`);
-    return argv[++i];
+  const set = <K extends keyof RunArgs>(k: K, v: RunArgs[K] | undefined) => {
+    if (v !== undefined) r[k] = v;
   };
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (a === "-m") {
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    const eq = a.indexOf("=");
-    const name = a.startsWith("--") && eq > 0 ? a.slice(0, eq) : a;
-    const inline = a.startsWith("--") && eq > 0 ? a.slice(eq + 1) : undefined;
-    switch (name) {
-      case "--python":
-        r.python = value(name, inline);
-        break;
-      case "--node":
-        r.node = value(name, inline);
-        break;
-      case "--ts-runner":
-        r.tsRunner = value(name, inline);
-        break;
-      case "--start-method": {
-        const m = value(name, inline);
-        if (!START_METHODS.includes(m)) throw new UsageError(`unknown start method "${m}": use one of ${START_METHODS.join(", ")}`);
-        r.startMethod = m;
-        break;
-      }
-      case "--out":
-        r.out = value(name, inline);
-        break;
-      case "-v":
-      case "--verbose":
-        r.verbose = true;
-        break;
-      case "--summary":
-        r.summary = value(name, inline);
-        break;
-      case "--html":
-        r.html = value(name, inline);
-        break;
-      case "--timeout": {
-        const v = value(name, inline);
-        const n = Number(v);
-        if (!/^\s*[0-9.]+\s*$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--timeout needs a positive number of seconds (got "${v}")`);
-        r.timeout = n;
-        break;
-      }
-      case "--deadlock-grace": {
-        const v = value(name, inline);
-        const n = Number(v);
-        if (!/^\s*[0-9.]+\s*$/.test(v) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--deadlock-grace needs a positive number of seconds (got "${v}")`);
-        r.deadlockGrace = n;
-        break;
-      }
-      case "--keep-running":
-        r.keepRunning = true;
-        break;
-      case "--preview": {
-        const v = value(name, inline);
-        const n = Number(v);
-        if (!/^[0-9]+$/.test(v)) throw new UsageError(`--preview needs a whole number of characters (got "${v}")`);
-        r.preview = n;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option ${a} for run (see ipcviz --help; put the program after --)`);
-    }
-  }
-  if (argv[i] === "-m") {
-    if (i + 1 >= argv.length) throw new UsageError("-m needs a module name");
-    r.module = argv[i + 1];
-    r.args = argv.slice(i + 2);
+  set("python", stringOption(p, "python"));
+  set("node", stringOption(p, "node"));
+  set("tsRunner", stringOption(p, "ts-runner"));
+  const m = stringOption(p, "start-method");
+  if (m !== undefined && !START_METHODS.includes(m)) throw new UsageError(`unknown start method "${m}": use one of ${START_METHODS.join(", ")}`);
+  set("startMethod", m);
+  set("out", stringOption(p, "out"));
+  if (p.values.verbose) r.verbose = true;
+  set("summary", stringOption(p, "summary"));
+  set("html", stringOption(p, "html"));
+  set("timeout", seconds("--timeout", stringOption(p, "timeout")));
+  set("deadlockGrace", seconds("--deadlock-grace", stringOption(p, "deadlock-grace")));
+  if (p.values["keep-running"]) r.keepRunning = true;
+  const preview = stringOption(p, "preview");
+  if (preview !== undefined && !/^[0-9]+$/.test(preview)) throw new UsageError(`--preview needs a whole number of characters (got "${preview}")`);
+  set("preview", preview === undefined ? undefined : Number(preview));
+  const rest = p.rest.slice();
+  if (!p.terminated && rest[0] !== undefined && rest[0].startsWith("-m") && rest[0].length > 2) rest.splice(0, 1, "-m", rest[0].slice(2)); // -mpkg, as python
+  else if (!p.terminated && rest[0] !== undefined && rest[0].startsWith("-") && rest[0] !== "-m" && rest[0] !== "-")
+    throw new UsageError(`put -m on its own, last of the options, in ${rest[0]} (ipcviz run [options] -m module [args…])`);
+  if (rest[0] === "-m") {
+    if (rest.length < 2) throw new UsageError("-m needs a module name");
+    r.module = rest[1];
+    r.args = rest.slice(2);
   } else {
-    if (i >= argv.length) throw new UsageError("no program given: ipcviz run [options] -- program.py [args…]");
-    r.program = argv[i];
-    r.args = argv.slice(i + 1);
+    if (rest.length === 0) throw new UsageError("no program given: ipcviz run [options] -- program.py [args…]");
+    r.program = rest[0];
+    r.args = rest.slice(1);
   }
   return r;
 }
@@ -382,14 +353,11 @@ function formatSummary(s: RunSummary): string {
 
 /** `ipcviz summary TRACE [--json]`. */
 async function summaryCommand(argv: string[]): Promise<number> {
-  let json = false;
-  const files: string[] = [];
-  for (const a of argv) {
-    if (a === "--json") json = true;
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for summary (usage: ipcviz summary TRACE [--json])`);
-    else files.push(a);
-  }
-  if (files.length !== 1) throw new UsageError("usage: ipcviz summary TRACE [--json]");
+  const usage = "usage: ipcviz summary TRACE [--json]";
+  const p = parseCommandArgs(argv, { json: { type: "boolean" } }, { command: "summary", hint: usage });
+  const json = p.values.json === true;
+  const files = p.positionals;
+  if (files.length !== 1) throw new UsageError(usage);
   const t = await readTraceFile(files[0]);
   const s = summarize(t.header, t.events, t.footer);
   process.stdout.write(json ? JSON.stringify(s, null, 2) + "\n" : formatSummary(s));
@@ -399,10 +367,9 @@ async function summaryCommand(argv: string[]): Promise<number> {
 
 /** `ipcviz validate TRACE`. */
 async function validateCommand(argv: string[]): Promise<number> {
-  const files = argv.filter((a) => !a.startsWith("-"));
-  const bad = argv.find((a) => a.startsWith("-"));
-  if (bad) throw new UsageError(`unknown option ${bad} for validate (usage: ipcviz validate TRACE)`);
-  if (files.length !== 1) throw new UsageError("usage: ipcviz validate TRACE");
+  const usage = "usage: ipcviz validate TRACE";
+  const files = parseCommandArgs(argv, {}, { command: "validate", hint: usage }).positionals;
+  if (files.length !== 1) throw new UsageError(usage);
   const t = await readTraceFile(files[0]);
   const problems = [...t.problems, ...validateTrace(t.header, t.events)];
   if (!t.footer) problems.push("the trace has no footer (the run or the collector was cut off)");

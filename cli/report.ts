@@ -17,6 +17,7 @@ import { readTraceFile } from "../trace/readFile";
 import { makeNonce, renderPage } from "../webview/html";
 import { PROTOCOL_VERSION, type SnapshotMessage, type ViewOptions } from "../webview/protocol";
 import type { TraceEvent, TraceFooter, TraceHeader } from "../trace/format";
+import { parseCommandArgs, stringOption } from "./args";
 
 /** A report could not be written (missing build, unwritable path): printed as one line. */
 export class ReportError extends Error {}
@@ -96,25 +97,14 @@ export async function writeReport(tracePath: string, htmlPath: string, viewOptio
 
 /** Parse `report`'s arguments: TRACE, -o/--out FILE, --layout time|logical. */
 export function parseReportArgs(argv: string[]): { trace: string; out: string; layout?: "time" | "logical" } {
-  let trace: string | undefined;
-  let out: string | undefined;
-  let layout: "time" | "logical" | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "-o" || a === "--out") {
-      if (i + 1 >= argv.length) throw new ReportError(`option ${a} needs a value (usage: ipcviz report TRACE -o report.html)`);
-      out = argv[++i];
-    } else if (a.startsWith("--out=")) out = a.slice(6);
-    else if (a === "--layout" || a.startsWith("--layout=")) {
-      const v = a.includes("=") ? a.slice(9) : argv[++i];
-      if (v !== "time" && v !== "logical") throw new ReportError(`--layout must be "time" or "logical", not "${v ?? ""}"`);
-      layout = v;
-    } else if (a.startsWith("-")) throw new ReportError(`unknown option ${a} for report (usage: ipcviz report TRACE -o report.html)`);
-    else if (trace === undefined) trace = a;
-    else throw new ReportError(`report takes one trace file (got "${trace}" and "${a}")`);
-  }
-  if (trace === undefined) throw new ReportError("usage: ipcviz report TRACE -o report.html");
-  if (out === undefined) out = trace.replace(/(\.ipcviz)?\.jsonl$/, "") + ".html";
+  const usage = "usage: ipcviz report TRACE -o report.html";
+  const p = parseCommandArgs(argv, { out: { type: "string", short: "o" }, layout: { type: "string" } }, { command: "report", hint: usage });
+  const layout = stringOption(p, "layout");
+  if (layout !== undefined && layout !== "time" && layout !== "logical") throw new ReportError(`--layout must be "time" or "logical", not "${layout}"`);
+  const [trace, extra] = p.positionals;
+  if (trace === undefined) throw new ReportError(usage);
+  if (extra !== undefined) throw new ReportError(`report takes one trace file (got "${trace}" and "${extra}")`);
+  const out = stringOption(p, "out") ?? trace.replace(/(\.ipcviz)?\.jsonl$/, "") + ".html";
   return { trace, out, layout };
 }
 

@@ -8,13 +8,12 @@ import * as vscode from "vscode";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { LaunchError } from "../runtime/launch/launcher";
-import { toPerfettoJson } from "../trace/export/perfetto";
 import { TraceReadError } from "../trace/reader";
 import type { CommandMessage, ViewOptions } from "../webview/protocol";
 import { MainGuardCodeLensProvider } from "./codeLens";
 import { Disposable, toDisposable } from "./dispose";
 import { disposeGoToSource, goToSource } from "./goToSource";
-import { buildHtmlReport } from "./htmlReport";
+import { chooseTarget, defaultName, exportHtml, exportImage, exportPerfetto, type ExportContext } from "./exports";
 import { interpreterFromPythonExtension, pickInterpreter } from "./interpreter";
 import { registerDebugSupport, type DebugSupport, type DebugSupportTesting } from "./debug/debugSupport";
 import type { LiveRun } from "./debug/debugRun";
@@ -94,7 +93,7 @@ export class Controller extends Disposable implements ViewHost {
     this.output = this._register(vscode.window.createOutputChannel("IPC Visualiser"));
     this.runsDir = join(context.globalStorageUri.fsPath, "runs");
     this.pruneRunTraces();
-    const reg = (id: string, fn: (...args: any[]) => unknown) => this._register(vscode.commands.registerCommand(id, fn));
+    const reg = (id: string, fn: Parameters<typeof vscode.commands.registerCommand>[1]) => this._register(vscode.commands.registerCommand(id, fn));
     reg("ipcviz.visualise", (uri?: vscode.Uri) => this.visualise(uri));
     // The American spelling: its own palette row ("IPC Visualizer: Visualize IPC"), the same command.
     reg("ipcviz.visualize", (uri?: vscode.Uri) => this.visualise(uri));
@@ -607,30 +606,12 @@ export class Controller extends Disposable implements ViewHost {
     return v;
   }
 
-  /** A file to write: `target` when given (tests, automation), else a save dialog. */
-  private async chooseTarget(target: vscode.Uri | undefined, defaultPath: string, filters: Record<string, string[]>, title: string): Promise<vscode.Uri | undefined> {
-    if (target) return target;
-    return vscode.window.showSaveDialog({ title, defaultUri: vscode.Uri.file(defaultPath), filters });
-  }
-
-  private defaultName(source: ViewSource, ext: string): { dir: string; name: string } {
-    const program = source.header?.program ?? source.title;
-    const settings = this.settings();
-    const wsFolder = source.header ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath : undefined;
-    const dir = source.traceFile && !source.traceFile.startsWith(this.runsDir) ? dirname(source.traceFile) : resolveTraceFolder(settings.tracesFolder, wsFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, program);
-    const base = source.traceFile ? basename(source.traceFile).replace(/\.ipcviz\.jsonl$/, "") : traceFileName(program).replace(/\.ipcviz\.jsonl$/, "");
-    // A save dialog opened in a folder that does not exist yet (the traces folder before the
-    // first save) asks to create it, or starts elsewhere: offer the workspace folder then.
-    const fallback = wsFolder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    return { dir: existsSync(dir) || !fallback ? dir : fallback, name: base + ext };
-  }
-
   /** "Save Trace": the view's trace as a .ipcviz.jsonl file. Returns the path written. */
   async saveTrace(view: ViewPanel | null, target?: vscode.Uri, sourceOverride?: ViewSource): Promise<string | undefined> {
     const source = sourceOverride ?? this.requireView(view)?.currentSource;
     if (!source) return undefined;
-    const { dir, name } = this.defaultName(source, ".ipcviz.jsonl");
-    const uri = await this.chooseTarget(target, join(dir, name), { "IPC Visualiser trace": ["jsonl"] }, "Save the trace");
+    const { dir, name } = defaultName(this.exportContext, source, ".ipcviz.jsonl");
+    const uri = await chooseTarget(target, join(dir, name), { "IPC Visualiser trace": ["jsonl"] }, "Save the trace");
     if (!uri) return undefined;
     this.copyTrace(source, uri.fsPath);
     this.log(`trace saved to ${uri.fsPath}${source.live ? " (the run is still going: the trace has no footer)" : ""}`);
@@ -638,50 +619,26 @@ export class Controller extends Disposable implements ViewHost {
     return uri.fsPath;
   }
 
-  /** "Export as HTML Report": one self-contained page. */
-  async exportHtml(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
-    const source = this.requireView(view)?.currentSource;
-    if (!source) return undefined;
-    const { dir, name } = this.defaultName(source, ".html");
-    const uri = await this.chooseTarget(target, join(dir, name), { "HTML report": ["html"] }, "Export the view as an HTML report");
-    if (!uri) return undefined;
-    const html = buildHtmlReport(join(this.context.extensionPath, "out", "webview"), { title: source.title, header: source.header, events: source.events, footer: source.footer }, { previewLength: this.settings().previewLength });
-    writeFileSync(uri.fsPath, html);
-    if (!target) void vscode.window.showInformationMessage(`HTML report written to ${uri.fsPath}`);
-    return uri.fsPath;
+  /** "Export as HTML Report", "Export as SVG/PNG", "Export as Perfetto Trace" (extension/exports.ts). */
+  exportHtml(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
+    return exportHtml(this.exportContext, view, target);
   }
 
-  /** "Export as SVG/PNG": the webview renders what it shows; the host writes it. */
-  async exportImage(view: ViewPanel | null, format: "svg" | "png", target?: vscode.Uri): Promise<string | undefined> {
-    const v = this.requireView(view);
-    if (!v) return undefined;
-    const { dir, name } = this.defaultName(v.currentSource, `.${format}`);
-    const uri = await this.chooseTarget(target, join(dir, name), format === "svg" ? { "SVG image": ["svg"] } : { "PNG image": ["png"] }, `Export the view as ${format.toUpperCase()}`);
-    if (!uri) return undefined;
-    const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Rendering ${format.toUpperCase()}…` }, () => v.requestImage(format));
-    let bytes: Buffer;
-    if (format === "png") {
-      const m = /^data:image\/png;base64,(.*)$/s.exec(data);
-      if (!m) throw new Error("the view's PNG export is not a PNG data: URL");
-      bytes = Buffer.from(m[1], "base64");
-    } else bytes = Buffer.from(data, "utf8");
-    writeFileSync(uri.fsPath, bytes);
-    if (!target) void vscode.window.showInformationMessage(`${format.toUpperCase()} written to ${uri.fsPath}`);
-    return uri.fsPath;
+  exportImage(view: ViewPanel | null, format: "svg" | "png", target?: vscode.Uri): Promise<string | undefined> {
+    return exportImage(this.exportContext, view, format, target);
   }
 
-  /** "Export as Perfetto Trace": Chrome/Perfetto trace event JSON (trace/export/perfetto.ts). */
-  async exportPerfetto(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
-    const source = this.requireView(view)?.currentSource;
-    if (!source) return undefined;
-    const { dir, name } = this.defaultName(source, ".perfetto.json");
-    const uri = await this.chooseTarget(target, join(dir, name), { "Chrome/Perfetto trace": ["json"] }, "Export as a Perfetto/Chrome trace");
-    if (!uri) return undefined;
-    mkdirSync(dirname(uri.fsPath), { recursive: true });
-    writeFileSync(uri.fsPath, toPerfettoJson(source.header, source.events, source.footer));
-    if (!target) void vscode.window.showInformationMessage(`Perfetto trace written to ${uri.fsPath} (open it at ui.perfetto.dev or chrome://tracing)`);
-    return uri.fsPath;
+  exportPerfetto(view: ViewPanel | null, target?: vscode.Uri): Promise<string | undefined> {
+    return exportPerfetto(this.exportContext, view, target);
   }
+
+  /** What the export feature needs from the controller. */
+  private readonly exportContext: ExportContext = {
+    requireView: (v) => this.requireView(v),
+    settings: () => this.settings(),
+    runsDir: () => this.runsDir,
+    extensionPath: () => this.context.extensionPath,
+  };
 
   // ------------------------------------------------------------------ walkthrough
 

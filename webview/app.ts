@@ -8,7 +8,7 @@ import { isToWebview, PROTOCOL_VERSION, type SnapshotMessage, type ToWebview } f
 import type { Host } from "./host";
 import { Store, STEP_BY, type Change, type SavedUi, type StepBy } from "./store";
 import { Theme } from "./theme";
-import { Plot } from "./views/plot";
+import { Plot } from "./views/plot/plot";
 import { Overview } from "./views/overview";
 import { el, renderDetails, renderDiagnosis, renderInspector, renderKeys, renderLegend } from "./views/panels";
 import { moveLane } from "./layout/lanes";

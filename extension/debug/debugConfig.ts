@@ -28,7 +28,7 @@ export const RUN_ID_KEY = "ipcvizRunId";
 export const WAKE_SIGNAL = "SIGURG";
 
 /** A debug configuration as a plain object. */
-export type DebugConfig = Record<string, any> & { type: string; request: string; name: string };
+export type DebugConfig = Record<string, unknown> & { type: string; request: string; name: string };
 
 /** Which debugger "Start Debugging with Process Lanes" uses. */
 export type DebuggerChoice = { kind: "extension"; type: typeof DEBUGPY_TYPE } | { kind: "adapter"; type: typeof IPCVIZ_DEBUG_TYPE } | { kind: "none" };
@@ -113,7 +113,7 @@ export function programOf(config: Partial<DebugConfig>): { program?: string; mod
 
 /** The PYTHONPATH the program would have without the runtime: the configuration's own, else the inherited one. */
 export function basePythonPath(config: Partial<DebugConfig>, inherited: string | undefined): string | undefined {
-  const own = config.env?.PYTHONPATH;
+  const own = (config.env as Record<string, unknown> | undefined)?.PYTHONPATH;
   return typeof own === "string" ? own || undefined : inherited || undefined;
 }
 
@@ -124,17 +124,17 @@ export function basePythonPath(config: Partial<DebugConfig>, inherited: string |
  * on, and the run id that links its sessions to the recording.
  */
 export function withRuntime(config: DebugConfig, runEnv: Readonly<Record<string, string>>, runId: string): DebugConfig {
-  return { ...config, env: { ...(config.env ?? {}), ...runEnv, IPCVIZ_DEBUG_WAKE: WAKE_SIGNAL }, subProcess: true, [RUN_ID_KEY]: runId };
+  return { ...config, env: { ...((config.env as Record<string, unknown> | undefined) ?? {}), ...runEnv, IPCVIZ_DEBUG_WAKE: WAKE_SIGNAL }, subProcess: true, [RUN_ID_KEY]: runId };
 }
 
 /** The child session that answers debugpy's `debugpyAttach` event (its body is the configuration, as the Python extension does it). */
-export function childConfig(body: Record<string, any>, type: string): DebugConfig {
+export function childConfig(body: Record<string, unknown>, type: string): DebugConfig {
   return { ...body, type, request: "attach", name: String(body.name ?? `Subprocess ${body.subProcessId}`) } as DebugConfig;
 }
 
 /** Where a child configuration's adapter listens (debugpy's `connect`), or null for a launch. */
 export function connectOf(config: Partial<DebugConfig>): { host: string; port: number } | null {
-  const c = config.connect;
+  const c = config.connect as { host?: unknown; port?: unknown } | undefined;
   if (config.request !== "attach" || !c || typeof c.port !== "number") return null;
   return { host: typeof c.host === "string" ? c.host : "127.0.0.1", port: c.port };
 }

@@ -261,6 +261,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
           if (isRoot) run.rootSession = session;
           changed(state.sessionStarted(session.id, session.configuration.subProcessId));
         },
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP messages as VS Code hands them to a tracker (typed any there): their shape depends on the command
         onDidSendMessage(m: any) {
           // Adjustments VS Code sees too (the extension host hands it this same message after the
           // tracker; where it does not, nothing is lost but the polish):
@@ -284,6 +285,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
             const threadId = state.pausedThread(session.id);
             if (stamp !== null && threadId !== null) {
               Promise.resolve(session.customRequest("stackTrace", { threadId, startFrame: 0, levels: 20 })).then(
+                // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP messages as VS Code hands them to a tracker (typed any there): their shape depends on the command
                 (r: any) => changed(state.location(session.id, stamp, r?.stackFrames ?? [])),
                 () => undefined,
               );
@@ -306,6 +308,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
             );
           }
         },
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP messages as VS Code hands them to a tracker (typed any there): their shape depends on the command
         onWillReceiveMessage(m: any) {
           // The restarted launch (the extension host sends VS Code's request object as the tracker leaves it).
           if (restart && m?.type === "request" && m.command === "launch" && m.arguments) {

@@ -82,6 +82,7 @@ export class PausedState {
    * A message the adapter sent (event or response). `request` is the request a response answers
    * (the tracker keeps them by seq). Returns true when the paused set changed.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP messages as VS Code hands them to a tracker (typed any there): their shape depends on the command
   fromAdapter(sessionId: string, m: { type?: string; event?: string; command?: string; success?: boolean; body?: any }, request?: { command?: string; arguments?: any }): boolean {
     const s = this.session(sessionId);
     if (m.type === "event") {

@@ -1,6 +1,6 @@
 /**
  * Recording a program that someone else starts (the Python debugger): {@link startCollectOnly}
- * starts a {@link Collector} and returns the environment the program must be started with
+ * starts a collector (collector.ts) and returns the environment the program must be started with
  * (docs/wire-protocol.md: IPCVIZ_SOCK, IPCVIZ_TOKEN, IPCVIZ_T0, …, PYTHONPATH with the runtime's
  * boot folder first), the live event stream, and a whole-tree stop.
  *
@@ -17,8 +17,8 @@
  */
 
 import { resolve } from "node:path";
-import type { TraceEvent, TraceHeader } from "../../trace/format";
-import { Collector, type CollectorEventMap } from "./collector";
+import type { TraceHeader } from "../../trace/format";
+import type { CollectorEventMap } from "./collector";
 import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, type RunOptions } from "./launcher";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";

@@ -103,6 +103,7 @@ function isReserved(k: string): boolean {
 }
 
 /** Characters that JSON must escape (and lone surrogates, which JSON.stringify escapes). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;

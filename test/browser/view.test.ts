@@ -402,3 +402,73 @@ test("beyond 5,000 events in view the plot is a canvas that still reports its co
   assert.equal(String((await page.$$("[data-arrow]")).length), z.arrows);
 });
 
+
+test("zoom and pan with the pointer: the wheel zooms about the pointer, a drag pans, the view never leaves the run, the overview moves it", async () => {
+  const { page } = await report("queue_producer_consumer.ipcviz.jsonl");
+  await settle(page);
+  type D = { x0: number; x1: number };
+  const shown = async (): Promise<D> => (await page.evaluate("JSON.stringify(window.__ipcviz.app.plot.shown)").then((s) => JSON.parse(s as string))) as D;
+  const run = (await page.evaluate("(() => { const d = window.__ipcviz.store.data; return { x0: d.minX, x1: d.maxX }; })()")) as D;
+  const box = (await page.$eval(".plot-svg", (e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width };
+  })) as { x: number; y: number; w: number };
+  const at = (d: D, px: number) => d.x0 + (px / box.w) * (d.x1 - d.x0);
+  const y = box.y + 6;
+  // Wheel up over a quarter of the width: zoomed in, the point under the pointer stays.
+  let d0 = await shown();
+  await page.mouse.move(box.x + box.w * 0.25, y);
+  await page.mouse.wheel(0, -300);
+  await settle(page);
+  let d1 = await shown();
+  assert.ok(d1.x1 - d1.x0 < (d0.x1 - d0.x0) * 0.8, `zoomed in: ${JSON.stringify(d0)} → ${JSON.stringify(d1)}`);
+  const px = (d: D) => (d.x1 - d.x0) / box.w; // trace units per pixel
+  assert.ok(Math.abs(at(d1, box.w * 0.25) - at(d0, box.w * 0.25)) < px(d0) / 2, `the point under the pointer stays: ${JSON.stringify(d0)} → ${JSON.stringify(d1)} over ${JSON.stringify(box)}`);
+  // A drag of 100 px to the right shows what was 100 px further left.
+  d0 = d1;
+  await page.mouse.move(box.x + box.w / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.w / 2 + 50, y, { steps: 2 });
+  await page.mouse.move(box.x + box.w / 2 + 100, y, { steps: 2 });
+  await page.mouse.up();
+  await settle(page);
+  d1 = await shown();
+  const span = d0.x1 - d0.x0;
+  assert.ok(Math.abs(d1.x1 - d1.x0 - span) < span * 1e-9, "a drag keeps the zoom");
+  assert.ok(Math.abs(d0.x0 - d1.x0 - (100 / box.w) * span) < span * 1e-3, `panned by 100 px: ${JSON.stringify(d0)} → ${JSON.stringify(d1)}`);
+  // Dragging far beyond either end: part of the run stays in view.
+  for (const dx of [3000, -6000]) {
+    await page.mouse.move(box.x + box.w / 2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.w / 2 + dx, y, { steps: 4 });
+    await page.mouse.up();
+    await settle(page);
+    d1 = await shown();
+    assert.ok(d1.x0 < run.x1 && d1.x1 > run.x0, `the run stays in view: ${JSON.stringify(d1)} over ${JSON.stringify(run)}`);
+  }
+  // Wheeling far out: never wider than four times the run.
+  for (let k = 0; k < 12; k++) await page.mouse.wheel(0, 600);
+  await settle(page);
+  d1 = await shown();
+  assert.ok(d1.x1 - d1.x0 <= (run.x1 - run.x0) * 4 * 1.1 && d1.x0 < run.x1 && d1.x1 > run.x0, `zoomed out within limits: ${JSON.stringify(d1)}`);
+  // Zoom in with a key, then move the view from the overview: the wheel zooms from there.
+  await page.keyboard.press("0");
+  for (let k = 0; k < 3; k++) await page.keyboard.press("+");
+  await settle(page);
+  const ov = (await page.$eval(".overview-canvas", (e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width, h: r.height };
+  })) as { x: number; y: number; w: number; h: number };
+  d0 = await shown();
+  await page.mouse.click(ov.x + ov.w * 0.1, ov.y + ov.h / 2);
+  const clicked = run.x0 + 0.1 * (run.x1 - run.x0); // about there (the overview has a small margin)
+  await settle(page);
+  d1 = await shown();
+  assert.ok(Math.abs(d1.x1 - d1.x0 - (d0.x1 - d0.x0)) < (d0.x1 - d0.x0) * 1e-9, "the overview moves the view, keeping the zoom");
+  assert.ok(Math.abs((d1.x0 + d1.x1) / 2 - clicked) < Math.abs((d0.x0 + d0.x1) / 2 - clicked), `towards the point clicked: ${JSON.stringify(d0)} → ${JSON.stringify(d1)}`);
+  await page.mouse.move(box.x + box.w * 0.5, y);
+  await page.mouse.wheel(0, -300);
+  await settle(page);
+  const d2 = await shown();
+  assert.ok(Math.abs(at(d2, box.w * 0.5) - at(d1, box.w * 0.5)) < px(d1) / 2 && d2.x1 - d2.x0 < d1.x1 - d1.x0, "the wheel zooms from where the overview put the view");
+});

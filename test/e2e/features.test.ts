@@ -139,6 +139,7 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
 
     const svg = (await exportTo("Save IPC View as SVG Image…", "view.svg")).toString("utf8");
     const parsed = await wb.page.evaluate((text) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
       const doc = new (globalThis as any).DOMParser().parseFromString(text, "image/svg+xml");
       return { error: doc.getElementsByTagName("parsererror").length, root: doc.documentElement.nodeName, children: doc.documentElement.childElementCount };
     }, svg);

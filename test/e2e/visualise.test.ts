@@ -17,7 +17,6 @@ import {
   activateTab,
   activeTabTitle,
   buildVsix,
-  describeProcesses,
   notificationTexts,
   openFile,
   openWorkbench,

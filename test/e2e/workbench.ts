@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { FrameLocator, Locator, Page } from "playwright-core";
@@ -198,6 +198,7 @@ export async function waitUntil<T>(fn: () => Promise<T> | T, timeoutMs: number, 
  */
 export async function focusWorkbench(page: Page): Promise<void> {
   await page.evaluate(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
     const doc = (globalThis as any).document;
     if (doc.activeElement && doc.activeElement.tagName === "IFRAME") doc.activeElement.blur();
   });
@@ -331,8 +332,10 @@ export async function waitForView(frame: FrameLocator, min: { lanes?: number; ar
 export async function clickArrowStart(arrow: Locator): Promise<void> {
   const line = arrow.locator("path.arrow-line").first();
   // Runs in the page: DOM types are not in this project's lib, hence the loose typing.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
   const pos = await line.evaluate((el: any) => {
     const p = el.getPointAtLength(0);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
     const pt = new (globalThis as any).DOMPoint(p.x, p.y).matrixTransform(el.getScreenCTM());
     const r = el.getBoundingClientRect();
     return { x: Math.max(0, pt.x - r.left), y: Math.max(0, pt.y - r.top) };
@@ -406,9 +409,11 @@ export async function waitNoRunProcesses(server: CodeServer, programPath: string
  */
 export async function recordNotifications(page: Page): Promise<void> {
   await page.evaluate(() => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
     const g = globalThis as any;
     g.__ipcvizToasts ??= [];
     g.__ipcvizToastObserver?.disconnect();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
     const seen = (n: any) => {
       for (const t of n.querySelectorAll?.(".notification-toast") ?? []) {
         const text = (t.textContent ?? "").trim();
@@ -423,6 +428,7 @@ export async function recordNotifications(page: Page): Promise<void> {
 
 /** The texts recorded since recordNotifications(). */
 export async function recordedNotifications(page: Page): Promise<string[]> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page: this project compiles without the DOM lib
   return page.evaluate(() => ((globalThis as any).__ipcvizToasts ?? []).slice());
 }
 

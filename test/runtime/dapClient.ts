@@ -20,6 +20,7 @@ export interface DapMessage {
   success?: boolean;
   message?: string;
   arguments?: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP bodies are JSON whose shape depends on the request; the tests read them as such
   body?: Record<string, any>;
 }
 
@@ -27,6 +28,7 @@ export interface DapMessage {
 export class DapClient extends EventEmitter {
   private seq = 1;
   private buffer = Buffer.alloc(0);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP bodies are JSON whose shape depends on the request; the tests read them as such
   private readonly pending = new Map<number, { resolve: (b: any) => void; reject: (e: Error) => void; command: string }>();
   /** Every event received, in order. */
   readonly seen: DapMessage[] = [];
@@ -67,6 +69,7 @@ export class DapClient extends EventEmitter {
   }
 
   /** Send a request; resolves with the response body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP bodies are JSON whose shape depends on the request; the tests read them as such
   request<T = any>(command: string, args: Record<string, unknown> = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`${this.name}: connection closed before ${command}`));
     const seq = this.seq++;

@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCollectOnly, type CollectOnlyRun } from "../../runtime/launch/collectOnly";
+import { startCollectOnly } from "../../runtime/launch/collectOnly";
 import { readTraceFileSync } from "../../trace/readFile";
 import type { TraceEvent } from "../../trace/format";
 import { LiveHangDetector } from "../../trace/analysis/live";
@@ -86,6 +86,7 @@ class DebugRun {
     client.on("debugpyAttach", (ev: DapMessage) => void this.attachChild(ev.body!).catch(() => undefined));
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP bodies are JSON whose shape depends on the request; the tests read them as such
   private async attachChild(body: Record<string, any>): Promise<void> {
     const child = await DapClient.connectTcp(body.connect.host, body.connect.port, `child-${body.subProcessId}`);
     const s: Session = { client: child, pid: pidOf(child) };
@@ -265,6 +266,7 @@ test("hanging example under debugpy: the live diagnosis finds the stall; a pause
     const stopped = await dbg.root.client.waitEvent("stopped", () => true, 10_000, true);
     assert.equal(stopped.body!.reason, "pause");
     const stack = await dbg.root.client.request("stackTrace", { threadId: stopped.body!.threadId, startFrame: 0, levels: 20 });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- DAP bodies are JSON whose shape depends on the request; the tests read them as such
     const frames = stack.stackFrames.map((f: any) => `${f.name} ${f.source?.path}:${f.line}`);
     assert.match(frames[0], /_ipcviz_paused_while_blocked .*sitecustomize\.py/, frames.join("\n"));
     assert.ok(frames.some((f: string) => f.endsWith(`${HANGING}:${HANGING_RECV_LINE}`)), `the user's recv() line is on the stack:\n${frames.join("\n")}`);

@@ -66,7 +66,7 @@ const CREATE_KINDS = new Set([
 
 /** One readable line for an event (for messages). */
 export function describeEvent(e: TraceEvent): string {
-  const { pid, t, kind, ...rest } = e as unknown as Record<string, unknown>;
+  const { pid, t: _t, kind, ...rest } = e as unknown as Record<string, unknown>;
   const r = rest as Record<string, unknown>;
   const seq = r.seq;
   delete r.seq;

@@ -22,6 +22,7 @@ const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
 const TSX_LOADER = join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- events read as the JSON the runtime wrote, field by field
 type Ev = Record<string, any> & { kind: string; pid: number };
 
 interface Case {

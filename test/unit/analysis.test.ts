@@ -10,7 +10,7 @@ import type { Diagnosis } from "../../trace/analysis/types";
 import { analyseCommand, EXIT_DEADLOCK } from "../../cli/analyse";
 import { indexOf, loadFixture, modelOf } from "./modelTestUtil";
 
-type Ev = TraceEvent & Record<string, any>;
+type Ev = TraceEvent & Record<string, unknown>;
 
 const SILENT = [
   // the seed's corpus programs that end by themselves

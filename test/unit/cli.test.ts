@@ -185,6 +185,20 @@ test("usage and setup errors exit 2 with one line saying what to do", async () =
     await usageError(["frobnicate"], /unknown command "frobnicate"/, dir);
     await usageError(["summary"], /usage: ipcviz summary TRACE/, dir);
     await usageError(["validate", "a", "b"], /usage: ipcviz validate TRACE/, dir);
+    // Bad input to the option parser (node:util parseArgs): each named, with what to do.
+    await usageError(["run", "--verbose=yes", prog], /option --verbose takes no value \(see ipcviz --help/, dir);
+    await usageError(["run", "-x", prog], /unknown option -x for run/, dir);
+    await usageError(["run", "--out=t.jsonl", "--html"], /option --html needs a value/, dir);
+    await usageError(["run", "-m"], /-m needs a module name/, dir);
+    await usageError(["run", "-vm", "pkg"], /put -m on its own/, dir);
+    await usageError(["run", "--deadlock-grace", "-1", prog], /--deadlock-grace needs a positive number of seconds \(got "-1"\)/, dir);
+    await usageError(["run", "--preview", "1.5", prog], /--preview needs a whole number of characters \(got "1\.5"\)/, dir);
+    await usageError(["summary", "--csv", "t.jsonl"], /unknown option --csv for summary \(usage: ipcviz summary TRACE \[--json\]\)/, dir);
+    await usageError(["summary", "--json=1", "t.jsonl"], /option --json takes no value/, dir);
+    await usageError(["validate", "--strict", "t.jsonl"], /unknown option --strict for validate \(usage: ipcviz validate TRACE\)/, dir);
+    await usageError(["report", "t.jsonl", "-o"], /option -o needs a value \(usage: ipcviz report TRACE -o report\.html\)/, dir);
+    await usageError(["report", "t.jsonl", "--layout", "tree"], /--layout must be "time" or "logical", not "tree"/, dir);
+    await usageError(["report", "a.jsonl", "b.jsonl"], /report takes one trace file \(got "a\.jsonl" and "b\.jsonl"\)/, dir);
     // Nothing was run, nothing was written.
     assert.deepEqual(readdirSync(dir).sort(), ["d", "file"]);
   } finally {
@@ -277,6 +291,9 @@ test("parseRunArgs: options, --opt=value, --, -m", () => {
   assert.deepEqual(parseRunArgs(["--python", "py", "-m", "pkg.mod", "a"]), { args: ["a"], python: "py", module: "pkg.mod" });
   assert.deepEqual(parseRunArgs(["--", "-m", "pkg"]), { args: [], module: "pkg" });
   assert.deepEqual(parseRunArgs(["--start-method=spawn", "--preview", "10", "p.py"]), { args: [], startMethod: "spawn", preview: 10, program: "p.py" });
+  assert.deepEqual(parseRunArgs(["-v", "--keep-running", "--deadlock-grace=2", "-mpkg", "-v"]), { args: ["-v"], verbose: true, keepRunning: true, deadlockGrace: 2, module: "pkg" });
+  assert.deepEqual(parseRunArgs(["--out", "a", "--out", "b", "-", "x"]), { args: ["x"], out: "b", program: "-" }, "the last of a repeated option wins; - is a program (stdin)");
+  assert.deepEqual(parseRunArgs(["--", "--out", "x"]), { args: ["x"], program: "--out" }, "after -- everything is the program's");
 });
 
 test("defaultTracePath never reuses an existing file", () => {

@@ -12,7 +12,7 @@ import { assertDump, indexOf, loadFixture, modelOf, TRACES } from "./modelTestUt
 
 const ALL = readdirSync(TRACES).filter((f) => f.endsWith(".ipcviz.jsonl"));
 
-type Ev = TraceEvent & Record<string, any>;
+type Ev = TraceEvent & Record<string, unknown>;
 
 /** Every paired receipt comes after its send, and partners point at each other. */
 function assertCausal(m: TraceModel): void {

@@ -34,10 +34,10 @@ export function modelOf(name: string, options: TraceModelOptions = {}): TraceMod
 }
 
 /** Causal index of the n-th (0-based) event matching `pred`; throws when there is none. */
-export function indexOf(m: TraceModel, pred: (e: TraceEvent & Record<string, any>) => boolean, nth = 0): number {
+export function indexOf(m: TraceModel, pred: (e: TraceEvent & Record<string, unknown>) => boolean, nth = 0): number {
   let seen = 0;
   for (let i = 0; i < m.length; i++) {
-    if (pred(m.event(i) as TraceEvent & Record<string, any>)) {
+    if (pred(m.event(i) as TraceEvent & Record<string, unknown>)) {
       if (seen === nth) return i;
       seen++;
     }

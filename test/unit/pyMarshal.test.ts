@@ -16,7 +16,7 @@ for (const py of PYTHONS) {
   test(`decodes marshal output of ${py}`, () => {
     const r = spawnSync(py, ["-c", `import marshal,sys; sys.stdout.buffer.write(marshal.dumps(${SAMPLE}, 4))`]);
     assert.equal(r.status, 0, r.stderr.toString());
-    const v = unmarshal(r.stdout) as any[];
+    const v = unmarshal(r.stdout) as [number, unknown[][], unknown[]];
     assert.equal(v[0], 5);
     const rec = v[1][0];
     assert.deepEqual(rec.slice(0, 7), [0, 123456789012345, 77, "queue.put", "Q1.2", "77.1", 3]);

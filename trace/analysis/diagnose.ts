@@ -62,12 +62,12 @@ class Scanner {
       s.apply(ev, i);
       this.locks.onEvent(s, ev, i, call);
       this.hazards.onEvent(s, ev, i);
-      this.maybeDeadlock(ev, i);
+      this.maybeDeadlock(ev);
     }
     if (upTo + 1 > this.next) this.next = upTo + 1;
   }
 
-  private maybeDeadlock(ev: TraceEvent, i: number): void {
+  private maybeDeadlock(ev: TraceEvent): void {
     const s = this.state;
     switch (ev.kind) {
       case "block.begin": {

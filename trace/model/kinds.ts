@@ -15,8 +15,6 @@ export function declOf(code: number): KindDecl | undefined {
   return code > 0 ? (KINDS as Record<string, KindDecl>)[KIND_NAMES[code]] : undefined;
 }
 
-const CODE = new Map<string, number>(KIND_NAMES.map((k, i) => [k, i]));
-
 /** Bucket of a kind string from its length and two characters (no hashing of the whole string). */
 function bucket(k: string): number {
   const n = k.length;

@@ -3,8 +3,12 @@
  * layout puts on the x axis — nanoseconds since the trace's origin ("time" layout) or the causal
  * index ("logical" layout, one column per event); *view space* is CSS pixels of the plot.
  * A view domain [x0, x1] in trace space maps linearly onto [0, width] in view space.
- * Pure: no DOM.
+ * Zooming and panning are d3-zoom's (webview/views/plot/zoom.ts): a zoom transform over the
+ * base scale of the whole run, read back with `rescaleX`; this file holds the conversions and the
+ * limits it is configured with. Pure: no DOM.
  */
+
+import { scaleLinear, zoomIdentity, type ScaleLinear, type ZoomTransform } from "d3";
 
 /** Which quantity is on the x axis. */
 export type LayoutMode = "time" | "logical";
@@ -37,50 +41,47 @@ export function toTrace(d: Domain, width: number, px: number): number {
   return d.x0 + (px / width) * (d.x1 - d.x0);
 }
 
-/** Zoom by `factor` (>1 zooms in) keeping the trace point under view pixel `anchorPx` fixed. */
-export function zoomDomain(d: Domain, width: number, factor: number, anchorPx: number, mode: LayoutMode): Domain {
-  const anchor = toTrace(d, width, anchorPx);
-  let span = (d.x1 - d.x0) / factor;
-  if (span < MIN_SPAN[mode]) span = MIN_SPAN[mode];
-  const left = (anchorPx / width) * span;
-  return { x0: anchor - left, x1: anchor - left + span };
-}
-
-/** Move the domain by `dx` view pixels (positive: content moves right, i.e. look further left). */
-export function panDomain(d: Domain, width: number, dx: number): Domain {
-  const shift = (dx / width) * (d.x1 - d.x0);
-  return { x0: d.x0 - shift, x1: d.x1 - shift };
-}
-
-/** Keep a domain from drifting entirely off [extent.x0, extent.x1] and from being wider than 4× it. */
-export function clampDomain(d: Domain, extent: Domain): Domain {
-  const ext = extent.x1 - extent.x0;
-  let span = d.x1 - d.x0;
-  if (span > ext * 4) span = ext * 4;
-  let x0 = d.x0;
-  const lo = extent.x0 - span * 0.9;
-  const hi = extent.x1 - span * 0.1;
-  if (x0 < lo) x0 = lo;
-  if (x0 > hi) x0 = hi;
-  return { x0, x1: x0 + span };
+/** The linear scale of the *base* view: `base` (usually the whole run) onto [0, width] of view space. */
+export function baseScale(base: Domain, width: number): ScaleLinear<number, number> {
+  return scaleLinear().domain([base.x0, base.x1]).range([0, width]);
 }
 
 /**
- * The d3-zoom transform (k, x) that makes `transform.rescaleX(base)` show `view`, where `base`
- * maps `baseDomain` onto [0, width]. Used to keep what the user looks at still while the base
- * (the whole run) grows during a live run.
+ * The d3-zoom transform that makes `transform.rescaleX(baseScale(base, width))` show `view`.
+ * Used to start a zoom gesture from what the user looks at, while the base (the whole run) grows
+ * during a live run.
  */
-export function transformFor(baseDomain: Domain, view: Domain, width: number): { k: number; x: number } {
-  const k = (baseDomain.x1 - baseDomain.x0) / (view.x1 - view.x0);
-  const x = -k * toView(baseDomain, width, view.x0);
-  return { k, x };
+export function transformFor(base: Domain, view: Domain, width: number): ZoomTransform {
+  const k = (base.x1 - base.x0) / (view.x1 - view.x0);
+  return zoomIdentity.translate(-k * toView(base, width, view.x0), 0).scale(k);
 }
 
-/** The domain a d3-zoom transform (k, x) shows over a base domain (inverse of {@link transformFor}). */
-export function domainOf(baseDomain: Domain, t: { k: number; x: number }, width: number): Domain {
-  const x0 = toTrace(baseDomain, width, -t.x / t.k);
-  const x1 = toTrace(baseDomain, width, (width - t.x) / t.k);
+/** The domain a d3-zoom transform shows over a base domain (inverse of {@link transformFor}). */
+export function domainOf(base: Domain, t: ZoomTransform, width: number): Domain {
+  const [x0, x1] = t.rescaleX(baseScale(base, width)).domain();
   return { x0, x1 };
+}
+
+/**
+ * Zoom limits as d3-zoom scale factors over `base` (the whole run): in down to MIN_SPAN of the
+ * mode, out to four times the run.
+ */
+export function scaleExtentFor(base: Domain, mode: LayoutMode): [number, number] {
+  return [0.25, Math.max(1, (base.x1 - base.x0) / MIN_SPAN[mode])];
+}
+
+/**
+ * d3-zoom `constrain` for the plot: x only (y stays 0), and the view may leave the run (the
+ * translate extent, in view space of the base) only so far that a tenth of it still overlaps the
+ * run — so the user can look just past either end but never lose the run entirely.
+ */
+export function constrainToRun(t: ZoomTransform, extent: [[number, number], [number, number]], run: [[number, number], [number, number]]): ZoomTransform {
+  const v0 = t.invertX(extent[0][0]);
+  const span = t.invertX(extent[1][0]) - v0;
+  const lo = run[0][0] - span * 0.9;
+  const hi = run[1][0] - span * 0.1;
+  const x0 = Math.min(hi, Math.max(lo, v0));
+  return x0 === v0 && t.y === 0 ? t : zoomIdentity.translate(-t.k * x0, 0).scale(t.k);
 }
 
 /** Axis label of a trace-space value: "12.345 ms" (time) or "#1234" (logical). */

@@ -117,7 +117,7 @@ export function installAtomics(): void {
     l.held = true;
     core.ev("lock.acquire", id, null, site, { ok: true });
   };
-  const released = (c: string, fn: Function) => {
+  const released = (c: string, fn: (...args: never[]) => unknown) => {
     const l = locks.get(`L${c}`);
     if (!l || !l.held) return;
     l.held = false;
@@ -148,7 +148,7 @@ export function installAtomics(): void {
     }
     return r;
   };
-  A.store = function store(ta: unknown, index: unknown, value: unknown) {
+  A.store = function store(ta: unknown, index: unknown, _value: unknown) {
     const r = oStore.apply(Atomics, arguments as unknown as unknown[]);
     if (isZero(r)) {
       const c = cell(ta as Cellable, index as number);

@@ -66,7 +66,11 @@ function findShared(v: unknown, transfer: readonly unknown[] | undefined): { sab
       if (depth >= 4) return;
       try {
         if (Array.isArray(x)) for (const y of x) walk(y, depth + 1);
-        else if (x instanceof Map) for (const [k, y] of x) (walk(k, depth + 1), walk(y, depth + 1));
+        else if (x instanceof Map)
+          for (const [k, y] of x) {
+            walk(k, depth + 1);
+            walk(y, depth + 1);
+          }
         else if (x instanceof Set) for (const y of x) walk(y, depth + 1);
         else if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) for (const k of Object.keys(x)) walk((x as Record<string, unknown>)[k], depth + 1);
       } catch {

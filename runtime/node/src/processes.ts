@@ -63,6 +63,7 @@ export function announce(): void {
     const parent = Number(process.env.IPCVIZ_PARENT);
     ppid = Number.isSafeInteger(parent) && parent > 0 ? parent : process.ppid;
     // Node has already set up a cluster worker (and removed NODE_UNIQUE_ID) when the preload runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only in a cluster worker's preload, not in every process
     const cluster = require("node:cluster") as { isWorker: boolean; worker?: { id: number } };
     if (cluster.isWorker) {
       role = "cluster-worker";
@@ -206,6 +207,7 @@ export function installChildProcess(): void {
   }
   installProcessSend();
   // Where the program listens for messages from a child, a worker or the parent (see core.setListenSite).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the prototype is patched in place; an import would be hoisted above the install order
   const EE = require("node:events").EventEmitter.prototype as Record<string, (...a: unknown[]) => unknown>;
   const listenOn = (target: Record<string, unknown>) => {
     for (const m of ["on", "once", "addListener"]) {

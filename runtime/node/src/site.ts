@@ -30,13 +30,16 @@ function isUser(f: string): boolean {
   return f !== core.runtimeFile && !f.startsWith("node:") && !f.includes("/node_modules/") && !f.startsWith("internal/");
 }
 
+/** A function or class whose frame (and those above it) a stack capture skips. */
+export type Callee = ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown);
+
 /** Site id of the caller of `skip` when that caller is the program's own code (not Node's or a package's), else null. */
-export function directUserSite(skip: Function): number | null {
+export function directUserSite(skip: Callee): number | null {
   return userSite(skip, true);
 }
 
 /** The structured frames above `skip`, at most `limit` of them. */
-function frames(skip: Function, limit: number): CallSiteLike[] | undefined {
+function frames(skip: Callee, limit: number): CallSiteLike[] | undefined {
   const prep = Error.prepareStackTrace;
   const saved = Error.stackTraceLimit;
   try {
@@ -58,7 +61,7 @@ function frames(skip: Function, limit: number): CallSiteLike[] | undefined {
  * come straight from the program: two frames are taken first (capturing is most of a hook's
  * cost), sixteen only when those two are not the program's.
  */
-export function userSite(skip?: Function, direct = false): number | null {
+export function userSite(skip?: Callee, direct = false): number | null {
   const fn = skip ?? userSite;
   const short = frames(fn, 2);
   if (!short) return null;

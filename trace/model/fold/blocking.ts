@@ -2,8 +2,7 @@
  * The fold of waits: the open block.begin of each thread.
  */
 
-import type { Handler, Handlers } from "./types";
-import type { ModelState } from "../state";
+import type { Handlers } from "./types";
 
 /** Handlers of the blocking kinds (trace/kinds/table.ts family "blocking"). */
 export const blockingFold = {

@@ -2,7 +2,7 @@
  * The fold of pools: workers and what each runs, jobs and their tasks.
  */
 
-import type { Handler, Handlers } from "./types";
+import type { Handlers } from "./types";
 import type { ModelState } from "../state";
 import type { JobState, PoolState, ProcState, WorkerState } from "../stateTypes";
 import { newChannel } from "../stateTypes";

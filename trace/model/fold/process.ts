@@ -3,7 +3,6 @@
  */
 
 import type { Handler, Handlers } from "./types";
-import type { ModelState } from "../state";
 import { attachWorker } from "./pools";
 
 /** process.terminate, process.kill. */

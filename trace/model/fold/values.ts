@@ -2,7 +2,7 @@
  * The fold of shared values and arrays: the value as last read or written, element by element.
  */
 
-import type { Handler, Handlers } from "./types";
+import type { Handlers } from "./types";
 import type { ModelState } from "../state";
 import type { ValueState } from "../stateTypes";
 

@@ -1,0 +1,438 @@
+/**
+ * The SVG renderer of the plot: lanes, and — while few enough events are in view — blocked spans,
+ * lock holds, arrows and event marks as elements carrying the stable test hooks (`data-*`); then
+ * search matches, the diagnosis overlay, the cursor and the selection, in every mode.
+ */
+
+import { select, type Selection } from "d3";
+import { arrowHeadPath, arrowPath, arrowGeometry } from "../../layout/arrows";
+import { ARROW_STYLE, LockColours } from "../../layout/palette";
+import { toView } from "../../layout/scale";
+import { blockLabel, clip, exitLabel } from "../../layout/labels";
+import type { Store } from "../../store";
+import { SVG_NS, type Frame } from "./frame";
+
+type SVGSel = Selection<SVGGElement, unknown, null, undefined>;
+
+export class SvgRenderer {
+  readonly svg: SVGSVGElement;
+  private readonly gLanes: SVGSel;
+  private readonly gBlocks: SVGSel;
+  private readonly gHolds: SVGSel;
+  private readonly gArrows: SVGSel;
+  private readonly gMarks: SVGSel;
+  private readonly gMatches: SVGSel;
+  private readonly gDiag: SVGSel;
+  private readonly gOverlay: SVGSel;
+  private labelCache = new Map<number, string>();
+  private labelCacheLen = -1;
+
+  constructor(
+    private readonly store: Store,
+    parent: HTMLElement,
+  ) {
+    this.svg = document.createElementNS(SVG_NS, "svg");
+    this.svg.classList.add("plot-svg");
+    parent.appendChild(this.svg);
+    const root = select(this.svg);
+    const defs = root.append("defs");
+    const pat = defs.append("pattern").attr("id", "ipcviz-hatch").attr("width", 6).attr("height", 6).attr("patternUnits", "userSpaceOnUse").attr("patternTransform", "rotate(45)");
+    pat.append("rect").attr("class", "hatch-line").attr("width", 2).attr("height", 6);
+    this.gLanes = root.append("g").attr("class", "g-lanes");
+    this.gBlocks = root.append("g").attr("class", "g-blocks");
+    this.gHolds = root.append("g").attr("class", "g-holds");
+    this.gArrows = root.append("g").attr("class", "g-arrows");
+    this.gMarks = root.append("g").attr("class", "g-marks");
+    this.gMatches = root.append("g").attr("class", "g-matches");
+    this.gDiag = root.append("g").attr("class", "g-diag");
+    this.gOverlay = root.append("g").attr("class", "g-overlay");
+  }
+
+  /** Size the SVG to the frame. */
+  size(f: Frame): void {
+    this.svg.setAttribute("width", String(f.width));
+    this.svg.setAttribute("height", String(f.height));
+  }
+
+  /** Remove the per-event layers (spans, arrows, marks): the canvas draws them. */
+  clearContent(): void {
+    for (const g of [this.gBlocks, this.gHolds, this.gArrows, this.gMarks]) g.selectAll("*").remove();
+  }
+
+  private blockText(begin: number): string {
+    const m = this.store.model;
+    if (this.labelCacheLen !== m.length) {
+      // Object names can change as the run goes on (created later): refresh with the data.
+      this.labelCache.clear();
+      this.labelCacheLen = m.length;
+    }
+    let t = this.labelCache.get(begin);
+    if (t === undefined) {
+      t = blockLabel(m.head, m.event(begin));
+      this.labelCache.set(begin, t);
+    }
+    return t;
+  }
+
+  private lockId(slot: number): string {
+    return this.store.data.locks.ids[slot] ?? "?";
+  }
+
+  /** Lanes: band, lifeline, start and end marks, exit status, debugger pause. */
+  drawLanes(f: Frame): void {
+    const scene = f.scene;
+    const w = f.width;
+    const head = this.store.model.head;
+    const sel = this.store.selectedPid;
+    const lanes = this.gLanes
+      .selectAll<SVGGElement, (typeof scene.lanes)[number]>("g.lane")
+      .data(scene.lanes, (d) => String(d.pid))
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "lane");
+        g.append("rect").attr("class", "lane-bg");
+        g.append("line").attr("class", "lifeline");
+        g.append("circle").attr("class", "lane-start").attr("r", 3);
+        g.append("rect").attr("class", "lane-end").attr("width", 3);
+        g.append("text").attr("class", "lane-exit");
+        g.append("text").attr("class", "lane-paused");
+        return g;
+      })
+      .attr("data-lane", (d) => d.pid)
+      .classed("selected", (d) => d.pid === sel)
+      .classed("collapsed", (d) => d.box.collapsed)
+      .classed("paused", (d) => this.store.paused.has(d.pid));
+    lanes
+      .select("rect.lane-bg")
+      .attr("x", 0)
+      .attr("y", (d) => d.box.y - 2)
+      .attr("width", w)
+      .attr("height", (d) => d.box.h + 4);
+    const cx = (x: number) => Math.max(-10, Math.min(w + 10, x));
+    lanes
+      .select("line.lifeline")
+      .attr("x1", (d) => cx(d.x0))
+      .attr("x2", (d) => cx(d.x1))
+      .attr("y1", (d) => d.box.y + d.box.h / 2)
+      .attr("y2", (d) => d.box.y + d.box.h / 2);
+    lanes
+      .select("circle.lane-start")
+      .attr("cx", (d) => d.x0)
+      .attr("cy", (d) => d.box.y + d.box.h / 2)
+      .attr("display", (d) => (d.x0 >= -5 && d.x0 <= w + 5 ? null : "none"));
+    lanes
+      .select("rect.lane-end")
+      .attr("x", (d) => d.x1 - 1)
+      .attr("y", (d) => d.box.y + 2)
+      .attr("height", (d) => Math.max(2, d.box.h - 4))
+      .attr("display", (d) => (d.ended && d.x1 >= -5 && d.x1 <= w + 5 ? null : "none"));
+    lanes
+      .select("text.lane-exit")
+      .attr("x", (d) => (d.x1 + 5 > w - 90 ? Math.min(d.x1, w) - 6 : d.x1 + 5))
+      .attr("y", (d) => d.box.y + d.box.h / 2 + (d.x1 + 5 > w - 90 ? -5 : 4))
+      .attr("text-anchor", (d) => (d.x1 + 5 > w - 90 ? "end" : "start"))
+      .text((d) => (d.ended && !d.box.collapsed ? exitLabel(head.processes.get(d.pid)) ?? "" : ""))
+      .classed("bad", (d) => {
+        const l = exitLabel(head.processes.get(d.pid));
+        return l !== null && l !== "exit 0" && l !== "exit ?";
+      })
+      .attr("display", (d) => (d.ended && d.x1 <= w + 5 && d.x1 >= -100 ? null : "none"));
+    lanes
+      .select("text.lane-paused")
+      .attr("x", (d) => Math.min(Math.max(4, d.x1 - 4), w - 4))
+      .attr("y", (d) => d.box.y + 10)
+      .attr("text-anchor", "end")
+      .text((d) => {
+        const p = this.store.paused.get(d.pid);
+        return p ? `❚❚ paused at ${p.file ? p.file.split(/[\\/]/).pop() : "?"}:${p.line ?? "?"}` : "";
+      });
+  }
+
+  /** Blocked spans, lock holds, arrows and event marks as SVG elements with the test hooks. */
+  drawContent(f: Frame): void {
+    const scene = f.scene;
+    const m = this.store.model;
+    const sel = this.store.selected;
+    const selArrow = sel >= 0 ? this.store.data.arrowOf(sel) : -1;
+    // Blocked spans.
+    const blocks = this.gBlocks
+      .selectAll<SVGGElement, (typeof scene.blocks)[number]>("g.blocked")
+      .data(scene.blocks, (d) => String(d.slot))
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "blocked");
+        g.append("rect").attr("class", "blocked-rect");
+        g.append("text").attr("class", "blocked-label");
+        return g;
+      })
+      .attr("data-blocked", (d) => (m.event(d.begin) as { obj?: string }).obj ?? "")
+      .attr("data-op", (d) => (m.event(d.begin) as { op?: string }).op ?? "")
+      .attr("data-begin", (d) => d.begin)
+      .classed("open", (d) => d.end < 0)
+      .classed("lock-wait", (d) => d.lockSlot >= 0);
+    blocks
+      .select("rect.blocked-rect")
+      .attr("x", (d) => Math.max(-2, d.x0))
+      .attr("y", (d) => d.y + (d.h > 16 ? d.h * 0.3 : 0))
+      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
+      .attr("height", (d) => (d.h > 16 ? d.h * 0.7 : d.h))
+      .style("stroke", (d) => (d.lockSlot >= 0 ? `var(${LockColours.varOf(d.lockSlot)})` : null));
+    blocks
+      .select("text.blocked-label")
+      .attr("x", (d) => Math.max(2, d.x0) + 3)
+      .attr("y", (d) => d.y + d.h - 4)
+      .text((d) => {
+        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
+        if (d.h < 20 || w < 40) return "";
+        return clip("waits: " + this.blockText(d.begin), Math.floor(w / 6.2));
+      });
+    // Lock holds.
+    const holds = this.gHolds
+      .selectAll<SVGGElement, (typeof scene.holds)[number]>("g.hold")
+      .data(scene.holds, (d) => String(d.slot))
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "hold");
+        g.append("rect").attr("class", "hold-rect");
+        g.append("text").attr("class", "hold-label");
+        return g;
+      })
+      .attr("data-lock-hold", (d) => this.lockId(d.lockSlot))
+      .attr("data-acquire", (d) => d.acquire)
+      .attr("data-depth", (d) => d.depth);
+    holds
+      .select("rect.hold-rect")
+      .attr("x", (d) => Math.max(-2, d.x0))
+      .attr("y", (d) => d.y)
+      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
+      .attr("height", (d) => d.h)
+      .style("fill", (d) => `var(${LockColours.varOf(d.lockSlot)})`);
+    holds
+      .select("text.hold-label")
+      .attr("x", (d) => Math.max(2, d.x0) + 2)
+      .attr("y", (d) => d.y + d.h - 1)
+      .text((d) => {
+        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
+        if (d.h < 8 || w < 30) return "";
+        const id = this.lockId(d.lockSlot);
+        return clip(`${id}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6));
+      });
+    // Arrows.
+    const arrows = this.gArrows
+      .selectAll<SVGGElement, (typeof scene.arrows)[number]>("g.arrow")
+      .data(scene.arrows, (d) => String(d.slot))
+      .join((enter) => {
+        const g = enter.append("g").attr("class", "arrow");
+        g.append("path").attr("class", "arrow-line");
+        g.append("path").attr("class", "arrow-head");
+        return g;
+      })
+      .attr("data-arrow", (d) => (m.event(d.send) as { msg?: string }).msg ?? String(d.send))
+      .attr("data-send", (d) => d.send)
+      .attr("data-recv", (d) => d.recv)
+      .attr("data-class", (d) => d.cls)
+      .classed("in-flight", (d) => d.inFlight)
+      .classed("future", (d) => d.future)
+      .classed("selected", (d) => d.slot === selArrow)
+      .classed("faded", (d) => selArrow >= 0 && d.slot !== selArrow);
+    arrows
+      .select("path.arrow-line")
+      .attr("d", (d) => arrowPath(d.g))
+      .style("stroke", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`)
+      .style("stroke-dasharray", (d) => (d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null));
+    arrows
+      .select("path.arrow-head")
+      .attr("d", (d) => arrowHeadPath(d.g, 7))
+      .style("fill", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`);
+    // Event marks (value writes as diamonds).
+    this.gMarks
+      .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
+      .data(scene.canvasMarks ? [] : scene.marks, (d) => String(d.index))
+      .join("path")
+      .attr("class", (d) => "mark " + markClass(m.kind(d.index)))
+      .attr("data-event", (d) => d.index)
+      .attr("d", (d) => markPath(m.kind(d.index), d.x, d.y))
+      .classed("selected", (d) => d.index === sel);
+  }
+
+
+  /** Search matches in view (at most 2000). */
+  drawMatches(f: Frame): void {
+    const scene = f.scene;
+    const s = this.store;
+    const matches = s.matches;
+    const items: Array<{ i: number; x: number; y: number }> = [];
+    if (matches && matches.length) {
+      const d = f.domain;
+      const boxOf = new Map(f.boxes.map((b) => [b.pid, b]));
+      // Matches in view (at most 2000 drawn).
+      for (let k = 0; k < matches.length && items.length < 2000; k++) {
+        const i = matches[k];
+        const x = s.data.xOf(i);
+        if (x < d.x0 || x > d.x1) continue;
+        const b = boxOf.get(s.model.pid(i));
+        if (!b) continue;
+        items.push({ i, x: toView(d, scene.width, x), y: b.y + b.h / 2 });
+      }
+    }
+    this.gMatches
+      .selectAll<SVGCircleElement, (typeof items)[number]>("circle.match")
+      .data(items, (d) => String(d.i))
+      .join("circle")
+      .attr("class", "match")
+      .attr("data-match", (d) => d.i)
+      .attr("cx", (d) => d.x)
+      .attr("cy", (d) => d.y)
+      .attr("r", 6);
+  }
+
+  /** Deadlocks and stalls: the waits outlined, who waits for whom as arrows, a label. */
+  drawDiagnosis(f: Frame): void {
+    const scene = f.scene;
+    const s = this.store;
+    const dl = s.diagnosis?.deadlocks ?? [];
+    const boxOf = new Map(f.boxes.map((b) => [b.pid, b]));
+    const d = f.domain;
+    const w = scene.width;
+    const vx = (x: number) => toView(d, w, x);
+    const head = s.model.head;
+    const groups = this.gDiag
+      .selectAll<SVGGElement, (typeof dl)[number]>("g.deadlock")
+      .data(dl)
+      .join("g")
+      .attr("class", (x) => "deadlock " + x.kind)
+      .attr("data-deadlock", (_x, k) => k)
+      .attr("data-deadlock-kind", (x) => x.kind)
+      .classed("future", (x) => s.cursor < x.at);
+    groups.each((dead, k, nodes) => {
+      const g = select(nodes[k]);
+      g.selectAll("*").remove();
+      const atX = vx(s.data.xOf(dead.at));
+      const laneEnd = (pid: number) => {
+        const ld = s.data.laneOf(pid);
+        if (!ld) return atX;
+        const [, last] = s.data.laneExtent(ld);
+        return vx(head.processes.get(pid)?.exit ? last : Math.max(last, s.data.maxX));
+      };
+      // The waits: a red outline around each waiting span.
+      for (const wr of dead.waits) {
+        const b = boxOf.get(wr.pid);
+        if (!b) continue;
+        const x0 = vx(s.data.xOf(wr.since));
+        const x1 = Math.max(x0 + 6, laneEnd(wr.pid));
+        g.append("rect")
+          .attr("class", "deadlock-wait")
+          .attr("data-deadlock-pid", wr.pid)
+          .attr("x", Math.max(-4, x0) - 2)
+          .attr("y", b.y - 2)
+          .attr("width", Math.max(4, Math.min(w + 4, x1) - Math.max(-4, x0) + 4))
+          .attr("height", b.h + 4)
+          .attr("rx", 3);
+      }
+      // The cycle (or who is owed): an arrow from each waiter to the process that holds what it
+      // waits for, in a column inside the waits (where they all overlap), kept in view.
+      let startMax = -Infinity;
+      let endMin = Infinity;
+      for (const wr of dead.waits) {
+        if (!boxOf.get(wr.pid)) continue;
+        startMax = Math.max(startMax, vx(s.data.xOf(wr.since)));
+        endMin = Math.min(endMin, laneEnd(wr.pid));
+      }
+      if (!Number.isFinite(startMax)) startMax = atX;
+      if (!Number.isFinite(endMin) || endMin < startMax) endMin = startMax + 80;
+      const lo = Math.max(startMax, 0) + 20;
+      const hi = Math.min(endMin, w) - 20;
+      const colX = hi > lo ? lo + (hi - lo) * 0.35 : Math.min(w - 30, Math.max(30, startMax + 24));
+      let n = 0;
+      for (const wr of dead.waits) {
+        const from = boxOf.get(wr.pid);
+        if (!from) continue;
+        for (const h of wr.heldBy) {
+          const to = boxOf.get(h.pid);
+          if (!to || to === from) continue;
+          const x = colX + (n++ % 4) * 14;
+          const geo = arrowGeometry(x, from.y + from.h / 2, x + 2, to.y + to.h / 2, (to.y > from.y ? 1 : -1) * 22);
+          g.append("path").attr("class", "deadlock-edge").attr("d", arrowPath(geo));
+          g.append("path").attr("class", "deadlock-head").attr("d", arrowHeadPath(geo, 9));
+        }
+      }
+      const first = dead.waits.map((x) => boxOf.get(x.pid)).find((b) => b);
+      if (first) {
+        const label = dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`;
+        g.append("text")
+          .attr("class", "deadlock-label")
+          .attr("x", Math.min(w - 6, colX + 40))
+          .attr("y", Math.max(12, first.y + first.h * 0.62))
+          .attr("text-anchor", colX + 40 > w - 300 ? "end" : "start")
+          .text(clip(label, 90));
+      }
+    });
+  }
+
+  /** The cursor, everything after it dimmed, the selected event (and in canvas mode its arrow). */
+  drawOverlay(f: Frame): void {
+    const scene = f.scene;
+    const s = this.store;
+    const w = scene.width;
+    const h = f.height;
+    const cx = scene.cursorX;
+    const dimX = cx === null ? 0 : Math.max(0, Math.min(w, cx + 1));
+    const o = this.gOverlay;
+    o.selectAll("rect.dim")
+      .data([0])
+      .join("rect")
+      .attr("class", "dim")
+      .attr("x", dimX)
+      .attr("y", 0)
+      .attr("width", Math.max(0, w - dimX))
+      .attr("height", h);
+    o.selectAll("line.cursor")
+      .data(cx !== null && cx >= -1 && cx <= w + 1 ? [cx] : [])
+      .join("line")
+      .attr("class", "cursor")
+      .attr("x1", (x) => x)
+      .attr("x2", (x) => x)
+      .attr("y1", 0)
+      .attr("y2", h);
+    // Selected event: a ring; in canvas mode also its arrow.
+    const sel = s.selected;
+    const items: Array<{ x: number; y: number }> = [];
+    let arrowD: string[] = [];
+    if (sel >= 0) {
+      const b = f.boxes.find((bb) => bb.pid === s.model.pid(sel));
+      const x = toView(f.domain, w, s.data.xOf(sel));
+      if (b && x >= -10 && x <= w + 10) items.push({ x, y: b.y + b.h / 2 });
+      if (scene.dense) {
+        const slot = s.data.arrowOf(sel);
+        const a = scene.arrows.find((aa) => aa.slot === slot);
+        if (a) arrowD = [arrowPath(a.g)];
+      }
+    }
+    o.selectAll("circle.selection")
+      .data(items)
+      .join("circle")
+      .attr("class", "selection")
+      .attr("cx", (d) => d.x)
+      .attr("cy", (d) => d.y)
+      .attr("r", 7);
+    o.selectAll("path.selection-arrow").data(arrowD).join("path").attr("class", "selection-arrow").attr("d", (d) => d);
+  }
+
+}
+
+/** CSS class of an event mark by kind. */
+function markClass(kind: string): string {
+  if (kind === "value.write") return "mark-write";
+  if (kind.startsWith("lock.")) return "mark-lock";
+  if (kind === "block.begin" || kind === "block.end") return "mark-block";
+  if (kind.startsWith("process.")) return "mark-process";
+  if (/\.(put|send|call|reply|task\.send|result\.send)$/.test(kind)) return "mark-send";
+  if (/\.(get|recv|return|task\.recv|result\.recv)$/.test(kind)) return "mark-recv";
+  return "mark-other";
+}
+
+/** SVG path of an event mark: a tick; a diamond for value writes; a dot for sends and receipts. */
+function markPath(kind: string, x: number, y: number): string {
+  const r = (v: number) => Math.round(v * 10) / 10;
+  if (kind === "value.write") return `M${r(x)},${r(y - 6)}L${r(x + 5)},${r(y)}L${r(x)},${r(y + 6)}L${r(x - 5)},${r(y)}Z`;
+  if (/\.(put|send|call|reply|task\.send|result\.send|get|recv|return|task\.recv|result\.recv)$/.test(kind))
+    return `M${r(x - 3)},${r(y)}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
+  return `M${r(x - 0.75)},${r(y - 5)}h1.5v10h-1.5Z`;
+}

@@ -13,6 +13,15 @@ const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 
 declare const __filename: string;
 
+/**
+ * Node's own threads (the loader-hooks thread of `--import tsx`, in a process or in a worker,
+ * possibly started after a `new Worker` left its note in the environment data) have no
+ * `parentPort`; every worker a program starts has one.
+ */
+function isNodeInternalThread(): boolean {
+  return !wt.isMainThread && wt.parentPort === null;
+}
+
 function install(): void {
   const s = core.readSettings();
   if (!s) return;
@@ -21,7 +30,7 @@ function install(): void {
   if (!s.preload) s.preload = __filename;
   // Node's own threads (the loader-hooks thread that `--import` of a loader such as tsx starts) are
   // not the program's: a program's worker always carries its parent's note (processes.ts).
-  if (!wt.isMainThread && wt.getEnvironmentData(SPAWN_KEY) === undefined) return;
+  if (!wt.isMainThread && (wt.getEnvironmentData(SPAWN_KEY) === undefined || isNodeInternalThread())) return;
   if (!core.connect(s, __filename)) return;
   if (wt.isMainThread) {
     // Workers whose env the program replaces still find the run.

@@ -54,6 +54,9 @@ export function announce(): void {
   const extra: Record<string, unknown> = {};
   if (!wt.isMainThread) {
     const sp = (wt.getEnvironmentData(SPAWN_KEY) ?? {}) as { parent?: number; name?: string };
+    // The note is for this thread only: a thread Node itself starts from here later (the
+    // loader-hooks thread of `--import tsx`) inherits the environment data and must not find it.
+    wt.setEnvironmentData(SPAWN_KEY, undefined);
     role = "worker";
     name = sp.name || `Worker ${wt.threadId}`;
     ppid = typeof sp.parent === "number" ? sp.parent : process.pid;
@@ -324,7 +327,12 @@ export function installWorkers(): void {
       const wrapped = noteWorkerData(o.workerData, o.transferList as readonly unknown[] | undefined);
       if (wrapped !== undefined) o.workerData = wrapped;
       wt.setEnvironmentData(SPAWN_KEY, { parent: core.lane, name });
-      super(filename, o);
+      try {
+        super(filename, o);
+      } finally {
+        // The worker got its copy of the note; Node's own threads started later must not.
+        wt.setEnvironmentData(SPAWN_KEY, undefined);
+      }
       const threadId = this.threadId;
       const child = core.laneOf(process.pid, threadId);
       const target = filename instanceof URL ? filename.href : o.eval ? "<eval>" : String(filename);

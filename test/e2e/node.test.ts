@@ -8,7 +8,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, symlinkSync } from "node:fs";
+import { cpSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
@@ -85,7 +85,7 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
       vsix: buildVsix(),
       files: ["examples/node/ts/squares_main.ts", "examples/node/ts/squares_worker.ts", "examples/node/ts/squares_types.ts", `examples/node/${HANGING}`],
       screenshots: "e2e-node",
-      settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 },
+      settings: { "ipcviz.traces.save": process.env.E2E_KEEP_TRACES ? "always" : "never", "ipcviz.deadlockGrace": 1 },
     });
     // The workspace has tsx installed, as a TypeScript project has (its node_modules).
     symlinkSync(join(REPO_ROOT, "node_modules"), join(wb.workspace, "node_modules"));
@@ -94,6 +94,7 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
   after(async () => {
     if (wb) {
       await shot("final").catch(() => undefined);
+      if (process.env.E2E_KEEP_TRACES) cpSync(wb.workspace, process.env.E2E_KEEP_TRACES, { recursive: true, dereference: false, filter: (f) => !f.includes("node_modules") });
       await wb.close();
     }
   });

@@ -13,6 +13,15 @@ const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 
 declare const __filename: string;
 
+/**
+ * Node's own threads (the loader-hooks thread of `--import tsx`, in a process or in a worker,
+ * possibly started after a `new Worker` left its note in the environment data) have no
+ * `parentPort`; every worker a program starts has one.
+ */
+function isNodeInternalThread(): boolean {
+  return !wt.isMainThread && wt.parentPort === null;
+}
+
 function install(): void {
   const s = core.readSettings();
   if (!s) return;
@@ -23,7 +32,7 @@ function install(): void {
   // not the program's: a program's worker always carries its parent's note (processes.ts).
   if (!wt.isMainThread) {
     const note = wt.getEnvironmentData(SPAWN_KEY) as { claim?: Int32Array } | undefined;
-    if (note === undefined) return;
+    if (note === undefined || isNodeInternalThread()) return;
     // A thread that finds the note already claimed was started by Node inside the worker.
     if (note.claim instanceof Int32Array && Atomics.compareExchange(note.claim, 0, 0, 1) !== 0) return;
   }

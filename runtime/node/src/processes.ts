@@ -54,6 +54,9 @@ export function announce(): void {
   const extra: Record<string, unknown> = {};
   if (!wt.isMainThread) {
     const sp = (wt.getEnvironmentData(SPAWN_KEY) ?? {}) as { parent?: number; name?: string };
+    // The note is for this thread only: a thread Node itself starts from here later (the
+    // loader-hooks thread of `--import tsx`) inherits the environment data and must not find it.
+    wt.setEnvironmentData(SPAWN_KEY, undefined);
     role = "worker";
     name = sp.name || `Worker ${wt.threadId}`;
     ppid = typeof sp.parent === "number" ? sp.parent : process.pid;
@@ -311,6 +314,16 @@ function installProcessSend(): void {
 
 // ------------------------------------------------------------------ worker threads
 
+/** A worker started from the TypeScript runner's packages (tsx, ts-node, esbuild). */
+const RUNNER_FILE = /[\\/]node_modules[\\/](?:tsx|ts-node|esbuild|@esbuild[\\/][^\\/]+)[\\/]/;
+function isRunnerWorker(filename: string | URL): boolean {
+  try {
+    return RUNNER_FILE.test(filename instanceof URL ? decodeURIComponent(filename.pathname) : String(filename));
+  } catch {
+    return false;
+  }
+}
+
 export function installWorkers(): void {
   const Orig = wt.Worker;
   const kPublicPort = (w: object): import("node:worker_threads").MessagePort | null => {
@@ -319,6 +332,12 @@ export function installWorkers(): void {
   };
   class Worker extends Orig {
     constructor(filename: string | URL, options?: import("node:worker_threads").WorkerOptions) {
+      if (isRunnerWorker(filename)) {
+        // The TypeScript runner's own thread (tsx transforms through esbuild's worker): not the program's.
+        wt.setEnvironmentData(SPAWN_KEY, undefined);
+        super(filename, options);
+        return;
+      }
       const site = userSite(Worker);
       const o: import("node:worker_threads").WorkerOptions & { name?: string } = { ...(options ?? {}) };
       if (o.env && o.env !== wt.SHARE_ENV) o.env = patchEnvObject(o.env as NodeJS.ProcessEnv);

@@ -26,6 +26,9 @@ function captured(_: unknown, cs: CallSiteLike[]): CallSiteLike[] {
 }
 
 /** Is this file the program's own code? */
+/** The TypeScript runner's packages: what they do (esbuild's synchronous transform waits with Atomics) is not the program's. */
+const RUNNER = /[\\/]node_modules[\\/](?:tsx|ts-node|esbuild|@esbuild[\\/][^\\/]+)[\\/]/;
+
 function isUser(f: string): boolean {
   return f !== core.runtimeFile && !f.startsWith("node:") && !f.includes("/node_modules/") && !f.startsWith("internal/");
 }
@@ -80,6 +83,7 @@ function pick(list: CallSiteLike[], direct: boolean): number | null | undefined 
     } catch {
       continue;
     }
+    if (file && RUNNER.test(file)) return null;
     if (!file || !isUser(file)) {
       if (direct && file !== core.runtimeFile) return null;
       continue;

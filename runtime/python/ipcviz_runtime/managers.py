@@ -11,7 +11,7 @@ written back are reported as ns.local_change.
 
 import os
 
-from . import core
+from . import core, naming
 from .callsite import files_of, user_site
 from .core import clip, creating, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
 from .frames import strip
@@ -130,6 +130,7 @@ def install():
     import multiprocessing.managers as managers
 
     mgr_files = files_of(context.BaseContext.Queue, managers.BaseProxy._callmethod)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: every proxy call goes through it
+    naming.register(managers.BaseProxy, lambda p: proxy_id(p._token))
     BM = managers.BaseManager
     BP = managers.BaseProxy
     orig_start = BM.start
@@ -147,7 +148,7 @@ def install():
                     manager_id(self._address),
                     None,
                     site,
-                    {"serverPid": self._process.pid, "address": str(self._address)},
+                    {"serverPid": self._process.pid, "address": str(self._address), "name": naming.name("Manager")},
                 )
             except Exception:
                 pass
@@ -163,7 +164,7 @@ def install():
         if site is not None:
             try:
                 token = r[0]
-                extra = {"manager": manager_id(self._address), "objType": typeid}
+                extra = {"manager": manager_id(self._address), "objType": typeid, "name": naming.name(typeid)}
                 if args and typeid in ("Semaphore", "BoundedSemaphore", "Barrier") and isinstance(args[0], int):
                     extra["value"] = args[0]
                 if typeid == "Value" and len(args) > 1:

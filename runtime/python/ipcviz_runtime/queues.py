@@ -11,7 +11,7 @@ import pickle
 import sys
 import weakref
 
-from . import core
+from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import CREATING, MARK, creating, derived_id, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
 from .frames import strip
@@ -74,7 +74,7 @@ def install():
                 orig(self, *args, **kwds)
             qid = queue_id(self)
             if site is not None:
-                extra = {"objType": type_name}
+                extra = {"objType": type_name, "name": naming.name(type_name)}
                 ms = getattr(self, "_maxsize", None)
                 if ms is not None and ms < _SEM_MAX:
                     extra["maxsize"] = ms
@@ -82,6 +82,8 @@ def install():
 
         cls.__init__ = __init__
 
+    naming.register(Queue, queue_id)
+    naming.register(SQ, queue_id)
     wrap_init(Queue, "Queue")
     wrap_init(JQ, "JoinableQueue")
     wrap_init(SQ, "SimpleQueue")

@@ -145,22 +145,67 @@ def _rule(f):
                 call = c
                 break
     if call is None:
-        cands = [c for c in calls.get(line, ()) if not _inside_call(c, parents, line)]
-        if not cands:
-            cands = calls.get(line, [])
+        cands = calls.get(line)
         if not cands:
             return None
         call = cands[0]
+        if len(cands) > 1:
+            # No column positions (3.9, 3.10): the k-th call instruction of this line in the code
+            # is the k-th call of the line in evaluation order.
+            k = _call_index(code, f.f_lasti, line)
+            order = _eval_order(cands, parents)
+            if k is not None and k < len(order):
+                call = order[k]
     return _bind_up(call, parents)
 
 
-def _inside_call(node, parents, line):
-    p = parents.get(node)
-    while p is not None and not isinstance(p, ast.stmt):
-        if isinstance(p, ast.Call) and p.lineno == line:
-            return True
-        p = parents.get(p)
-    return False
+_calls_by_code = {}  # id(code) -> [(offset, line)] of its call instructions (kept alive by _keep)
+
+
+def _call_index(code, lasti, line):
+    try:
+        table = _calls_by_code.get(id(code))
+        if table is None:
+            import dis
+
+            table = []
+            cur = None
+            for ins in dis.get_instructions(code):
+                if ins.starts_line is not None:
+                    cur = ins.starts_line
+                if ins.opname.startswith("CALL"):
+                    table.append((ins.offset, cur))
+            _calls_by_code[id(code)] = table
+        k = 0
+        for off, ln in table:
+            if off == lasti:
+                return k
+            if ln == line:
+                k += 1
+    except Exception:
+        pass
+    return None
+
+
+def _eval_order(cands, parents):
+    """The calls of one line in the order they run: arguments before the call that takes them."""
+    top = cands[0]
+    while True:
+        p = parents.get(top)
+        if p is None or isinstance(p, (ast.stmt, ast.Module)):
+            break
+        top = p
+    wanted = set(map(id, cands))
+    out = []
+
+    def visit(n):
+        for c in ast.iter_child_nodes(n):
+            visit(c)
+        if id(n) in wanted:
+            out.append(n)
+
+    visit(top)
+    return out
 
 
 def _src(node):
@@ -222,12 +267,13 @@ def _bind_up(node, parents):
         ks = _src(k) if k is not None else None
         if ks is None:
             return None
+        named_key = isinstance(k, ast.Constant) and isinstance(k.value, str)
+        if named_key and isinstance(parents.get(p), ast.keyword):
+            return ("fix", [k.value])  # Process(kwargs={"done": Event()}): the child's parameter
         up = _bind_up(p, parents)
         if up is not None and up[0] == "fix" and len(up[1]) == 1:
             return ("fix", ["%s[%s]" % (up[1][0], ks)])
-        if isinstance(k, ast.Constant) and isinstance(k.value, str):
-            return ("fix", [k.value])
-        return None
+        return ("fix", [k.value]) if named_key else None
     if isinstance(p, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and node is p.elt:
         up = _bind_up(p, parents)
         if up is not None and up[0] == "fix" and len(up[1]) == 1:
@@ -323,10 +369,10 @@ def _param_names(func):
         else:
             skip = 0
         if code is not None:
-            n = code.co_argcount + code.co_kwonlyargcount
+            n = code.co_argcount
             r = list(code.co_varnames[:n])[skip:]
-            if code.co_flags & 0x04:  # *args
-                r.append("*" + code.co_varnames[n])
+            if code.co_flags & 0x04:  # *args: named after the keyword-only parameters
+                r.append("*" + code.co_varnames[n + code.co_kwonlyargcount])
     except Exception:
         r = None
     try:

@@ -39,12 +39,24 @@ async function build(entryPoints, options = {}) {
   });
 }
 
-// Node programs run from the checkout: node_modules stays external.
+/**
+ * Node programs keep node_modules external, except the ESM-only d3 modules the pure trace code
+ * uses (d3-array): bundled, so `require` of them needs no ESM support from Node.
+ */
+const externalButD3 = {
+  name: "external-but-d3",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => (/^(d3-array|internmap)(\/|$)/.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
+
+// Node programs run from the checkout: node_modules stays external (but d3-array, see above).
 await build([
   "cli/ipcviz.ts",
+  "scripts/docsKinds.ts",
   ...findFiles("test", ".test.ts"),
   ...findFiles("bench", ".ts").filter((f) => !f.includes("/fixtures/")),
-]);
+], { packages: undefined, plugins: [externalButD3] });
 
 // The extension host and the in-host test suite: everything bundled but `vscode` (the .vsix
 // ships no node_modules).

@@ -12,7 +12,7 @@
  * per direction between a pipe's two ends, in order of `t`.
  */
 
-import { isCollectorEvent, RECEIPT_OF, TRACE_VERSION } from "./format";
+import { isCollectorEvent, RECEIPT_OF, SEND_KINDS, TRACE_VERSION } from "./format";
 import type { CallSite, ProcessRole, TraceEvent, TraceFooter, TraceHeader } from "./format";
 
 /** One process of the run. */
@@ -115,14 +115,6 @@ export function signalNumber(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-const SEND_KIND: Record<string, true> = {
-  "queue.put": true,
-  "pipe.send": true,
-  "mgr.call": true,
-  "mgr.reply": true,
-  "pool.task.send": true,
-  "pool.result.send": true,
-};
 
 /** Object family from an event kind's prefix. */
 const FAMILY_OF_PREFIX: Record<string, string> = {
@@ -313,7 +305,7 @@ export class SummaryBuilder {
       this.object(obj, family).events++;
     }
     // Message pairing.
-    if (SEND_KIND[e.kind]) {
+    if (SEND_KINDS.has(e.kind)) {
       this.sent++;
       if (e.kind === "pipe.send" && e.bytes) {
         pushTo(this.bytesSent, e.obj, { t: e.t, seq: e.seq, index });

@@ -2,7 +2,7 @@
  * Validation of trace events and whole traces against trace format v1 (trace/format.ts).
  *
  * {@link validateEvent} checks one event: the common fields, then the fields its kind requires,
- * from a per-kind table compiled once into a flat list of checks. It runs on the collector's hot
+ * from the table of kinds (trace/kinds/table.ts) compiled once into a flat list of checks. It runs on the collector's hot
  * path for every event, so it allocates nothing when the event is valid.
  *
  * {@link validateTrace} checks a whole trace: the header, every event, per-process sequence
@@ -12,41 +12,15 @@
  * Unknown extra fields are allowed (a newer runtime of the same major version may add some).
  */
 
-import { PROCESS_ROLES, RECEIPT_OF, TRACE_FORMAT, TRACE_VERSION } from "./format";
+import { RECEIPT_OF, TRACE_FORMAT, TRACE_VERSION } from "./format";
+import { ALL_LITERAL, BLOCK_OP, BOOL, COLLECTOR, INT, NON_NEG_INT, NULL, NUM, OUTCOME, OUTCOMES, PROCESS_ROLES, ROLE, SITE, STR, STR_ARRAY, STR_PAIR } from "./kinds/fields";
+import type { KindDecl } from "./kinds/fields";
+import { KINDS, KIND_LIST } from "./kinds/table";
 import type { TraceEvent, TraceFooter, TraceHeader } from "./format";
 
-// Field types. Each is a bit so one field may accept several (e.g. int | null).
-const STR = 1;
-const INT = 2;
-const NUM = 4;
-const BOOL = 8;
-const NULL = 16;
-const STR_ARRAY = 32;
-const STR_PAIR = 64;
-const ALL_LITERAL = 128; // the string "all" (cond.notify n)
-const ROLE = 256;
-const BLOCK_OP = 512;
-const OUTCOME = 1024;
-const SITE = 2048;
-const COLLECTOR = 4096; // the literal "collector"
-const NON_NEG_INT = 8192;
-
-const BLOCK_OPS: ReadonlySet<string> = new Set([
-  "process.join",
-  "queue.get",
-  "queue.put",
-  "queue.join",
-  "pipe.recv",
-  "pipe.send",
-  "lock.acquire",
-  "cond.wait",
-  "event.wait",
-  "barrier.wait",
-  "pool.get",
-  "pool.join",
-  "mgr.call",
-]);
-const OUTCOMES: ReadonlySet<string> = new Set(["ok", "timeout", "error"]);
+/** Kinds a `block.begin`/`block.end` `op` may name: those the table declares `blocks`. */
+const BLOCK_OPS: ReadonlySet<string> = new Set(KIND_LIST.filter((k) => (KINDS[k] as KindDecl).blocks));
+const OUTCOME_SET: ReadonlySet<string> = new Set(OUTCOMES);
 const ROLES: ReadonlySet<string> = new Set(PROCESS_ROLES);
 
 function typeName(types: number): string {
@@ -76,7 +50,7 @@ function hasType(v: unknown, types: number): boolean {
       if (types & ALL_LITERAL && v === "all") return true;
       if (types & ROLE) return ROLES.has(v);
       if (types & BLOCK_OP) return BLOCK_OPS.has(v);
-      if (types & OUTCOME) return OUTCOMES.has(v);
+      if (types & OUTCOME) return OUTCOME_SET.has(v);
       if (types & COLLECTOR) return v === "collector";
       return false;
     case "number":
@@ -124,85 +98,14 @@ const RUNTIME_BASE: readonly FieldSpec[] = [
 /** Fields every collector event carries (besides `kind`): `src: "collector"`, no seq. */
 const COLLECTOR_BASE: readonly FieldSpec[] = [req("src", COLLECTOR), req("pid", INT), req("t", INT)];
 
-const OBJ = req("obj", STR);
-const MSG = req("msg", STR);
-const PREVIEW = req("preview", STR);
-
-/** Kind-specific fields of runtime events (trace/format.ts, one entry per kind). */
-const RUNTIME_KINDS: Record<string, readonly FieldSpec[]> = {
-  "process.start": [req("name", STR), req("ppid", INT), req("role", ROLE), req("startMethod", STR | NULL), opt("argv", STR_ARRAY)],
-  "process.spawn": [req("child", INT), req("name", STR), req("daemon", BOOL), opt("target", STR), opt("startMethod", STR)],
-  "process.join": [req("child", INT), req("exitCode", INT | NULL)],
-  "process.terminate": [req("child", INT)],
-  "process.kill": [req("child", INT)],
-  "process.exit": [req("exitCode", INT | NULL), opt("signal", INT)],
-
-  "queue.create": [OBJ, req("objType", STR), opt("maxsize", INT), opt("copyOf", STR)],
-  "queue.put": [OBJ, MSG, PREVIEW],
-  "queue.get": [OBJ, PREVIEW],
-  "queue.poll": [OBJ, req("method", STR), req("result", STR), req("repeats", NON_NEG_INT)],
-  "queue.task_done": [OBJ],
-  "queue.join": [OBJ],
-  "queue.close": [OBJ],
-  "queue.feeder_error": [OBJ, opt("error", STR)],
-
-  "pipe.create": [OBJ, req("ends", STR_PAIR), req("duplex", BOOL)],
-  "pipe.send": [OBJ, MSG, PREVIEW, req("bytes", BOOL)],
-  "pipe.recv": [OBJ, PREVIEW, req("bytes", BOOL)],
-  "pipe.poll": [OBJ, opt("method", STR), req("result", STR), req("repeats", NON_NEG_INT)],
-  "pipe.close": [OBJ],
-  "pipe.eof": [OBJ],
-
-  "sync.create": [OBJ, req("objType", STR), opt("value", NUM), opt("lock", STR), opt("owner", STR)],
-  "lock.acquire": [OBJ, req("ok", BOOL), opt("depth", INT), opt("via", STR)],
-  "lock.release": [OBJ, opt("depth", INT), opt("via", STR)],
-  "cond.wait": [OBJ, req("ok", BOOL)],
-  "cond.notify": [OBJ, req("n", INT | ALL_LITERAL)],
-  "event.set": [OBJ],
-  "event.clear": [OBJ],
-  "event.wait": [OBJ, req("ok", BOOL)],
-  "event.poll": [OBJ, req("result", STR), req("repeats", NON_NEG_INT)],
-  "barrier.wait": [OBJ, req("index", INT | NULL)],
-  "barrier.abort": [OBJ],
-  "barrier.reset": [OBJ],
-
-  "value.create": [OBJ, req("objType", STR), req("ctype", STR), opt("length", INT), opt("lock", STR), PREVIEW],
-  "value.read": [OBJ, opt("index", INT | STR), req("value", STR)],
-  "value.write": [OBJ, opt("index", INT | STR), opt("old", STR), req("value", STR)],
-
-  "manager.start": [OBJ, req("serverPid", INT), req("address", STR)],
-  "proxy.create": [OBJ, req("manager", STR), req("objType", STR), opt("value", NUM), opt("preview", STR)],
-  "mgr.call": [OBJ, MSG, req("method", STR), PREVIEW],
-  "mgr.recv": [MSG, req("method", STR)],
-  "mgr.reply": [MSG, req("ok", BOOL)],
-  "mgr.return": [OBJ, MSG, req("ok", BOOL), PREVIEW],
-  "ns.get": [OBJ, req("attr", STR), opt("value", STR)],
-  "ns.set": [OBJ, req("attr", STR), opt("value", STR)],
-  "ns.del": [OBJ, req("attr", STR), opt("value", STR)],
-  "ns.local_change": [OBJ, req("attr", STR), req("before", STR), req("after", STR)],
-  "proxy.op": [OBJ, req("method", STR), req("args", STR), req("result", STR), req("ok", BOOL)],
-
-  "pool.create": [OBJ, req("processes", INT)],
-  "pool.submit": [OBJ, req("job", STR), req("method", STR), req("func", STR), opt("tasks", INT)],
-  "pool.task.send": [OBJ, req("job", STR), req("index", INT), MSG, req("func", STR), PREVIEW],
-  "pool.task.recv": [OBJ, req("job", STR), req("index", INT), req("func", STR)],
-  "pool.result.send": [OBJ, req("job", STR), req("index", INT), MSG, req("ok", BOOL), PREVIEW],
-  "pool.result.recv": [OBJ, req("job", STR), req("index", INT), req("ok", BOOL)],
-  "pool.get": [OBJ, req("job", STR), req("ok", BOOL), PREVIEW],
-  "pool.close": [OBJ],
-  "pool.terminate": [OBJ],
-  "pool.join": [OBJ],
-
-  "block.begin": [req("op", BLOCK_OP), OBJ, opt("timeout", NUM)],
-  "block.end": [req("op", BLOCK_OP), OBJ, req("outcome", OUTCOME), opt("error", STR)],
-};
-
-/** Kind-specific fields of collector events. */
-const COLLECTOR_KINDS: Record<string, readonly FieldSpec[]> = {
-  "process.disconnect": [req("clean", BOOL)],
-  "events.lost": [req("fromSeq", NON_NEG_INT), req("count", INT)],
-  "run.exit": [req("exitCode", INT | NULL), req("signal", STR | NULL), req("timedOut", BOOL)],
-};
+/** Kind-specific fields of runtime and of collector events, from the table (trace/kinds/table.ts). */
+const RUNTIME_KINDS: Record<string, readonly FieldSpec[]> = {};
+const COLLECTOR_KINDS: Record<string, readonly FieldSpec[]> = {};
+for (const k of KIND_LIST) {
+  const d = KINDS[k] as KindDecl;
+  const specs = Object.entries(d.fields).map(([name, x]): FieldSpec => [name, x.types, x.required]);
+  (d.family === "collector" ? COLLECTOR_KINDS : RUNTIME_KINDS)[k] = specs;
+}
 
 /** Every runtime event kind of format v1. */
 export const RUNTIME_EVENT_KINDS: readonly string[] = Object.keys(RUNTIME_KINDS);

@@ -22,6 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { CallSite, CollectorEvent, TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
+import type { KindDecl } from "../../trace/kinds/fields";
+import { KINDS, KIND_LIST } from "../../trace/kinds/table";
 import { validateRuntimeKindFields } from "../../trace/validate";
 import { unmarshal, type PyValue } from "./pyMarshal";
 import { SpareCpu } from "./spareCpu";
@@ -252,7 +254,13 @@ export function intMessageId(m: number): string {
   return `${(m - n) / 2147483648}.${n}`;
 }
 
-const BARE_PREVIEW = new Set(["queue.put", "queue.get", "pipe.send", "pipe.recv"]);
+/** Kinds with a compact form: the fields their bare extra stands for (trace/kinds/table.ts `bare`). */
+const BARE = new Map<string, { fields: readonly string[]; defaults: Readonly<Record<string, unknown>> }>(
+  KIND_LIST.flatMap((k) => {
+    const d = KINDS[k] as KindDecl;
+    return d.bare ? [[k, { fields: d.bare, defaults: d.bareDefaults ?? {} }] as const] : [];
+  }),
+);
 
 function bareText(v: unknown): string | undefined {
   if (typeof v === "string") return v;
@@ -267,21 +275,21 @@ function bareText(v: unknown): string | undefined {
  * stands for its decimal form.
  */
 export function expandBareExtra(kind: string, x: unknown): Record<string, unknown> | undefined {
-  if (BARE_PREVIEW.has(kind)) {
-    const p = bareText(x);
-    if (p === undefined) return undefined;
-    return kind.charCodeAt(0) === 112 /* p */ ? { preview: p, bytes: false } : { preview: p };
-  }
-  if (kind === "value.read") {
+  const form = BARE.get(kind);
+  if (form === undefined) return undefined;
+  const { fields, defaults } = form;
+  if (fields.length === 1) {
     const v = bareText(x);
-    return v === undefined ? undefined : { value: v };
+    return v === undefined ? undefined : { [fields[0]]: v, ...defaults };
   }
-  if (kind === "value.write" && Array.isArray(x) && x.length === 2) {
-    const old = bareText(x[0]);
-    const v = bareText(x[1]);
-    return old === undefined || v === undefined ? undefined : { old, value: v };
+  if (!Array.isArray(x) || x.length !== fields.length) return undefined;
+  const out: Record<string, unknown> = { ...defaults };
+  for (let k = 0; k < fields.length; k++) {
+    const v = bareText(x[k]);
+    if (v === undefined) return undefined;
+    out[fields[k]] = v;
   }
-  return undefined;
+  return out;
 }
 
 /** A running collector. Create with {@link Collector.start}; end with {@link Collector.close}. */

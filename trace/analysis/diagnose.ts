@@ -32,7 +32,6 @@ export interface DiagnoseOptions {
   live?: { now: number; graceNs: number };
 }
 
-type E = TraceEvent & Record<string, any>;
 
 /** Incremental scan of a model (kept per model). */
 class Scanner {
@@ -54,7 +53,7 @@ class Scanner {
     const s = this.state;
     const m = this.model;
     for (let i = this.next; i <= upTo; i++) {
-      const ev = m.event(i) as E;
+      const ev = m.event(i);
       let call: CallInfo | null = null;
       if (ev.kind === "mgr.return") {
         const th = s.processes.get(ev.pid)?.threads.get(ev.tid);
@@ -68,7 +67,7 @@ class Scanner {
     if (upTo + 1 > this.next) this.next = upTo + 1;
   }
 
-  private maybeDeadlock(ev: E, i: number): void {
+  private maybeDeadlock(ev: TraceEvent, i: number): void {
     const s = this.state;
     switch (ev.kind) {
       case "block.begin": {
@@ -148,11 +147,12 @@ function scannerFor(model: TraceModel): Scanner {
 
 /** Did this wait end normally later in the trace (so it was not a deadlock)? */
 function resolvedLater(model: TraceModel, pid: number, tid: number, since: number, until: number): boolean {
-  const ev = model.event(since) as E;
+  const ev = model.event(since);
   if (ev.kind === "block.begin") {
     const end = model.partner(since);
     if (end < 0 || end > until) return false;
-    const outcome = (model.event(end) as E).outcome;
+    const endEv = model.event(end);
+    const outcome = endEv.kind === "block.end" ? endEv.outcome : undefined;
     return outcome === "ok" || outcome === "timeout";
   }
   // A Manager call that waits: resolved when the same thread got the reply.
@@ -161,8 +161,8 @@ function resolvedLater(model: TraceModel, pid: number, tid: number, since: numbe
   for (let k = model.localIndex(since) + 1; k < lane.events.length; k++) {
     const j = lane.events[k];
     if (j > until) break;
-    const e = model.event(j) as E;
-    if (e.tid === tid && e.kind === "mgr.return") return e.ok === true;
+    const e = model.event(j);
+    if (e.kind === "mgr.return" && e.tid === tid) return e.ok === true;
   }
   return false;
 }
@@ -175,7 +175,7 @@ function endedBy(model: TraceModel, pid: number, from: number, i: number): boole
     const j = lane.events[k];
     if (j > i) continue;
     if (j <= from) break;
-    const e = model.event(j) as E;
+    const e = model.event(j);
     if (e.kind === "process.exit" || e.kind === "run.exit" || (e.kind === "process.disconnect" && e.clean === false)) return true;
   }
   return false;

@@ -5,6 +5,8 @@
  * fixes it.
  */
 
+import type { KindDecl } from "../kinds/fields";
+import { KINDS, KIND_LIST } from "../kinds/table";
 import type { CallSite } from "../format";
 import { fullSite, objectLabel, objectText, shortSite } from "../model/dump";
 import type { ModelState } from "../model/state";
@@ -31,20 +33,13 @@ function list(names: string[]): string {
   return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
 }
 
-const CALL_NAME: Record<string, string> = {
-  "process.join": "join()",
-  "queue.get": "get()",
-  "queue.put": "put()",
-  "queue.join": "join()",
-  "pipe.recv": "recv()",
-  "pipe.send": "send()",
-  "lock.acquire": "acquire()",
-  "cond.wait": "wait()",
-  "event.wait": "wait()",
-  "barrier.wait": "wait()",
-  "pool.get": "get()",
-  "pool.join": "join()",
-};
+/** How user code wrote each blocking call ("put()"), from the table of kinds. */
+const CALL_NAME: Readonly<Record<string, string>> = Object.fromEntries(
+  KIND_LIST.flatMap((k) => {
+    const call = (KINDS[k] as KindDecl).call;
+    return call ? [[k, call]] : [];
+  }),
+);
 
 function callName(s: ModelState, w: WaitAnalysis): string {
   if (w.block.op === "mgr.call") {

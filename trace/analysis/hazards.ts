@@ -11,13 +11,13 @@
  * - feeder-error: an item put on a Queue could not be pickled by its feeder thread and was dropped.
  */
 
-import type { TraceEvent } from "../format";
+import { msgOf, previewOf, siteOf, type EventIn, type TraceEvent } from "../format";
 import { fullSite, objectText, shortSite } from "../model/dump";
-import { splitArgs, type ModelRefs, type ModelState } from "../model/state";
+import { splitArgs } from "../model/pyRepr";
+import type { ModelRefs, ModelState } from "../model/state";
 import { who } from "./explain";
 import type { Hazard } from "./types";
 
-type E = TraceEvent & Record<string, any>;
 
 const FEEDER_QUEUES = new Set(["Queue", "JoinableQueue"]);
 
@@ -39,7 +39,7 @@ export class HazardTracker {
 
   /** Call after the state applied event i. */
   onEvent(s: ModelState, ev: TraceEvent, i: number): void {
-    const e = ev as E;
+    const e = ev;
     switch (e.kind) {
       case "block.begin":
         if (e.op === "process.join" && typeof e.obj === "string" && e.obj.startsWith("proc:")) {
@@ -103,7 +103,7 @@ export class HazardTracker {
     if (k >= 0) this.hazards.splice(k, 1);
   }
 
-  private joinBeforeDrain(s: ModelState, joiner: number, child: number, i: number, e: E): void {
+  private joinBeforeDrain(s: ModelState, joiner: number, child: number, i: number, e: EventIn<"block.begin" | "process.join">): void {
     for (const q of s.objects.values()) {
       if (q.cls !== "queue" || !FEEDER_QUEUES.has(q.objType)) continue;
       const items = s.channelItems(q.items).filter((idx) => s.refs.event(idx).pid === child);
@@ -115,9 +115,9 @@ export class HazardTracker {
       });
       if (!risky.length) continue;
       const key = `jbd\u0000${joiner}\u0000${child}\u0000${q.id}`;
-      const putSite = (s.refs.event(risky[0]) as E).site ?? null;
+      const putSite = siteOf(s.refs.event(risky[0])) ?? null;
       const taken = risky.map((idx) => this.model.partner(idx)).filter((r) => r >= 0);
-      const later = taken.length ? (s.refs.event(taken[0]) as E).site ?? null : null;
+      const later = taken.length ? siteOf(s.refs.event(taken[0])) ?? null : null;
       const sites = [e.site ? fullSite(e.site) : null, putSite ? fullSite(putSite) : null, later ? fullSite(later) : null].filter((x): x is string => !!x);
       const J = who(s, joiner);
       const C = who(s, child);
@@ -132,8 +132,8 @@ export class HazardTracker {
     }
   }
 
-  private terminate(s: ModelState, e: E, i: number): void {
-    const target = e.child as number;
+  private terminate(s: ModelState, e: EventIn<"process.terminate" | "process.kill">, i: number): void {
+    const target = e.child;
     const c = s.processes.get(target);
     if (!c || c.exit) return;
     const T = who(s, target);
@@ -193,7 +193,7 @@ export class HazardTracker {
     }
   }
 
-  private localChange(s: ModelState, e: E, i: number): void {
+  private localChange(s: ModelState, e: EventIn<"ns.local_change">, i: number): void {
     const key = `lc\u0000${e.obj}\u0000${e.attr}\u0000${e.site ? fullSite(e.site) : ""}`;
     const o = s.objects.get(e.obj);
     const isNs = !o || o.objType === "Namespace";
@@ -216,7 +216,7 @@ export class HazardTracker {
     if (h) this.lostChanges.set(e.obj + "\u0000" + e.attr, { hazard: h, pid: e.pid, before: e.before, readers: new Set(), withdrawn: false });
   }
 
-  private feederError(s: ModelState, e: E, i: number): void {
+  private feederError(s: ModelState, e: EventIn<"queue.feeder_error">, i: number): void {
     const key = `fe\u0000${e.obj}\u0000${e.msg ?? i}`;
     let put = -1;
     const q = s.objects.get(e.obj);
@@ -225,18 +225,18 @@ export class HazardTracker {
       const log = q.items.log;
       for (let k = q.items.count - 1; k >= 0; k--) {
         const idx = log.sent.data[k];
-        if ((s.refs.event(idx) as E).msg === e.msg) {
+        if (msgOf(s.refs.event(idx)) === e.msg) {
           put = idx;
           break;
         }
       }
     }
-    const putEv = put >= 0 ? (s.refs.event(put) as E) : null;
+    const putEv = put >= 0 ? s.refs.event(put) : null;
     const owner = putEv ? putEv.pid : e.pid;
     const P = who(s, owner);
-    const putSite = putEv?.site ?? null;
+    const putSite = (putEv && siteOf(putEv)) ?? null;
     const explanation = [
-      `The item ${P} put on ${objectText(s, e.obj)}${putSite ? ` (${shortSite(putSite)})` : ""}${putEv ? ` (${putEv.preview})` : ""} could not be sent by the queue's feeder thread: ${e.error ?? "it could not be pickled"}.`,
+      `The item ${P} put on ${objectText(s, e.obj)}${putSite ? ` (${shortSite(putSite)})` : ""}${putEv ? ` (${previewOf(putEv)})` : ""} could not be sent by the queue's feeder thread: ${e.error ?? "it could not be pickled"}.`,
       `put() had already returned, so the program saw no error, but the item was dropped: no process will ever get it, and a consumer waiting for it waits forever.`,
       `How to fix it: put only data that can be pickled (no lambdas, nested functions, locks, open files or sockets); send plain data or a module-level function instead.`,
     ].join("\n");

@@ -34,7 +34,6 @@ interface Witness {
 
 const MAX_WITNESSES = 4;
 
-type E = TraceEvent & Record<string, any>;
 
 /** Records lock order edges while a state is folded; see the file comment. */
 export class LockOrderTracker {
@@ -52,7 +51,7 @@ export class LockOrderTracker {
 
   /** Call after the state applied event i. `call`: the thread's pending Manager call before a mgr.return was applied. */
   onEvent(s: ModelState, ev: TraceEvent, i: number, call: CallInfo | null): void {
-    const e = ev as E;
+    const e = ev;
     switch (e.kind) {
       case "lock.acquire": {
         if (!e.ok) return;

@@ -13,7 +13,10 @@
  * processes are not participants, and a process with any thread not waiting can act.
  */
 
-import type { BlockInfo, Holder, LockState, ModelState, ObjState, PipeState, ProcState } from "../model/state";
+import type { BlockOp } from "../format";
+import type { KindDecl } from "../kinds/fields";
+import { KINDS, KIND_LIST } from "../kinds/table";
+import type { BlockInfo, Holder, LockState, ModelState, ObjState, PipeState, ProcState, QueueState } from "../model/state";
 
 export type WaitKind =
   | "join"
@@ -127,122 +130,137 @@ function mk(block: BlockInfo, kind: WaitKind, objId: string): WaitAnalysis {
   return { block, kind, objId, satisfiable: false, wakers: null, heldBy: [], ownership: false, sentOnSameEnd: -1, otherEnd: null };
 }
 
+/** Analyse a wait in one kind of blocking call (or in a Manager call that stands for one). */
+type WaitHandler = (ctx: WaitContext, block: BlockInfo) => WaitAnalysis;
+
+/** A wait on a queue: `ready` says whether the queue's state ends it. */
+function queueWait(ctx: WaitContext, block: BlockInfo, kind: WaitKind, ready: (q: QueueState) => boolean): WaitAnalysis {
+  const w = mk(block, kind, block.obj);
+  const q = ctx.s.object(block.obj);
+  if (!q || q.cls !== "queue") return w;
+  w.satisfiable = ready(q) || block.timeout !== null;
+  w.wakers = [...ctx.holders(q)];
+  return w;
+}
+
+/** A wait in a send or a receive on a pipe end. */
+function pipeWait(ctx: WaitContext, block: BlockInfo, recv: boolean): WaitAnalysis {
+  const s = ctx.s;
+  const obj = block.obj;
+  const timed = block.timeout !== null;
+  const w = mk(block, recv ? "pipe-recv" : "pipe-send", obj);
+  const pipeId = s.ends.get(obj);
+  const pipe = pipeId !== undefined ? s.objects.get(pipeId) : undefined;
+  if (!pipe || pipe.cls !== "pipe") return w;
+  const side: 0 | 1 = pipe.ends[0] === obj ? 0 : 1;
+  const other = (1 - side) as 0 | 1;
+  w.otherEnd = pipe.ends[other];
+  const holders = ctx.endHolders(pipe, other);
+  const live = [...holders].filter((p) => ctx.alive(p));
+  if (recv) {
+    // Messages travelling towards this end were sent on the other end: dirs[other].
+    w.satisfiable = pipe.dirs[other].size > 0;
+    // The waiter sent on this very end: what it sent goes the other way.
+    const mine = pipe.dirs[side];
+    for (let k = mine.count - 1; k >= 0; k--) {
+      const idx = mine.log.sent.data[k];
+      if (s.refs.event(idx).pid === block.pid) {
+        w.sentOnSameEnd = idx;
+        break;
+      }
+    }
+  }
+  // Nobody holds the other end any more: recv raises EOFError, send raises BrokenPipeError.
+  if (live.length === 0) w.satisfiable = true;
+  w.satisfiable ||= timed;
+  w.wakers = [...holders];
+  return w;
+}
+
+/** A wait for a lock, or in a Condition's wait() (`cond`), which waits for the lock once notified. */
+function lockOrConditionWait(ctx: WaitContext, block: BlockInfo, cond: boolean): WaitAnalysis {
+  const s = ctx.s;
+  const obj = block.obj;
+  const timed = block.timeout !== null;
+  let o = s.object(obj);
+  if (cond && o && o.cls === "condition" && !block.notified) {
+    const w = mk(block, "condition", obj);
+    w.satisfiable = timed;
+    w.wakers = [...ctx.holders(o)];
+    return w;
+  }
+  // A lock wait (or a notified Condition wait, which now waits for the lock).
+  if (o && o.cls === "condition") o = s.objects.get(o.lock);
+  if (!o || o.cls !== "lock") return mk(block, "lock", obj);
+  return lockWait(ctx, block, o, timed);
+}
+
+/** A Manager call that waits: what it waits for depends on the method and the object (the table's `managerCall`). */
+const waitMgrCall: WaitHandler = (ctx, block) => {
+  const s = ctx.s;
+  const th = s.processes.get(block.pid)?.threads.get(block.tid);
+  const c = th && th.call >= 0 ? s.calls.get(th.call) : undefined;
+  const o = s.object(block.obj);
+  if (!o || !c) return mk(block, "unknown", block.obj);
+  for (const k of MANAGER_WAITS) {
+    const via = (KINDS[k] as KindDecl).managerCall!;
+    if (via.on.includes(o.cls) && via.methods.includes(c.method)) return WAITS[k](ctx, block);
+  }
+  return mk(block, "unknown", block.obj);
+};
+
+/** One analysis per blocking kind: the compiler checks every kind that can block has one. */
+const WAITS: Record<BlockOp, WaitHandler> = {
+  "process.join": (ctx, block) => {
+    const w = mk(block, "join", block.obj);
+    const pid = Number(block.obj.startsWith("proc:") ? block.obj.slice(5) : NaN);
+    const c = ctx.s.processes.get(pid);
+    if (!Number.isFinite(pid) || !c) return w; // unknown child: never stuck
+    w.satisfiable = block.timeout !== null || c.exit !== null;
+    w.wakers = [pid];
+    w.ownership = true;
+    return w;
+  },
+  "queue.put": (ctx, block) => queueWait(ctx, block, "queue-put", (q) => q.maxsize !== null && q.items.size < q.maxsize),
+  "queue.get": (ctx, block) => queueWait(ctx, block, "queue-get", (q) => q.items.size > 0),
+  "queue.join": (ctx, block) => queueWait(ctx, block, "queue-join", (q) => q.unfinished <= 0),
+  "pipe.send": (ctx, block) => pipeWait(ctx, block, false),
+  "pipe.recv": (ctx, block) => pipeWait(ctx, block, true),
+  "lock.acquire": (ctx, block) => lockOrConditionWait(ctx, block, false),
+  "cond.wait": (ctx, block) => lockOrConditionWait(ctx, block, true),
+  "event.wait": (ctx, block) => {
+    const w = mk(block, "event", block.obj);
+    const o = ctx.s.object(block.obj);
+    if (!o || o.cls !== "event") return w;
+    w.satisfiable = o.flag || block.timeout !== null;
+    w.wakers = [...ctx.holders(o)];
+    return w;
+  },
+  "barrier.wait": (ctx, block) => {
+    const s = ctx.s;
+    const obj = block.obj;
+    const w = mk(block, "barrier", obj);
+    const o = s.object(obj);
+    if (!o || o.cls !== "barrier") return w;
+    const waiting = new Set(s.waitersOf(obj).map((b) => b.pid));
+    // A wait() that returned after this one began: the barrier tripped and releases this waiter too.
+    w.satisfiable = o.broken || block.timeout !== null || o.lastPassAt > block.since || (o.parties > 0 && s.waitersOf(obj).length >= o.parties);
+    // Those not waiting at the barrier could still arrive (or abort it).
+    w.wakers = [...ctx.holders(o)].filter((p) => !waiting.has(p));
+    return w;
+  },
+  "pool.get": (ctx, block) => poolWait(ctx, block, true),
+  "pool.join": (ctx, block) => poolWait(ctx, block, false),
+  "mgr.call": waitMgrCall,
+};
+
+/** Blocking kinds a Manager proxy call can stand for, in table order. */
+const MANAGER_WAITS = KIND_LIST.filter((k) => (KINDS[k] as KindDecl).managerCall !== undefined) as BlockOp[];
+
 /** Analyse one open wait (see the file comment). */
 export function analyseWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
-  const s = ctx.s;
-  let op = block.op;
-  let obj = block.obj;
-  if (op === "mgr.call") {
-    // A Manager call that waits: what it waits for depends on the method and the object.
-    const th = s.processes.get(block.pid)?.threads.get(block.tid);
-    const c = th && th.call >= 0 ? s.calls.get(th.call) : undefined;
-    const o = s.object(obj);
-    const m = c?.method ?? "";
-    if (!o || !c) return mk(block, "unknown", obj);
-    if ((o.cls === "lock" || o.cls === "condition") && m === "acquire") op = "lock.acquire";
-    else if (o.cls === "queue" && m === "get") op = "queue.get";
-    else if (o.cls === "queue" && m === "put") op = "queue.put";
-    else if (o.cls === "queue" && m === "join") op = "queue.join";
-    else if (o.cls === "event" && m === "wait") op = "event.wait";
-    else if (o.cls === "condition" && (m === "wait" || m === "wait_for")) op = "cond.wait";
-    else if (o.cls === "barrier" && m === "wait") op = "barrier.wait";
-    else return mk(block, "unknown", obj);
-  }
-  const timed = block.timeout !== null;
-  switch (op) {
-    case "process.join": {
-      const w = mk(block, "join", obj);
-      const pid = Number(obj.startsWith("proc:") ? obj.slice(5) : NaN);
-      const c = s.processes.get(pid);
-      if (!Number.isFinite(pid) || !c) return w; // unknown child: never stuck
-      w.satisfiable = timed || c.exit !== null;
-      w.wakers = [pid];
-      w.ownership = true;
-      return w;
-    }
-    case "queue.get":
-    case "queue.put":
-    case "queue.join": {
-      const kind: WaitKind = op === "queue.get" ? "queue-get" : op === "queue.put" ? "queue-put" : "queue-join";
-      const w = mk(block, kind, obj);
-      const q = s.object(obj);
-      if (!q || q.cls !== "queue") return w;
-      if (op === "queue.get") w.satisfiable = q.items.size > 0;
-      else if (op === "queue.put") w.satisfiable = q.maxsize !== null && q.items.size < q.maxsize;
-      else w.satisfiable = q.unfinished <= 0;
-      w.satisfiable ||= timed;
-      w.wakers = [...ctx.holders(q)];
-      return w;
-    }
-    case "pipe.recv":
-    case "pipe.send": {
-      const w = mk(block, op === "pipe.recv" ? "pipe-recv" : "pipe-send", obj);
-      const pipeId = s.ends.get(obj);
-      const pipe = pipeId !== undefined ? s.objects.get(pipeId) : undefined;
-      if (!pipe || pipe.cls !== "pipe") return w;
-      const side: 0 | 1 = pipe.ends[0] === obj ? 0 : 1;
-      const other = (1 - side) as 0 | 1;
-      w.otherEnd = pipe.ends[other];
-      const holders = ctx.endHolders(pipe, other);
-      const live = [...holders].filter((p) => ctx.alive(p));
-      if (op === "pipe.recv") {
-        // Messages travelling towards this end were sent on the other end: dirs[other].
-        w.satisfiable = pipe.dirs[other].size > 0;
-        // The waiter sent on this very end: what it sent goes the other way.
-        const mine = pipe.dirs[side];
-        for (let k = mine.count - 1; k >= 0; k--) {
-          const idx = mine.log.sent.data[k];
-          if (s.refs.event(idx).pid === block.pid) {
-            w.sentOnSameEnd = idx;
-            break;
-          }
-        }
-      }
-      // Nobody holds the other end any more: recv raises EOFError, send raises BrokenPipeError.
-      if (live.length === 0) w.satisfiable = true;
-      w.satisfiable ||= timed;
-      w.wakers = [...holders];
-      return w;
-    }
-    case "lock.acquire":
-    case "cond.wait": {
-      let o = s.object(obj);
-      if (op === "cond.wait" && o && o.cls === "condition" && !block.notified) {
-        const w = mk(block, "condition", obj);
-        w.satisfiable = timed;
-        w.wakers = [...ctx.holders(o)];
-        return w;
-      }
-      // A lock wait (or a notified Condition wait, which now waits for the lock).
-      if (o && o.cls === "condition") o = s.objects.get(o.lock);
-      if (!o || o.cls !== "lock") return mk(block, "lock", obj);
-      return lockWait(ctx, block, o, timed);
-    }
-    case "event.wait": {
-      const w = mk(block, "event", obj);
-      const o = s.object(obj);
-      if (!o || o.cls !== "event") return w;
-      w.satisfiable = o.flag || timed;
-      w.wakers = [...ctx.holders(o)];
-      return w;
-    }
-    case "barrier.wait": {
-      const w = mk(block, "barrier", obj);
-      const o = s.object(obj);
-      if (!o || o.cls !== "barrier") return w;
-      const waiting = new Set(s.waitersOf(obj).map((b) => b.pid));
-      // A wait() that returned after this one began: the barrier tripped and releases this waiter too.
-      w.satisfiable = o.broken || timed || o.lastPassAt > block.since || (o.parties > 0 && s.waitersOf(obj).length >= o.parties);
-      // Those not waiting at the barrier could still arrive (or abort it).
-      w.wakers = [...ctx.holders(o)].filter((p) => !waiting.has(p));
-      return w;
-    }
-    case "pool.get":
-    case "pool.join":
-      return poolWait(ctx, block, op);
-    default:
-      return mk(block, "unknown", obj);
-  }
+  const handler = (WAITS as Record<string, WaitHandler | undefined>)[block.op];
+  return handler ? handler(ctx, block) : mk(block, "unknown", block.obj);
 }
 
 function lockWait(ctx: WaitContext, block: BlockInfo, l: LockState, timed: boolean): WaitAnalysis {
@@ -271,12 +289,13 @@ function lockWait(ctx: WaitContext, block: BlockInfo, l: LockState, timed: boole
   return w;
 }
 
-function poolWait(ctx: WaitContext, block: BlockInfo, op: string): WaitAnalysis {
+/** A wait for a Pool job's result (`get`) or in a Pool's join(). */
+function poolWait(ctx: WaitContext, block: BlockInfo, get: boolean): WaitAnalysis {
   const s = ctx.s;
   // pool.get waits name the job (the runtime's job id); pool.join waits name the pool.
   const direct = s.object(block.obj);
   const pool = direct && direct.cls === "pool" ? direct : s.jobPool(block.obj);
-  const w = mk(block, op === "pool.get" ? "pool-get" : "pool-join", pool ? pool.id : block.obj);
+  const w = mk(block, get ? "pool-get" : "pool-join", pool ? pool.id : block.obj);
   if (!pool) return w;
   const onlyJob = pool.jobs.get(block.obj);
   let inFlight = false;
@@ -294,9 +313,9 @@ function poolWait(ctx: WaitContext, block: BlockInfo, op: string): WaitAnalysis 
     live.push(wk.pid);
     if (wk.running) busy.push(wk.pid);
   }
-  if (op === "pool.join" && busy.length === 0 && pending === 0) inFlight = true; // idle workers exit after close()
+  if (!get && busy.length === 0 && pending === 0) inFlight = true; // idle workers exit after close()
   w.satisfiable = inFlight || block.timeout !== null;
-  if (op === "pool.get" && unfinished === 0 && !inFlight) return w; // waits for something the trace does not show
+  if (get && unfinished === 0 && !inFlight) return w; // waits for something the trace does not show
   if (live.length === 0) return w; // the pool starts new workers: unknown
   w.wakers = pending > 0 ? live : busy;
   return w;

@@ -4,7 +4,7 @@
  */
 
 import type { CallSite, TraceEvent } from "../format";
-import type { BlockInfo, Channel, ModelState, ObjState, ProcState } from "./state";
+import type { BlockInfo, ModelState, ObjState, ProcState } from "./state";
 
 /** "file.py:12" from a call site (file base name). */
 export function shortSite(site: CallSite | null | undefined): string {
@@ -145,10 +145,6 @@ function waitersText(s: ModelState, id: string): string {
   return "; waiting: " + w.map((b) => `${holderText(s, b.pid, b.tid)} since #${b.since} (${shortSite(b.site)})${b.notified ? " notified" : ""}`).join(", ");
 }
 
-function chanLen(c: Channel): number {
-  return c.size;
-}
-
 function objLine(s: ModelState, o: ObjState): string | null {
   const label = objectLabel(s, o.id);
   switch (o.cls) {
@@ -246,16 +242,57 @@ function indexOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A readable, stable dump of a state (see the file comment). */
-export function dumpState(s: ModelState): string {
-  const lines: string[] = [];
-  if (s.index < 0) lines.push("state before any event");
+/** One line of the state: a process, an object or a Manager call, with what the views mark on it. */
+export interface StateRow {
+  /** The readable line (as in {@link dumpState}). */
+  text: string;
+  /** What the row is about: `proc:<pid>`, an object id, or `call:<causal index>`. */
+  key: string;
+  /** A process with a thread blocked, or an object someone waits on. */
+  blocked: boolean;
+  /** A lock or semaphore someone holds. */
+  held: boolean;
+  /** A process that died, was killed by a signal, or exited with a code other than 0. */
+  bad: boolean;
+}
+
+/** A group of rows: "processes", "queues", "pipes", …, "manager calls in progress". */
+export interface StateSection {
+  name: string;
+  rows: StateRow[];
+}
+
+/** A state as the inspector shows it: a title and sections of rows (the same lines {@link dumpState} prints). */
+export interface StateView {
+  title: string;
+  sections: StateSection[];
+}
+
+function procRow(s: ModelState, p: ProcState): StateRow {
+  const x = p.exit;
+  const bad = x !== null && (x.how === "disconnect" || x.signal !== null || x.code !== 0);
+  let blocked = false;
+  if (!x) for (const th of p.threads.values()) if (!th.internal && th.block) blocked = true;
+  return { text: procLine(s, p), key: `proc:${p.pid}`, blocked, held: false, bad };
+}
+
+function objRow(s: ModelState, o: ObjState, text: string): StateRow {
+  let blocked = s.waitersOf(o.id).length > 0;
+  if (o.cls === "pipe") blocked = s.waitersOf(o.ends[0]).length > 0 || s.waitersOf(o.ends[1]).length > 0;
+  const held = o.cls === "lock" && (o.owner !== null || o.holders.length > 0);
+  return { text, key: o.id, blocked, held, bad: false };
+}
+
+/** The state as sections of rows (see {@link StateView}); processes first, then objects by class, then Manager calls. */
+export function inspectState(s: ModelState): StateView {
+  let title: string;
+  if (s.index < 0) title = "state before any event";
   else {
     const e = s.refs.event(s.index);
-    lines.push(`state at #${s.index} t=${ms(s.t)} after ${e.kind} by ${processLabel(s, e.pid)}`);
+    title = `state at #${s.index} t=${ms(s.t)} after ${e.kind} by ${processLabel(s, e.pid)}`;
   }
-  lines.push("processes:");
-  for (const p of [...s.processes.values()].sort((a, b) => a.pid - b.pid)) lines.push("  " + procLine(s, p));
+  const sections: StateSection[] = [];
+  sections.push({ name: "processes", rows: [...s.processes.values()].sort((a, b) => a.pid - b.pid).map((p) => procRow(s, p)) });
   const groups: Array<[string, ObjState["cls"][]]> = [
     ["queues", ["queue"]],
     ["pipes", ["pipe"]],
@@ -268,21 +305,38 @@ export function dumpState(s: ModelState): string {
     ["pools", ["pool"]],
   ];
   const objs = [...s.objects.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-  for (const [title, classes] of groups) {
+  for (const [name, classes] of groups) {
     const sel = objs.filter((o) => classes.includes(o.cls));
     if (!sel.length) continue;
-    lines.push(`${title}:`);
+    const rows: StateRow[] = [];
     for (const o of sel) {
       const l = objLine(s, o);
-      if (l) lines.push("  " + l);
+      if (l) rows.push(objRow(s, o, l));
     }
+    sections.push({ name, rows });
   }
   if (s.calls.size) {
-    lines.push("manager calls in progress:");
-    for (const c of [...s.calls.values()].sort((a, b) => a.index - b.index)) {
-      lines.push(`  #${c.index} ${holderText(s, c.pid, c.tid)} ${c.method}() on ${objectLabel(s, c.obj)}: ${c.phase}${c.server !== null ? ` by ${processLabel(s, c.server)}` : ""}`);
-    }
+    const rows = [...s.calls.values()]
+      .sort((a, b) => a.index - b.index)
+      .map((c) => ({
+        text: `#${c.index} ${holderText(s, c.pid, c.tid)} ${c.method}() on ${objectLabel(s, c.obj)}: ${c.phase}${c.server !== null ? ` by ${processLabel(s, c.server)}` : ""}`,
+        key: `call:${c.index}`,
+        blocked: false,
+        held: false,
+        bad: false,
+      }));
+    sections.push({ name: "manager calls in progress", rows });
   }
-  void chanLen;
+  return { title, sections };
+}
+
+/** A readable, stable dump of a state (see the file comment): {@link inspectState} as text. */
+export function dumpState(s: ModelState): string {
+  const v = inspectState(s);
+  const lines = [v.title];
+  for (const sec of v.sections) {
+    lines.push(`${sec.name}:`);
+    for (const r of sec.rows) lines.push("  " + r.text);
+  }
   return lines.join("\n") + "\n";
 }

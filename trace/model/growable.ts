@@ -1,7 +1,10 @@
 /**
  * Append-only typed-array columns: the model stores one number per event in these instead of
  * one object per event, so a million-event trace costs a few bytes per event per column.
+ * Searches in sorted columns are d3-array's bisect.
  */
+
+import { bisectLeft, bisectRight } from "d3-array";
 
 type NumberArray = Int32Array | Float64Array | Uint8Array | Uint16Array;
 
@@ -41,30 +44,11 @@ class Column<A extends NumberArray> {
   }
   /** Index of the last value ≤ v in a column sorted ascending, or -1. */
   floorIndex(v: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    let ans = -1;
-    const d = this.data;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (d[mid] <= v) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    return bisectRight(this.data, v, 0, this.length) - 1;
   }
   /** Index of the first value ≥ v in a column sorted ascending, or length. */
   ceilIndex(v: number): number {
-    let lo = 0;
-    let hi = this.length;
-    const d = this.data;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (d[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return bisectLeft(this.data, v, 0, this.length);
   }
   /** Forget every value (keeps the buffer). */
   clear(): void {

@@ -8,8 +8,6 @@ export { TraceModel, type TraceModelOptions, type ProcessLane } from "./model";
 export {
   ModelState,
   MsgLog,
-  splitArgs,
-  parseDictLiteral,
   type ModelRefs,
   type BlockInfo,
   type CallInfo,
@@ -33,8 +31,9 @@ export {
   type PoolState,
   type ObjState,
 } from "./state";
+export { splitArgs, parseDictLiteral } from "./pyRepr";
 export { step, ModelCursor, type StepTarget, type StepDirection } from "./stepping";
-export { dumpState, shortSite, fullSite, objectLabel, processLabel, ms } from "./dump";
+export { dumpState, inspectState, shortSite, fullSite, objectLabel, processLabel, ms, type StateView, type StateSection, type StateRow } from "./dump";
 export { KIND_NAMES, kindCode } from "./kinds";
 export { CausalOrderer } from "./order";
 export { VectorClocks } from "./clocks";

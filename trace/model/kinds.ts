@@ -1,73 +1,19 @@
 /**
  * Event kinds as small integer codes, with the categories stepping and the fold use
- * (message, lock, block). Code 0 is any kind this version does not know.
+ * (message, lock, block), all derived from the table of kinds (trace/kinds/table.ts).
+ * Code 0 is any kind this version does not know.
  */
 
-/** Every event kind of trace format v1, in a fixed order: the index is the kind's code. */
-export const KIND_NAMES: readonly string[] = [
-  "?",
-  "process.start",
-  "process.spawn",
-  "process.join",
-  "process.terminate",
-  "process.kill",
-  "process.exit",
-  "queue.create",
-  "queue.put",
-  "queue.get",
-  "queue.poll",
-  "queue.task_done",
-  "queue.join",
-  "queue.close",
-  "queue.feeder_error",
-  "pipe.create",
-  "pipe.send",
-  "pipe.recv",
-  "pipe.poll",
-  "pipe.close",
-  "pipe.eof",
-  "sync.create",
-  "lock.acquire",
-  "lock.release",
-  "cond.wait",
-  "cond.notify",
-  "event.set",
-  "event.clear",
-  "event.wait",
-  "event.poll",
-  "barrier.wait",
-  "barrier.abort",
-  "barrier.reset",
-  "value.create",
-  "value.read",
-  "value.write",
-  "manager.start",
-  "proxy.create",
-  "mgr.call",
-  "mgr.recv",
-  "mgr.reply",
-  "mgr.return",
-  "ns.get",
-  "ns.set",
-  "ns.del",
-  "ns.local_change",
-  "proxy.op",
-  "pool.create",
-  "pool.submit",
-  "pool.task.send",
-  "pool.task.recv",
-  "pool.result.send",
-  "pool.result.recv",
-  "pool.get",
-  "pool.close",
-  "pool.terminate",
-  "pool.join",
-  "block.begin",
-  "block.end",
-  "process.disconnect",
-  "events.lost",
-  "run.exit",
-];
+import type { KindDecl } from "../kinds/fields";
+import { KINDS, KIND_LIST } from "../kinds/table";
+
+/** Every event kind of trace format v1, in table order: the index is the kind's code. */
+export const KIND_NAMES: readonly string[] = ["?", ...KIND_LIST];
+
+/** The declaration of a kind code (undefined for code 0). */
+export function declOf(code: number): KindDecl | undefined {
+  return code > 0 ? (KINDS as Record<string, KindDecl>)[KIND_NAMES[code]] : undefined;
+}
 
 const CODE = new Map<string, number>(KIND_NAMES.map((k, i) => [k, i]));
 
@@ -102,50 +48,41 @@ export const CAT_BLOCK = 8;
 export const CAT_COLLECTOR = 16;
 export const CAT_PROCESS = 32;
 
-const SEND = ["queue.put", "pipe.send", "mgr.call", "mgr.reply", "pool.task.send", "pool.result.send"];
-const RECV = ["queue.get", "pipe.recv", "mgr.recv", "mgr.return", "pool.task.recv", "pool.result.recv"];
-const LOCK = ["lock.acquire", "lock.release"];
-const BLOCK = ["block.begin"];
-const COLLECTOR = ["process.disconnect", "events.lost", "run.exit"];
-const PROCESS = ["process.start", "process.spawn", "process.join", "process.terminate", "process.kill", "process.exit", "process.disconnect"];
-
 /** Category bits indexed by kind code. */
 export const KIND_CATEGORIES: Uint8Array = (() => {
   const a = new Uint8Array(KIND_NAMES.length);
-  const mark = (names: string[], bit: number) => {
-    for (const n of names) a[CODE.get(n)!] |= bit;
-  };
-  mark(SEND, CAT_SEND);
-  mark(RECV, CAT_RECV);
-  mark(LOCK, CAT_LOCK);
-  mark(BLOCK, CAT_BLOCK);
-  mark(COLLECTOR, CAT_COLLECTOR);
-  mark(PROCESS, CAT_PROCESS);
+  for (let code = 1; code < KIND_NAMES.length; code++) {
+    const d = declOf(code)!;
+    if (d.class === "send") a[code] |= CAT_SEND;
+    if (d.class === "receipt") a[code] |= CAT_RECV;
+    if (d.class === "lock") a[code] |= CAT_LOCK;
+    if (d.class === "block") a[code] |= CAT_BLOCK;
+    if (d.family === "collector") a[code] |= CAT_COLLECTOR;
+    if (d.class === "process") a[code] |= CAT_PROCESS;
+  }
   return a;
 })();
 
 /**
  * Pairing class of a message kind: a send and a receipt pair when they have the same class and
- * the same `msg`. Undefined for kinds that are not messages.
+ * the same `msg`. The class is the send's kind. Undefined for kinds that are not messages.
  */
-export const MESSAGE_CLASS: Readonly<Record<string, string>> = {
-  "queue.put": "q",
-  "queue.get": "q",
-  "pipe.send": "p",
-  "pipe.recv": "p",
-  "mgr.call": "mc",
-  "mgr.recv": "mc",
-  "mgr.reply": "mr",
-  "mgr.return": "mr",
-  "pool.task.send": "pt",
-  "pool.task.recv": "pt",
-  "pool.result.send": "pr",
-  "pool.result.recv": "pr",
-};
+export const MESSAGE_CLASS: Readonly<Record<string, string>> = (() => {
+  const out: Record<string, string> = {};
+  for (const k of KIND_LIST) {
+    const d = KINDS[k] as KindDecl;
+    if (d.class === "send") out[k] = k;
+    else if (d.class === "receipt") out[k] = d.pairs!;
+  }
+  return out;
+})();
+
+/** The pairing classes (send kinds), in table order. */
+export const MESSAGE_CLASSES: readonly string[] = KIND_LIST.filter((k) => KINDS[k].class === "send");
 
 /** Receipt kinds by code. */
 export const IS_RECEIPT_BY_CODE: Uint8Array = (() => {
   const a = new Uint8Array(KIND_NAMES.length);
-  for (const k of RECV) a[CODE.get(k)!] = 1;
+  for (let code = 1; code < KIND_NAMES.length; code++) if (declOf(code)!.class === "receipt") a[code] = 1;
   return a;
 })();

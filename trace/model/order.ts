@@ -23,7 +23,9 @@
 
 import type { TraceEvent } from "../format";
 import { Float64Column, Int32Column, Uint8Column } from "./growable";
-import { IS_RECEIPT_BY_CODE, kindCode, KIND_NAMES, MESSAGE_CLASS } from "./kinds";
+import type { KindDecl } from "../kinds/fields";
+import { KINDS } from "../kinds/table";
+import { IS_RECEIPT_BY_CODE, kindCode, KIND_NAMES, MESSAGE_CLASS, MESSAGE_CLASSES } from "./kinds";
 
 /** Receives placed events, in causal order. Returns the causal index it gave the event. */
 export interface PlacementSink {
@@ -48,9 +50,18 @@ interface PidQueue {
   forceHead: boolean;
 }
 
-type E = TraceEvent & Record<string, any>;
+/**
+ * An event as the orderer reads it: it dispatches on kind codes (which do not narrow the union,
+ * and it runs before validation), so the few fields it reads are `unknown` until a typeof check.
+ */
+type E = TraceEvent & { readonly [F in "msg" | "obj" | "job" | "index" | "ends" | "clean" | "child" | "ppid" | "bytes"]?: unknown };
 
-const CLASSES = ["q", "p", "mc", "mr", "pt", "pr"];
+const CLASSES = MESSAGE_CLASSES;
+/** Classes whose messages also pair by (pool, job, chunk index): sends that carry `job` and `index`. */
+const BY_JOB: readonly boolean[] = CLASSES.map((k) => {
+  const fields = (KINDS as Record<string, KindDecl>)[k].fields;
+  return "job" in fields && "index" in fields;
+});
 /** Map index of the composite keys (raw bytes FIFO, pool job/index). */
 const SPECIAL = CLASSES.length;
 /** waitMap of a process start waiting for its parent's earlier events. */
@@ -119,7 +130,7 @@ export class CausalOrderer {
     return out;
   }
 
-  /** Causal index of the placed, not yet received send with this class ("q", "p", …) and msg, or -1. */
+  /** Causal index of the placed, not yet received send with this class (its send kind, see kinds.ts) and msg, or -1. */
   findSend(cls: string, msg: string): number {
     const k = CLASSES.indexOf(cls);
     return k < 0 ? -1 : this.sends[k].get(msg) ?? -1;
@@ -158,7 +169,8 @@ export class CausalOrderer {
       }
       if (t > (this.lastT.get(pid) ?? -Infinity)) this.lastT.set(pid, t);
       if (code === PROCESS_EXIT || (code === DISCONNECT && (ev as E).clean === false)) this.ended.add(pid);
-      if (code === PROCESS_SPAWN && typeof (ev as E).child === "number") this.spawned.add((ev as E).child);
+      const child = (ev as E).child;
+      if (code === PROCESS_SPAWN && typeof child === "number") this.spawned.add(child);
       if (this.forkWaiting.has(pid)) (woken ??= new Set()).add(pid);
       if (q.tail >= 0) this.next.data[q.tail] = a;
       else {
@@ -258,9 +270,9 @@ export class CausalOrderer {
       if (other === undefined) return;
       q.headMap = SPECIAL;
       q.headKey = "pb\u0000" + other + "\u0000" + (this.bytesRecv.get(e.obj) ?? 0);
-    } else if ((cls === 4 || cls === 5) && typeof e.obj === "string") {
+    } else if (BY_JOB[cls] && typeof e.obj === "string") {
       q.headMap = SPECIAL;
-      q.headKey = CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
+      q.headKey = CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + String(e.job) + "\u0000" + String(e.index);
     }
   }
 
@@ -393,8 +405,8 @@ export class CausalOrderer {
       this.bytesSent.set(e.obj, n + 1);
       return "pb\u0000" + e.obj + "\u0000" + n;
     }
-    if ((cls === 4 || cls === 5) && typeof e.obj === "string") {
-      return CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + e.job + "\u0000" + e.index;
+    if (BY_JOB[cls] && typeof e.obj === "string") {
+      return CLASSES[cls] + "j\u0000" + e.obj + "\u0000" + String(e.job) + "\u0000" + String(e.index);
     }
     return null;
   }

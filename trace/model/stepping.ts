@@ -4,6 +4,7 @@
  * in a precomputed index list: O(log n) on any trace size.
  */
 
+import { bisectLeft, bisectRight } from "d3-array";
 import type { TraceModel } from "./model";
 
 /** What to step to. */
@@ -21,19 +22,11 @@ export type StepDirection = 1 | -1;
 
 /** First position in sorted `a` whose value is > v (dir 1), or last position < v (dir -1); -1 when none. */
 function neighbour(a: ArrayLike<number>, v: number, dir: StepDirection): number {
-  let lo = 0;
-  let hi = a.length;
-  // first index with a[k] > v
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
+  if (dir === 1) {
+    const k = bisectRight(a, v);
+    return k < a.length ? k : -1;
   }
-  if (dir === 1) return lo < a.length ? lo : -1;
-  // last index with a[k] < v
-  let k = lo - 1;
-  while (k >= 0 && a[k] >= v) k--;
-  return k;
+  return bisectLeft(a, v) - 1;
 }
 
 /**

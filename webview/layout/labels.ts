@@ -5,25 +5,18 @@
  */
 
 import type { TraceEvent } from "../../trace/format";
+import type { KindDecl } from "../../trace/kinds/fields";
+import { KINDS, KIND_LIST } from "../../trace/kinds/table";
 import type { ModelState, ProcState } from "../../trace/model/state";
 import { objectLabel, objectText, shortSite } from "../../trace/model/dump";
 
-/** Verb of a blocking operation, as the lane labels say it. */
-const OP_VERB: Record<string, string> = {
-  "queue.get": "get from",
-  "queue.put": "put on (full)",
-  "queue.join": "join",
-  "pipe.recv": "recv on",
-  "pipe.send": "send on",
-  "lock.acquire": "acquire",
-  "cond.wait": "wait on",
-  "event.wait": "wait on",
-  "barrier.wait": "wait at",
-  "process.join": "join",
-  "pool.get": "result of",
-  "pool.join": "join",
-  "mgr.call": "Manager call on",
-};
+/** Verb of a blocking operation, as the lane labels say it (from the table of kinds). */
+const OP_VERB: Readonly<Record<string, string>> = Object.fromEntries(
+  KIND_LIST.flatMap((k) => {
+    const verb = (KINDS[k] as KindDecl).waitVerb;
+    return verb ? [[k, verb]] : [];
+  }),
+);
 
 /** Clip text to n characters with an ellipsis. */
 export function clip(s: string, n: number): string {

@@ -4,6 +4,9 @@
  * colour and a dash pattern each so arrows of different kinds stay apart. Pure: no DOM.
  */
 
+import type { KindDecl } from "../../trace/kinds/fields";
+import { KINDS } from "../../trace/kinds/table";
+
 /** Theme variables used as the per-lock palette (order matters: most distinct first). */
 export const LOCK_PALETTE_VARS: readonly string[] = [
   "--vscode-charts-orange",
@@ -21,28 +24,13 @@ export const LOCK_PALETTE_VARS: readonly string[] = [
 ];
 
 /** Message classes drawn as arrows. */
-export type ArrowClass = "queue" | "pipe" | "mgr-call" | "mgr-reply" | "pool-task" | "pool-result";
+export type ArrowClass = NonNullable<KindDecl["arrow"]>;
 
 export const ARROW_CLASSES: readonly ArrowClass[] = ["queue", "pipe", "mgr-call", "mgr-reply", "pool-task", "pool-result"];
 
-/** Class of a message by its send kind (null: not a send). */
+/** Class of a message by its send kind (null: not a send), as the table of kinds declares it. */
 export function arrowClassOf(sendKind: string): ArrowClass | null {
-  switch (sendKind) {
-    case "queue.put":
-      return "queue";
-    case "pipe.send":
-      return "pipe";
-    case "mgr.call":
-      return "mgr-call";
-    case "mgr.reply":
-      return "mgr-reply";
-    case "pool.task.send":
-      return "pool-task";
-    case "pool.result.send":
-      return "pool-result";
-    default:
-      return null;
-  }
+  return (KINDS as Record<string, KindDecl>)[sendKind]?.arrow ?? null;
 }
 
 /** Legend text and style of each arrow class. */

@@ -4,7 +4,7 @@
  * legend (arrow kinds, lock colours, marks) and the key legend.
  */
 
-import { dumpState, shortSite } from "../../trace/model/dump";
+import { inspectState, shortSite } from "../../trace/model/dump";
 import type { TraceEvent } from "../../trace/format";
 import { eventFields, eventSummary } from "../layout/labels";
 import { ARROW_CLASSES, ARROW_STYLE, LockColours } from "../layout/palette";
@@ -20,32 +20,27 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   return e;
 }
 
-/** Inspector: the state of the program at the cursor, grouped as the model's readable dump. */
+/** Inspector: the state of the program at the cursor, section by section as the model gives it (trace/model/dump.ts inspectState). */
 export function renderInspector(root: HTMLElement, store: Store): void {
-  const st = store.stateAtCursor();
-  const text = dumpState(st);
+  const view = inspectState(store.stateAtCursor());
   root.replaceChildren();
-  const lines = text.split("\n").filter((l) => l.length);
-  const title = el("div", "insp-title", lines[0] ?? "");
-  root.append(title);
-  let list: HTMLUListElement | null = null;
-  for (const line of lines.slice(1)) {
-    if (!line.startsWith("  ")) {
-      const name = line.replace(/:$/, "");
-      const sec = el("details", "insp-section");
-      sec.open = true;
-      sec.dataset.inspectorSection = name;
-      sec.append(el("summary", undefined, name));
-      list = el("ul");
-      sec.append(list);
-      root.append(sec);
-      continue;
+  root.append(el("div", "insp-title", view.title));
+  for (const section of view.sections) {
+    const sec = el("details", "insp-section");
+    sec.open = true;
+    sec.dataset.inspectorSection = section.name;
+    sec.append(el("summary", undefined, section.name));
+    const list = el("ul");
+    for (const row of section.rows) {
+      const li = el("li", undefined, row.text);
+      li.dataset.key = row.key;
+      li.classList.toggle("blocked", row.blocked);
+      li.classList.toggle("held", row.held);
+      li.classList.toggle("bad", row.bad);
+      list.append(li);
     }
-    const li = el("li", undefined, line.trim());
-    if (/: blocked in |waiting: /.test(line)) li.classList.add("blocked");
-    if (/ held by /.test(line)) li.classList.add("held");
-    if (/: exited code [^0]|died|signal/.test(line)) li.classList.add("bad");
-    list?.append(li);
+    sec.append(list);
+    root.append(sec);
   }
 }
 

@@ -1,0 +1,391 @@
+/**
+ * Every event kind of trace format v1, declared once: its fields and their types, its class,
+ * its flags. From this table follow the event types (trace/format.ts), the validator's per-kind
+ * checks (trace/validate.ts), the model's kind codes and categories (trace/model/kinds.ts), the
+ * fields the fold relies on, and the tables of docs/trace-format.md (`npm run docs:kinds`).
+ *
+ * Adding a kind is one entry here plus its handler in trace/model/fold/ (the compiler asks for
+ * the handler). The order of the entries is the order of the kind codes and of the docs.
+ * The common fields (pid, tid, seq, t, obj?, msg?, site?) are in trace/format.ts (EventBase).
+ */
+
+import { f, kind, opt } from "./fields";
+
+const obj = (doc?: string) => f.str(doc);
+const msg = (doc?: string) => f.str(doc);
+const preview = (doc?: string) => f.str(doc);
+
+export const KINDS = {
+  // ------------------------------------------------------------ processes
+  "process.start": kind({
+    family: "processes",
+    class: "process",
+    fields: {
+      name: f.str(),
+      ppid: f.int(),
+      role: f.role("`main`, `child`, `pool-worker`, `manager-server`, `forkserver`, `resource-tracker`"),
+      startMethod: f.strOrNull("string or null"),
+      argv: opt(f.strArray("main only")),
+    },
+  }),
+  "process.spawn": kind({
+    family: "processes",
+    class: "process",
+    fields: {
+      child: f.int("pid"),
+      name: f.str(),
+      daemon: f.bool(),
+      target: opt(f.str("`module.qualname`")),
+      startMethod: opt(f.str("how the child was started")),
+    },
+    note: "a parent started a child",
+    relies: ["child"],
+  }),
+  "process.join": kind({
+    family: "processes",
+    call: "join()", waitVerb: "join",
+    class: "process",
+    fields: { child: f.int(), exitCode: f.intOrNull("null if the join timed out; negative: killed by signal −code") },
+    blocks: true,
+    relies: ["child"],
+  }),
+  "process.terminate": kind({ family: "processes", class: "process", fields: { child: f.int() }, relies: ["child"] }),
+  "process.kill": kind({ family: "processes", class: "process", fields: { child: f.int() }, relies: ["child"] }),
+  "process.exit": kind({
+    family: "processes",
+    class: "process",
+    fields: { exitCode: f.intOrNull("null if unknown"), signal: opt(f.int("the signal ending the process")) },
+    note: "its last event",
+  }),
+
+  // ------------------------------------------------------------ queues
+  "queue.create": kind({
+    family: "queues",
+    class: "create",
+    fields: {
+      obj: obj(),
+      objType: f.str("`Queue`, `JoinableQueue`, `SimpleQueue`, `ManagerQueue`, `ThreadQueue`"),
+      maxsize: opt(f.int()),
+      copyOf: opt(f.str("a thread-only queue seen in another process: the id of the original; this object is that process's private copy")),
+    },
+    relies: ["objType"],
+  }),
+  "queue.put": kind({
+    family: "queues",
+    class: "send",
+    fields: { obj: obj(), msg: msg(), preview: preview() },
+    blocks: true,
+    call: "put()",
+    waitVerb: "put on (full)",
+    managerCall: { on: ["queue"], methods: ["put"] },
+    arrow: "queue",
+    bare: ["preview"],
+  }),
+  "queue.get": kind({
+    family: "queues",
+    bare: ["preview"],
+    call: "get()", waitVerb: "get from",
+    managerCall: { on: ["queue"], methods: ["get"] },
+    class: "receipt",
+    fields: { obj: obj(), msg: opt(msg("absent when put by uninstrumented code")), preview: preview() },
+    pairs: "queue.put",
+    blocks: true,
+  }),
+  "queue.poll": kind({
+    family: "queues",
+    class: "poll",
+    fields: { obj: obj(), method: f.str("`empty`, `qsize`, `full`, `get_nowait`, `get`, `put_nowait`, …"), result: f.str(), repeats: f.count() },
+    note:
+      "non-blocking queries and failed attempts; identical results in a row by one thread are coalesced: an event is written when the result changes, and `repeats` is how many calls returned the previous result (the run this event ends; 0 for the first call)",
+  }),
+  "queue.task_done": kind({ family: "queues", class: "op", fields: { obj: obj() } }),
+  "queue.join": kind({ family: "queues", call: "join()", waitVerb: "join",
+    managerCall: { on: ["queue"], methods: ["join"] }, class: "op", fields: { obj: obj() }, blocks: true }),
+  "queue.close": kind({ family: "queues", class: "op", fields: { obj: obj() } }),
+  "queue.feeder_error": kind({
+    family: "queues",
+    class: "op",
+    fields: { obj: obj(), msg: opt(msg("the item that could not be sent")), error: opt(f.str()) },
+    pairs: "queue.put",
+    internal: true,
+  }),
+
+  // ------------------------------------------------------------ pipes
+  "pipe.create": kind({
+    family: "pipes",
+    class: "create",
+    fields: {
+      obj: obj("pipe id"),
+      ends: f.strPair("`[end0, end1]`, each its own object id; one-way pipes: end0 receives, end1 sends"),
+      duplex: f.bool(),
+    },
+    relies: ["ends"],
+  }),
+  "pipe.send": kind({
+    family: "pipes",
+    bare: ["preview"], bareDefaults: { bytes: false },
+    arrow: "pipe",
+    call: "send()", waitVerb: "send on",
+    class: "send",
+    fields: { obj: obj("the sending end"), msg: msg(), preview: preview(), bytes: f.bool("true for `send_bytes`") },
+    note: "arrives at the other end",
+    blocks: true,
+  }),
+  "pipe.recv": kind({
+    family: "pipes",
+    bare: ["preview"], bareDefaults: { bytes: false },
+    call: "recv()", waitVerb: "recv on",
+    class: "receipt",
+    fields: { obj: obj("the receiving end"), msg: opt(msg("absent for raw bytes: pair first-in-first-out")), preview: preview(), bytes: f.bool() },
+    pairs: "pipe.send",
+    blocks: true,
+  }),
+  "pipe.poll": kind({
+    family: "pipes",
+    class: "poll",
+    fields: { obj: obj(), method: opt(f.str("`poll`, …")), result: f.str(), repeats: f.count() },
+  }),
+  "pipe.close": kind({ family: "pipes", class: "op", fields: { obj: obj("`pipe.eof`: a recv found the other end closed, EOFError") } }),
+  "pipe.eof": kind({ family: "pipes", class: "op", fields: { obj: obj("`pipe.eof`: a recv found the other end closed, EOFError") } }),
+
+  // ------------------------------------------------------------ synchronisation
+  "sync.create": kind({
+    family: "sync",
+    class: "create",
+    fields: {
+      obj: obj(),
+      objType: f.str("`Lock`, `RLock`, `Semaphore`, `BoundedSemaphore`, `Condition`, `Event`, `Barrier`; Manager ones prefixed `Manager`"),
+      value: opt(f.num("semaphore initial value, barrier parties")),
+      lock: opt(f.str("a Condition's lock")),
+      owner: opt(f.str("the implicit lock of a shared Value/Array: that object's id")),
+    },
+    relies: ["objType"],
+  }),
+  "lock.acquire": kind({
+    family: "sync",
+    call: "acquire()", waitVerb: "acquire",
+    managerCall: { on: ["lock", "condition"], methods: ["acquire"] },
+    class: "lock",
+    fields: {
+      obj: obj(),
+      ok: f.bool("false: timed out / non-blocking attempt failed"),
+      depth: opt(f.int("RLock depth after the call")),
+      via: opt(f.str('`"cond.wait"` when the re-acquire ends a Condition wait')),
+    },
+    blocks: true,
+  }),
+  "lock.release": kind({ family: "sync", class: "lock", fields: { obj: obj(), depth: opt(f.int()), via: opt(f.str()) } }),
+  "cond.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
+    managerCall: { on: ["condition"], methods: ["wait", "wait_for"] }, class: "op", fields: { obj: obj(), ok: f.bool("false: timed out / predicate still false") }, blocks: true }),
+  "cond.notify": kind({ family: "sync", class: "op", fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`') } }),
+  "event.set": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
+  "event.clear": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
+  "event.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
+    managerCall: { on: ["event"], methods: ["wait"] }, class: "op", fields: { obj: obj(), ok: f.bool() }, blocks: true }),
+  "event.poll": kind({ family: "sync", class: "poll", fields: { obj: obj(), result: f.str(), repeats: f.count("`is_set()` calls, coalesced") } }),
+  "barrier.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait at",
+    managerCall: { on: ["barrier"], methods: ["wait"] }, class: "op", fields: { obj: obj(), index: f.intOrNull("arrival index; null if the barrier broke") }, blocks: true }),
+  "barrier.abort": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
+  "barrier.reset": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
+
+  // ------------------------------------------------------------ shared values
+  "value.create": kind({
+    family: "values",
+    class: "create",
+    fields: {
+      obj: obj(),
+      objType: f.str("`Value`, `Array`, `ManagerValue`, `ManagerArray`"),
+      ctype: f.str("typecode or ctype name"),
+      length: opt(f.int("arrays")),
+      lock: opt(f.str("id of its lock; absent without one")),
+      preview: preview(),
+    },
+    relies: ["objType"],
+  }),
+  "value.read": kind({
+    family: "values",
+    bare: ["value"],
+    class: "value",
+    fields: { obj: obj(), index: opt(f.intOrStr('element index, `"start:stop"` slice, `"raw"`; absent for a Value')), value: f.str() },
+  }),
+  "value.write": kind({
+    family: "values",
+    bare: ["old", "value"],
+    class: "value",
+    fields: {
+      obj: obj(),
+      index: opt(f.intOrStr()),
+      old: opt(f.str("absent where the writer cannot know it, e.g. a Manager Value")),
+      value: f.str(),
+    },
+  }),
+
+  // ------------------------------------------------------------ managers
+  "manager.start": kind({
+    family: "managers",
+    class: "create",
+    fields: { obj: obj("manager id"), serverPid: f.int(), address: f.str() },
+    relies: ["serverPid"],
+  }),
+  "proxy.create": kind({
+    family: "managers",
+    class: "create",
+    fields: {
+      obj: obj("the shared object's id"),
+      manager: f.str(),
+      objType: f.str("`dict`, `list`, `Namespace`, `Queue`, `Lock`, `Value`, …"),
+      value: opt(f.num("Semaphore initial value, Barrier parties")),
+      preview: opt(f.str("initial value of a Manager Value")),
+    },
+    relies: ["objType"],
+  }),
+  "mgr.call": kind({
+    family: "managers",
+    arrow: "mgr-call",
+    waitVerb: "Manager call on",
+    class: "send",
+    fields: { obj: obj(), msg: msg("pairs with the server's `mgr.recv`"), method: f.str(), preview: preview("the arguments") },
+    note: "client side",
+    blocks: true,
+    relies: ["method"],
+  }),
+  "mgr.recv": kind({
+    family: "managers",
+    class: "receipt",
+    fields: { obj: opt(obj()), msg: msg(), method: f.str() },
+    note: "server side",
+    pairs: "mgr.call",
+  }),
+  "mgr.reply": kind({
+    family: "managers",
+    arrow: "mgr-reply",
+    class: "send",
+    fields: { msg: msg("pairs with the client's `mgr.return`"), ok: f.bool() },
+    note: "server side",
+  }),
+  "mgr.return": kind({
+    family: "managers",
+    class: "receipt",
+    fields: { obj: obj(), msg: msg(), ok: f.bool(), preview: preview("the result or the error") },
+    note: "client side",
+    pairs: "mgr.reply",
+  }),
+  "ns.get": kind({ family: "managers", class: "op", fields: { obj: obj(), attr: f.str(), value: opt(f.str()) }, note: "Namespace attributes", relies: ["attr"] }),
+  "ns.set": kind({ family: "managers", class: "op", fields: { obj: obj(), attr: f.str(), value: opt(f.str()) }, note: "Namespace attributes", relies: ["attr"] }),
+  "ns.del": kind({ family: "managers", class: "op", fields: { obj: obj(), attr: f.str(), value: opt(f.str()) }, note: "Namespace attributes", relies: ["attr"] }),
+  "ns.local_change": kind({
+    family: "managers",
+    class: "op",
+    fields: { obj: obj(), attr: f.str(), before: f.str(), after: f.str() },
+    note: "a mutable value obtained with `ns.get` (or a dict/list item) changed locally without being written back: the change is lost for everyone else",
+    relies: ["attr"],
+  }),
+  "proxy.op": kind({
+    family: "managers",
+    class: "op",
+    fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool() },
+    note: "any other proxy operation",
+    relies: ["method"],
+  }),
+
+  // ------------------------------------------------------------ pools
+  "pool.create": kind({ family: "pools", class: "create", fields: { obj: obj(), processes: f.int() } }),
+  "pool.submit": kind({
+    family: "pools",
+    class: "op",
+    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …"), func: f.str(), tasks: opt(f.int("number of chunks")) },
+    relies: ["job"],
+  }),
+  "pool.task.send": kind({
+    family: "pools",
+    arrow: "pool-task",
+    class: "send",
+    fields: { obj: obj(), job: f.str(), index: f.int("chunk"), msg: msg("pairs with `pool.task.recv`"), func: f.str(), preview: preview() },
+    note: "owner side",
+    internal: true,
+    relies: ["job"],
+  }),
+  "pool.task.recv": kind({
+    family: "pools",
+    class: "receipt",
+    fields: { obj: obj(), job: f.str(), index: f.int(), msg: opt(msg()), func: f.str() },
+    note: "a worker took the task",
+    pairs: "pool.task.send",
+    relies: ["job"],
+  }),
+  "pool.result.send": kind({
+    family: "pools",
+    arrow: "pool-result",
+    class: "send",
+    fields: { obj: obj(), job: f.str(), index: f.int(), msg: msg("pairs with `pool.result.recv`"), ok: f.bool(), preview: preview() },
+    note: "worker side",
+    relies: ["job"],
+  }),
+  "pool.result.recv": kind({
+    family: "pools",
+    class: "receipt",
+    fields: { obj: obj(), job: f.str(), index: f.int(), msg: opt(msg()), ok: f.bool() },
+    note: "owner side",
+    pairs: "pool.result.send",
+    internal: true,
+    relies: ["job"],
+  }),
+  "pool.get": kind({
+    family: "pools",
+    call: "get()", waitVerb: "result of",
+    class: "op",
+    fields: { obj: obj(), job: f.str(), ok: f.bool(), preview: preview() },
+    note: "user code got the job's result (or its error)",
+    blocks: true,
+    relies: ["job"],
+  }),
+  "pool.close": kind({ family: "pools", class: "op", fields: { obj: obj() } }),
+  "pool.terminate": kind({ family: "pools", class: "op", fields: { obj: obj() } }),
+  "pool.join": kind({ family: "pools", call: "join()", waitVerb: "join", class: "op", fields: { obj: obj() }, blocks: true }),
+
+  // ------------------------------------------------------------ blocking
+  "block.begin": kind({
+    family: "blocking",
+    class: "block",
+    fields: { op: f.blockOp(), obj: obj("what it waits on; `proc:<pid>` for a join"), timeout: opt(f.num("seconds")) },
+    relies: ["op"],
+  }),
+  "block.end": kind({
+    family: "blocking",
+    class: "unblock",
+    fields: { op: f.blockOp(), obj: obj(), outcome: f.outcome("`ok`, `timeout`, `error`"), error: opt(f.str('e.g. `"EOFError"`')) },
+    relies: ["op"],
+  }),
+
+  // ------------------------------------------------------------ collector events (src: "collector", no seq)
+  "process.disconnect": kind({
+    family: "collector",
+    class: "process",
+    fields: { clean: f.bool("boolean") },
+    note: "the process's event connection closed; `clean` when it had sent `process.exit` first (unclean: it died, e.g. killed or `os._exit` without flushing)",
+  }),
+  "events.lost": kind({
+    family: "collector",
+    class: "meta",
+    fields: { fromSeq: f.count("integer ≥ 0"), count: f.int("integer") },
+    note: "the process's sequence numbers jumped: `count` events from `fromSeq` are missing (also written when the collector dropped an invalid event)",
+  }),
+  "run.exit": kind({
+    family: "collector",
+    class: "meta",
+    fields: { exitCode: f.intOrNull("integer or null"), signal: f.strOrNull('string or null, e.g. `"SIGTERM"`'), timedOut: f.bool("boolean") },
+    note: "the main process ended, as the launcher saw it; `pid` is the main process",
+  }),
+};
+
+/** Every event kind. */
+export type Kind = keyof typeof KINDS;
+/** Kinds the collector writes itself (family "collector"). */
+export type CollectorKind = { [K in Kind]: (typeof KINDS)[K]["family"] extends "collector" ? K : never }[Kind];
+/** Kinds runtimes write. */
+export type RuntimeKind = Exclude<Kind, CollectorKind>;
+/** Kinds that can block: the values of `block.begin`'s `op`. */
+export type BlockOp = { [K in Kind]: (typeof KINDS)[K] extends { blocks: true } ? K : never }[Kind];
+
+/** Every kind, in table order. */
+export const KIND_LIST: readonly Kind[] = Object.keys(KINDS) as Kind[];

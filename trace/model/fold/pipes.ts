@@ -1,0 +1,84 @@
+/**
+ * The fold of pipes: messages in flight per direction, which processes hold and closed each end.
+ */
+
+import type { Handler, Handlers } from "./types";
+import type { ModelState } from "../state";
+import type { PipeState } from "../stateTypes";
+import { newChannel } from "../stateTypes";
+
+/** The pipe an end belongs to, and which side the end is. */
+export function pipeOfEnd(s: ModelState, end: string, at: number): { pipe: PipeState; side: 0 | 1 } {
+  const pid = s.ends.get(end);
+  if (pid !== undefined) {
+    const p = s.objects.get(pid);
+    if (p && p.cls === "pipe") return { pipe: p, side: p.ends[0] === end ? 0 : 1 };
+  }
+  // A pipe end never created in the trace: invent a pipe for it.
+  const other = end + "'";
+  const p = newPipe(s, "pipe:" + end, [end, other], true, at, null);
+  return { pipe: p, side: 0 };
+}
+
+/** A new pipe with its two ends (taking over what ends used before its creation event sent). */
+export function newPipe(s: ModelState, id: string, ends: [string, string], duplex: boolean, at: number, creator: number | null): PipeState {
+  // Ends used before the pipe's creation event was placed got an invented pipe: take over what they sent.
+  const early: Array<[PipeState, 0 | 1]> = [];
+  for (const side of [0, 1] as const) {
+    const old = s.objects.get(s.ends.get(ends[side]) ?? "");
+    if (old && old.cls === "pipe" && old.id.startsWith("pipe:")) early.push([old, side]);
+  }
+  const p: PipeState = {
+    ...s.base(id, "Pipe", at, creator, null),
+    cls: "pipe",
+    ends,
+    duplex,
+    dirs: [newChannel(), newChannel()],
+    holders: [new Set(creator === null ? [] : [creator]), new Set(creator === null ? [] : [creator])],
+    closedBy: [new Set(), new Set()],
+  };
+  for (const [old, side] of early) {
+    p.dirs[side] = old.dirs[0];
+    for (const pid of old.holders[0]) p.holders[side].add(pid);
+    for (const pid of old.users) p.users.add(pid);
+    s.objects.delete(old.id);
+  }
+  s.objects.set(id, p);
+  s.ends.set(ends[0], id);
+  s.ends.set(ends[1], id);
+  return p;
+}
+
+/** pipe.poll, pipe.eof. */
+const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i) => {
+  const { pipe, side } = pipeOfEnd(s, e.obj, i);
+  pipe.users.add(e.pid);
+  pipe.holders[side].add(e.pid);
+};
+
+/** Handlers of the pipes kinds (trace/kinds/table.ts family "pipes"). */
+export const pipeFold = {
+  "pipe.create": (s, e, i) => {
+    const ends = e.ends as [string, string];
+    newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
+  },
+  "pipe.send": (s, e, i) => {
+    const { pipe, side } = pipeOfEnd(s, e.obj, i);
+    pipe.users.add(e.pid);
+    pipe.holders[side].add(e.pid);
+    s.chanPut(pipe.dirs[side], i);
+  },
+  "pipe.recv": (s, e, i) => {
+    const { pipe, side } = pipeOfEnd(s, e.obj, i);
+    pipe.users.add(e.pid);
+    pipe.holders[side].add(e.pid);
+    s.chanTake(pipe.dirs[1 - side], s.refs.partner(i), i);
+  },
+  "pipe.poll": onPipePoll,
+  "pipe.eof": onPipePoll,
+  "pipe.close": (s, e, i) => {
+    const { pipe, side } = pipeOfEnd(s, e.obj, i);
+    pipe.holders[side].delete(e.pid);
+    pipe.closedBy[side].add(e.pid);
+  },
+} satisfies Partial<Handlers>;

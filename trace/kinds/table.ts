@@ -26,6 +26,8 @@ export const KINDS = {
       role: f.role("`main`, `child`, `pool-worker`, `manager-server`, `forkserver`, `resource-tracker`"),
       startMethod: f.strOrNull("string or null"),
       argv: opt(f.strArray("main only")),
+      target: opt(f.str("a multiprocessing child's target, `module.qualname`")),
+      names: opt(f.strMap("object id → the child's own name for it: the target's parameter (`left`, `jobs[0]`) or a `Process` subclass's attribute (`self.jobs`) holding it")),
     },
   }),
   "process.spawn": kind({
@@ -67,6 +69,7 @@ export const KINDS = {
       objType: f.str("`Queue`, `JoinableQueue`, `SimpleQueue`, `ManagerQueue`, `ThreadQueue`"),
       maxsize: opt(f.int()),
       copyOf: opt(f.str("a thread-only queue seen in another process: the id of the original; this object is that process's private copy")),
+      name: opt(f.str("the program's name for it, from the creation site: `q`, `self.jobs`, `forks[0]`, `d['jobs']`; where none is found `Queue #2 (line 14)`")),
     },
     relies: ["objType"],
   }),
@@ -118,6 +121,7 @@ export const KINDS = {
       obj: obj("pipe id"),
       ends: f.strPair("`[end0, end1]`, each its own object id; one-way pipes: end0 receives, end1 sends"),
       duplex: f.bool(),
+      endNames: opt(f.strPair("the program's names for the two ends: `a, b = Pipe()` → `a`, `b`")),
     },
     relies: ["ends"],
   }),
@@ -158,6 +162,7 @@ export const KINDS = {
       value: opt(f.num("semaphore initial value, barrier parties")),
       lock: opt(f.str("a Condition's lock")),
       owner: opt(f.str("the implicit lock of a shared Value/Array: that object's id")),
+      name: opt(f.str()),
     },
     relies: ["objType"],
   }),
@@ -199,6 +204,7 @@ export const KINDS = {
       length: opt(f.int("arrays")),
       lock: opt(f.str("id of its lock; absent without one")),
       preview: preview(),
+      name: opt(f.str()),
     },
     relies: ["objType"],
   }),
@@ -224,7 +230,7 @@ export const KINDS = {
   "manager.start": kind({
     family: "managers",
     class: "create",
-    fields: { obj: obj("manager id"), serverPid: f.int(), address: f.str() },
+    fields: { obj: obj("manager id"), serverPid: f.int(), address: f.str(), name: opt(f.str()) },
     relies: ["serverPid"],
   }),
   "proxy.create": kind({
@@ -236,6 +242,7 @@ export const KINDS = {
       objType: f.str("`dict`, `list`, `Namespace`, `Queue`, `Lock`, `Value`, …"),
       value: opt(f.num("Semaphore initial value, Barrier parties")),
       preview: opt(f.str("initial value of a Manager Value")),
+      name: opt(f.str()),
     },
     relies: ["objType"],
   }),
@@ -289,7 +296,7 @@ export const KINDS = {
   }),
 
   // ------------------------------------------------------------ pools
-  "pool.create": kind({ family: "pools", class: "create", fields: { obj: obj(), processes: f.int() } }),
+  "pool.create": kind({ family: "pools", class: "create", fields: { obj: obj(), processes: f.int(), name: opt(f.str()) } }),
   "pool.submit": kind({
     family: "pools",
     class: "op",
@@ -308,7 +315,7 @@ export const KINDS = {
   "pool.task.recv": kind({
     family: "pools",
     class: "receipt",
-    fields: { obj: obj(), job: f.str(), index: f.int(), msg: opt(msg()), func: f.str() },
+    fields: { obj: obj(), job: f.str(), index: f.int(), msg: opt(msg()), func: f.str(), names: opt(f.strMap("object id → the task function's parameter holding it")) },
     note: "a worker took the task",
     pairs: "pool.task.send",
     relies: ["job"],

@@ -351,12 +351,14 @@ function formatSummary(s: RunSummary): string {
   lines.push(`processes (${s.processes.length}):`);
   for (const p of s.processes) {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
-    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
+    lines.push(`  ${p.pid}  ${p.label ?? p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {
     const at = o.site ? ` at ${basename(o.site.file)}:${o.site.line}` : "";
-    lines.push(`  ${o.id}  ${o.kind} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events`);
+    const name = o.name !== undefined ? ` ${o.name}` : "";
+    const known = o.names?.length ? `; known as ${o.names.map((n) => `${n.name} in ${n.process ?? n.pid}`).join(", ")}` : "";
+    lines.push(`  ${o.id}  ${o.kind}${name} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events${known}`);
   }
   const m = s.messages;
   lines.push(`messages: ${m.sent} sent, ${m.received} received, ${m.matched} matched, ${m.inFlight} in flight, ${m.unmatchedReceipts} receipts without a send`);

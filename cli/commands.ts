@@ -357,7 +357,8 @@ function formatSummary(s: RunSummary): string {
   for (const o of s.objects) {
     const at = o.site ? ` at ${basename(o.site.file)}:${o.site.line}` : "";
     const name = o.name !== undefined ? ` ${o.name}` : "";
-    const known = o.names?.length ? `; known as ${o.names.map((n) => `${n.name} in ${n.process ?? n.pid}`).join(", ")}` : "";
+    const others = (o.names ?? []).filter((n) => n.name !== o.name);
+    const known = others.length ? `; known as ${others.map((n) => `${n.name} in ${n.process ?? n.pid}`).join(", ")}` : "";
     lines.push(`  ${o.id}  ${o.kind}${name} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events${known}`);
   }
   const m = s.messages;

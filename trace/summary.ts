@@ -32,7 +32,7 @@ export interface SummaryProcess {
   disconnect: "clean" | "unclean" | null;
   /** Its target function (`module.qualname`), when a multiprocessing child. */
   target?: string;
-  /** How views name it: the name, with the target added to a default name ("Process-3 · consumer"). */
+  /** How views name a process with a default name: the name and its target ("Process-3 · consumer"); absent otherwise (the name is the label). */
   label?: string;
 }
 
@@ -401,7 +401,7 @@ export class SummaryBuilder {
           events: p.events,
           disconnect: p.disconnect,
           ...(p.target !== undefined ? { target: p.target } : {}),
-          ...(p.name !== null ? { label: p.target !== undefined && DEFAULT_PROCESS_NAME.test(p.name) ? `${p.name} · ${p.target.split(".").pop()}` : p.name } : {}),
+          ...(p.name !== null && p.target !== undefined && DEFAULT_PROCESS_NAME.test(p.name) ? { label: `${p.name} · ${p.target.split(".").pop()}` } : {}),
         };
       });
     const procName = new Map(processes.map((p) => [p.pid, p.label ?? p.name]));

@@ -34,7 +34,7 @@ const DEFAULT_PROCESS_NAME = /^(Process|ForkProcess|SpawnProcess|ForkServerProce
 export function processLabel(s: ModelState, pid: number): string {
   const p = s.processes.get(pid);
   if (!p) return `pid ${pid}`;
-  if (p.target && DEFAULT_PROCESS_NAME.test(p.name)) return `${p.name} · ${p.target.split(".").pop()}`;
+  if (typeof p.target === "string" && typeof p.name === "string" && DEFAULT_PROCESS_NAME.test(p.name)) return `${p.name} · ${p.target.split(".").pop()}`;
   return p.name;
 }
 

@@ -71,9 +71,9 @@ function owedPhrase(s: ModelState, w: WaitAnalysis, stuck: StuckResult, verb: st
   return `none of the other processes that could ${verb} can do it: ${parts.join("; ")}`;
 }
 
-/** The other end of the Pipe a wait is on, by name where the trace has one ("Pipe end a"). */
+/** The other end of the Pipe a wait is on, by the waiter's name for it where the trace has one ("right"), else by id. */
 function otherEnd(s: ModelState, w: WaitAnalysis): string {
-  return w.otherEnd ? objectText(s, w.otherEnd, w.block.pid) : "the other end";
+  return w.otherEnd ? (shortNameIn(s, w.otherEnd, w.block.pid) ?? w.otherEnd) : "?";
 }
 
 function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
@@ -103,8 +103,8 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
         t += ` ${P} itself sent on this same end (${shortSite(siteOf(s, w.sentOnSameEnd))}): what is sent on one end of a Pipe arrives only at the other end, ${otherEnd(s, w)}, never back at the end that sent it.`;
       }
       const others = (w.wakers ?? []).filter((p) => p !== w.block.pid);
-      if (others.length === 0) t += ` The other end ${otherEnd(s, w)} is held only by ${P} itself, so no message can ever arrive.`;
-      else t += ` The other end ${otherEnd(s, w)} is held by ${list((w.wakers ?? []).map((p) => who(s, p)))}; ${owedPhrase(s, w, stuck, "send on it")}.`;
+      if (others.length === 0) t += ` The other end, ${otherEnd(s, w)}, is held only by ${P} itself, so no message can ever arrive.`;
+      else t += ` The other end, ${otherEnd(s, w)}, is held by ${list((w.wakers ?? []).map((p) => who(s, p)))}; ${owedPhrase(s, w, stuck, "send on it")}.`;
       return t;
     }
     case "pipe-send":
@@ -404,7 +404,7 @@ function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], wa
     const holders = [...new Set(w.heldBy.map((h) => h.pid).filter((p) => p !== pid))].map((p) => who(s, p));
     let t = who(s, pid);
     if (held.length) t += ` holds ${list([...new Set(held)])},`;
-    t += ` waits ${w.kind === "join" ? "for" : w.kind === "lock" || w.kind === "semaphore" ? "for" : "on"} ${nameOf(w.objId, pid)}`;
+    t += w.kind === "lock" || w.kind === "semaphore" ? ` waits for ${nameOf(w.objId, pid)}` : ` waits in ${callName(s, w)} ${w.kind === "join" ? "for" : "on"} ${nameOf(w.objId, pid)}`;
     if (holders.length) t += ` (held by ${list(holders)})`;
     parts.push(t);
   }

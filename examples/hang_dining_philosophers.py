@@ -10,8 +10,7 @@ import multiprocessing as mp
 
 def philosopher(i, left, right, seated):
     left.acquire()
-    print("phil-%d holds its left fork" % i, flush=True)
-    seated.wait()
+    seated.wait()  # every philosopher holds its left fork
     right.acquire()  # blocks forever: the neighbour holds it
     print("never printed")
 
@@ -26,5 +25,6 @@ if __name__ == "__main__":
     ]
     for p in phils:
         p.start()
+    print("three philosophers at the table", flush=True)
     for p in phils:
         p.join()  # never returns

@@ -16,7 +16,7 @@ import { ARROW_STYLE, LockColours, type ArrowClass } from "../layout/palette";
 import { clampDomain, fitDomain, formatX, MIN_SPAN, panDomain, toTrace, toView, zoomDomain, type Domain } from "../layout/scale";
 import { buildScene, type Scene } from "../layout/scene";
 import { lowerBound } from "../layout/intervals";
-import { blockLabel, clip, exitLabel, roleLabel, eventSummary } from "../layout/labels";
+import { blockLabel, clip, exitLabel, lockName, roleLabel, eventSummary } from "../layout/labels";
 import type { Store } from "../store";
 import type { Theme } from "../theme";
 import type { Host } from "../host";
@@ -437,7 +437,7 @@ export class Plot {
       .text((d) => {
         const w = Math.min(this.width, d.x1) - Math.max(0, d.x0);
         if (d.h < 8 || w < 30) return "";
-        const id = this.lockId(d.lockSlot);
+        const id = lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid);
         return clip(`${id}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6));
       });
     // Arrows.
@@ -786,7 +786,7 @@ export class Plot {
         const p = head.processes.get(b.pid);
         const pc = st.processes.get(b.pid);
         el.select(".lh-collapse").text(b.collapsed ? "▸" : "▾");
-        el.select(".lh-name").text(p?.name ?? `pid ${b.pid}`).attr("title", `${p?.name ?? ""} pid ${b.pid}${p?.target ? " — " + p.target : ""}`);
+        el.select(".lh-name").text(p ? s.model.processName(b.pid) : `pid ${b.pid}`).attr("title", `${p?.name ?? ""} pid ${b.pid}${p?.target ? " — " + p.target : ""}`);
         const role = p?.role ?? "unknown";
         el.select(".lh-role")
           .text(`${roleLabel(role)} · ${b.pid}`)

@@ -33,6 +33,16 @@ export function shortObject(s: ModelState, id: string, pid?: number): string {
   return clip(id.length > 14 ? objectText(s, id).replace(/^the /, "") : objectLabel(s, id), 48);
 }
 
+/** A message channel as the legend names it: "Queue q", "Pipe a ⇄ b", "Manager m", "Pool pool". */
+export function channelLabel(s: ModelState, id: string): string {
+  const o = s.objects.get(id);
+  if (o && o.cls === "pipe") {
+    const [a, b] = o.ends.map((e) => s.names.get(e) ?? e);
+    return `Pipe ${a} ${o.duplex ? "⇄" : "←"} ${b}`;
+  }
+  return objectLabel(s, id);
+}
+
 /** A lock as the label of a hold bar in process `pid`'s lane says it: the process's name for it ("left"), else its id. */
 export function lockName(s: ModelState, id: string, pid: number): string {
   return shortNameIn(s, id, pid) ?? id;

@@ -12,7 +12,7 @@ import { axisTop } from "d3";
 import { scaleLinear } from "d3";
 import { arrowHeadPath, arrowHeadPoints, arrowPath, arrowGeometry } from "../layout/arrows";
 import { layoutLanes, laneAtY, type LaneBox } from "../layout/lanes";
-import { ARROW_STYLE, LockColours, type ArrowClass } from "../layout/palette";
+import { ARROW_STYLE, arrowColourVar, LockColours, type ArrowClass } from "../layout/palette";
 import { clampDomain, fitDomain, formatX, MIN_SPAN, panDomain, toTrace, toView, zoomDomain, type Domain } from "../layout/scale";
 import { buildScene, type Scene } from "../layout/scene";
 import { lowerBound } from "../layout/intervals";
@@ -461,12 +461,12 @@ export class Plot {
     arrows
       .select("path.arrow-line")
       .attr("d", (d) => arrowPath(d.g))
-      .style("stroke", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`)
+      .style("stroke", (d) => `var(${arrowColourVar(d.cls, d.channel)})`)
       .style("stroke-dasharray", (d) => (d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null));
     arrows
       .select("path.arrow-head")
       .attr("d", (d) => arrowHeadPath(d.g, 7))
-      .style("fill", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`);
+      .style("fill", (d) => `var(${arrowColourVar(d.cls, d.channel)})`);
     // Event marks (value writes as diamonds).
     this.gMarks
       .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
@@ -525,17 +525,18 @@ export class Plot {
         ctx.fillRect(x0, h.y, Math.max(1, x1 - x0), h.h);
       }
     }
-    // Arrows, by class.
-    const byClass = new Map<ArrowClass, typeof scene.arrows>();
+    // Arrows, by class and channel colour.
+    const byClass = new Map<string, typeof scene.arrows>();
     for (const a of scene.arrows) {
-      let l = byClass.get(a.cls);
-      if (!l) byClass.set(a.cls, (l = []));
+      const key = `${a.cls} ${arrowColourVar(a.cls, a.channel)}`;
+      let l = byClass.get(key);
+      if (!l) byClass.set(key, (l = []));
       l.push(a);
     }
     ctx.lineWidth = 1;
-    for (const [cls, list] of byClass) {
-      const st = ARROW_STYLE[cls];
-      ctx.strokeStyle = ctx.fillStyle = th.get(st.colorVar, "#3794ff");
+    for (const list of byClass.values()) {
+      const st = ARROW_STYLE[list[0].cls];
+      ctx.strokeStyle = ctx.fillStyle = th.get(arrowColourVar(list[0].cls, list[0].channel), "#3794ff");
       // Many arrows: straight, solid, translucent lines (dashes and curves cost too much there).
       const many = list.length > 1500;
       ctx.globalAlpha = many ? 0.4 : 0.85;

@@ -58,6 +58,9 @@ await build([
   ...findFiles("bench", ".ts").filter((f) => !f.includes("/fixtures/")),
 ], { packages: undefined, plugins: [externalButD3] });
 
+// The Node runtime: one file preloaded into every process and worker thread of a Node program.
+await build(["runtime/node/src/index.ts"], { outdir: undefined, outbase: undefined, outfile: "out/runtime/node/ipcviz-node.js", sourcemap: false });
+
 // The extension host and the in-host test suite: everything bundled but `vscode` (the .vsix
 // ships no node_modules).
 await build(["extension/extension.ts", ...findFiles("test/vscode/suite", "index.ts")].filter((f) => existsOrEmpty(f)), {

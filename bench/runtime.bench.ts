@@ -17,7 +17,17 @@ const PROGRAMS: { name: string; file: string; target: number }[] = [
   { name: "Queue put/get, 2 processes", file: "queue_pairs.py", target: 1.5 },
   { name: "Pipe send/recv, 2 processes", file: "pipe_pairs.py", target: 1.5 },
   { name: "with v.get_lock(): v.value += 1, 2 processes", file: "locked_value.py", target: 4 },
+  { name: "Node postMessage round trips, 2 workers", file: "node_post_message.js", target: 1.5 },
+  { name: "Node process.send round trips, parent and fork", file: "node_process_send.js", target: 1.5 },
+  { name: "Node Atomics-lock increments, 2 workers", file: "node_atomics_lock.js", target: 4 },
 ];
+
+/** Node programs run with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
+const isNode = (file: string) => file.endsWith(".js");
+
+function node(): string {
+  return process.env.IPCVIZ_BENCH_NODE ?? process.execPath;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +42,10 @@ function workload(stdout: string): number {
 
 async function plain(python: string, file: string, cwd: string): Promise<{ work: number; wall: number }> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(python, [file, String(N)], { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "inherit"] });
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
+  delete env.NODE_OPTIONS;
+  const exe = isNode(file) ? node() : python;
+  const child = spawn(exe, [file, String(N)], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
@@ -49,7 +62,7 @@ async function instrumented(python: string, file: string, cwd: string, out: stri
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
-    [join(root, "bin", "ipcviz.js"), "run", "--python", python, "--out", out, "--", file, String(N)],
+    [join(root, "bin", "ipcviz.js"), "run", ...(isNode(file) ? ["--node", node()] : ["--python", python]), "--out", out, "--", file, String(N)],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";

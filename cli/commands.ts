@@ -39,10 +39,11 @@ export const EXIT_TIMEOUT = 124;
 /** Exit status when a run was stopped because it deadlocked or stalled (as `analyse` finding one). */
 export const EXIT_DEADLOCK = 3;
 
-const HELP = `ipcviz: record and inspect what a Python multiprocessing program does
+const HELP = `ipcviz: record and inspect what a multi-process Python or Node.js program does
 
 Usage:
   ipcviz run [options] [--] program.py [args…]   run a program and record its trace
+  ipcviz run [options] [--] app.js|app.ts [args…]  (a Node.js program: .js .mjs .cjs .ts .mts .cts)
   ipcviz run [options] -m module [args…]         run a module (as python -m)
   ipcviz summary TRACE [--json]                  print the summary of a saved trace
   ipcviz validate TRACE                          check a saved trace; exit 1 if it has problems
@@ -54,6 +55,9 @@ Usage:
 
 Options of run:
   --python PATH         interpreter (default: python3, then python, on PATH); Python 3.9+
+  --node PATH           Node.js for .js/.mjs/.cjs/.ts programs (default: node on PATH); Node 20+
+  --ts-runner R         how a .ts program runs: auto (the workspace's tsx, else ts-node), tsx,
+                        ts-node, or the path of a loader module for node --import
   --start-method M      make M the default start method: fork, spawn or forkserver
   --out TRACE           trace file (default: .ipcviz/<program>-<time>.ipcviz.jsonl)
   --summary FILE        also write the run summary (JSON) to FILE
@@ -84,6 +88,8 @@ function version(): string {
 /** Options of `ipcviz run`, as parsed. */
 interface RunArgs {
   python?: string;
+  node?: string;
+  tsRunner?: string;
   startMethod?: string;
   out?: string;
   summary?: string;
@@ -125,6 +131,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
     switch (name) {
       case "--python":
         r.python = value(name, inline);
+        break;
+      case "--node":
+        r.node = value(name, inline);
+        break;
+      case "--ts-runner":
+        r.tsRunner = value(name, inline);
         break;
       case "--start-method": {
         const m = value(name, inline);
@@ -187,7 +199,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
 
 /** Default trace path: .ipcviz/<stem>-<YYYYMMDD-HHMMSS>.ipcviz.jsonl under cwd (never an existing file). */
 export function defaultTracePath(cwd: string, programOrModule: string, now = new Date()): string {
-  const stem = basename(programOrModule).replace(/\.py$/, "").replace(/[^A-Za-z0-9._-]/g, "_") || "program";
+  const stem = basename(programOrModule).replace(/\.(py|[cm]?[jt]s)$/, "").replace(/[^A-Za-z0-9._-]/g, "_") || "program";
   const p2 = (n: number) => String(n).padStart(2, "0");
   const stamp = `${now.getFullYear()}${p2(now.getMonth() + 1)}${p2(now.getDate())}-${p2(now.getHours())}${p2(now.getMinutes())}${p2(now.getSeconds())}`;
   let path = join(cwd, ".ipcviz", `${stem}-${stamp}.ipcviz.jsonl`);
@@ -237,6 +249,8 @@ async function runCommand(argv: string[]): Promise<number> {
   const clock = () => Number(process.hrtime.bigint());
   const options: RunOptions = {
     python: a.python,
+    node: a.node,
+    tsRunner: a.tsRunner,
     program: a.program,
     module: a.module,
     args: a.args,
@@ -351,7 +365,8 @@ function formatSummary(s: RunSummary): string {
   lines.push(`processes (${s.processes.length}):`);
   for (const p of s.processes) {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
-    lines.push(`  ${p.pid}  ${p.label ?? p.name ?? "?"}  ${p.role ?? "?"}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events`);
+    const thread = p.thread !== undefined ? `  thread ${p.thread} of pid ${p.hostPid ?? "?"}` : "";
+    lines.push(`  ${p.pid}  ${p.label ?? p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${p.events} events${p.error ? `  (${p.error})` : ""}`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {

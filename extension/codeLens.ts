@@ -1,7 +1,10 @@
-/** The "Visualise IPC" CodeLens above `if __name__ == "__main__":` in Python files. */
+/**
+ * The "Visualise IPC" CodeLens above `if __name__ == "__main__":` in Python files, and above the
+ * first import of `worker_threads`, `child_process` or `cluster` in JavaScript/TypeScript files.
+ */
 
 import * as vscode from "vscode";
-import { findMainGuardLines } from "./codeLensLines";
+import { findMainGuardLines, findNodeIpcImportLines } from "./codeLensLines";
 
 /** See the file comment. */
 export class MainGuardCodeLensProvider implements vscode.CodeLensProvider {
@@ -15,7 +18,8 @@ export class MainGuardCodeLensProvider implements vscode.CodeLensProvider {
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.getConfiguration("ipcviz", document.uri).get<boolean>("codeLens", true)) return [];
-    return findMainGuardLines(document.getText()).map(
+    const lines = document.languageId === "python" ? findMainGuardLines(document.getText()) : findNodeIpcImportLines(document.getText());
+    return lines.map(
       (line) =>
         new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
           title: "$(type-hierarchy) Visualise IPC",

@@ -1,6 +1,7 @@
 /**
  * Where the "Visualise IPC" CodeLens goes: the top-level `if __name__ == "__main__":` lines of a
- * Python file (either quote style, either operand order). Pure.
+ * Python file (either quote style, either operand order); in a JavaScript or TypeScript file, the
+ * first line that imports or requires `worker_threads`, `child_process` or `cluster`. Pure.
  */
 
 const MAIN_GUARD = /^if\s+(?:__name__\s*==\s*(['"])__main__\1|(['"])__main__\2\s*==\s*__name__)\s*:/;
@@ -27,4 +28,29 @@ export function findMainGuardLines(text: string): number[] {
     n++;
   }
   return lines;
+}
+
+const NODE_IPC_IMPORT = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(['"`])(?:node:)?(worker_threads|child_process|cluster)\1/;
+
+/** 0-based line of the first import/require of Node's worker_threads, child_process or cluster (none: []). */
+export function findNodeIpcImportLines(text: string): number[] {
+  const lines = text.split("\n");
+  let inBlock = false;
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n];
+    if (inBlock) {
+      const end = line.indexOf("*/");
+      if (end < 0) continue;
+      line = line.slice(end + 2);
+      inBlock = false;
+    }
+    const trimmed = line.trimStart();
+    if (trimmed.startsWith("//")) continue;
+    if (trimmed.startsWith("/*") && !trimmed.includes("*/")) {
+      inBlock = true;
+      continue;
+    }
+    if (NODE_IPC_IMPORT.test(line)) return [n];
+  }
+  return [];
 }

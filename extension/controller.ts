@@ -19,7 +19,7 @@ import { interpreterFromPythonExtension, pickInterpreter } from "./interpreter";
 import { registerDebugSupport, type DebugSupport, type DebugSupportTesting } from "./debug/debugSupport";
 import type { LiveRun } from "./debug/debugRun";
 import { RunSession, type RunInfo } from "./runSession";
-import { INTERPRETER_ERRORS, chooseInterpreter, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
+import { INTERPRETER_ERRORS, chooseInterpreter, isNodeProgramFile, isRunnableProgram, launchErrorText, resolveSettings, resolveTraceFolder, traceFileName, uniquePath, type IpcvizSettings } from "./settings";
 import { loadTrace, TraceDocument } from "./traceEditor";
 import { makeFooter, traceToJsonl } from "./traceText";
 import { guardRun } from "./trust";
@@ -45,7 +45,7 @@ export interface IpcvizTestApi {
   run(): RunInfo | null;
   /** Every open view: run panels and trace editors. */
   views(): ViewInfo[];
-  /** "Debug and Visualise IPC" (extension/debug/debugSupport.ts). */
+  /** "Start Debugging with Process Lanes" (extension/debug/debugSupport.ts). */
   debug?: DebugSupportTesting;
 }
 
@@ -83,6 +83,10 @@ export class Controller extends Disposable implements ViewHost {
     this.pruneRunTraces();
     const reg = (id: string, fn: (...args: any[]) => unknown) => this._register(vscode.commands.registerCommand(id, fn));
     reg("ipcviz.visualise", (uri?: vscode.Uri) => this.visualise(uri));
+    // The American spelling: its own palette row ("IPC Visualizer: Visualize IPC"), the same command.
+    reg("ipcviz.visualize", (uri?: vscode.Uri) => this.visualise(uri));
+    reg("ipcviz.keepTrace", (target?: vscode.Uri) => this.keepTrace(this.activeView, target));
+    reg("ipcviz.openRecentRun", () => this.openRecentRun());
     reg("ipcviz.stop", () => this.stop());
     reg("ipcviz.openTrace", (uri?: vscode.Uri) => this.openTrace(uri));
     reg("ipcviz.saveTrace", (target?: vscode.Uri) => this.saveTrace(this.activeView, target));
@@ -96,6 +100,7 @@ export class Controller extends Disposable implements ViewHost {
 
     const lenses = this._register(new MainGuardCodeLensProvider());
     this._register(vscode.languages.registerCodeLensProvider({ language: "python" }, lenses));
+    for (const language of ["javascript", "typescript"]) this._register(vscode.languages.registerCodeLensProvider({ language, scheme: "file" }, lenses));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("ipcviz.codeLens")) lenses.refresh();
@@ -169,11 +174,11 @@ export class Controller extends Disposable implements ViewHost {
     // From the palette: the active Python editor, or, when the active editor is a run's view (it
     // takes the keyboard when it loads), the program that view shows.
     const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? this.programOfActiveRunView();
-    if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
+    if (!target || target.scheme !== "file" || !isRunnableProgram(target.fsPath)) {
       void vscode.window.showErrorMessage(
         target && target.scheme === "untitled"
-          ? "IPC Visualiser: save this file as a .py file first; then run Visualise IPC again."
-          : "IPC Visualiser: open a Python file (.py) to visualise, or right-click one in the Explorer and choose Visualise IPC.",
+          ? "IPC Visualiser: save this file as a .py, .js or .ts file first; then run Visualise IPC again."
+          : "IPC Visualiser: open a Python (.py), JavaScript (.js, .mjs, .cjs) or TypeScript (.ts) file to visualise, or right-click one in the Explorer and choose Visualise IPC.",
       );
       return null;
     }
@@ -186,7 +191,8 @@ export class Controller extends Disposable implements ViewHost {
     if (!(await this.confirmReplaceRun(program))) return null;
     const settings = this.settings(target);
     const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath;
-    const fromExt = await interpreterFromPythonExtension(target, (l) => this.log(l));
+    const node = isNodeProgramFile(program);
+    const fromExt = node ? undefined : await interpreterFromPythonExtension(target, (l) => this.log(l));
     const choice = chooseInterpreter(fromExt, settings.python);
     mkdirSync(this.runsDir, { recursive: true });
     const traceFile = uniquePath(this.runsDir, traceFileName(program), existsSync);
@@ -199,6 +205,8 @@ export class Controller extends Disposable implements ViewHost {
             program,
             cwd: folder ?? dirname(program),
             python: choice.python,
+            node: settings.node || undefined,
+            tsRunner: settings.typescriptRunner,
             settings,
             traceFile,
             runtimeDir: join(this.context.extensionPath, "runtime", "python"),
@@ -209,7 +217,7 @@ export class Controller extends Disposable implements ViewHost {
       this.reportLaunchError(err, choice);
       return null;
     }
-    this.log(`interpreter: ${choice.description}`);
+    this.log(node ? `node: ${session.header?.interpreter.path ?? settings.node ?? "node"} ${session.header?.interpreter.version ?? ""}` : `interpreter: ${choice.description}`);
     this.adoptRun(session, settings);
     return session.info();
   }
@@ -255,6 +263,12 @@ export class Controller extends Disposable implements ViewHost {
     if (err instanceof LaunchError) {
       const text = launchErrorText(err.code, err.message, choice);
       this.log(text);
+      if (err.code === "no-node" || err.code === "old-node" || err.code === "no-ts-runner") {
+        void vscode.window.showErrorMessage(text, "Open Settings").then((c) => {
+          if (c) void vscode.commands.executeCommand("workbench.action.openSettings", err.code === "no-ts-runner" ? "ipcviz.typescriptRunner" : "ipcviz.node");
+        });
+        return;
+      }
       if (INTERPRETER_ERRORS.has(err.code)) {
         void vscode.window.showErrorMessage(text, "Pick Interpreter", "Open Settings").then((c) => {
           if (c === "Pick Interpreter") void pickInterpreter();
@@ -322,36 +336,92 @@ export class Controller extends Disposable implements ViewHost {
     });
   }
 
+  /** The traces folder for a run of `program`. */
+  private tracesFolder(program: string, settings: IpcvizSettings = this.settings(vscode.Uri.file(program))): string {
+    return resolveTraceFolder(settings.tracesFolder, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(program))?.uri.fsPath, program);
+  }
+
+  /** The run whose trace the pending "Save its trace?" question is about (at most one question is shown). */
+  private askingAbout: LiveRun | null = null;
+
   private async onRunFinished(session: LiveRun, settings: IpcvizSettings): Promise<void> {
     void this.setContext();
     if (!session.result || session.events.length === 0) return;
-    const folder = resolveTraceFolder(settings.tracesFolder, vscode.workspace.getWorkspaceFolder(vscode.Uri.file(session.program))?.uri.fsPath, session.program);
-    const dest = () => uniquePath(folder, basename(session.traceFile), existsSync);
+    const folder = this.tracesFolder(session.program, settings);
     if (settings.saveTraces === "always") {
-      const path = dest();
+      const path = uniquePath(folder, basename(session.traceFile), existsSync);
       this.copyTrace(session, path);
       this.log(`trace saved to ${path}`);
       return;
     }
-    if (settings.saveTraces === "never") return;
+    // "recent" (the default) and "never": the trace stays among the recent runs, no question.
+    if (settings.saveTraces !== "ask") return;
+    // One question at a time: a question still open is about the newest run from now on.
+    const pending = this.askingAbout !== null;
+    this.askingAbout = session;
+    if (pending) return;
     const c = await vscode.window.showInformationMessage(
       `IPC Visualiser: ${basename(session.program)} ended (${session.events.length} events). Save its trace to ${folder}?`,
       "Save",
       "Save As…",
-      "Never",
+      "Never Ask",
     );
+    const target = this.askingAbout ?? session;
+    this.askingAbout = null;
     if (c === "Save") {
-      const path = dest();
-      this.copyTrace(session, path);
-      void vscode.window.showInformationMessage(`Trace saved to ${path}`, "Open").then((o) => {
+      const path = await this.keepTrace(null, undefined, target);
+      if (path) {
+        void vscode.window.showInformationMessage(`Trace saved to ${path}`, "Open").then((o) => {
+          if (o) void this.openTrace(vscode.Uri.file(path));
+        });
+      }
+    } else if (c === "Save As…") {
+      const view = [...this.views].find((v) => v.currentSource === target) ?? null;
+      await this.saveTrace(view, undefined, target);
+    } else if (c === "Never Ask") {
+      await vscode.workspace.getConfiguration("ipcviz").update("traces.save", "recent", vscode.ConfigurationTarget.Global);
+    }
+  }
+
+  /** "Keep This IPC Trace": copy the view's trace into the traces folder (no dialog). Returns the path written. */
+  async keepTrace(view: ViewPanel | null, target?: vscode.Uri, sourceOverride?: ViewSource): Promise<string | undefined> {
+    const source = sourceOverride ?? this.requireView(view)?.currentSource;
+    if (!source) return undefined;
+    const program = source.header?.program ?? source.title;
+    const path = target?.fsPath ?? uniquePath(this.tracesFolder(program), source.traceFile ? basename(source.traceFile) : traceFileName(program), existsSync);
+    this.copyTrace(source, path);
+    this.log(`trace kept in ${path}`);
+    if (!target && !sourceOverride) {
+      void vscode.window.showInformationMessage(`IPC Visualiser: trace kept in ${path}`, "Open").then((o) => {
         if (o) void this.openTrace(vscode.Uri.file(path));
       });
-    } else if (c === "Save As…") {
-      const view = [...this.views].find((v) => v.currentSource === session) ?? null;
-      await this.saveTrace(view, undefined, session);
-    } else if (c === "Never") {
-      await vscode.workspace.getConfiguration("ipcviz").update("traces.save", "never", vscode.ConfigurationTarget.Global);
     }
+    return path;
+  }
+
+  /** "Open a Recent IPC Run…": a quick pick of the runs kept in the extension's storage (newest first). */
+  async openRecentRun(): Promise<boolean> {
+    let files: { f: string; t: number }[] = [];
+    try {
+      files = readdirSync(this.runsDir)
+        .filter((f) => f.endsWith(".ipcviz.jsonl"))
+        .map((f) => ({ f, t: statSync(join(this.runsDir, f)).mtimeMs }))
+        .sort((a, b) => b.t - a.t);
+    } catch {
+      files = [];
+    }
+    if (files.length === 0) {
+      void vscode.window.showInformationMessage("IPC Visualiser: no recent runs yet. Open a Python program and run Visualise IPC (F1, Visualise IPC).", "Open an Example").then((c) => {
+        if (c) void this.openExample();
+      });
+      return false;
+    }
+    const picked = await vscode.window.showQuickPick(
+      files.map(({ f, t }) => ({ label: f.replace(/\.ipcviz\.jsonl$/, ""), description: new Date(t).toLocaleString(), path: join(this.runsDir, f) })),
+      { title: "Open a recent IPC Visualiser run", placeHolder: "the newest runs' traces, newest first" },
+    );
+    if (!picked) return false;
+    return this.openTrace(vscode.Uri.file(picked.path));
   }
 
   /** Write a source's trace to `path`: a copy of its file when complete, else from the host's events. */

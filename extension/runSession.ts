@@ -24,6 +24,10 @@ export interface RunSessionOptions {
   cwd: string;
   /** Interpreter (undefined: python3, then python). */
   python: string | undefined;
+  /** Node.js for a JavaScript/TypeScript program (undefined: node on PATH). */
+  node?: string;
+  /** How a TypeScript program runs (ipcviz.typescriptRunner; undefined: auto). */
+  tsRunner?: string;
   settings: IpcvizSettings;
   /** Where the launcher writes the trace while the program runs. */
   traceFile: string;
@@ -132,6 +136,8 @@ export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
     try {
       run = await startRun({
         python: options.python,
+        node: options.node,
+        tsRunner: options.tsRunner,
         program: options.program,
         cwd: options.cwd,
         startMethod: settings.startMethod,

@@ -8,7 +8,7 @@
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 
 /** When a run's trace is saved into the workspace. */
-export type SaveTraces = "always" | "ask" | "never";
+export type SaveTraces = "recent" | "always" | "ask" | "never";
 
 /** Start methods the runtime can make the default. */
 export const START_METHODS = ["fork", "spawn", "forkserver"] as const;
@@ -27,16 +27,22 @@ export interface IpcvizSettings {
   previewLength: number;
   /** `ipcviz.startMethod`; undefined for the interpreter's default. */
   startMethod: (typeof START_METHODS)[number] | undefined;
+  /** `ipcviz.node`: Node.js path or command for JavaScript/TypeScript programs, "" when unset (node on PATH). */
+  node: string;
+  /** `ipcviz.typescriptRunner`: auto, tsx, ts-node, or the path of a loader module. */
+  typescriptRunner: string;
 }
 
 /** Defaults (the same as package.json's `contributes.configuration`). */
 export const DEFAULT_SETTINGS: IpcvizSettings = {
   python: "",
-  saveTraces: "ask",
+  saveTraces: "recent",
   tracesFolder: ".ipcviz",
   deadlockGraceSec: 1,
   previewLength: 80,
   startMethod: undefined,
+  node: "",
+  typescriptRunner: "auto",
 };
 
 /** Read the settings through `get(key)` (keys without the `ipcviz.` prefix); bad values fall back to defaults. */
@@ -53,11 +59,13 @@ export function resolveSettings(get: (key: string) => unknown): IpcvizSettings {
   const sm = str("startMethod", "default");
   return {
     python: str("python", ""),
-    saveTraces: save === "always" || save === "ask" || save === "never" ? save : DEFAULT_SETTINGS.saveTraces,
+    saveTraces: save === "recent" || save === "always" || save === "ask" || save === "never" ? save : DEFAULT_SETTINGS.saveTraces,
     tracesFolder: str("traces.folder", DEFAULT_SETTINGS.tracesFolder) || DEFAULT_SETTINGS.tracesFolder,
     deadlockGraceSec: num("deadlockGrace", DEFAULT_SETTINGS.deadlockGraceSec, 0.1, 3600),
     previewLength: Math.round(num("payloadPreviewLength", DEFAULT_SETTINGS.previewLength, 0, 100000)),
     startMethod: (START_METHODS as readonly string[]).includes(sm) ? (sm as IpcvizSettings["startMethod"]) : undefined,
+    node: str("node", ""),
+    typescriptRunner: str("typescriptRunner", "auto") || "auto",
   };
 }
 
@@ -108,6 +116,16 @@ export function uniquePath(dir: string, name: string, exists: (path: string) => 
   return path;
 }
 
+/** Programs that run under Node (the rest, .py and .pyw, under Python). */
+export function isNodeProgramFile(path: string): boolean {
+  return /\.(js|mjs|cjs|ts|mts|cts)$/i.test(path);
+}
+
+/** Files Visualise IPC runs. */
+export function isRunnableProgram(path: string): boolean {
+  return /\.pyw?$/i.test(path) || isNodeProgramFile(path);
+}
+
 /** Launcher error codes that a different interpreter fixes. */
 export const INTERPRETER_ERRORS: ReadonlySet<string> = new Set(["no-python", "bad-python", "old-python"]);
 
@@ -130,6 +148,12 @@ export function launchErrorText(code: string, message: string, choice?: Interpre
     if (code === "bad-python" && (m = /^(.+) does not run as a Python interpreter \((.*)\)$/.exec(text))) return `IPC Visualiser cannot run ${m[1]}${where} as Python (${m[2]}). ${pick}`;
     const from = choice ? ` (${choice.description})` : "";
     return `IPC Visualiser cannot use this Python${from}: ${text}. ${pick}`;
+  }
+  if (code === "no-node" || code === "old-node") {
+    return `IPC Visualiser: ${text.replace(/:\s*pass --node[^;]*$/, "").replace(/;?\s*(install Node\.js 20 or newer, or )?pass --node[^;]*$/, "")}. Set the ipcviz.node setting to Node.js 20 or newer.`;
+  }
+  if (code === "no-ts-runner") {
+    return `IPC Visualiser: ${text.replace(/ or pass --ts-runner with a loader$/, " or set the ipcviz.typescriptRunner setting")}`;
   }
   return `IPC Visualiser: ${text.replace(/choose another path with --out/, "choose another folder in the ipcviz.traces.folder setting")}`;
 }

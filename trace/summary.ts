@@ -34,6 +34,11 @@ export interface SummaryProcess {
   target?: string;
   /** How views name a process with a default name: the name and its target ("Process-3 · consumer"); absent otherwise (the name is the label). */
   label?: string;
+  /** A Node worker thread (role "worker"): its threadId and the pid of the process it runs in (`pid` is its lane id). */
+  thread?: number;
+  hostPid?: number;
+  /** The uncaught error that ended it, if that is why (Node). */
+  error?: string;
 }
 
 /** One IPC object of the run. */
@@ -144,11 +149,14 @@ const FAMILY_OF_PREFIX: Record<string, string> = {
   pool: "pool",
 };
 
-interface ProcInfo extends SummaryProcess {
+interface ProcInfo extends Omit<SummaryProcess, "thread" | "hostPid" | "error"> {
   ownExit: { exitCode: number | null; signal: string | null } | null;
   joinExit: { exitCode: number | null; signal: string | null } | null;
   runExit: { exitCode: number | null; signal: string | null } | null;
   order: number;
+  thread: number | null;
+  hostPid: number | null;
+  error: string | null;
 }
 
 /** A message end (send or receipt) as kept for pairing: its ordinal in the event stream. */
@@ -207,6 +215,9 @@ export class SummaryBuilder {
         ownExit: null,
         joinExit: null,
         runExit: null,
+        thread: null,
+        hostPid: null,
+        error: null,
         order: this.procs.size,
       };
       this.procs.set(pid, p);
@@ -276,6 +287,8 @@ export class SummaryBuilder {
         p.parentPid = e.ppid;
         if (typeof e.target === "string") p.target = e.target;
         this.addLocalNames(e.pid, e.names);
+        if (typeof e.thread === "number") p.thread = e.thread;
+        if (typeof e.hostPid === "number") p.hostPid = e.hostPid;
         if (e.role === "main") {
           this.mainPid = e.pid;
           this.mainStartMethod = e.startMethod;
@@ -294,6 +307,7 @@ export class SummaryBuilder {
       case "process.exit":
         p.ownExit =
           e.signal !== undefined ? { exitCode: e.exitCode !== null && e.exitCode >= 0 ? e.exitCode : null, signal: signalName(e.signal) } : exitFromCode(e.exitCode);
+        if (typeof e.error === "string") p.error = e.error;
         break;
       case "queue.create":
         this.created(e, e.obj, "queue", e.objType);
@@ -402,6 +416,9 @@ export class SummaryBuilder {
           disconnect: p.disconnect,
           ...(p.target !== undefined ? { target: p.target } : {}),
           ...(p.name !== null && p.target !== undefined && DEFAULT_PROCESS_NAME.test(p.name) ? { label: `${p.name} · ${p.target.split(".").pop()}` } : {}),
+          ...(p.thread !== null ? { thread: p.thread } : {}),
+          ...(p.hostPid !== null ? { hostPid: p.hostPid } : {}),
+          ...(p.error !== null ? { error: p.error } : {}),
         };
       });
     const procName = new Map(processes.map((p) => [p.pid, p.label ?? p.name]));

@@ -287,6 +287,8 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
   const sends = new Map<string, Map<string, number>>();
   for (const k of SEND_OF_RECEIPT) sends.set(k, new Map());
   const receipts: Array<{ kind: string; msg: string; line: number }> = [];
+  /** Sends marked `broadcast: true`: every receiver gets them (kind + NUL + msg). */
+  const broadcasts = new Set<string>();
   let anyLost = false;
 
   for (let i = 0; i < events.length; i++) {
@@ -340,6 +342,7 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
         const prev = sendMap.get(msg);
         if (prev !== undefined) report(`line ${line}: ${e.kind} reuses message id ${JSON.stringify(msg)} of line ${prev} (message ids are unique per run)`);
         else sendMap.set(msg, line);
+        if ((e as { broadcast?: unknown }).broadcast === true) broadcasts.add(e.kind + "\u0000" + msg);
       } else if (RECEIPT_OF[e.kind] !== undefined) {
         receipts.push({ kind: e.kind, msg, line });
       }
@@ -356,7 +359,8 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
     }
     const key = sendKind + "\u0000" + r.msg;
     const prev = received.get(key);
-    if (prev !== undefined) report(`line ${r.line}: ${r.kind} receives message ${JSON.stringify(r.msg)} a second time (first on line ${prev})`);
+    // A broadcast (e.g. a Node BroadcastChannel message) is received once by every listener.
+    if (prev !== undefined && !broadcasts.has(key)) report(`line ${r.line}: ${r.kind} receives message ${JSON.stringify(r.msg)} a second time (first on line ${prev})`);
     else received.set(key, r.line);
   }
   if (dropped > 0) problems.push(`… and ${dropped} more problems`);

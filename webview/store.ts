@@ -54,6 +54,16 @@ export class Store {
   live = false;
   loaded = false;
   finishedReason: string | null = null;
+
+  /** The recorder died and the run's watchdog ended the program (a run.orphaned event): this says so. */
+  private noteOrphaned(events: readonly TraceEvent[]): void {
+    for (const e of events) {
+      if (e.kind === "run.orphaned") {
+        const x = e as TraceEvent & { recorderPid?: number; ended?: number };
+        this.finishedReason = `the recorder (pid ${x.recorderPid}) died; its watchdog ended ${x.ended} process${x.ended === 1 ? "" : "es"} of the run`;
+      }
+    }
+  }
   status: StatusMessage | null = null;
 
   cursor = -1;
@@ -133,6 +143,7 @@ export class Store {
     this.options = msg.options ?? {};
     this.live = msg.live;
     this.finishedReason = null;
+    this.noteOrphaned(msg.events);
     this.model = new TraceModel(msg.header);
     this.model.append(msg.events);
     if (!msg.live) this.model.finish();
@@ -171,6 +182,7 @@ export class Store {
   /** Events that arrived (live). */
   append(events: readonly TraceEvent[]): void {
     if (!this.loaded) return;
+    this.noteOrphaned(events);
     this.model.append(events);
     this.data.update();
     if (this.follow) this.cursor = this.model.length - 1;

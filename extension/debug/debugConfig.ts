@@ -1,5 +1,5 @@
 /**
- * Debug configurations of "Debug and Visualise IPC", pure (no `vscode` import):
+ * Debug configurations of "Start Debugging with Process Lanes", pure (no `vscode` import):
  * which debugger to use (the Python Debugger extension's `debugpy` type when installed, else this
  * extension's own {@link IPCVIZ_DEBUG_TYPE}, which runs `python -m debugpy.adapter` from the
  * chosen interpreter), the launch configuration the command starts, the one a `launch.json`
@@ -30,7 +30,7 @@ export const WAKE_SIGNAL = "SIGURG";
 /** A debug configuration as a plain object. */
 export type DebugConfig = Record<string, any> & { type: string; request: string; name: string };
 
-/** Which debugger "Debug and Visualise IPC" uses. */
+/** Which debugger "Start Debugging with Process Lanes" uses. */
 export type DebuggerChoice = { kind: "extension"; type: typeof DEBUGPY_TYPE } | { kind: "adapter"; type: typeof IPCVIZ_DEBUG_TYPE } | { kind: "none" };
 
 /** The Python Debugger extension when installed, else debugpy from the interpreter when it has it, else none. */
@@ -40,23 +40,42 @@ export function chooseDebugger(pythonDebuggerInstalled: boolean, interpreterHasD
   return { kind: "none" };
 }
 
-/** The message when neither debugger is available: what happened and the two ways to get one. */
-export function noDebuggerMessage(python: string): string {
+/**
+ * The message when neither debugger is available: what happened, that the program can be
+ * visualised without the debugger right away, the ways to get one, and which interpreters found
+ * on this machine do have debugpy (`withDebugpy`, at most three named).
+ */
+export function noDebuggerMessage(python: string, withDebugpy: readonly string[] = []): string {
   const isDebianSystem = python === "/usr/bin/python3" || /^\/usr\/bin\/python3(\.\d+)?$/.test(python);
   const apt = isDebianSystem ? ` (Debian/Ubuntu's ${python}: \`sudo apt install python3-debugpy\`)` : "";
+  const others = withDebugpy.filter((p) => p !== python);
+  const found =
+    others.length > 0
+      ? ` These interpreters have debugpy: ${others.slice(0, 3).join(", ")}${others.length > 3 ? ` and ${others.length - 3} more` : ""} (Pick Interpreter to use one).`
+      : "";
   return (
-    `IPC Visualiser: no Python debugger found. Install the Python Debugger extension (ms-python.debugpy), ` +
-    `or install debugpy for the interpreter ${python}: \`${python} -m pip install debugpy\`${apt}; ` +
-    `then run Debug and Visualise IPC again.`
+    `IPC Visualiser: no Python debugger for ${python}. Run Visualise IPC to see the program without the debugger, ` +
+    `or install the Python Debugger extension (ms-python.debugpy), or debugpy for ${python}: \`${python} -m pip install debugpy\`${apt}.` +
+    found
   );
 }
 
-/** The launch configuration "Debug and Visualise IPC" starts for a program. */
+/** Interpreters worth checking for debugpy: pyenv's, /usr/bin's and /usr/local/bin's python3.N, a workspace's .venv/venv. */
+export function debugpyCandidates(p: { pyenvRoot?: string; home?: string; workspaceFolders: readonly string[]; list: (dir: string) => string[] }): string[] {
+  const out: string[] = [];
+  const roots = [p.pyenvRoot, p.home ? `${p.home}/.pyenv` : undefined].filter((r): r is string => !!r);
+  for (const root of roots) for (const v of p.list(`${root}/versions`)) out.push(`${root}/versions/${v}/bin/python3`);
+  for (const dir of ["/usr/bin", "/usr/local/bin"]) for (const f of p.list(dir)) if (/^python3(\.\d+)?$/.test(f)) out.push(`${dir}/${f}`);
+  for (const ws of p.workspaceFolders) for (const v of [".venv", "venv", "env"]) out.push(`${ws}/${v}/bin/python`);
+  return [...new Set(out)];
+}
+
+/** The launch configuration "Start Debugging with Process Lanes" starts for a program. */
 export function debugLaunchConfig(p: { type: string; program: string; cwd: string; python: string | undefined; name?: string }): DebugConfig {
   const config: DebugConfig = {
     type: p.type,
     request: "launch",
-    name: p.name ?? `Debug and Visualise IPC: ${p.program.split("/").pop()}`,
+    name: p.name ?? `Debug with Process Lanes: ${p.program.split("/").pop()}`,
     program: p.program,
     cwd: p.cwd,
     console: "integratedTerminal",

@@ -1,5 +1,5 @@
 /**
- * "Debug and Visualise IPC": the program under the Python debugger with the runtime in every
+ * "Start Debugging with Process Lanes": the program under the Python debugger with the runtime in every
  * process and subprocess debugging on, shown live in the run view.
  *
  * - With the Python Debugger extension (ms-python.debugpy): its `debugpy` debug type; a
@@ -18,6 +18,7 @@
 import * as vscode from "vscode";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LaunchError, withoutIpcvizEnv } from "../../runtime/launch/launcher";
 import type { IpcvizSettings } from "../settings";
@@ -31,6 +32,7 @@ import {
   IPCVIZ_DEBUG_TYPE,
   IPCVIZ_FLAG,
   noDebuggerMessage,
+  debugpyCandidates,
   programOf,
   PYTHON_DEBUGGER_EXTENSION,
   pythonOf,
@@ -75,7 +77,7 @@ export interface DebugSupportTesting {
   runs(): DebugRun[];
   /** Resolve a configuration as VS Code does (both provider steps of its type). */
   resolve(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | null | undefined>;
-  /** The configuration "Debug and Visualise IPC" would start for `uri` (undefined: a message was shown). */
+  /** The configuration "Start Debugging with Process Lanes" would start for `uri` (undefined: a message was shown). */
   plannedConfig(uri: vscode.Uri): Promise<vscode.DebugConfiguration | undefined>;
   /** Pretend the Python Debugger extension is (true) or is not (false) installed; undefined: ask VS Code. */
   setPythonDebuggerInstalled(v: boolean | undefined): void;
@@ -85,12 +87,12 @@ export interface DebugSupportTesting {
 
 /** What registerDebugSupport returns. */
 export interface DebugSupport extends vscode.Disposable {
-  /** "Debug and Visualise IPC" on a file (the command's implementation). True when a session started. */
+  /** "Start Debugging with Process Lanes" on a file (the command's implementation). True when a session started. */
   debugVisualise(uri?: vscode.Uri): Promise<boolean>;
   readonly testing: DebugSupportTesting;
 }
 
-/** The command id of "Debug and Visualise IPC". */
+/** The command id of "Start Debugging with Process Lanes". */
 export const DEBUG_COMMAND = "ipcviz.debugVisualise";
 
 /** True when `python` can import debugpy (within 20 s). */
@@ -117,7 +119,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc || doc.languageId !== "python" || doc.uri.scheme !== "file") {
-        void vscode.window.showErrorMessage("IPC Visualiser: open the Python program to debug, or add a launch configuration (Add Configuration… › Debug and Visualise IPC).");
+        void vscode.window.showErrorMessage("IPC Visualiser: open the Python program to debug, or add a launch configuration (Add Configuration… › IPC Visualiser: Debug with Process Lanes).");
         return undefined;
       }
       config = debugLaunchConfig({ type: IPCVIZ_DEBUG_TYPE, program: doc.uri.fsPath, cwd: folder?.uri.fsPath ?? dirname(doc.uri.fsPath), python: undefined });
@@ -130,7 +132,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     }
     const python = pythonOf(config as DebugConfig)!;
     if (!(await hasDebugpy(python))) {
-      showNoDebugger(python);
+      void showNoDebugger(python, typeof config.program === "string" ? vscode.Uri.file(config.program) : undefined);
       return undefined;
     }
     return config;
@@ -337,11 +339,34 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
 
   // ---------------------------------------------------------------- the command
 
-  function showNoDebugger(python: string): void {
-    void vscode.window.showErrorMessage(noDebuggerMessage(python), "Install Python Debugger", "Pick Interpreter").then((c) => {
-      if (c === "Install Python Debugger") void vscode.commands.executeCommand("workbench.extensions.search", PYTHON_DEBUGGER_EXTENSION);
-      else if (c === "Pick Interpreter") void vscode.commands.executeCommand("ipcviz.pickInterpreter");
-    });
+  /** Interpreters on this machine that have debugpy (each checked in parallel; existing files only). */
+  async function interpretersWithDebugpy(): Promise<string[]> {
+    const list = (dir: string) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    const cands = debugpyCandidates({
+      pyenvRoot: process.env.PYENV_ROOT,
+      home: process.env.HOME,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      list,
+    }).filter((p) => existsSync(p));
+    const ok = await Promise.all(cands.map((p) => hasDebugpy(p)));
+    return cands.filter((_, i) => ok[i]);
+  }
+
+  /** No debugger for `python`: offer the plain run of `program` in the same message, the Python Debugger, and interpreters that have debugpy. */
+  async function showNoDebugger(python: string, program: vscode.Uri | undefined): Promise<void> {
+    const found = await interpretersWithDebugpy().catch(() => [] as string[]);
+    deps.log(`interpreters with debugpy: ${found.join(", ") || "none found"}`);
+    const items = program ? ["Visualise IPC", "Install Python Debugger", "Pick Interpreter"] : ["Install Python Debugger", "Pick Interpreter"];
+    const c = await vscode.window.showErrorMessage(noDebuggerMessage(python, found), ...items);
+    if (c === "Visualise IPC" && program) void vscode.commands.executeCommand("ipcviz.visualise", program);
+    else if (c === "Install Python Debugger") void vscode.commands.executeCommand("workbench.extensions.search", PYTHON_DEBUGGER_EXTENSION);
+    else if (c === "Pick Interpreter") void vscode.commands.executeCommand("ipcviz.pickInterpreter");
   }
 
   async function plannedConfig(target: vscode.Uri): Promise<vscode.DebugConfiguration | undefined> {
@@ -352,7 +377,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     const choice = chooseDebugger(installed, installed ? false : await hasDebugpy(python));
     if (choice.kind === "none") {
       deps.log(`no debugger: the Python Debugger extension is not installed and ${python} has no debugpy`);
-      showNoDebugger(python);
+      void showNoDebugger(python, target);
       return undefined;
     }
     return debugLaunchConfig({
@@ -366,7 +391,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
   async function debugVisualise(uri?: vscode.Uri): Promise<boolean> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
-      void vscode.window.showErrorMessage("IPC Visualiser: open a Python file (.py) to debug, or right-click one in the Explorer and choose Debug and Visualise IPC.");
+      void vscode.window.showErrorMessage("IPC Visualiser: open a Python file (.py) to debug, or right-click one in the Explorer and choose Start Debugging with Process Lanes.");
       return false;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());

@@ -19,7 +19,7 @@
 import { resolve } from "node:path";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
-import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, type RunOptions } from "./launcher";
+import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, type RunOptions } from "./launcher";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
 
@@ -116,7 +116,13 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   if (options.onEvents) collector.on("events", options.onEvents);
   if (options.onProblem) collector.on("problem", options.onProblem);
   const knownPids = new Map<number, number | null>();
-  collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
+  // The run's watchdog ends the program if this process dies first (as for a launched run).
+  const watchdog = startWatchdog({ python: interp.path, runtimeDir, token: collector.token, t0, trace: out });
+  collector.on("hello", ({ pid }) => {
+    const start = readProcStat(pid)?.startTime ?? null;
+    knownPids.set(pid, start);
+    if (start !== null) watchdog?.tell(`pid ${pid} ${start}`);
+  });
   const query: RunProcessQuery = { mainPid: NO_MAIN_PID, mainStartTime: null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
 
   const env = runtimeEnv({
@@ -169,6 +175,7 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
       await collector.waitForIdle(500);
     }
     const footer = await collector.close();
+    await watchdog?.finish();
     const result: CollectOnlyResult = {
       exitCode: exit.exitCode ?? null,
       signal: exit.signal ?? null,

@@ -19,13 +19,14 @@ import { getPriority, setPriority } from "node:os";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
 import { Collector, type CollectorEventMap } from "./collector";
+import { findTsRunner, isNodeProgram, isTypeScript, nodePreload, nodeRuntimeEnv, nodeTraceHeader, probeNode } from "./node";
 import { findRunProcesses, killRunTree, killRunTreeSync, readProcStat, signal as sendSignal, type RunProcessQuery } from "./procTree";
 
 /** Oldest Python the runtime supports. */
 export const MIN_PYTHON: readonly [number, number] = [3, 9];
 
 /** Why a run could not start; `message` is one line that says what to do. */
-export type LaunchErrorCode = "no-python" | "bad-python" | "old-python" | "no-program" | "no-runtime" | "bad-output" | "bad-option" | "spawn-failed";
+export type LaunchErrorCode = "no-node" | "old-node" | "no-ts-runner" | "no-python" | "bad-python" | "old-python" | "no-program" | "no-runtime" | "bad-output" | "bad-option" | "spawn-failed";
 
 /** A run could not be started. The message is meant for the user as is. */
 export class LaunchError extends Error {
@@ -42,7 +43,11 @@ export class LaunchError extends Error {
 export interface RunOptions {
   /** Interpreter: a path or a command name looked up on PATH. Default: python3, then python. */
   python?: string;
-  /** Program file (relative to cwd). Exactly one of program and module. */
+  /** Node executable for JavaScript/TypeScript programs: a path or a command on PATH. Default: node. */
+  node?: string;
+  /** How a TypeScript program runs: "auto" (default: the workspace's tsx, else its ts-node), "tsx", "ts-node", or the path of a loader module given to Node with --import. */
+  tsRunner?: string;
+  /** Program file (relative to cwd). Exactly one of program and module. A .js/.mjs/.cjs/.ts/.mts/.cts file runs under Node. */
   program?: string;
   /** Module to run with `-m`. */
   module?: string;
@@ -353,6 +358,58 @@ function prepareOutput(out: string): void {
   }
 }
 
+/** The run's watchdog (runtime/python/watchdog/ipcviz_watchdog.py), as the launcher talks to it. */
+export interface Watchdog {
+  /** Tell it about a process of the run (the main process, or one that connected). */
+  tell(line: string): void;
+  /** The run is over: it ends quietly. Resolves once it has exited. */
+  finish(): Promise<void>;
+}
+
+/**
+ * Start the run's watchdog: a small Python process in a session of its own that ends the run's
+ * whole process tree, and notes so in the trace (`run.orphaned`), when this process dies without
+ * ending the run (its end of the watchdog's stdin pipe is then closed by the kernel). Null when
+ * the runtime has no watchdog script or it cannot start (the run goes on without one).
+ */
+export function startWatchdog(p: { python: string; runtimeDir: string; token: string; t0: bigint; trace: string | null }): Watchdog | null {
+  const script = join(p.runtimeDir, "watchdog", "ipcviz_watchdog.py");
+  if (!existsSync(script)) return null;
+  let child: ChildProcess;
+  try {
+    // -I: no PYTHONPATH (so no runtime), no user site; -S: no site at all. Not the run's environment.
+    child = spawn(p.python, ["-I", "-S", script], { env: withoutIpcvizEnv(process.env), detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  } catch {
+    return null;
+  }
+  const exited = new Promise<void>((res) => {
+    child.once("exit", () => res());
+    child.once("error", () => res());
+  });
+  child.stdin?.on("error", () => undefined);
+  // Neither the watchdog nor its pipe keeps this process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  const tell = (line: string) => {
+    if (child.stdin && !child.stdin.destroyed) child.stdin.write(line + "\n");
+  };
+  tell(`run ${p.token} ${p.t0} ${process.pid} ${p.trace ?? "-"}`);
+  let finishing: Promise<void> | null = null;
+  return {
+    tell,
+    finish() {
+      finishing ??= (async () => {
+        child.ref();
+        if (child.stdin && !child.stdin.destroyed) child.stdin.end("exit\n");
+        const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(t);
+      })();
+      return finishing;
+    },
+  };
+}
+
 let exitHookRuns: Set<RunProcessQuery> | null = null;
 
 /** Kill what is left of running runs if this Node process exits first (best effort, sync). */
@@ -380,6 +437,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
   if (options.timeoutSec !== undefined && !(options.timeoutSec > 0)) {
     throw new LaunchError("bad-option", `ipcviz: the timeout must be a positive number of seconds (got ${options.timeoutSec})`);
   }
+  if (options.program !== undefined && isNodeProgram(options.program)) return startNodeRun(options, cwd, baseEnv);
   const { runtimeDir, bootDir, runtimeVersion } = locateRuntime(options);
   // Interpreter.
   const interp = await probeInterpreter(options.python, baseEnv, cwd);
@@ -408,34 +466,124 @@ export async function startRun(options: RunOptions): Promise<Run> {
 
   const t0 = process.hrtime.bigint();
   const header = pythonTraceHeader({ program, args: options.args ?? [], cwd, interp, startMethod: options.startMethod, runtimeVersion });
+  return launch(options, {
+    cwd,
+    out,
+    t0,
+    header,
+    exe: interp.path,
+    argv,
+    watchdogPython: interp.path,
+    runtimeDir,
+    env: (collector) => {
+      const env = withoutIpcvizEnv(baseEnv, PASSED_ON);
+      Object.assign(
+        env,
+        runtimeEnv({
+          socketPath: collector.socketPath,
+          token: collector.token,
+          t0,
+          runtimeDir,
+          bootDir,
+          basePythonPath: baseEnv.PYTHONPATH,
+          previewLength: options.previewLength,
+          startMethod: options.startMethod,
+        }),
+      );
+      return env;
+    },
+  });
+}
+
+/** Start a JavaScript or TypeScript program under the Node runtime (docs/node-runtime.md). */
+async function startNodeRun(options: RunOptions, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<Run> {
+  const root = findRepoRoot();
+  const runtimeVersion = packageVersion(root);
+  const preload = nodePreload(root);
+  if (!preload) throw new LaunchError("no-runtime", `ipcviz: the Node runtime is missing (${join(root, "out", "runtime", "node", "ipcviz-node.js")} not found); rebuild ipcviz (npm run build)`);
+  const nodeCmd = options.node ?? "node";
+  const exe = whichExecutable(nodeCmd, baseEnv, cwd);
+  if (!exe) {
+    throw new LaunchError("no-node", options.node ? `ipcviz: Node.js not found: ${options.node}; pass --node with the path of Node 20 or newer` : "ipcviz: no node found on PATH; install Node.js 20 or newer, or pass --node PATH");
+  }
+  const node = await probeNode(exe, baseEnv, cwd);
+  if ("code" in node) throw new LaunchError(node.code, node.message);
+  const program = resolve(cwd, options.program!);
+  let ok = false;
+  try {
+    ok = statSync(program).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new LaunchError("no-program", `ipcviz: program file not found: ${program}; check the path (a relative path is taken from ${cwd})`);
+  let tsOptions = "";
+  let tsName: string | null = null;
+  if (isTypeScript(program)) {
+    const ts = findTsRunner(program, cwd, options.tsRunner);
+    if ("code" in ts) throw new LaunchError(ts.code, ts.message);
+    tsOptions = ts.options;
+    tsName = ts.name;
+  }
+  const out = options.out === null ? null : resolve(cwd, options.out);
+  if (out !== null) prepareOutput(out);
+  const t0 = process.hrtime.bigint();
+  const header = nodeTraceHeader({ program, args: options.args ?? [], cwd, node, runtimeVersion, tsRunner: tsName });
+  return launch(options, {
+    cwd,
+    out,
+    t0,
+    header,
+    exe: node.path,
+    argv: [program, ...(options.args ?? [])],
+    // The watchdog is a stdlib Python script: a Node run has one when a python3 is on PATH.
+    watchdogPython: whichExecutable("python3", baseEnv, cwd),
+    runtimeDir: locateRuntime(options).runtimeDir,
+    env: (collector) => ({
+      ...withoutIpcvizEnv(baseEnv, PASSED_ON),
+      ...nodeRuntimeEnv({ socketPath: collector.socketPath, token: collector.token, t0, preload, tsOptions, baseNodeOptions: baseEnv.NODE_OPTIONS, previewLength: options.previewLength }),
+    }),
+  });
+}
+
+/** What {@link launch} starts: the checked interpreter, its arguments, the trace header, and the environment for a collector. */
+interface LaunchPlan {
+  cwd: string;
+  out: string | null;
+  t0: bigint;
+  header: TraceHeader;
+  exe: string;
+  argv: string[];
+  env: (collector: Collector) => NodeJS.ProcessEnv;
+  /** The Python that runs the run's watchdog (null: none on this machine, the run goes without). */
+  watchdogPython: string | null;
+  /** The Python runtime's folder, which holds the watchdog. */
+  runtimeDir: string;
+}
+
+/** Start the collector and the program (both languages), and follow the run to its end. */
+async function launch(options: RunOptions, plan: LaunchPlan): Promise<Run> {
+  const { cwd, out, t0, header } = plan;
   const collector = await startCollector(out, header, t0, "choose another path with --out", options.decodeWhenQuietMs);
   if (options.onEvents) collector.on("events", options.onEvents);
   if (options.onProblem) collector.on("problem", options.onProblem);
   // Start times of connected processes, so a stop never signals a reused pid.
   const knownPids = new Map<number, number | null>();
-  collector.on("hello", ({ pid }) => knownPids.set(pid, readProcStat(pid)?.startTime ?? null));
+  const watchdog = plan.watchdogPython ? startWatchdog({ python: plan.watchdogPython, runtimeDir: plan.runtimeDir, token: collector.token, t0, trace: out }) : null;
+  collector.on("hello", ({ pid }) => {
+    const start = readProcStat(pid)?.startTime ?? null;
+    knownPids.set(pid, start);
+    if (start !== null) watchdog?.tell(`pid ${pid} ${start}`);
+  });
 
-  const env = withoutIpcvizEnv(baseEnv, PASSED_ON);
-  Object.assign(
-    env,
-    runtimeEnv({
-      socketPath: collector.socketPath,
-      token: collector.token,
-      t0,
-      runtimeDir,
-      bootDir,
-      basePythonPath: baseEnv.PYTHONPATH,
-      previewLength: options.previewLength,
-      startMethod: options.startMethod,
-    }),
-  );
+  const env = plan.env(collector);
 
   let child: ChildProcess;
   try {
-    child = spawn(interp.path, argv, { cwd, env, detached: true, stdio: options.stdio === "pipe" ? "pipe" : "inherit" });
+    child = spawn(plan.exe, plan.argv, { cwd, env, detached: true, stdio: options.stdio === "pipe" ? "pipe" : "inherit" });
   } catch (err) {
     await collector.close();
-    throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${(err as Error).message}`);
+    await watchdog?.finish();
+    throw new LaunchError("spawn-failed", `ipcviz: could not start ${plan.exe}: ${(err as Error).message}`);
   }
   const spawnError = await new Promise<Error | null>((resolveSpawn) => {
     child.once("spawn", () => resolveSpawn(null));
@@ -443,10 +591,12 @@ export async function startRun(options: RunOptions): Promise<Run> {
   });
   if (spawnError || child.pid === undefined) {
     await collector.close();
-    throw new LaunchError("spawn-failed", `ipcviz: could not start ${interp.path}: ${spawnError?.message ?? "no pid"}`);
+    await watchdog?.finish();
+    throw new LaunchError("spawn-failed", `ipcviz: could not start ${plan.exe}: ${spawnError?.message ?? "no pid"}`);
   }
   const mainPid = child.pid;
   const query: RunProcessQuery = { mainPid, mainStartTime: readProcStat(mainPid)?.startTime ?? null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
+  if (query.mainStartTime !== null) watchdog?.tell(`main ${mainPid} ${query.mainStartTime}`);
   const unregister = registerExitHook(query);
   const graceMs = options.graceMs ?? 1000;
   const drainMs = options.drainMs ?? 2000;
@@ -497,6 +647,7 @@ export async function startRun(options: RunOptions): Promise<Run> {
       if (!idle) await collector.waitForIdle(1000);
     }
     const footer = await collector.close();
+    await watchdog?.finish();
     unregister();
     return {
       exitCode: code,

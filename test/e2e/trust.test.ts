@@ -37,7 +37,7 @@ const TRACE = "saved-run.ipcviz.jsonl";
 
 const skip = realVSCodeSkipReason();
 
-describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeout: 150_000 }, () => {
+describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeout: 400_000 }, () => {
   let wb: Workbench;
   let tmp: string;
   let traceEvents = 0;
@@ -96,7 +96,7 @@ describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeou
       await shot("untrusted-trace-not-loaded");
       throw e;
     });
-    await waitUntil(async () => (await rootHooks(frame)).events === traceEvents, 10_000, () => `the trace editor shows all ${traceEvents} events`);
+    await waitUntil(async () => (await rootHooks(frame)).events === traceEvents, 30_000, () => `the trace editor shows all ${traceEvents} events`);
     await wb.page.waitForTimeout(500);
     await shot("untrusted-trace-loaded");
   });

@@ -48,7 +48,7 @@ const CORPUS_PROGRAM = "s04_pipe_producer_consumer.py";
 const skip = realVSCodeSkipReason();
 const corpusSkip = skip ?? (existsSync(join(CORPUS_DIR, CORPUS_PROGRAM)) ? undefined : `no corpus program at ${join(CORPUS_DIR, CORPUS_PROGRAM)}`);
 
-describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 280_000 }, () => {
+describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
   const shots: string[] = [];
   const shot = async (name: string) => {
@@ -110,13 +110,13 @@ describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 28
     const back = await waitUntil(async () => {
       const c = (await rootHooks(frame)).cursor;
       return c !== start ? { c } : null;
-    }, 5000, () => `ArrowLeft did not move data-cursor from ${start}`);
+    }, 20_000, () => `ArrowLeft did not move data-cursor from ${start}`);
     await shot("cursor-back");
     await wb.page.keyboard.press("ArrowRight");
     const fwd = await waitUntil(async () => {
       const c = (await rootHooks(frame)).cursor;
       return c !== back.c ? { c } : null;
-    }, 5000, () => `ArrowRight did not move data-cursor from ${back.c}`);
+    }, 20_000, () => `ArrowRight did not move data-cursor from ${back.c}`);
     await shot("cursor-forward");
     assert.ok(back.c < start, `← moves back: ${start} → ${back.c}`);
     assert.ok(fwd.c > back.c, `→ moves forward: ${back.c} → ${fwd.c}`);
@@ -133,7 +133,7 @@ describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 28
     // Select a message's send (click where its arrow starts): the details name its call site.
     await clickArrowStart(frame.locator("[data-arrow]").first());
     const goTo = frame.locator("[data-goto]").first();
-    await goTo.waitFor({ timeout: 5000 }).catch(async (e) => {
+    await goTo.waitFor({ timeout: 15_000 }).catch(async (e) => {
       await shot("details-missing");
       throw e;
     });
@@ -175,10 +175,10 @@ describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 28
       throw new Error(`${(e as Error).message}${await context()}`);
     });
     await shot(`${tag}-notification`);
-    await waitUntil(() => runProcesses(wb.server, program).length > 0, 5000, () => "the hanging program is not running before Stop");
+    await waitUntil(() => runProcesses(wb.server, program).length > 0, 20_000, () => "the hanging program is not running before Stop");
     const frame = webviewFrame(wb.page);
     // The view, looked at right after the notification, tells the same story.
-    const deadlocks = await waitUntil(async () => frame.locator("[data-deadlock]").count(), 5000, () => "the view shows no diagnosis ([data-deadlock]) while the notification reports a hang").catch(
+    const deadlocks = await waitUntil(async () => frame.locator("[data-deadlock]").count(), 20_000, () => "the view shows no diagnosis ([data-deadlock]) while the notification reports a hang").catch(
       async (e) => {
         await shot(`${tag}-view-without-diagnosis`);
         throw e;

@@ -122,7 +122,7 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     server = await startCodeServer({ folder: workspace, vsix: opts.vsix, settings: opts.settings, env: opts.env, workspaceTrust: opts.workspaceTrust });
     browser = await launchChromium({ width: 1600, height: 1000 });
     const page = await browser.context.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(30_000);
     const consoleLines: string[] = [];
     page.on("console", (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on("pageerror", (e) => consoleLines.push(`[pageerror] ${e.message}`));
@@ -232,7 +232,7 @@ export async function openFile(page: Page, name: string): Promise<void> {
  * The command palette (F1): type the title, wait for its row, pick it. The palette lists commands
  * as they were when it opened, so it is closed and opened again until the row appears.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   const input = page.locator(".quick-input-widget .quick-input-box input");
   for (;;) {
@@ -302,12 +302,12 @@ export async function waitForEventsToSettle(frame: FrameLocator, timeoutMs: numb
 /** The view's root hooks as numbers (NaN when absent). */
 export async function rootHooks(frame: FrameLocator): Promise<{ cursor: number; events: number; lanes: number; arrows: number }> {
   const root = viewRoot(frame);
-  const n = async (a: string) => Number(await root.getAttribute(a, { timeout: 2000 }));
+  const n = async (a: string) => Number(await root.getAttribute(a, { timeout: 10_000 }));
   return { cursor: await n("data-cursor"), events: await n("data-events"), lanes: await n("data-lanes"), arrows: await n("data-arrows") };
 }
 
 /** Wait for the view to show at least these many lanes / arrows / events (from the DOM hooks). */
-export async function waitForView(frame: FrameLocator, min: { lanes?: number; arrows?: number; events?: number }, timeoutMs = 30_000): Promise<{ lanes: number; arrows: number }> {
+export async function waitForView(frame: FrameLocator, min: { lanes?: number; arrows?: number; events?: number }, timeoutMs = 60_000): Promise<{ lanes: number; arrows: number }> {
   let seen = "";
   return waitUntil(
     async () => {
@@ -344,7 +344,7 @@ export async function clickArrowStart(arrow: Locator): Promise<void> {
 export async function statusBarLine(page: Page): Promise<number | null> {
   const item = page.locator('[id="status.editor.selection"]');
   if ((await item.count()) === 0) return null;
-  const m = /Ln (\d+)/.exec((await item.innerText({ timeout: 2000 })) ?? "");
+  const m = /Ln (\d+)/.exec((await item.innerText({ timeout: 10_000 })) ?? "");
   return m ? Number(m[1]) : null;
 }
 
@@ -360,7 +360,7 @@ export async function activeTabTitle(page: Page): Promise<string> {
 }
 
 /** A notification toast whose text matches, once it is visible. */
-export async function waitForNotification(page: Page, text: RegExp, timeoutMs = 30_000): Promise<Locator> {
+export async function waitForNotification(page: Page, text: RegExp, timeoutMs = 60_000): Promise<Locator> {
   const toast = page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
   await toast.waitFor({ state: "visible", timeout: timeoutMs });
   return toast;
@@ -388,7 +388,7 @@ export function runProcesses(server: CodeServer, programPath?: string): ProcInfo
 }
 
 /** Wait until no process of the run is left; throws listing them. */
-export async function waitNoRunProcesses(server: CodeServer, programPath: string | undefined, timeoutMs = 10_000): Promise<void> {
+export async function waitNoRunProcesses(server: CodeServer, programPath: string | undefined, timeoutMs = 30_000): Promise<void> {
   let left: ProcInfo[] = [];
   await waitUntil(
     () => (left = runProcesses(server, programPath)).length === 0,
@@ -445,7 +445,7 @@ export function quickInput(page: Page): Locator {
 export async function answerFileDialog(page: Page, path: string, title?: RegExp): Promise<void> {
   const input = quickInput(page);
   await input.waitFor({ state: "visible", timeout: 10_000 });
-  if (title) await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ timeout: 5000 });
+  if (title) await page.locator(".quick-input-widget .quick-input-title", { hasText: title }).waitFor({ timeout: 15_000 });
   // The dialog completes paths as one types (and fills its own value in when it opens): type
   // until the box holds exactly the path, then accept.
   await waitUntil(
@@ -471,7 +471,7 @@ export async function focusEditor(page: Page, name: string): Promise<void> {
   const group = page.locator(".editor-group-container", { has: page.locator(".tab", { hasText: new RegExp(`^\\s*${name.replace(/\./g, "\\.")}`) }) }).first();
   await group.locator(".tab", { hasText: new RegExp(`^\\s*${name.replace(/\./g, "\\.")}`) }).first().click();
   await group.locator(".monaco-editor .view-lines").first().click({ position: { x: 200, y: 5 } });
-  await page.locator('[id="status.editor.selection"]').waitFor({ timeout: 5000 });
+  await page.locator('[id="status.editor.selection"]').waitFor({ timeout: 15_000 });
 }
 
 /** Quick Open (Ctrl+P) a file that opens in a custom editor or webview (no text editor to wait for). */

@@ -7,6 +7,7 @@ import {
   connectOf,
   debugLaunchConfig,
   noDebuggerMessage,
+  debugpyCandidates,
   programOf,
   pythonOf,
   RUN_ID_KEY,
@@ -27,6 +28,16 @@ test("noDebuggerMessage says how to get a debugger for the chosen interpreter", 
   assert.match(m, /`\/opt\/py\/bin\/python3 -m pip install debugpy`/);
   assert.doesNotMatch(m, /apt/);
   assert.match(noDebuggerMessage("/usr/bin/python3"), /sudo apt install python3-debugpy/);
+  assert.match(m, /Run Visualise IPC to see the program without the debugger/);
+  assert.doesNotMatch(m, /have debugpy/);
+  const found = noDebuggerMessage("/opt/py/bin/python3", ["/opt/py/bin/python3", "/root/.pyenv/versions/3.12.1/bin/python3"]);
+  assert.match(found, /These interpreters have debugpy: \/root\/\.pyenv\/versions\/3\.12\.1\/bin\/python3 \(Pick Interpreter/);
+});
+
+test("debugpyCandidates: pyenv versions, /usr/bin python3.N, workspace venvs", () => {
+  const dirs: Record<string, string[]> = { "/p/versions": ["3.12.1"], "/usr/bin": ["python3", "python3.11", "python3-config", "perl"] };
+  const c = debugpyCandidates({ pyenvRoot: "/p", workspaceFolders: ["/w"], list: (d) => dirs[d] ?? [] });
+  assert.deepEqual(c, ["/p/versions/3.12.1/bin/python3", "/usr/bin/python3", "/usr/bin/python3.11", "/w/.venv/bin/python", "/w/venv/bin/python", "/w/env/bin/python"]);
 });
 
 test("debugLaunchConfig: subprocess debugging on, the runtime flag, the interpreter when known", () => {
@@ -34,7 +45,7 @@ test("debugLaunchConfig: subprocess debugging on, the runtime flag, the interpre
   assert.deepEqual(c, {
     type: "ipcviz-python",
     request: "launch",
-    name: "Debug and Visualise IPC: prog.py",
+    name: "Debug with Process Lanes: prog.py",
     program: "/w/prog.py",
     cwd: "/w",
     console: "integratedTerminal",

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AppendBatcher } from "../../extension/appendBatcher";
-import { findMainGuardLines } from "../../extension/codeLensLines";
+import { findMainGuardLines, findNodeIpcImportLines } from "../../extension/codeLensLines";
 import { deadlockNotificationText } from "../../extension/deadlockMessage";
 import { Disposable, disposeAll, toDisposable } from "../../extension/dispose";
 import { LineDiscipline, toTerminalText } from "../../extension/lineDiscipline";
@@ -13,6 +13,8 @@ import { RunStats, statusBarText } from "../../extension/runStats";
 import {
   DEFAULT_SETTINGS,
   chooseInterpreter,
+  isNodeProgramFile,
+  isRunnableProgram,
   launchErrorText,
   resolveSettings,
   resolveTraceFolder,
@@ -36,6 +38,8 @@ test("settings: defaults when unset, bad values fall back, start method 'default
     deadlockGrace: 2.5,
     payloadPreviewLength: 200,
     startMethod: "spawn",
+    node: " /opt/node20/bin/node ",
+    typescriptRunner: "ts-node",
   };
   assert.deepEqual(resolveSettings((k) => values[k]), {
     python: "/opt/py/bin/python3",
@@ -44,14 +48,18 @@ test("settings: defaults when unset, bad values fall back, start method 'default
     deadlockGraceSec: 2.5,
     previewLength: 200,
     startMethod: "spawn",
+    node: "/opt/node20/bin/node",
+    typescriptRunner: "ts-node",
   });
   const bad: Record<string, unknown> = { "traces.save": "sometimes", deadlockGrace: -1, payloadPreviewLength: "x", startMethod: "default", "traces.folder": "" };
   const s = resolveSettings((k) => bad[k]);
-  assert.equal(s.saveTraces, "ask");
+  assert.equal(s.saveTraces, "recent");
   assert.equal(s.deadlockGraceSec, 1);
   assert.equal(s.previewLength, 80);
   assert.equal(s.startMethod, undefined);
   assert.equal(s.tracesFolder, ".ipcviz");
+  assert.equal(s.node, "");
+  assert.equal(s.typescriptRunner, "auto");
 });
 
 test("interpreter: the Python extension's, else the setting, else python3", () => {
@@ -118,6 +126,32 @@ test("CodeLens lines: top-level main guards in either quote/order; not indented,
   assert.deepEqual(findMainGuardLines(src), [7, 9]);
   assert.deepEqual(findMainGuardLines("print(1)\n"), []);
   assert.deepEqual(findMainGuardLines('if __name__=="__main__":'), [0]);
+});
+
+test("CodeLens lines (Node): the first import or require of worker_threads, child_process or cluster, not in comments", () => {
+  assert.deepEqual(findNodeIpcImportLines('"use strict";\nconst { Worker } = require("node:worker_threads");\nrequire("child_process");\n'), [1]);
+  assert.deepEqual(findNodeIpcImportLines("// require('worker_threads')\n/* import x from 'cluster'\n*/\nimport { fork } from 'child_process';\n"), [3]);
+  assert.deepEqual(findNodeIpcImportLines("import cluster from \"node:cluster\";"), [0]);
+  assert.deepEqual(findNodeIpcImportLines("const w = await import('node:worker_threads');"), [0]);
+  assert.deepEqual(findNodeIpcImportLines("import fs from 'node:fs';\nconsole.log('worker_threads');\n"), []);
+});
+
+test("programs: Python and Node files run, others do not; Node launch errors point at the settings", () => {
+  for (const f of ["a.js", "a.mjs", "a.cjs", "a.ts", "a.mts", "a.cts"]) assert.ok(isNodeProgramFile(f) && isRunnableProgram(f), f);
+  assert.ok(isRunnableProgram("a.py") && !isNodeProgramFile("a.py"));
+  assert.ok(!isRunnableProgram("a.json") && !isRunnableProgram("a.d"));
+  assert.equal(
+    launchErrorText("no-node", "ipcviz: no node found on PATH; install Node.js 20 or newer, or pass --node PATH"),
+    "IPC Visualiser: no node found on PATH. Set the ipcviz.node setting to Node.js 20 or newer.",
+  );
+  assert.equal(
+    launchErrorText("old-node", "ipcviz: /usr/bin/node is Node 18.1.0; ipcviz needs Node 20 or newer: pass --node with the path of a newer one"),
+    "IPC Visualiser: /usr/bin/node is Node 18.1.0; ipcviz needs Node 20 or newer. Set the ipcviz.node setting to Node.js 20 or newer.",
+  );
+  assert.match(
+    launchErrorText("no-ts-runner", "ipcviz: cannot run the TypeScript program /w/a.ts: no tsx or ts-node found in a node_modules folder above it or above /w; install one in the workspace (npm install --save-dev tsx) or pass --ts-runner with a loader"),
+    /install one in the workspace \(npm install --save-dev tsx\) or set the ipcviz.typescriptRunner setting$/,
+  );
 });
 
 function fakeTimers() {

@@ -283,3 +283,22 @@ test("the main process's exit status comes from run.exit when its own exit event
   assert.equal(m.stateAt(2).process(60)?.exit?.how, "exit", "still ended by its own exit event");
   assert.equal(m.stateAt(1).process(60)?.exit?.code, null, "the checkpointed state is unchanged");
 });
+
+test("run.orphaned: every process still running ends there, ended by the watchdog", () => {
+  const { header } = loadFixture("s03_pipe_same_end");
+  const ev = (kind: string, pid: number, seq: number, t: number, extra: object = {}) => ({ pid, tid: pid, seq, t, kind, ...extra }) as TraceEvent;
+  const m = TraceModel.fromEvents(
+    [
+      ev("process.start", 60, 0, 1, { name: "MainProcess", ppid: 1, role: "main", startMethod: "fork" }),
+      ev("process.start", 61, 0, 2, { name: "Process-1", ppid: 60, role: "child", startMethod: "fork" }),
+      ev("process.exit", 61, 1, 3, { exitCode: 0 }),
+      { src: "collector", pid: 60, t: 4, kind: "run.orphaned", recorderPid: 50, ended: 1 } as unknown as TraceEvent,
+    ],
+    header,
+  );
+  assert.equal(m.stateAt(2).process(60)?.exit ?? null, null, "running before run.orphaned");
+  const main = m.stateAt(3).process(60)?.exit;
+  assert.equal(main?.how, "orphaned");
+  assert.equal(main?.signal, 9);
+  assert.equal(m.stateAt(3).process(61)?.exit?.how, "exit", "a process that had exited keeps its own exit");
+});

@@ -41,6 +41,9 @@ const REQUIRED: Record<string, string[]> = {
   "barrier.wait": ["obj", "index"],
   "barrier.abort": ["obj"],
   "barrier.reset": ["obj"],
+  "atomics.wait": ["obj", "value"],
+  "atomics.waitAsync": ["obj", "value"],
+  "message.wait": ["obj", "resources"],
   "value.create": ["obj", "objType", "ctype", "preview"],
   "value.read": ["obj", "value"],
   "value.write": ["obj", "value"],
@@ -70,6 +73,7 @@ const REQUIRED: Record<string, string[]> = {
   "process.disconnect": ["clean"],
   "events.lost": ["fromSeq", "count"],
   "run.exit": ["exitCode", "signal", "timedOut"],
+  "run.orphaned": ["recorderPid", "ended"],
 };
 const RUNTIME_BASE_REQUIRED = ["pid", "tid", "seq", "t", "kind"];
 const COLLECTOR_BASE_REQUIRED = ["src", "pid", "t", "kind"];

@@ -56,6 +56,7 @@ function stateOf(s: ModelState, pid: number, stuck: StuckResult): string {
   const sp = stuck.stuck.get(pid);
   if (sp && sp.waits.length) {
     const w = sp.waits[0];
+    if (w.kind === "message") return "is itself idle, waiting only for a message";
     return `is itself waiting in ${callName(s, w)} on ${objectText(s, w.block.obj, pid)} (${shortSite(w.block.site)})`;
   }
   if (p.role === "pool-worker") return "is an idle Pool worker with no task to run";
@@ -65,16 +66,32 @@ function stateOf(s: ModelState, pid: number, stuck: StuckResult): string {
 /** "the only other process that could put an item on it, X, has exited" / "no other process has it". */
 function owedPhrase(s: ModelState, w: WaitAnalysis, stuck: StuckResult, verb: string): string {
   const others = (w.wakers ?? []).filter((p) => p !== w.block.pid);
-  if (others.length === 0) return `no other process has it, so nobody can ${verb}`;
-  if (others.length === 1) return `the only other process that could ${verb}, ${who(s, others[0])}, ${stateOf(s, others[0], stuck)}`;
+  const unit = laneWord(w.block.pid, others);
+  if (others.length === 0) return `no other ${unit} has it, so nobody can ${verb}`;
+  if (others.length === 1) return `the only other ${unit} that could ${verb}, ${who(s, others[0])}, ${stateOf(s, others[0], stuck)}`;
   const parts = others.map((p) => `${who(s, p)} ${stateOf(s, p, stuck)}`);
-  return `none of the other processes that could ${verb} can do it: ${parts.join("; ")}`;
+  return `none of the other ${unit === "thread" ? "threads" : "processes"} that could ${verb} can do it: ${parts.join("; ")}`;
 }
 
 /** The other end of the Pipe a wait is on, by the waiter's name for it where the trace has one ("right"), else by id. */
 function otherEnd(s: ModelState, w: WaitAnalysis): string {
   return w.otherEnd ? (shortNameIn(s, w.otherEnd, w.block.pid) ?? w.otherEnd) : "?";
 }
+
+/** "thread" when the waiter and the others are Node lanes of one process (a worker thread's lane is ≥ 2^22), else "process". */
+function laneWord(pid: number, others: number[]): string {
+  const host = pid % 4194304;
+  const lanes = [pid, ...others];
+  return lanes.some((p) => p >= 4194304) && lanes.every((p) => p % 4194304 === host) ? "thread" : "process";
+}
+
+/** Node's active resource names (process.getActiveResourcesInfo()) in words. */
+const NODE_RESOURCE: Record<string, string> = {
+  MessagePort: "a MessagePort that is listened to",
+  Worker: "a running worker",
+  ProcessWrap: "a child process",
+  PipeWrap: "a pipe (a child's IPC channel or stdio)",
+};
 
 function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
   const P = who(s, w.block.pid);
@@ -142,6 +159,17 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
       const workers = (w.wakers ?? []).map((p) => `${who(s, p)} ${stateOf(s, p, stuck)}`);
       return `${P} waits in ${callName(s, w)} on ${obj} (${at}) for its workers: ${list(workers) || "none can run"}.`;
     }
+    case "atomics": {
+      const v = (s.refs.event(w.block.since) as { value?: string }).value;
+      return `${P} waits in ${callName(s, w)} on ${w.block.obj}${v !== undefined ? ` while it holds ${v}` : ""} (${at}), and ${owedPhrase(s, w, stuck, "change it and call Atomics.notify()")}.`;
+    }
+    case "message": {
+      const others = (w.wakers ?? []).filter((p) => p !== w.block.pid);
+      const res = (s.refs.event(w.block.since) as { resources?: string[] }).resources ?? [];
+      const kept = res.length ? ` (kept alive only by ${list(res.map((r) => NODE_RESOURCE[r] ?? r))})` : "";
+      if (others.length === 0) return `${P} has nothing left to do but wait for a message${kept}, and no other thread or process could send one.`;
+      return `${P} has nothing left to do but wait for a message or an exit${kept}, and ${owedPhrase(s, w, stuck, "send it one")}.`;
+    }
     default:
       return `${P} waits in ${w.block.op} on ${obj} (${at}).`;
   }
@@ -188,6 +216,10 @@ function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrd
     case "pool-get":
     case "pool-join":
       return `A task must not wait for something that only the caller provides after get()/join() returns.`;
+    case "atomics":
+      return `Make sure the thread meant to wake it stores a new value in ${w.block.obj} and calls Atomics.notify() on it, or wait with a timeout.`;
+    case "message":
+      return `Send the message it waits for, or close the ports it listens to (port.close(), parentPort.close()) or unref() them when no message will come, so the thread can end.`;
     default:
       return "";
   }

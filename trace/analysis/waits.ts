@@ -32,6 +32,8 @@ export type WaitKind =
   | "barrier"
   | "pool-get"
   | "pool-join"
+  | "atomics"
+  | "message"
   | "unknown";
 
 /** One open wait, analysed. */
@@ -252,7 +254,56 @@ const WAITS: Record<BlockOp, WaitHandler> = {
   "pool.get": (ctx, block) => poolWait(ctx, block, true),
   "pool.join": (ctx, block) => poolWait(ctx, block, false),
   "mgr.call": waitMgrCall,
+  "atomics.wait": (ctx, block) => atomicsWait(ctx, block),
+  "atomics.waitAsync": (ctx, block) => atomicsWait(ctx, block),
+  "message.wait": (ctx, block) => messageWait(ctx, block),
 };
+
+/** Node lanes of one OS process: a worker thread's lane is threadId·2^22 + the process's pid. */
+const LANE_SHIFT = 4194304;
+function hostOf(lane: number): number {
+  return lane % LANE_SHIFT;
+}
+
+/** Node: only threads of the same process share memory; any of them may store and notify the cell. */
+function atomicsWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
+  const w = mk(block, "atomics", block.obj);
+  w.satisfiable = block.timeout !== null;
+  const host = hostOf(block.pid);
+  const lanes: number[] = [];
+  for (const p of ctx.s.processes.values()) if (hostOf(p.pid) === host && p.exit === null && p.pid !== block.pid) lanes.push(p.pid);
+  w.wakers = lanes;
+  return w;
+}
+
+/**
+ * A Node thread whose event loop has nothing left but the program's own resources (ports,
+ * workers, child processes): it waits for a message or an exit from another lane. It can be woken
+ * by a message in flight towards a port end it holds, by the lanes holding the other ends, by its
+ * parent and by its children.
+ */
+function messageWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
+  const s = ctx.s;
+  const w = mk(block, "message", block.obj);
+  const me = block.pid;
+  const wakers = new Set<number>();
+  const self = s.processes.get(me);
+  if (self && self.ppid !== null && s.processes.has(self.ppid)) wakers.add(self.ppid);
+  for (const p of s.processes.values()) if (p.ppid === me) wakers.add(p.pid);
+  for (const o of s.objects.values()) {
+    if (o.cls !== "pipe") continue;
+    for (const side of [0, 1] as const) {
+      if (!o.holders[side].has(me)) continue;
+      const other = (1 - side) as 0 | 1;
+      if (o.dirs[other].size > 0) w.satisfiable = true;
+      for (const p of o.holders[other]) wakers.add(p);
+      if (o.creator !== null) wakers.add(o.creator);
+    }
+  }
+  wakers.delete(me);
+  w.wakers = [...wakers];
+  return w;
+}
 
 /** Blocking kinds a Manager proxy call can stand for, in table order. */
 const MANAGER_WAITS = KIND_LIST.filter((k) => (KINDS[k] as KindDecl).managerCall !== undefined) as BlockOp[];

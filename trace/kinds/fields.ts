@@ -33,9 +33,10 @@ export const NON_NEG_INT = 8192;
 export const STR_MAP = 16384;
 
 /** Role of a process in the program. */
-export type ProcessRole = "main" | "child" | "pool-worker" | "manager-server" | "forkserver" | "resource-tracker";
+export type ProcessRole = "main" | "child" | "pool-worker" | "manager-server" | "forkserver" | "resource-tracker" | "worker" | "cluster-worker";
 
-export const PROCESS_ROLES: readonly ProcessRole[] = ["main", "child", "pool-worker", "manager-server", "forkserver", "resource-tracker"];
+/** Node: `worker` is a worker thread (a lane of its own, see `thread`), `cluster-worker` a `cluster` worker process. */
+export const PROCESS_ROLES: readonly ProcessRole[] = ["main", "child", "pool-worker", "manager-server", "forkserver", "resource-tracker", "worker", "cluster-worker"];
 
 /** How a wait ended (block.end `outcome`). */
 export type Outcome = "ok" | "timeout" | "error";

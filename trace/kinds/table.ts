@@ -23,11 +23,13 @@ export const KINDS = {
     fields: {
       name: f.str(),
       ppid: f.int(),
-      role: f.role("`main`, `child`, `pool-worker`, `manager-server`, `forkserver`, `resource-tracker`"),
-      startMethod: f.strOrNull("string or null"),
+      role: f.role("`main`, `child`, `pool-worker`, `manager-server`, `forkserver`, `resource-tracker`; Node: `worker` (a worker thread), `cluster-worker`"),
+      startMethod: f.strOrNull("string or null; Node: `\"worker\"` for a worker thread"),
       argv: opt(f.strArray("main only")),
       target: opt(f.str("a multiprocessing child's target, `module.qualname`")),
       names: opt(f.strMap("object id → the child's own name for it: the target's parameter (`left`, `jobs[0]`) or a `Process` subclass's attribute (`self.jobs`) holding it")),
+      thread: opt(f.int("a Node worker thread: its `threadId`; its `pid` is its lane id, `threadId × 2^22 +` the pid of its process, never a real pid")),
+      hostPid: opt(f.int("a Node worker thread: the pid of the process it runs in")),
     },
   }),
   "process.spawn": kind({
@@ -37,10 +39,11 @@ export const KINDS = {
       child: f.int("pid"),
       name: f.str(),
       daemon: f.bool(),
-      target: opt(f.str("`module.qualname`")),
-      startMethod: opt(f.str("how the child was started")),
+      target: opt(f.str("`module.qualname`; Node: the file or command")),
+      startMethod: opt(f.str("how the child was started; Node: `spawn`, `worker`")),
+      thread: opt(f.int("a Node worker thread's `threadId`; `child` is its lane id")),
     },
-    note: "a parent started a child",
+    note: "a parent started a child (or a worker thread)",
     relies: ["child"],
   }),
   "process.join": kind({
@@ -56,7 +59,7 @@ export const KINDS = {
   "process.exit": kind({
     family: "processes",
     class: "process",
-    fields: { exitCode: f.intOrNull("null if unknown"), signal: opt(f.int("the signal ending the process")) },
+    fields: { exitCode: f.intOrNull("null if unknown"), signal: opt(f.int("the signal ending the process")), error: opt(f.str('the uncaught error that ended it, `"Name: message"`')) },
     note: "its last event",
   }),
 
@@ -76,7 +79,7 @@ export const KINDS = {
   "queue.put": kind({
     family: "queues",
     class: "send",
-    fields: { obj: obj(), msg: msg(), preview: preview() },
+    fields: { obj: obj(), msg: msg(), preview: preview(), broadcast: opt(f.bool("true: every receiver gets it, e.g. a Node `BroadcastChannel`; each receiver's `queue.get` carries the same `msg`")) },
     blocks: true,
     call: "put()",
     waitVerb: "put on (full)",
@@ -192,6 +195,15 @@ export const KINDS = {
     managerCall: { on: ["barrier"], methods: ["wait"] }, class: "op", fields: { obj: obj(), index: f.intOrNull("arrival index; null if the barrier broke") }, blocks: true }),
   "barrier.abort": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "barrier.reset": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
+  "atomics.wait": kind({ family: "sync", call: "Atomics.wait()", waitVerb: "Atomics.wait on",
+    class: "op", fields: { obj: obj("a shared cell, `<SharedArrayBuffer id>[<i32 index>]`"), value: f.str("the expected value") }, blocks: true,
+    note: "Node: a wait on a SharedArrayBuffer cell; runtimes record it as a `block.begin`/`block.end` span with `op` `atomics.wait` (and `value`)" }),
+  "atomics.waitAsync": kind({ family: "sync", call: "Atomics.waitAsync()", waitVerb: "Atomics.waitAsync on",
+    class: "op", fields: { obj: obj(), value: f.str("the expected value") }, blocks: true,
+    note: "Node: the same for `Atomics.waitAsync` (the thread itself goes on)" }),
+  "message.wait": kind({ family: "sync", call: "its event loop", waitVerb: "idle: waiting for a message on",
+    class: "op", fields: { obj: obj("`lane:<pid>`"), resources: f.strArray("what keeps the event loop alive, `process.getActiveResourcesInfo()` names") }, blocks: true,
+    note: "Node: the thread's event loop has nothing left but the program's own ports, workers and children; recorded as a `block.begin`/`block.end` span with `op` `message.wait`" }),
 
   // ------------------------------------------------------------ shared values
   "value.create": kind({
@@ -382,6 +394,12 @@ export const KINDS = {
     class: "meta",
     fields: { exitCode: f.intOrNull("integer or null"), signal: f.strOrNull('string or null, e.g. `"SIGTERM"`'), timedOut: f.bool("boolean") },
     note: "the main process ended, as the launcher saw it; `pid` is the main process",
+  }),
+  "run.orphaned": kind({
+    family: "collector",
+    class: "meta",
+    fields: { recorderPid: f.int("integer"), ended: f.count("integer ≥ 0") },
+    note: "the process that recorded the run (the VS Code extension host or `ipcviz run`, pid `recorderPid`) ended while the run was not over (killed, crashed); the run's watchdog then ended `ended` processes of the run. Written by the watchdog, not the collector: the last line, after whatever the collector had written (a line it had cut off is ended first and counts as a bad line); the trace has no footer. `pid` is the main process. Readers show every process still running at that point as ended there",
   }),
 };
 

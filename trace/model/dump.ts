@@ -4,6 +4,7 @@
  */
 
 import type { CallSite, TraceEvent } from "../format";
+import { nodeObjectLabel } from "./nodeWords";
 import type { BlockInfo, ModelState, ObjState, ProcState } from "./state";
 
 /** "file.py:12" from a call site (file base name). */
@@ -62,6 +63,8 @@ export function shortNameIn(s: ModelState, id: string, pid?: number): string | n
  * "Lock L2 (of Condition c1)".
  */
 export function objectLabel(s: ModelState, id: string, pid?: number): string {
+  const node = nodeObjectLabel(id);
+  if (node !== null) return node;
   if (id.startsWith("proc:")) {
     const p = Number(id.slice(5));
     return `process ${processLabel(s, p)}`;
@@ -135,6 +138,7 @@ function procLine(s: ModelState, p: ProcState): string {
     if (x.signal !== null && x.how !== "disconnect") how += ` signal ${x.signal}`;
     if (x.how === "join") how += " (seen by join)";
     if (x.how === "run.exit") how += " (seen by launcher)";
+    if (x.how === "orphaned") how += " (ended by the watchdog: the recorder died)";
     return `${head}: ${how} at #${x.at}`;
   }
   let status: string = s.status(p);

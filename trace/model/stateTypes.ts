@@ -71,7 +71,7 @@ export interface ExitInfo {
   at: number;
   t: number;
   /** How the model learnt it: the process's own exit event, the collector (connection lost), the launcher (run.exit), or a joiner's view. */
-  how: "exit" | "disconnect" | "run.exit" | "join";
+  how: "exit" | "disconnect" | "run.exit" | "join" | "orphaned";
 }
 
 export interface ProcState {

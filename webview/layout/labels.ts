@@ -51,6 +51,7 @@ export function lockName(s: ModelState, id: string, pid: number): string {
 /** "waits: get from Queue q1" for a block.begin event. */
 export function blockLabel(s: ModelState, ev: TraceEvent): string {
   const e = ev as TraceEvent & { op?: string; obj?: string; timeout?: number };
+  if (e.op === "message.wait") return "idle: waiting for a message";
   const verb = OP_VERB[e.op ?? ""] ?? e.op ?? "wait";
   const obj = e.obj ? shortObject(s, e.obj, ev.pid) : "?";
   return `${verb} ${obj}${e.timeout !== undefined ? ` (timeout ${e.timeout}s)` : ""}`;
@@ -65,6 +66,10 @@ export function roleLabel(role: string): string {
       return "Pool worker";
     case "resource-tracker":
       return "resource tracker";
+    case "worker":
+      return "worker thread";
+    case "cluster-worker":
+      return "cluster worker";
     default:
       return role;
   }
@@ -77,6 +82,7 @@ export function exitLabel(p: ProcState | undefined): string | null {
   if (!p || !p.exit) return null;
   const x = p.exit;
   if (x.how === "disconnect") return "died (connection lost)";
+  if (x.how === "orphaned") return "ended by the watchdog (the recorder died)";
   const sig = x.signal ?? (x.code !== null && x.code < 0 ? -x.code : null);
   if (sig !== null) return `killed by ${SIGNALS[sig] ?? "signal " + sig}`;
   return `exit ${x.code === null ? "?" : x.code}`;

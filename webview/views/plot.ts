@@ -17,6 +17,7 @@ import { clampDomain, fitDomain, formatX, MIN_SPAN, panDomain, toTrace, toView, 
 import { buildScene, type Scene } from "../layout/scene";
 import { lowerBound } from "../layout/intervals";
 import { blockLabel, clip, exitLabel, lockName, roleLabel, eventSummary } from "../layout/labels";
+import { laneIdText } from "../../trace/model/nodeWords";
 import type { Store } from "../store";
 import type { Theme } from "../theme";
 import type { Host } from "../host";
@@ -787,10 +788,10 @@ export class Plot {
         const p = head.processes.get(b.pid);
         const pc = st.processes.get(b.pid);
         el.select(".lh-collapse").text(b.collapsed ? "▸" : "▾");
-        el.select(".lh-name").text(p ? s.model.processName(b.pid) : `pid ${b.pid}`).attr("title", `${p?.name ?? ""} pid ${b.pid}${p?.target ? " — " + p.target : ""}`);
+        el.select(".lh-name").text(p ? s.model.processName(b.pid) : laneIdText(b.pid)).attr("title", `${p?.name ?? ""} ${laneIdText(b.pid)}${p?.target ? " — " + p.target : ""}`);
         const role = p?.role ?? "unknown";
         el.select(".lh-role")
-          .text(`${roleLabel(role)} · ${b.pid}`)
+          .text(`${roleLabel(role)} · ${role === "worker" ? laneIdText(b.pid) : b.pid}`)
           .attr("data-role", role);
         const paused = s.paused.get(b.pid);
         let status: string;
@@ -859,7 +860,7 @@ export class Plot {
     h.className = "tip-title";
     h.textContent = `#${i} ${eventSummary(head, ev)}`;
     const b = document.createElement("div");
-    b.textContent = `${s.model.processName(ev.pid)} (pid ${ev.pid}) · ${(ev.t / 1e6).toFixed(3)} ms${site ? ` · ${site.file.split(/[\\/]/).pop()}:${site.line}` : ""}`;
+    b.textContent = `${s.model.processName(ev.pid)} (${laneIdText(ev.pid)}) · ${(ev.t / 1e6).toFixed(3)} ms${site ? ` · ${site.file.split(/[\\/]/).pop()}:${site.line}` : ""}`;
     tip.append(h, b);
     tip.hidden = false;
     const x = Math.min(e.clientX + 14, window.innerWidth - 380);
@@ -944,7 +945,7 @@ export class Plot {
       t1.textContent = name;
       if (!b.collapsed) {
         const t2 = mk("text", { x: 8, y: AH + b.y + 29, fill: muted, "font-family": font, "font-size": 10 });
-        t2.textContent = `${p?.role ?? "process"} · pid ${b.pid} · ${status}`;
+        t2.textContent = `${roleLabel(p?.role ?? "process")} · ${laneIdText(b.pid)} · ${status}`;
       }
     }
     mk("line", { x1: HW - 0.5, y1: AH, x2: HW - 0.5, y2: AH + h, stroke: this.theme.get("--vscode-panel-border", "#3c3c3c") });

@@ -1,5 +1,5 @@
 /**
- * "Debug and Visualise IPC" in the real extension host (issue 6): how a debug configuration is
+ * "Start Debugging with Process Lanes" in the real extension host (issue 6): how a debug configuration is
  * resolved with and without the Python Debugger extension (its presence is faked through the test
  * API: code-server here has no gallery), the message when no debugger is available, and a real
  * debug session through debugpy's adapter from Debian's /usr/bin/python3 (python3-debugpy): a

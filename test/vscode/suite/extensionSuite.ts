@@ -7,6 +7,9 @@ import { EXTENSION_ID, extensionApi } from "./helpers";
 
 const COMMANDS = [
   "ipcviz.visualise",
+  "ipcviz.visualize",
+  "ipcviz.keepTrace",
+  "ipcviz.openRecentRun",
   "ipcviz.stop",
   "ipcviz.openTrace",
   "ipcviz.saveTrace",
@@ -35,7 +38,7 @@ export function registerExtensionTests(): void {
       for (const c of cmds) assert.ok(c.icon?.startsWith("$("), `${c.command} has a codicon`);
       assert.equal(pkg.contributes.customEditors[0].viewType, "ipcviz.trace");
       const cfg = vscode.workspace.getConfiguration("ipcviz");
-      assert.equal(cfg.inspect("traces.save")?.defaultValue, "ask");
+      assert.equal(cfg.inspect("traces.save")?.defaultValue, "recent");
       assert.equal(cfg.inspect("deadlockGrace")?.defaultValue, 1);
       assert.equal(pkg.capabilities.untrustedWorkspaces.supported, "limited");
     });

@@ -21,7 +21,7 @@ export async function extensionApi(): Promise<{ ext: vscode.Extension<{ testing:
 }
 
 /** Wait until `cond()` is truthy (polling); fails with `what` (and `state()`, for diagnosis) after timeoutMs. */
-export async function waitFor<T>(what: string, cond: () => T | undefined | null | false, timeoutMs = 20_000, state?: () => unknown): Promise<T> {
+export async function waitFor<T>(what: string, cond: () => T | undefined | null | false, timeoutMs = 60_000, state?: () => unknown): Promise<T> {
   const end = Date.now() + timeoutMs;
   const stepMs = 100;
   for (;;) {

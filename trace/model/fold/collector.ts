@@ -1,6 +1,6 @@
 /**
  * The fold of the collector's own events: a process's connection closing, lost events, the
- * run's exit as the launcher saw it.
+ * run's exit as the launcher saw it, the run ended by its watchdog when the recorder died.
  */
 
 import type { Handlers } from "./types";
@@ -23,6 +23,12 @@ export const collectorFold = {
       // The main process records its exit before its status is known: the launcher saw it.
       // (A new object: exits are shared with checkpoints, which must not change.)
       p.exit = { ...p.exit, code: e.exitCode, signal: sig };
+    }
+  },
+  "run.orphaned": (s, e, i) => {
+    // The recorder died and the watchdog ended the run: every process still running ended here.
+    for (const q of s.processes.values()) {
+      if (!q.exit) s.endProcess(q, { code: null, signal: SIGNALS.SIGKILL, at: i, t: e.t, how: "orphaned" });
     }
   },
 } satisfies Partial<Handlers>;

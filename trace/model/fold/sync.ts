@@ -247,4 +247,8 @@ export const syncFold = {
   },
   "barrier.abort": onBarrierAbort,
   "barrier.reset": onBarrierAbort,
+  // Node's waits are recorded as block.begin/end spans (blocking.ts); an event of these kinds only marks use.
+  "atomics.wait": (s, e) => s.use(e.obj, e.pid),
+  "atomics.waitAsync": (s, e) => s.use(e.obj, e.pid),
+  "message.wait": () => undefined,
 } satisfies Partial<Handlers>;

@@ -1,0 +1,128 @@
+/**
+ * The user's call site of an operation: the first stack frame that is not the runtime's, not
+ * Node's own (`node:`), and not a package's (`node_modules`). Positions in a file that has a
+ * source map (TypeScript run by tsx or ts-node, a bundle with a map) are mapped to the source.
+ * Sites are small ints, defined on the channel the first time they are used.
+ */
+
+import { fileURLToPath } from "node:url";
+import * as core from "./core";
+
+type CallSiteLike = { getFileName(): string | null | undefined; getLineNumber(): number | null; getColumnNumber(): number | null; getFunctionName(): string | null; getMethodName?(): string | null; getTypeName?(): string | null };
+
+let findSourceMap: ((path: string) => { findEntry(line: number, col: number): Record<string, unknown> } | undefined) | null = null;
+try {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  findSourceMap = require("node:module").findSourceMap ?? null;
+} catch {
+  findSourceMap = null;
+}
+
+const ids = new Map<string, number>();
+let nextId = 1;
+
+function captured(_: unknown, cs: CallSiteLike[]): CallSiteLike[] {
+  return cs;
+}
+
+/** Is this file the program's own code? */
+function isUser(f: string): boolean {
+  return f !== core.runtimeFile && !f.startsWith("node:") && !f.includes("/node_modules/") && !f.startsWith("internal/");
+}
+
+/** Site id of the caller of `skip` when that caller is the program's own code (not Node's or a package's), else null. */
+export function directUserSite(skip: Function): number | null {
+  return userSite(skip, true);
+}
+
+/** The structured frames above `skip`, at most `limit` of them. */
+function frames(skip: Function, limit: number): CallSiteLike[] | undefined {
+  const prep = Error.prepareStackTrace;
+  const saved = Error.stackTraceLimit;
+  try {
+    Error.prepareStackTrace = captured as typeof Error.prepareStackTrace;
+    Error.stackTraceLimit = limit;
+    const holder: { stack?: CallSiteLike[] } = {};
+    Error.captureStackTrace(holder, skip);
+    return Array.isArray(holder.stack) ? holder.stack : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    Error.prepareStackTrace = prep;
+    Error.stackTraceLimit = saved;
+  }
+}
+
+/**
+ * Site id of the user's frame calling into the runtime, or null when there is none. Most calls
+ * come straight from the program: two frames are taken first (capturing is most of a hook's
+ * cost), sixteen only when those two are not the program's.
+ */
+export function userSite(skip?: Function, direct = false): number | null {
+  const fn = skip ?? userSite;
+  const short = frames(fn, 2);
+  if (!short) return null;
+  const r = pick(short, direct);
+  if (r !== undefined || short.length < 2) return r ?? null;
+  const long = frames(fn, 16);
+  return long ? pick(long, direct) ?? null : null;
+}
+
+/** The site of the first user frame (undefined: none among these frames; null: not direct). */
+function pick(list: CallSiteLike[], direct: boolean): number | null | undefined {
+  for (const c of list) {
+    let file: string | null | undefined;
+    try {
+      file = c.getFileName();
+    } catch {
+      continue;
+    }
+    if (!file || !isUser(file)) {
+      if (direct && file !== core.runtimeFile) return null;
+      continue;
+    }
+    const line = c.getLineNumber() ?? 0;
+    const col = c.getColumnNumber() ?? 0;
+    const key = `${file}:${line}:${col}`;
+    const known = ids.get(key);
+    if (known !== undefined) return known;
+    return define(key, file, line, col, c);
+  }
+  return undefined;
+}
+
+function define(key: string, rawFile: string, line: number, col: number, c: CallSiteLike): number {
+  let file = rawFile;
+  let fn = "";
+  try {
+    fn = c.getFunctionName() ?? "";
+    const type = c.getTypeName?.();
+    if (fn && type && type !== "Object" && !fn.includes(".")) fn = `${type}.${fn}`;
+  } catch {
+    fn = "";
+  }
+  let outLine = line;
+  try {
+    const sm = findSourceMap?.(rawFile);
+    if (sm) {
+      const e = sm.findEntry(line - 1, col - 1) as { originalSource?: string; originalLine?: number; name?: string };
+      if (e && typeof e.originalLine === "number" && typeof e.originalSource === "string") {
+        outLine = e.originalLine + 1;
+        file = e.originalSource;
+      }
+    }
+  } catch {
+    /* no map */
+  }
+  if (file.startsWith("file://")) {
+    try {
+      file = fileURLToPath(file);
+    } catch {
+      /* keep the URL */
+    }
+  }
+  const id = nextId++;
+  ids.set(key, id);
+  core.defineSite(id, file, outLine, fn || "<anonymous>");
+  return id;
+}

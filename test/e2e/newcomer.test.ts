@@ -1,0 +1,154 @@
+/**
+ * Tier "e2e" (issue 11): what a newcomer meets. A fresh code-server profile with the packaged
+ * extension: open a program, F1, type `Visualise IPC` (then `visualize`, then `ipc`) and press
+ * Enter without picking a row: the row VS Code puts first must be Visualise IPC and the view must
+ * show lanes, also after the debug variant ("Debug: Start Debugging with Process Lanes") was used
+ * once, which puts it in the palette's "recently used". The debug variant without debugpy offers
+ * the plain run in its message. Then no run outlives its extension host: a hanging run and
+ * "Developer: Reload Window", and a hanging run and SIGKILL of the extension host: within 15 s no
+ * process of the run is left. Screenshots: out/screenshots/e2e-newcomer/.
+ */
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  buildVsix,
+  describeProcesses,
+  focusWorkbench,
+  notificationTexts,
+  openFile,
+  openWorkbench,
+  quickInput,
+  realVSCodeSkipReason,
+  runCommand,
+  runProcesses,
+  waitForNotification,
+  waitForView,
+  waitNoRunProcesses,
+  waitUntil,
+  webviewFrame,
+  type Workbench,
+} from "./workbench";
+import { listProcesses } from "../vscode/procs";
+
+const PROGRAM = "queue_producer_consumer.py";
+const HANGING = "pipe_same_end_hangs.py";
+const skip = realVSCodeSkipReason();
+
+/** F1, type `text`, press Enter on whatever row VS Code made active. Returns that row's label. */
+async function paletteEnter(wb: Workbench, text: string, shot: (n: string) => Promise<string>): Promise<string> {
+  const page: Page = wb.page;
+  const input = quickInput(page);
+  await waitUntil(
+    async () => {
+      await focusWorkbench(page);
+      await page.keyboard.press("F1");
+      const ok = await input.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
+      if (!ok) await page.keyboard.press("Escape");
+      return ok;
+    },
+    30_000,
+    () => "F1 did not open the command palette",
+  );
+  // As a person types (the palette filters as the text grows).
+  await page.keyboard.type(text, { delay: 30 });
+  const active = page.locator(".quick-input-list .monaco-list-row.focused .label-name").first();
+  await active.waitFor({ timeout: 15_000 });
+  // The list settles once the filter has run for the whole text.
+  await page.waitForTimeout(500);
+  const label = (await active.innerText()).replace(/\s+/g, " ").trim();
+  await shot(`palette-${text.replace(/\W+/g, "-")}`);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+  return label;
+}
+
+describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
+  let wb: Workbench;
+  const shot = (name: string) => wb.screenshot(name);
+  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
+
+  before(async () => {
+    // Defaults as a user has them: no traces.save setting (no question after a run), python3 on PATH.
+    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${PROGRAM}`, `examples/${HANGING}`], screenshots: "e2e-newcomer", settings: { "ipcviz.deadlockGrace": 1 } });
+  });
+
+  after(async () => {
+    if (wb) {
+      await shot("final").catch(() => undefined);
+      await wb.close();
+    }
+  });
+
+  /** Enter on `text` ran Visualise IPC: the active row was it, and the view shows the run's lanes. */
+  async function enterRunsVisualise(text: string, expected: RegExp): Promise<void> {
+    await openFile(wb.page, PROGRAM);
+    const label = await paletteEnter(wb, text, shot);
+    assert.match(label, expected, `the row Enter picks for "${text}"`);
+    const frame = webviewFrame(wb.page);
+    await waitForView(frame, { lanes: 3, arrows: 2 }, 60_000).catch(async (e) => {
+      await shot(`no-view-${text}`);
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
+    await shot(`view-after-${text.replace(/\W+/g, "-")}`);
+    // The run ends by itself; no process of it is left.
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(PROGRAM), 60_000);
+  }
+
+  test("fresh profile: F1, `Visualise IPC`, Enter runs Visualise IPC and shows lanes", { timeout: 180_000 }, async () => {
+    await shot("fresh-workbench");
+    await enterRunsVisualise("Visualise IPC", /^IPC Visualiser: Visualise IPC$/);
+    // No question after the run (traces are kept among the recent runs).
+    await new Promise((r) => setTimeout(r, 3000));
+    const toasts = await notificationTexts(wb.page);
+    assert.ok(!toasts.some((t) => /Save its trace/.test(t)), `no save question: ${JSON.stringify(toasts)}`);
+  });
+
+  test("the debug variant without debugpy offers Visualise IPC in its message", { timeout: 120_000 }, async () => {
+    await openFile(wb.page, PROGRAM);
+    await runCommand(wb.page, "Start Debugging with Process Lanes");
+    const toast = await waitForNotification(wb.page, /no Python debugger for/, 60_000).catch(async (e) => {
+      await shot("no-debugger-missing");
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
+    await shot("no-debugger-message");
+    assert.equal(await toast.getByRole("button", { name: "Visualise IPC" }).count(), 1, "the message offers Visualise IPC");
+    assert.equal(await toast.getByRole("button", { name: "Install Python Debugger" }).count(), 1);
+    await runCommand(wb.page, "Notifications: Clear All Notifications").catch(() => undefined);
+  });
+
+  test("after the debug variant was used once: `Visualise IPC`, `visualize` and `ipc` + Enter still run Visualise IPC", { timeout: 400_000 }, async () => {
+    await enterRunsVisualise("Visualise IPC", /^IPC Visualiser: Visualise IPC$/);
+    await enterRunsVisualise("ipc", /^IPC Visualiser: Visualise IPC$/);
+    await enterRunsVisualise("visualise", /^IPC Visualiser: Visualise IPC$/);
+    await enterRunsVisualise("visualize", /^IPC Visualizer: Visualize IPC$/);
+    // Now the American row is the most recently used: for `ipc` it comes first, and it is the same command.
+    await enterRunsVisualise("ipc", /^IPC Visuali[sz]er: Visuali[sz]e IPC$/);
+  });
+
+  test("a hanging run, then Developer: Reload Window: within 15 s no process of the run exists", { timeout: 180_000 }, async () => {
+    await openFile(wb.page, HANGING);
+    await runCommand(wb.page, "Visualise IPC");
+    await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    await shot("hanging-before-reload");
+    await runCommand(wb.page, "Developer: Reload Window");
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);
+    await wb.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await wb.page.locator(".statusbar").waitFor({ timeout: 60_000 });
+  });
+
+  test("a hanging run, then SIGKILL of the extension host: within 15 s no process of the run exists", { timeout: 180_000 }, async () => {
+    await openFile(wb.page, HANGING);
+    await runCommand(wb.page, "Visualise IPC");
+    await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    const hosts = wb.server.processes().filter((p) => /--type=extensionHost/.test(p.cmdline));
+    assert.equal(hosts.length, 1, `one extension host: ${describeProcesses(hosts)}`);
+    const run = runProcesses(wb.server);
+    const parents = new Set(listProcesses().filter((p) => run.some((r) => r.pid === p.pid)).map((p) => p.ppid));
+    assert.ok(parents.has(hosts[0].pid), `the run's main process is a child of the extension host ${hosts[0].pid}: ${describeProcesses(run)}`);
+    process.kill(hosts[0].pid, "SIGKILL");
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 15_000);
+    await shot("after-extension-host-killed");
+  });
+});

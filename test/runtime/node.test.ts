@@ -1,0 +1,330 @@
+/**
+ * The Node runtime on real Node programs (examples/node): each runs plain and under
+ * `ipcviz run`, and must give the same stdout, stderr and exit status; its trace must be valid,
+ * complete (nothing lost, every message paired with its receipt, every lane started and ended)
+ * and show what the program does; hanging programs are diagnosed with the right lines, clean
+ * ones give no alarm. TypeScript programs run through the workspace's tsx, plain and recorded.
+ */
+
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { test } from "node:test";
+import { readTraceFile } from "../../trace/readFile";
+import type { ParsedTrace } from "../../trace/reader";
+import { validateTrace } from "../../trace/validate";
+import { CLI_JS, REPO_ROOT, RUNS, runCommand, stripCliLine, type RunResult, type RunSummary } from "./helpers";
+
+const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
+const TSX_LOADER = join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs");
+const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
+
+type Ev = Record<string, any> & { kind: string; pid: number };
+
+interface Case {
+  file: string;
+  /** Hangs on purpose: the deadlock kind and the lines (file:line, basename) it must name. */
+  hang?: { kind: "cycle" | "stall"; lines: string[] };
+  check?: (t: TraceFacts) => void;
+}
+
+/** Questions about a trace. */
+class TraceFacts {
+  readonly events: Ev[];
+  constructor(readonly trace: ParsedTrace) {
+    this.events = trace.events as unknown as Ev[];
+  }
+  of(kind: string): Ev[] {
+    return this.events.filter((e) => e.kind === kind);
+  }
+  lanes(role?: string): Ev[] {
+    return this.of("process.start").filter((e) => role === undefined || e.role === role);
+  }
+  lane(name: string): Ev {
+    const l = this.lanes().find((e) => e.name === name);
+    assert.ok(l, `no lane named ${name}: ${this.lanes().map((e) => e.name).join(", ")}`);
+    return l;
+  }
+  by(pid: number, kind: string): Ev[] {
+    return this.events.filter((e) => e.pid === pid && e.kind === kind);
+  }
+  line(e: Ev): string {
+    return e.site ? `${e.site.file.split("/").pop()}:${e.site.line}` : "?";
+  }
+}
+
+const CASES: Case[] = [
+  {
+    file: "worker_ping_pong.js",
+    check: (t) => {
+      const w = t.lane("ponger");
+      assert.equal(w.role, "worker");
+      assert.equal(w.thread, 1);
+      assert.equal(w.ppid, t.lane("main").pid);
+      assert.equal(t.by(w.pid, "pipe.send").length, 3);
+      assert.equal(t.by(t.lane("main").pid, "pipe.send").length, 4);
+      assert.deepEqual(t.by(w.pid, "pipe.send").map((e) => t.line(e)), ["worker_ping_pong.js:20", "worker_ping_pong.js:20", "worker_ping_pong.js:20"]);
+      assert.equal(t.of("process.spawn")[0].site.line, 5);
+      assert.equal(t.of("process.join")[0].exitCode, 0);
+    },
+  },
+  {
+    file: "fork_messages.js",
+    check: (t) => {
+      const main = t.lane("main");
+      const kids = t.lanes("child");
+      assert.equal(kids.length, 2);
+      for (const k of kids) {
+        assert.equal(k.ppid, main.pid);
+        assert.equal(t.by(k.pid, "pipe.send").length, 1, "each child replies once");
+        assert.equal(t.by(k.pid, "pipe.send")[0].obj, `ipc${k.pid}:c`);
+      }
+      assert.equal(t.by(main.pid, "pipe.send").length, 4);
+      assert.equal(t.by(main.pid, "process.spawn").length, 2);
+    },
+  },
+  {
+    file: "child_processes.js",
+    check: (t) => {
+      const main = t.lane("main");
+      const spawns = t.by(main.pid, "process.spawn");
+      const sh = spawns.find((e) => e.name === "sh");
+      assert.ok(sh, "the shell child has a lane");
+      const join = t.of("process.join").find((e) => e.child === sh!.child);
+      assert.equal(join?.exitCode, 3);
+      // The Node children (execFileSync with a replaced env, and exec through a shell) are recorded.
+      assert.equal(t.lanes("child").length, 2, t.lanes().map((e) => `${e.name}/${e.role}`).join(", "));
+    },
+  },
+  {
+    file: "cluster_workers.js",
+    check: (t) => {
+      const workers = t.lanes("cluster-worker");
+      assert.equal(workers.length, 2);
+      for (const w of workers) assert.equal(t.by(w.pid, "pipe.send").length, 1);
+    },
+  },
+  {
+    file: "message_channel_transfer.mjs",
+    check: (t) => {
+      const producer = t.lane("producer");
+      const consumer = t.lane("consumer");
+      const mc = t.of("pipe.create").find((e) => String(e.obj).startsWith("pipe:mc"));
+      assert.ok(mc, "the MessageChannel is created");
+      const sends = t.by(producer.pid, "pipe.send").filter((e) => e.obj === mc!.ends[0]);
+      assert.equal(sends.length, 4, "the producer sends 1, 2, 3, end on the transferred port");
+      const recvs = t.by(consumer.pid, "pipe.recv").filter((e) => e.obj === mc!.ends[1]);
+      assert.deepEqual(
+        recvs.map((e) => e.msg),
+        sends.map((e) => e.msg),
+      );
+      const handover = t.by(t.lane("main").pid, "pipe.send").filter((e) => Array.isArray(e.transfer));
+      assert.equal(handover.length, 2, "both ports are noted as transferred");
+    },
+  },
+  {
+    file: "broadcast_channel.js",
+    check: (t) => {
+      const puts = t.of("queue.put");
+      assert.equal(puts.length, 1);
+      assert.equal(puts[0].broadcast, true);
+      const gets = t.of("queue.get").filter((e) => e.msg === puts[0].msg);
+      assert.equal(gets.length, 2, "both workers receive the broadcast");
+      assert.notEqual(gets[0].pid, gets[1].pid);
+    },
+  },
+  {
+    file: "atomics_wait_notify.js",
+    check: (t) => {
+      assert.equal(t.of("value.create").length, 1, "one SharedArrayBuffer, one id in every thread");
+      const waits = t.of("block.begin").filter((e) => e.op === "atomics.wait");
+      // The worker waits unless the main thread stored 42 in the instant between its flag and its wait.
+      assert.ok(waits.length <= 1);
+      if (waits.length === 1) {
+        assert.equal(t.line(waits[0]), "atomics_wait_notify.js:18");
+        assert.equal(waits[0].value, "0");
+        assert.ok(String(waits[0].obj).startsWith(t.of("value.create")[0].obj + "["));
+        const notify = t.of("cond.notify");
+        assert.equal(notify.length, 1);
+        assert.equal(notify[0].obj, waits[0].obj);
+        assert.equal(notify[0].woken, 1);
+        assert.equal(t.line(notify[0]), "atomics_wait_notify.js:12");
+        assert.equal(t.of("block.end").find((e) => e.op === "atomics.wait")?.outcome, "ok");
+      }
+    },
+  },
+  {
+    file: "atomics_lock.js",
+    check: (t) => {
+      const acq = t.of("lock.acquire").filter((e) => e.ok);
+      const rel = t.of("lock.release");
+      assert.equal(acq.length, 100);
+      assert.equal(rel.length, 100);
+      assert.equal(new Set(acq.map((e) => e.pid)).size, 2);
+      for (const e of acq) assert.equal(t.line(e), "atomics_lock.js:8");
+      for (const e of rel) assert.equal(t.line(e), "atomics_lock.js:12");
+    },
+  },
+  {
+    file: "worker_errors.js",
+    check: (t) => {
+      assert.equal(t.by(t.lane("thrower").pid, "process.exit")[0]?.error, "Error: worker broke");
+      assert.equal(t.by(t.lane("quitter").pid, "process.exit")[0]?.exitCode, 7);
+      const term = t.of("process.terminate");
+      assert.equal(term.length, 1);
+      assert.equal(term[0].child, t.lane("spinner").pid);
+    },
+  },
+  { file: "ok_slow_reply.js" },
+  {
+    file: "ts/squares_main.ts",
+    check: (t) => {
+      const spawns = t.of("process.spawn");
+      assert.equal(spawns.length, 2);
+      for (const s of spawns) assert.equal(t.line(s), "squares_main.ts:9", "TypeScript lines, by source map");
+      const w = t.lane("squarer-0");
+      const sends = t.by(w.pid, "pipe.send");
+      assert.ok(sends.length >= 2);
+      for (const s of sends) assert.equal(t.line(s), "squares_worker.ts:12");
+      assert.equal(t.lanes("worker").length, 2, "Node's loader thread is not a lane of the program");
+    },
+  },
+  {
+    file: join(REPO_ROOT, "test", "runtime", "programs", "node_own_env.js"),
+    check: (t) => {
+      assert.equal(t.lanes("child").length, 1, "a fork with execArgv [] and its own env is recorded");
+      assert.equal(t.lanes("worker").length, 1, "a worker with execArgv [] and env {} is recorded");
+      assert.equal(t.of("pipe.recv").length, 2);
+    },
+  },
+  { file: "hang_atomics_lock_cycle.js", hang: { kind: "cycle", lines: ["hang_atomics_lock_cycle.js:5"] } },
+  { file: "hang_atomics_never_notified.js", hang: { kind: "stall", lines: ["hang_atomics_never_notified.js:10"] } },
+  { file: "hang_worker_never_answers.js", hang: { kind: "stall", lines: ["hang_worker_never_answers.js:6", "hang_worker_never_answers.js:12"] } },
+];
+
+function baseEnv(mark: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith("IPCVIZ_") || k === "NODE_OPTIONS" || k.startsWith("NODE_TEST") || k.startsWith("NODE_UNIQUE")) continue;
+    env[k] = v;
+  }
+  env.IPCVIZ_TEST_MARK = mark;
+  return env;
+}
+
+async function runPlainNode(file: string, hangs: boolean): Promise<RunResult> {
+  const mark = randomBytes(8).toString("hex");
+  const env = baseEnv(mark);
+  if (file.endsWith(".ts")) env.NODE_OPTIONS = `--import ${pathToFileURL(TSX_LOADER).href}`;
+  return runCommand(process.execPath, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
+}
+
+async function runRecordedNode(file: string, dir: string): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
+  const mark = randomBytes(8).toString("hex");
+  const tracePath = join(dir, "trace.ipcviz.jsonl");
+  const summaryPath = join(dir, "summary.json");
+  const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", "--", file];
+  const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: baseEnv(mark), mark, hardTimeoutMs: 75_000 });
+  const trace = await readTraceFile(tracePath);
+  const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary;
+  return { r, trace, summary, programStderr: stripCliLine(r.stderr, tracePath), tracePath };
+}
+
+/** Invariants of every Node trace. */
+function checkComplete(t: TraceFacts, finished: boolean): void {
+  const { header, events, footer } = t.trace;
+  assert.equal(header.interpreter.language, "node");
+  assert.deepEqual(validateTrace(header, events), [], "the trace is valid");
+  assert.ok(footer, "the trace has its footer");
+  assert.equal(footer!.lostEvents, 0, "no event lost");
+  assert.equal(footer!.badLines, 0, "no bad line");
+  // Every receipt has its send; in a program that finished, every send has its receipt.
+  const sends = new Map<string, Ev>();
+  for (const e of t.of("pipe.send")) sends.set(e.msg, e);
+  const received = new Set<string>();
+  for (const e of t.of("pipe.recv")) {
+    assert.ok(sends.has(e.msg), `receipt ${e.msg} has its send`);
+    assert.ok(!received.has(e.msg), `message ${e.msg} received once`);
+    received.add(e.msg);
+    assert.equal(sends.get(e.msg)!.preview, e.preview, "the receipt shows what was sent");
+  }
+  if (finished) for (const m of sends.keys()) assert.ok(received.has(m), `message ${m} was received`);
+  // Lanes: every lane that started ended, unless the run was stopped or its parent terminated it.
+  const terminated = new Set(t.of("process.terminate").map((e) => e.child));
+  const joined = new Set(t.of("process.join").map((e) => e.child));
+  // A child started by a *Sync function reports itself; Node does not tell its parent the pid.
+  const spawned = new Set(t.of("process.spawn").map((e) => e.child));
+  for (const l of t.lanes()) {
+    const exit = t.by(l.pid, "process.exit");
+    if (finished && !terminated.has(l.pid)) assert.equal(exit.length, 1, `${l.name} (${l.pid}) records its exit`);
+    if (l.role === "worker") assert.ok(l.pid >= 4194304 && l.pid % 4194304 === l.hostPid, "a worker lane id encodes its host pid");
+    if (finished && spawned.has(l.pid)) assert.ok(joined.has(l.pid), `the parent of ${l.name} saw it end`);
+  }
+}
+
+for (const c of CASES) {
+  test(`node: ${c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
+    const file = c.file.startsWith("/") ? c.file : join(NODE_EXAMPLES, c.file);
+    const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
+    let keep = true;
+    try {
+      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang), runRecordedNode(file, dir)]));
+      const where = ` (trace kept in ${rec.tracePath})`;
+      assert.deepEqual(rec.r.leftovers, [], "no process left behind" + where);
+      assert.equal(rec.r.stdout, plain.stdout, "same stdout" + where);
+      assert.equal(rec.programStderr, plain.stderr, "same stderr" + where);
+      const t = new TraceFacts(rec.trace);
+      if (c.hang) {
+        assert.equal(plain.stoppedByTest, "idle", "the plain run hangs");
+        assert.equal(rec.r.status, 3, "ipcviz stops a hung program with exit status 3" + where);
+        assert.match(rec.r.stderr, /ipcviz: the program is stuck/);
+        const d = rec.summary.deadlocks ?? [];
+        assert.equal(d.length, 1, `one diagnosis: ${JSON.stringify(d)}`);
+        assert.equal(d[0].kind, c.hang.kind);
+        const lines = d[0].sites.map((s) => s.split("/").pop()).sort();
+        assert.deepEqual(lines, [...c.hang.lines].sort());
+        checkComplete(t, false);
+      } else {
+        assert.equal(plain.stoppedByTest, null);
+        assert.equal(rec.r.status, plain.status, "same exit status" + where);
+        assert.doesNotMatch(rec.r.stderr, /the program is stuck/, "no false alarm");
+        assert.deepEqual(rec.summary.deadlocks ?? [], [], "no deadlock in the summary");
+        checkComplete(t, true);
+        // The summary lists every lane, worker threads with their thread id.
+        for (const l of t.lanes()) {
+          const p = rec.summary.processes.find((x) => x.pid === l.pid) as (RunSummary["processes"][number] & { thread?: number }) | undefined;
+          assert.ok(p, `${l.name} is in the summary`);
+          assert.equal(p!.role, l.role);
+          if (l.role === "worker") assert.equal(p!.thread, l.thread);
+        }
+      }
+      c.check?.(t);
+      keep = false;
+    } finally {
+      if (!keep && process.env.IPCVIZ_TEST_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("node: a TypeScript program without tsx or ts-node gets a clear message", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-ts-"));
+  try {
+    const { writeFileSync } = await import("node:fs");
+    const prog = join(dir, "app.ts");
+    writeFileSync(prog, "const n: number = 1;\nconsole.log(n);\n");
+    const mark = randomBytes(8).toString("hex");
+    const r = await runCommand(process.execPath, [CLI_JS, "run", "--out", join(dir, "t.jsonl"), "--", prog], { cwd: dir, env: baseEnv(mark), mark, hardTimeoutMs: 60_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /no tsx or ts-node found in a node_modules folder above it/);
+    assert.match(r.stderr, /npm install --save-dev tsx/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("node: the preload is built", () => {
+  assert.ok(readFileSync(PRELOAD, "utf8").length > 1000, `${PRELOAD} (npm run build)`);
+});

@@ -647,7 +647,7 @@ export class Plot {
         const x0 = vx(s.data.xOf(wr.since));
         const x1 = Math.max(x0 + 6, laneEnd(wr.pid));
         g.append("rect")
-          .attr("class", "deadlock-wait")
+          .attr("class", wr.member === false ? "deadlock-wait also-blocked" : "deadlock-wait")
           .attr("data-deadlock-pid", wr.pid)
           .attr("x", Math.max(-4, x0) - 2)
           .attr("y", b.y - 2)
@@ -684,13 +684,16 @@ export class Plot {
       }
       const first = dead.waits.map((x) => boxOf.get(x.pid)).find((b) => b);
       if (first) {
-        const label = dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`;
+        const also = dead.alsoBlocked?.length ? ` · also blocked: ${dead.alsoBlocked.join(", ")}` : "";
+        const label = (dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`) + also;
         g.append("text")
           .attr("class", "deadlock-label")
           .attr("x", Math.min(w - 6, colX + 40))
           .attr("y", Math.max(12, first.y + first.h * 0.62))
           .attr("text-anchor", colX + 40 > w - 300 ? "end" : "start")
-          .text(clip(label, 90));
+          .text(clip(label, 120))
+          .append("title")
+          .text(dead.short ?? label);
       }
     });
   }

@@ -92,6 +92,6 @@ test("naming forms: default-named lanes get their target, each channel its own c
   assert.ok(legend.includes("Pipe a ⇄ b"), legend.join(" | "));
   assert.ok(legend.includes("Queue table['results']"), legend.join(" | "));
   // Arrows of different channels differ in colour; all of one channel share it.
-  const colours = await page.$$eval("[data-arrow] path.arrow-line", (els) => els.map((e) => (e as SVGPathElement).style.stroke));
+  const colours = await page.$$eval("[data-arrow] path.arrow-line", (els) => els.map((e) => (e as unknown as { style: { stroke: string } }).style.stroke));
   assert.ok(new Set(colours).size >= 3, `arrow colours: ${[...new Set(colours)].join(", ")}`);
 });

@@ -1,0 +1,76 @@
+/**
+ * Tier "e2e" (issue 14): the live deadlock notification speaks the program's names. A fresh
+ * code-server profile with the packaged extension runs examples/hang_dining_philosophers.py
+ * (three Manager locks in `forks`, each philosopher's `left` and `right`) with Visualise IPC: the
+ * notification is one sentence naming the philosophers and the forks as each knows them, no ids,
+ * at most two lines; the view shows the deadlock with the same names. Then Stop leaves no process.
+ * Screenshots: out/screenshots/e2e-names/.
+ */
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  buildVsix,
+  notificationTexts,
+  openFile,
+  openWorkbench,
+  realVSCodeSkipReason,
+  runCommand,
+  waitForNotification,
+  waitNoRunProcesses,
+  waitUntil,
+  webviewFrame,
+  type Workbench,
+} from "./workbench";
+
+const HANGING = "hang_dining_philosophers.py";
+const skip = realVSCodeSkipReason();
+
+describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_000 }, () => {
+  let wb: Workbench;
+  const shot = (name: string) => wb.screenshot(name);
+  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
+
+  before(async () => {
+    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${HANGING}`], screenshots: "e2e-names", settings: { "ipcviz.deadlockGrace": 1 } });
+  });
+
+  after(async () => {
+    if (wb) {
+      await shot("final").catch(() => undefined);
+      await wb.close();
+    }
+  });
+
+  test("dining philosophers: one short sentence in the program's words, then the view with the same names", { timeout: 240_000 }, async () => {
+    await openFile(wb.page, HANGING);
+    await runCommand(wb.page, "Visualise IPC");
+    const toast = await waitForNotification(wb.page, /^Deadlock: phil-/, 90_000).catch(async (e) => {
+      await shot("no-deadlock-notification");
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
+    await shot("deadlock-notification");
+    const message = toast.locator(".notification-list-item-message").first();
+    const text = (await message.innerText()).replace(/\s+/g, " ").trim();
+    assert.match(text, /^Deadlock: phil-\d holds left, waits for right \(held by phil-\d\)/, text);
+    assert.doesNotMatch(text, /Mlistener|proc:|\/7f/, "no ids in the notification");
+    // At most two lines in a default window.
+    const lines = await message.evaluate((el) => {
+      const cs = (globalThis as unknown as { getComputedStyle(e: unknown): { lineHeight: string; fontSize: string } }).getComputedStyle(el);
+      const lh = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.4;
+      return Math.round(el.getBoundingClientRect().height / lh);
+    });
+    assert.ok(lines <= 2, `the notification takes ${lines} lines: ${text}`);
+    assert.ok((await toast.getByRole("button", { name: "Show" }).count()) >= 1, "it offers Show");
+    // The view: the cycle and the names.
+    const frame = webviewFrame(wb.page);
+    await waitUntil(async () => frame.locator("[data-deadlock]").count(), 60_000, () => "the view shows no diagnosis");
+    const label = await frame.locator("[data-deadlock] .deadlock-label").first().innerText();
+    assert.match(label, /DEADLOCK: phil-\d → phil-\d → phil-\d → phil-\d · also blocked: MainProcess/);
+    const waits = await frame.locator("g[data-blocked] .blocked-label").allInnerTexts();
+    assert.ok(waits.some((t) => /right \(forks\[\d\]\)/.test(t)), `wait labels: ${waits.join(" | ")}`);
+    await shot("deadlock-view");
+    await runCommand(wb.page, "Stop the IPC Run");
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 30_000);
+  });
+});

@@ -190,7 +190,9 @@ def install():
         if pre is not None and pre[1] is not None:
             send_args = pre[1]
         t_call = now()
-        ev("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
+        # A call that may wait (its block.begin is out) is sent at once too: the server's mgr.recv
+        # of it must not arrive long before the call it pairs with.
+        (ev_flush if pre is not None and pre[0] is not None else ev)("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
         try:
             r = orig_call(self, methodname, CallArgs(cid, oid, methodname, send_args), kwds)
         except BaseException as e:

@@ -23,7 +23,8 @@ import {
   type Workbench,
 } from "./workbench";
 
-const HANGING = "hang_dining_philosophers.py";
+const PLAIN = "hang_dining_philosophers_locks.py";
+const MANAGER = "hang_dining_philosophers.py";
 const skip = realVSCodeSkipReason();
 
 describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_000 }, () => {
@@ -32,7 +33,7 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
   const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
 
   before(async () => {
-    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${HANGING}`], screenshots: "e2e-names", settings: { "ipcviz.deadlockGrace": 1 } });
+    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${PLAIN}`, `examples/${MANAGER}`], screenshots: "e2e-names", settings: { "ipcviz.deadlockGrace": 1 } });
   });
 
   after(async () => {
@@ -42,18 +43,18 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
     }
   });
 
-  test("dining philosophers: one short sentence in the program's words, then the view with the same names", { timeout: 240_000 }, async () => {
-    await openFile(wb.page, HANGING);
+  async function dining(file: string, tag: string, lock: string): Promise<void> {
+    await openFile(wb.page, file);
     await runCommand(wb.page, "Visualise IPC");
     const toast = await waitForNotification(wb.page, /^Deadlock: phil-/, 90_000).catch(async (e) => {
-      await shot("no-deadlock-notification");
+      await shot(`${tag}-no-deadlock-notification`);
       throw new Error(`${(e as Error).message}${await context()}`);
     });
-    await shot("deadlock-notification");
+    await shot(`${tag}-deadlock-notification`);
     const message = toast.locator(".notification-list-item-message").first();
     const text = (await message.innerText()).replace(/\s+/g, " ").trim();
     assert.match(text, /^Deadlock: phil-\d holds left, waits for right \(held by phil-\d\)/, text);
-    assert.doesNotMatch(text, /Mlistener|proc:|\/7f/, "no ids in the notification");
+    assert.doesNotMatch(text, /Mlistener|proc:|\/7f|\bL[\w-]{6,}/, "no ids in the notification");
     // At most two lines in a default window.
     const lines = await message.evaluate((el) => {
       const cs = (globalThis as unknown as { getComputedStyle(e: unknown): { lineHeight: string; fontSize: string } }).getComputedStyle(el);
@@ -68,9 +69,18 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
     const label = await frame.locator("[data-deadlock] .deadlock-label").first().innerText();
     assert.match(label, /DEADLOCK: phil-\d → phil-\d → phil-\d → phil-\d · also blocked: MainProcess/);
     const waits = await frame.locator("g[data-blocked] .blocked-label").allInnerTexts();
-    assert.ok(waits.some((t) => /right \(forks\[\d\]\)/.test(t)), `wait labels: ${waits.join(" | ")}`);
-    await shot("deadlock-view");
+    assert.ok(waits.some((t) => new RegExp(`${lock} right \\(forks\\[\\d\\]\\)`).test(t)), `wait labels: ${waits.join(" | ")}`);
+    await shot(`${tag}-deadlock-view`);
     await runCommand(wb.page, "Stop the IPC Run");
-    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(HANGING), 30_000);
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(file), 30_000);
+    await runCommand(wb.page, "Notifications: Clear All Notifications").catch(() => undefined);
+  }
+
+  test("dining philosophers with locks: one short sentence in the program's words, then the view with the same names", { timeout: 240_000 }, async () => {
+    await dining(PLAIN, "locks", "Lock");
+  });
+
+  test("dining philosophers with Manager locks: the same", { timeout: 240_000 }, async () => {
+    await dining(MANAGER, "manager", "ManagerLock");
   });
 });

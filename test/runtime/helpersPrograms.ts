@@ -486,6 +486,20 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(JSON.stringify(localNames(v, worker, byId)) === JSON.stringify({ "self.jobs": "self.jobs", "self.ready": "self.ready" }), () => `Worker's names: ${JSON.stringify(localNames(v, worker, byId))}`);
     },
   },
+  hang_dining_philosophers_locks: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const byId = namesById(v);
+      hasNames(p, byId, ["forks[0]", "forks[1]", "forks[2]", "seated"]);
+      for (let i = 0; i < 3; i++) {
+        const pid = named(v, p, `phil-${i}`);
+        const want = { [`forks[${i}]`]: "left", [`forks[${(i + 1) % 3}]`]: "right", seated: "seated" };
+        const got = localNames(v, pid, byId);
+        p.check(Object.keys(want).every((k) => got[k] === want[k]), () => `phil-${i}'s names: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+      }
+    },
+  },
   hang_dining_philosophers: {
     hangs: true,
     structure(v, x, p) {

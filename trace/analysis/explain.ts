@@ -412,7 +412,7 @@ function report(
     sites,
     waits: reports,
     explanation,
-    short: shortText(s, kind, members, memberWaits, bystanders),
+    short: shortText(s, kind, members, memberWaits),
     fix,
   };
 }
@@ -422,8 +422,8 @@ function report(
  * it holds and what it waits for, by its own names: "Deadlock: phil-0 holds left, waits for right
  * (held by phil-1) · phil-1 …". Members that do not fit are named with "…".
  */
-function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], waits: WaitAnalysis[], bystanders: number[]): string {
-  const MAX = 140;
+function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], waits: WaitAnalysis[]): string {
+  const MAX = 100; // about two lines of a VS Code notification
   const nameOf = (id: string, pid: number) => {
     if (id.startsWith("proc:")) return who(s, Number(id.slice(5)));
     return shortNameIn(s, id, pid) ?? objectText(s, id, pid);
@@ -450,7 +450,6 @@ function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], wa
     shown++;
   }
   for (let k = shown; k < parts.length; k++) out += ` · ${who(s, members[k])} …`;
-  if (bystanders.length && out.length < MAX) out += ` · also blocked: ${list(bystanders.map((p) => who(s, p)))}`;
   return out;
 }
 

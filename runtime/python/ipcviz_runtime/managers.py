@@ -218,7 +218,9 @@ def install():
             if cid is not None:
                 t.call = None
                 ok = type(msg) is tuple and len(msg) == 2 and msg[0] in ("#RETURN", "#PROXY")
-                ev("mgr.reply", None, cid + "r", None, {"ok": ok})
+                # Sent at once: the server thread now waits for the next request, and the caller's
+                # mgr.return (pairing with this reply) may already be on its way to a live view.
+                ev_flush("mgr.reply", None, cid + "r", None, {"ok": ok})
 
         if SERVER:
             conn.send = send

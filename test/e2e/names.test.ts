@@ -46,14 +46,14 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
   async function dining(file: string, tag: string, lock: string): Promise<void> {
     await openFile(wb.page, file);
     await runCommand(wb.page, "Visualise IPC");
-    const toast = await waitForNotification(wb.page, /^Deadlock: phil-/, 90_000).catch(async (e) => {
+    const toast = await waitForNotification(wb.page, /Deadlock: phil-/, 90_000).catch(async (e) => {
       await shot(`${tag}-no-deadlock-notification`);
       throw new Error(`${(e as Error).message}${await context()}`);
     });
     await shot(`${tag}-deadlock-notification`);
     const message = toast.locator(".notification-list-item-message").first();
     const text = (await message.innerText()).replace(/\s+/g, " ").trim();
-    assert.match(text, /^Deadlock: phil-\d holds left, waits for right \(held by phil-\d\)/, text);
+    assert.match(text, /^(IPC Visualiser: )?Deadlock: phil-\d holds left, waits for right \(held by phil-\d\)/, text);
     assert.doesNotMatch(text, /Mlistener|proc:|\/7f|\bL[\w-]{6,}/, "no ids in the notification");
     // At most two lines in a default window.
     const lines = await message.evaluate((el) => {

@@ -46,6 +46,16 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
   async function dining(file: string, tag: string, lock: string): Promise<void> {
     await openFile(wb.page, file);
     await runCommand(wb.page, "Visualise IPC");
+    try {
+      await check(file, tag, lock);
+    } finally {
+      await runCommand(wb.page, "Stop the IPC Run").catch(() => undefined);
+      await waitNoRunProcesses(wb.server, wb.fileInWorkspace(file), 30_000);
+      await runCommand(wb.page, "Notifications: Clear All Notifications").catch(() => undefined);
+    }
+  }
+
+  async function check(file: string, tag: string, lock: string): Promise<void> {
     const toast = await waitForNotification(wb.page, /Deadlock: phil-/, 90_000).catch(async (e) => {
       await shot(`${tag}-no-deadlock-notification`);
       throw new Error(`${(e as Error).message}${await context()}`);
@@ -66,14 +76,12 @@ describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_
     // The view: the cycle and the names.
     const frame = webviewFrame(wb.page);
     await waitUntil(async () => frame.locator("[data-deadlock]").count(), 60_000, () => "the view shows no diagnosis");
-    const label = await frame.locator("[data-deadlock] .deadlock-label").first().innerText();
+    const label = (await frame.locator("[data-deadlock] .deadlock-label").first().textContent()) ?? "";
     assert.match(label, /DEADLOCK: phil-\d → phil-\d → phil-\d → phil-\d · also blocked: MainProcess/);
-    const waits = await frame.locator("g[data-blocked] .blocked-label").allInnerTexts();
+    const waits = await frame.locator("g[data-blocked] .blocked-label").allTextContents();
     assert.ok(waits.some((t) => new RegExp(`${lock} right \\(forks\\[\\d\\]\\)`).test(t)), `wait labels: ${waits.join(" | ")}`);
     await shot(`${tag}-deadlock-view`);
-    await runCommand(wb.page, "Stop the IPC Run");
-    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(file), 30_000);
-    await runCommand(wb.page, "Notifications: Clear All Notifications").catch(() => undefined);
+    void file;
   }
 
   test("dining philosophers with locks: one short sentence in the program's words, then the view with the same names", { timeout: 240_000 }, async () => {

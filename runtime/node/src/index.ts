@@ -21,7 +21,12 @@ function install(): void {
   if (!s.preload) s.preload = __filename;
   // Node's own threads (the loader-hooks thread that `--import` of a loader such as tsx starts) are
   // not the program's: a program's worker always carries its parent's note (processes.ts).
-  if (!wt.isMainThread && wt.getEnvironmentData(SPAWN_KEY) === undefined) return;
+  if (!wt.isMainThread) {
+    const note = wt.getEnvironmentData(SPAWN_KEY) as { claim?: Int32Array } | undefined;
+    if (note === undefined) return;
+    // A thread that finds the note already claimed was started by Node inside the worker.
+    if (note.claim instanceof Int32Array && Atomics.compareExchange(note.claim, 0, 0, 1) !== 0) return;
+  }
   if (!core.connect(s, __filename)) return;
   if (wt.isMainThread) {
     // Workers whose env the program replaces still find the run.

@@ -323,8 +323,16 @@ export function installWorkers(): void {
       const name = typeof o.name === "string" && o.name ? o.name : "";
       const wrapped = noteWorkerData(o.workerData, o.transferList as readonly unknown[] | undefined);
       if (wrapped !== undefined) o.workerData = wrapped;
-      wt.setEnvironmentData(SPAWN_KEY, { parent: core.lane, name });
-      super(filename, o);
+      // The claim lets exactly one thread take this note: the worker, whose preload runs first.
+      // Threads that Node starts inside it later (a loader's hooks thread) inherit a copy of the
+      // note but find it claimed, so they are never taken for the program's worker.
+      const claim = new Int32Array(new SharedArrayBuffer(4));
+      wt.setEnvironmentData(SPAWN_KEY, { parent: core.lane, name, claim });
+      try {
+        super(filename, o);
+      } finally {
+        wt.setEnvironmentData(SPAWN_KEY, undefined);
+      }
       const threadId = this.threadId;
       const child = core.laneOf(process.pid, threadId);
       const target = filename instanceof URL ? filename.href : o.eval ? "<eval>" : String(filename);

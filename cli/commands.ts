@@ -339,12 +339,15 @@ function formatSummary(s: RunSummary): string {
     const ex = p.signal ? `killed by ${p.signal}` : p.exitCode === null ? "exit ?" : `exit ${p.exitCode}`;
     const thread = p.thread !== undefined ? `  thread ${p.thread} of pid ${p.hostPid ?? "?"}` : "";
     const count = p.events === 0 ? "recorded nothing itself (known from its parent's events)" : `${p.events} events`;
-    lines.push(`  ${p.pid}  ${p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${count}${p.error ? `  (${p.error})` : ""}`);
+    lines.push(`  ${p.pid}  ${p.label ?? p.name ?? "?"}  ${p.role ?? "?"}${thread}${p.parentPid !== null ? `  parent ${p.parentPid}` : ""}  ${ex}  ${count}${p.error ? `  (${p.error})` : ""}`);
   }
   lines.push(`objects (${s.objects.length}):`);
   for (const o of s.objects) {
     const at = o.site ? ` at ${basename(o.site.file)}:${o.site.line}` : "";
-    lines.push(`  ${o.id}  ${o.kind} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events`);
+    const name = o.name !== undefined ? ` ${o.name}` : "";
+    const others = (o.names ?? []).filter((n) => n.name !== o.name);
+    const known = others.length ? `; known as ${others.map((n) => `${n.name} in ${n.process ?? n.pid}`).join(", ")}` : "";
+    lines.push(`  ${o.id}  ${o.kind}${name} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events${known}`);
   }
   const m = s.messages;
   lines.push(`messages: ${m.sent} sent, ${m.received} received, ${m.matched} matched, ${m.inFlight} in flight, ${m.unmatchedReceipts} receipts without a send`);

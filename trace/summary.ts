@@ -30,6 +30,10 @@ export interface SummaryProcess {
   events: number;
   /** How its event connection ended: "clean" (after process.exit), "unclean", or null if not seen. */
   disconnect: "clean" | "unclean" | null;
+  /** Its target function (`module.qualname`), when a multiprocessing child. */
+  target?: string;
+  /** How views name a process with a default name: the name and its target ("Process-3 · consumer"); absent otherwise (the name is the label). */
+  label?: string;
   /** A Node worker thread (role "worker"): its threadId and the pid of the process it runs in (`pid` is its lane id). */
   thread?: number;
   hostPid?: number;
@@ -54,7 +58,14 @@ export interface SummaryObject {
   ends?: [string, string];
   /** PipeEnd: the pipe it belongs to. */
   pipe?: string;
+  /** The program's name for it, from the statement that created it ("q", "forks[0]", "self.jobs", "Queue #2 (line 14)"). */
+  name?: string;
+  /** The names other processes know it by (a child's parameter or attribute holding it): "left" in phil-0. */
+  names?: Array<{ pid: number; process: string | null; name: string }>;
 }
+
+/** multiprocessing's default process names, to which a label adds the target ("Process-3 · consumer"). */
+const DEFAULT_PROCESS_NAME = /^(Process|ForkProcess|SpawnProcess|ForkServerProcess)-\d+(:\d+)*$/;
 
 /** Message counts over the whole run. */
 export interface SummaryMessages {
@@ -229,15 +240,27 @@ export class SummaryBuilder {
     return o;
   }
 
-  private created(e: TraceEvent, id: string, family: string, kind: string): SummaryObject {
+  private created(e: TraceEvent, id: string, family: string, kind: string, name?: unknown): SummaryObject {
     const o = this.object(id, family);
     if (o.kind === "unknown") {
       o.kind = kind;
       o.family = family;
       o.pid = e.pid;
       o.site = (e as { site?: CallSite }).site ?? null;
+      const n = name === undefined ? (e as { name?: unknown }).name : name;
+      if (typeof n === "string") o.name = n;
     }
     return o;
+  }
+
+  /** Per process: object id → its own name for it (process.start, pool.task.recv `names`). */
+  private readonly localNames = new Map<number, Map<string, string>>();
+
+  private addLocalNames(pid: number, names: unknown): void {
+    if (!names || typeof names !== "object") return;
+    let m = this.localNames.get(pid);
+    if (!m) this.localNames.set(pid, (m = new Map()));
+    for (const [k, v] of Object.entries(names as Record<string, unknown>)) if (typeof v === "string" && !m.has(k)) m.set(k, v);
   }
 
   /** Feed the next event (in file order). */
@@ -272,6 +295,8 @@ export class SummaryBuilder {
         p.name = e.name;
         p.role = e.role;
         p.parentPid = e.ppid;
+        if (typeof e.target === "string") p.target = e.target;
+        this.addLocalNames(e.pid, e.names);
         if (typeof e.thread === "number") p.thread = e.thread;
         if (typeof e.hostPid === "number") p.hostPid = e.hostPid;
         if (e.role === "main") {
@@ -283,6 +308,7 @@ export class SummaryBuilder {
         const c = this.proc(e.child);
         if (c.name === null) c.name = e.name;
         if (c.parentPid === null) c.parentPid = e.pid;
+        if (c.target === undefined && typeof e.target === "string") c.target = e.target;
         break;
       }
       case "process.join":
@@ -300,8 +326,8 @@ export class SummaryBuilder {
         const o = this.created(e, e.obj, "pipe", "Pipe");
         o.ends = [e.ends[0], e.ends[1]];
         this.pipes.push([e.ends[0], e.ends[1]]);
-        for (const end of e.ends) {
-          const eo = this.created(e, end, "pipe", "PipeEnd");
+        for (let k = 0; k < 2; k++) {
+          const eo = this.created(e, e.ends[k], "pipe", "PipeEnd", e.endNames?.[k] ?? null);
           eo.pipe = e.obj;
         }
         break;
@@ -320,6 +346,9 @@ export class SummaryBuilder {
         break;
       case "pool.create":
         this.created(e, e.obj, "pool", "Pool");
+        break;
+      case "pool.task.recv":
+        this.addLocalNames(e.pid, e.names);
         break;
     }
     const obj = e.obj;
@@ -395,11 +424,22 @@ export class SummaryBuilder {
           signal: exit.signal,
           events: p.events,
           disconnect: p.disconnect,
+          ...(p.target !== undefined ? { target: p.target } : {}),
+          ...(p.name !== null && p.target !== undefined && DEFAULT_PROCESS_NAME.test(p.name) ? { label: `${p.name} · ${p.target.split(".").pop()}` } : {}),
           ...(p.thread !== null ? { thread: p.thread } : {}),
           ...(p.hostPid !== null ? { hostPid: p.hostPid } : {}),
           ...(p.error !== null ? { error: p.error } : {}),
         };
       });
+    const procName = new Map(processes.map((p) => [p.pid, p.label ?? p.name]));
+    for (const [pid, m] of this.localNames) {
+      for (const [id, name] of m) {
+        const o = this.objects.get(id);
+        if (!o) continue;
+        if (!o.names) o.names = [];
+        if (!o.names.some((x) => x.pid === pid)) o.names.push({ pid, process: procName.get(pid) ?? null, name });
+      }
+    }
     const main = processes.find((p) => p.pid === this.mainPid);
     return {
       summaryVersion: TRACE_VERSION,

@@ -13,7 +13,7 @@
  */
 
 import { RECEIPT_OF, TRACE_FORMAT, TRACE_VERSION } from "./format";
-import { ALL_LITERAL, BLOCK_OP, BOOL, COLLECTOR, INT, NON_NEG_INT, NULL, NUM, OUTCOME, OUTCOMES, PROCESS_ROLES, ROLE, SITE, STR, STR_ARRAY, STR_PAIR } from "./kinds/fields";
+import { ALL_LITERAL, BLOCK_OP, BOOL, COLLECTOR, INT, NON_NEG_INT, NULL, NUM, OUTCOME, OUTCOMES, PROCESS_ROLES, ROLE, SITE, STR, STR_ARRAY, STR_MAP, STR_PAIR } from "./kinds/fields";
 import type { KindDecl } from "./kinds/fields";
 import { KINDS, KIND_LIST } from "./kinds/table";
 import type { TraceEvent, TraceFooter, TraceHeader } from "./format";
@@ -32,6 +32,7 @@ function typeName(types: number): string {
   if (types & BOOL) names.push("a boolean");
   if (types & STR_ARRAY) names.push("an array of strings");
   if (types & STR_PAIR) names.push("an array of two strings");
+  if (types & STR_MAP) names.push("an object of strings");
   if (types & ALL_LITERAL) names.push('"all"');
   if (types & ROLE) names.push(`one of ${PROCESS_ROLES.join(", ")}`);
   if (types & BLOCK_OP) names.push(`one of ${[...BLOCK_OPS].join(", ")}`);
@@ -72,6 +73,11 @@ function hasType(v: unknown, types: number): boolean {
           for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return false;
           return true;
         }
+        return false;
+      }
+      if (types & STR_MAP) {
+        for (const k in v) if (typeof (v as Record<string, unknown>)[k] !== "string") return false;
+        return true;
       }
       return false;
     default:

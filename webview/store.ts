@@ -431,9 +431,11 @@ export class Store {
       this.matchPids.clear();
     }
     const out = this.matchList;
+    const head = m.head;
+    const objectNames = (obj: string, pid: number) => [head.names.get(obj), head.processes.get(pid)?.names.get(obj)];
     for (let i = from; i < m.length; i++) {
       const ev = m.event(i);
-      if (matchEvent(terms, ev, names.get(ev.pid) ?? "")) {
+      if (matchEvent(terms, ev, names.get(ev.pid) ?? "", objectNames)) {
         out.push(i);
         this.matchPids.add(ev.pid);
       }

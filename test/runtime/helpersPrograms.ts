@@ -479,7 +479,76 @@ export const CORPUS_SPECS: Record<string, { hangs?: boolean; exitStatus?: number
 
 // ---------------------------------------------------------------- examples
 
+/** The program's name (creation event `name`) of every object created, by id; pipe ends from `endNames`. */
+function namesById(v: TraceView): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of v.events) {
+    const x = e as { obj?: string; name?: unknown; ends?: string[]; endNames?: unknown };
+    if (typeof x.obj === "string" && typeof x.name === "string" && e.kind !== "process.start" && e.kind !== "process.spawn") out.set(x.obj, x.name);
+    if (Array.isArray(x.endNames) && x.ends) x.ends.forEach((end, k) => out.set(end, String((x.endNames as unknown[])[k])));
+  }
+  return out;
+}
+
+/** The names a process's process.start gives, as program name → local name (e.g. "forks[0]" → "left"). */
+function localNames(v: TraceView, pid: number | undefined, byId: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const st = pid !== undefined ? v.starts.get(pid) : undefined;
+  const names = (st as { names?: Record<string, string> } | undefined)?.names ?? {};
+  for (const [id, local] of Object.entries(names)) out[byId.get(id) ?? id] = local;
+  return out;
+}
+
+/** Each name in `want` is given to exactly one created object. */
+function hasNames(p: Problems, byId: Map<string, string>, want: string[]): void {
+  const all = [...byId.values()];
+  for (const n of want) p.check(all.filter((x) => x === n).length === 1, () => `expected one object named ${n}; names: ${all.join(", ")}`);
+}
+
 export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: number; structure: StructureCheck }> = {
+  naming_forms: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3, "manager-server": 1 });
+      const byId = namesById(v);
+      hasNames(p, byId, ["q", "a", "b", "locks[0]", "locks[1]", "table['results']", "m", "d", "counter", "self.jobs", "self.ready"]);
+      const line = lineOf(x.file, "mp.Queue()  # bound to nothing");
+      p.check([...byId.values()].some((n) => new RegExp(`^Queue #\\d+ \\(line ${line}\\)$`).test(n)), () => `expected a fallback name "Queue #n (line ${line})": ${[...byId.values()].join(", ")}`);
+      const [cons] = pidsOf(v, p, "consumer");
+      const [keyed] = pidsOf(v, p, "keyed");
+      const worker = v.processNamed("Worker-3")?.pid ?? [...v.starts.values()].find((s) => s.name.startsWith("Worker-"))?.pid;
+      p.check(JSON.stringify(localNames(v, cons, byId)) === JSON.stringify({ q: "jobs", b: "done" }), () => `consumer's names: ${JSON.stringify(localNames(v, cons, byId))}`);
+      p.check(JSON.stringify(localNames(v, keyed, byId)) === JSON.stringify({ "table['results']": "results", counter: "counter" }), () => `keyed's names: ${JSON.stringify(localNames(v, keyed, byId))}`);
+      p.check(JSON.stringify(localNames(v, worker, byId)) === JSON.stringify({ "self.jobs": "self.jobs", "self.ready": "self.ready" }), () => `Worker's names: ${JSON.stringify(localNames(v, worker, byId))}`);
+    },
+  },
+  hang_dining_philosophers_locks: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const byId = namesById(v);
+      hasNames(p, byId, ["forks[0]", "forks[1]", "forks[2]", "seated"]);
+      for (let i = 0; i < 3; i++) {
+        const pid = named(v, p, `phil-${i}`);
+        const want = { [`forks[${i}]`]: "left", [`forks[${(i + 1) % 3}]`]: "right", seated: "seated" };
+        const got = localNames(v, pid, byId);
+        p.check(Object.keys(want).every((k) => got[k] === want[k]), () => `phil-${i}'s names: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+      }
+    },
+  },
+  hang_dining_philosophers: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3, "manager-server": 1 });
+      const byId = namesById(v);
+      hasNames(p, byId, ["m", "forks[0]", "forks[1]", "forks[2]", "seated"]);
+      for (let i = 0; i < 3; i++) {
+        const pid = named(v, p, `phil-${i}`);
+        const want = { [`forks[${i}]`]: "left", [`forks[${(i + 1) % 3}]`]: "right", seated: "seated" };
+        const got = localNames(v, pid, byId);
+        p.check(Object.keys(want).every((k) => got[k] === want[k]) && Object.keys(got).length === 3, () => `phil-${i}'s names: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+      }
+    },
+  },
   queue_producer_consumer: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 2 });

@@ -74,9 +74,12 @@ test("two-process lock cycle: smallest cycle, both locks, the waiting and the ho
   const x = d.deadlocks[0];
   assert.equal(x.kind, "cycle");
   assert.deepEqual(x.cycle, ["left", "right"]);
-  assert.deepEqual(x.processes, ["left", "right", "MainProcess"]);
-  assert.deepEqual([...x.objects].sort(), ["L8100.1", "L8100.2", "proc:8101"]);
-  sitesEndWith(x.sites, "hang_lock_cycle_2.py:21", "hang_lock_cycle_2.py:29", "hang_lock_cycle_2.py:16", "hang_lock_cycle_2.py:26", "hang_lock_cycle_2.py:43");
+  // Members only: main, joining a member, is blocked on the cycle but not part of it.
+  assert.deepEqual(x.processes, ["left", "right"]);
+  assert.deepEqual(x.alsoBlocked, ["MainProcess"]);
+  assert.deepEqual([...x.objects].sort(), ["L8100.1", "L8100.2"]);
+  sitesEndWith(x.sites, "hang_lock_cycle_2.py:21", "hang_lock_cycle_2.py:29", "hang_lock_cycle_2.py:16", "hang_lock_cycle_2.py:26");
+  assert.match(x.explanation, /\nAlso blocked, not part of the cycle: MainProcess waits on it\.\nMainProcess waits in join\(\)/);
   assert.match(x.explanation, /left waits to acquire Lock L8100\.2 \(hang_lock_cycle_2\.py:21\), held by right, which took it at hang_lock_cycle_2\.py:26/);
   assert.match(x.fix, /one fixed order/);
   // Both orders of the two locks were taken in this run: also a (realised) potential deadlock? No:
@@ -89,7 +92,8 @@ test("three-process lock cycle (a cut trace, no footer)", () => {
   assert.equal(d.deadlocks.length, 1);
   assert.equal(d.deadlocks[0].kind, "cycle");
   assert.deepEqual(d.deadlocks[0].cycle, ["worker-0", "worker-1", "worker-2"]);
-  assert.ok(d.deadlocks[0].processes.includes("MainProcess"));
+  assert.deepEqual(d.deadlocks[0].processes, ["worker-0", "worker-1", "worker-2"]);
+  assert.deepEqual(d.deadlocks[0].alsoBlocked, ["MainProcess"]);
 });
 
 test("Manager lock cycle: with lock events, and derived from acquire() calls alone", () => {
@@ -110,15 +114,15 @@ test("stalls: item never sent, join on a blocked child, Barrier missing a party,
   assert.equal(never.length, 1);
   assert.equal(never[0].kind, "stall");
   assert.deepEqual(never[0].processes, ["MainProcess"]);
-  assert.match(never[0].explanation, /the only other process that could put an item on it, Process-1 \(producer\), has exited/);
+  assert.match(never[0].explanation, /the only other process that could put an item on it, Process-1 · producer, has exited/);
   sitesEndWith(never[0].sites, "hang_consumer_never_sent.py:25");
 
   const join = diag("hang_join_blocked_child").deadlocks;
   assert.equal(join.length, 1);
   assert.equal(join[0].kind, "stall");
   assert.deepEqual([...join[0].processes].sort(), ["MainProcess", "Process-1"]);
-  assert.match(join[0].explanation, /MainProcess waits in join\(\) for Process-1 \(worker\) to end/);
-  assert.match(join[0].explanation, /Process-1 \(worker\) waits for Event e8600\.1 to be set/);
+  assert.match(join[0].explanation, /MainProcess waits in join\(\) for Process-1 · worker to end/);
+  assert.match(join[0].explanation, /Process-1 · worker waits for Event e8600\.1 to be set/);
 
   const barrier = diag("hang_barrier_missing_party").deadlocks;
   assert.equal(barrier.length, 1, "both parties are one report");
@@ -297,7 +301,9 @@ test("summary fields: deadlocks, potentialDeadlocks, hazards, stoppedForDeadlock
   assert.equal(s.program, "x.py");
   assert.equal(s.stoppedForDeadlock, true);
   assert.equal(s.deadlocks.length, 1);
-  assert.deepEqual(Object.keys(s.deadlocks[0]).sort(), ["explanation", "kind", "objects", "processes", "sites"]);
+  assert.deepEqual(Object.keys(s.deadlocks[0]).sort(), ["alsoBlocked", "explanation", "kind", "objectNames", "objects", "processes", "short", "sites"]);
+  assert.deepEqual(s.deadlocks[0].alsoBlocked, ["MainProcess"]);
+  assert.deepEqual([...s.deadlocks[0].objectNames].sort(), ["Lock L8100.1", "Lock L8100.2"]);
   const p = diagnosisSummaryFields(diag("potential_lock_inversion"));
   assert.deepEqual(Object.keys(p.potentialDeadlocks[0]).sort(), ["explanation", "locks", "sites"]);
   assert.equal(p.stoppedForDeadlock, false);

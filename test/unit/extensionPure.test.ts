@@ -235,15 +235,21 @@ test("deadlock notification names processes, objects, holders and short sites", 
     objects: ["L1", "L2"],
     sites: [],
     waits: [
-      { pid: 2, tid: 2, process: "left", op: "lock.acquire", obj: "L2", object: "Lock L2", site: "/w/demo.py:15", since: 5, heldBy: [{ process: "right", pid: 3, site: null }], owedBy: [], text: "" },
-      { pid: 3, tid: 3, process: "right", op: "lock.acquire", obj: "L1", object: "Lock L1", site: null, since: 6, heldBy: [{ process: "left", pid: 2, site: null }], owedBy: [], text: "" },
+      { pid: 2, tid: 2, process: "left", op: "lock.acquire", obj: "L2", object: "Lock L2", site: "/w/demo.py:15", since: 5, heldBy: [{ process: "right", pid: 3, site: null }], owedBy: [], member: true, text: "" },
+      { pid: 3, tid: 3, process: "right", op: "lock.acquire", obj: "L1", object: "Lock L1", site: null, since: 6, heldBy: [{ process: "left", pid: 2, site: null }], owedBy: [], member: true, text: "" },
     ],
+    alsoBlocked: [],
+    alsoBlockedPids: [],
     explanation: "",
+    short: "",
     fix: "",
   };
   assert.equal(deadlockNotificationText([d]), "Deadlock: left waits for Lock L2 (held by right) at demo.py:15; right waits for Lock L1 (held by left).");
   assert.match(deadlockNotificationText([{ ...d, kind: "stall" }, d]), /^Stalled: .*\(1 more hang found\)$/);
   assert.equal(deadlockNotificationText([]), "");
+  const short = "Deadlock: phil-0 holds left, waits for right (held by phil-1) · phil-1 holds left, waits for right (held by phil-0)";
+  assert.equal(deadlockNotificationText([{ ...d, short }]), short);
+  assert.equal(deadlockNotificationText([{ ...d, short }, d]), short + " (1 more hang found)");
 });
 
 test("trust guard: trusted runs; untrusted refuses with the reason and can open trust management", async () => {

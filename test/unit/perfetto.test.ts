@@ -130,3 +130,20 @@ test("real recorded traces export to valid JSON with balanced async slices", () 
     assert.equal(parsed.traceEvents.filter((e) => e.name === "process_name").length >= starts, true, f);
   }
 });
+
+test("tracks and slices use the program's names: a lock held as left (forks[0]), a default-named process with its target", () => {
+  const s = new EventScript()
+    .start(10, "MainProcess", "main", 1)
+    .ev(10, "proxy.create", { obj: "M1/a", manager: "M1", objType: "Lock", name: "forks[0]" })
+    .ev(11, "process.start", { name: "phil-0", ppid: 10, role: "child", startMethod: "spawn", target: "__main__.philosopher", names: { "M1/a": "left" } })
+    .ev(12, "process.start", { name: "Process-2", ppid: 10, role: "child", startMethod: "spawn", target: "__main__.consumer" })
+    .ev(11, "lock.acquire", { obj: "M1/a", ok: true })
+    .ev(11, "lock.release", { obj: "M1/a" })
+    .ev(10, "lock.acquire", { obj: "M1/a", ok: true });
+  const out = toPerfetto(testHeader(), s.events).traceEvents;
+  const names = out.filter((e) => e.name === "process_name").map((e) => (e.args as { name: string }).name);
+  assert.ok(names.includes("phil-0 (child, pid 11)"), names.join("; "));
+  assert.ok(names.includes("Process-2 · consumer (child, pid 12)"), names.join("; "));
+  assert.ok(out.some((e) => e.pid === 11 && e.name === "holds left (forks[0])"));
+  assert.ok(out.some((e) => e.pid === 10 && e.name === "holds forks[0]"));
+});

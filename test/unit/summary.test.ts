@@ -190,3 +190,27 @@ test("an orphaned run (run.orphaned, no run.exit): the summary says who died and
   const healthy = summarize(testHeader(), new EventScript().start(10, "MainProcess", "main", 1).collector(10, "run.exit", { exitCode: 0, signal: null, timedOut: false }).events);
   assert.equal(healthy.orphaned, null);
 });
+
+test("objects carry the program's names and each process's own names; default-named processes a label", () => {
+  const s = new EventScript()
+    .start(10, "MainProcess", "main", 1)
+    .ev(10, "proxy.create", { obj: "M1/a", manager: "M1", objType: "Lock", name: "forks[0]" })
+    .ev(10, "pipe.create", { obj: "pipe:A-B", ends: ["A", "B"], duplex: true, endNames: ["a", "b"] })
+    .ev(10, "queue.create", { obj: "Q10.1", objType: "Queue" }) // an older runtime: no name
+    .ev(10, "process.spawn", { child: 11, name: "phil-0", daemon: false, target: "__main__.philosopher" })
+    .ev(10, "process.spawn", { child: 12, name: "Process-2", daemon: false, target: "__main__.consumer" })
+    .ev(11, "process.start", { name: "phil-0", ppid: 10, role: "child", startMethod: "spawn", target: "__main__.philosopher", names: { "M1/a": "left", B: "conn" } })
+    .ev(12, "process.start", { name: "Process-2", ppid: 10, role: "child", startMethod: "spawn", target: "__main__.consumer" });
+  const sum = summarize(testHeader(), s.events);
+  const o = new Map(sum.objects.map((x) => [x.id, x]));
+  assert.equal(o.get("M1/a")!.name, "forks[0]");
+  assert.deepEqual(o.get("M1/a")!.names, [{ pid: 11, process: "phil-0", name: "left" }]);
+  assert.equal(o.get("A")!.name, "a");
+  assert.equal(o.get("B")!.name, "b");
+  assert.deepEqual(o.get("B")!.names, [{ pid: 11, process: "phil-0", name: "conn" }]);
+  assert.equal("name" in o.get("Q10.1")!, false);
+  const p = new Map(sum.processes.map((x) => [x.pid, x]));
+  assert.equal(p.get(11)!.label, undefined, "a name the program gave is the label");
+  assert.equal(p.get(12)!.label, "Process-2 · consumer");
+  assert.equal(p.get(12)!.target, "__main__.consumer");
+});

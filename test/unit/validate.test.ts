@@ -308,3 +308,16 @@ test("validateFooter checks the counts against the events", () => {
   assert.match(validateFooter({ ...good, badLines: -1 }, s.events)[0], /footer: field "badLines" must be an integer ≥ 0/);
   assert.match(validateFooter({ ...good, endedAt: 5 }, s.events)[0], /footer: field "endedAt"/);
 });
+
+test("names: optional, strings; a map of names must hold only strings", () => {
+  const ex = examples();
+  const start = { ...ex.get("process.start")!, role: "child", target: "__main__.philosopher", names: { "Mx/1": "left", "Mx/2": "right" } };
+  assert.equal(validateEvent(start), null);
+  const bad = validateEvent({ ...start, names: { "Mx/1": 3 } });
+  assert.ok(bad !== null && bad.includes('"names"') && bad.includes("an object of strings"), String(bad));
+  assert.ok(validateEvent({ ...start, names: ["left"] })?.includes('"names"'));
+  assert.ok(validateEvent({ ...ex.get("pipe.create")!, endNames: ["a"] })?.includes('"endNames"'));
+  assert.ok(validateEvent({ ...ex.get("queue.create")!, name: 7 })?.includes('"name"'));
+  const { name: _n, ...unnamed } = ex.get("queue.create")!;
+  assert.equal(validateEvent(unnamed), null, "an older runtime's queue.create (no name) still validates");
+});

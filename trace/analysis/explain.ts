@@ -8,20 +8,14 @@
 import type { KindDecl } from "../kinds/fields";
 import { KINDS, KIND_LIST } from "../kinds/table";
 import type { CallSite } from "../format";
-import { fullSite, objectLabel, objectText, shortSite } from "../model/dump";
+import { fullSite, objectLabel, objectText, processLabel, shortNameIn, shortSite } from "../model/dump";
 import type { ModelState } from "../model/state";
 import type { Deadlock, WaitReport } from "./types";
 import type { StuckResult, WaitAnalysis } from "./waits";
 
-/** A process as learners know it: "Process-1 (producer)", "MainProcess", "left". */
+/** A process as learners know it: "phil-0", "MainProcess", "Process-1 · producer". */
 export function who(s: ModelState, pid: number): string {
-  const p = s.processes.get(pid);
-  if (!p) return `process ${pid}`;
-  if (p.target && /^(Process|ForkProcess|SpawnProcess|ForkServerProcess)-[\d:]+$/.test(p.name)) {
-    const fn = p.target.split(".").pop();
-    return `${p.name} (${fn})`;
-  }
-  return p.name;
+  return s.processes.has(pid) ? processLabel(s, pid) : `process ${pid}`;
 }
 
 function siteOf(s: ModelState, i: number): CallSite | null {
@@ -63,7 +57,7 @@ function stateOf(s: ModelState, pid: number, stuck: StuckResult): string {
   if (sp && sp.waits.length) {
     const w = sp.waits[0];
     if (w.kind === "message") return "is itself idle, waiting only for a message";
-    return `is itself waiting in ${callName(s, w)} on ${objectText(s, w.block.obj)} (${shortSite(w.block.site)})`;
+    return `is itself waiting in ${callName(s, w)} on ${objectText(s, w.block.obj, pid)} (${shortSite(w.block.site)})`;
   }
   if (p.role === "pool-worker") return "is an idle Pool worker with no task to run";
   return "cannot act";
@@ -77,6 +71,11 @@ function owedPhrase(s: ModelState, w: WaitAnalysis, stuck: StuckResult, verb: st
   if (others.length === 1) return `the only other ${unit} that could ${verb}, ${who(s, others[0])}, ${stateOf(s, others[0], stuck)}`;
   const parts = others.map((p) => `${who(s, p)} ${stateOf(s, p, stuck)}`);
   return `none of the other ${unit === "thread" ? "threads" : "processes"} that could ${verb} can do it: ${parts.join("; ")}`;
+}
+
+/** The other end of the Pipe a wait is on, by the waiter's name for it where the trace has one ("right"), else by id. */
+function otherEnd(s: ModelState, w: WaitAnalysis): string {
+  return w.otherEnd ? (shortNameIn(s, w.otherEnd, w.block.pid) ?? w.otherEnd) : "?";
 }
 
 /** "thread" when the waiter and the others are Node lanes of one process (a worker thread's lane is ≥ 2^22), else "process". */
@@ -97,7 +96,7 @@ const NODE_RESOURCE: Record<string, string> = {
 function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
   const P = who(s, w.block.pid);
   const at = shortSite(w.block.site);
-  const obj = objectText(s, w.objId);
+  const obj = objectText(s, w.objId, w.block.pid);
   switch (w.kind) {
     case "join": {
       const c = Number(w.block.obj.slice(5));
@@ -116,22 +115,24 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
       return `${P} waits in join() on ${obj} (${at}) for ${n} unfinished task${n === 1 ? "" : "s"}, and ${owedPhrase(s, w, stuck, "call task_done()")}.`;
     }
     case "pipe-recv": {
-      let t = `${P} waits in recv() on ${objectText(s, w.block.obj)} (${at}), and nothing was sent towards this end.`;
+      let t = `${P} waits in recv() on ${objectText(s, w.block.obj, w.block.pid)} (${at}), and nothing was sent towards this end.`;
       if (w.sentOnSameEnd >= 0) {
-        t += ` ${P} itself sent on this same end (${shortSite(siteOf(s, w.sentOnSameEnd))}): what is sent on one end of a Pipe arrives only at the other end, ${w.otherEnd}, never back at the end that sent it.`;
+        t += ` ${P} itself sent on this same end (${shortSite(siteOf(s, w.sentOnSameEnd))}): what is sent on one end of a Pipe arrives only at the other end, ${otherEnd(s, w)}, never back at the end that sent it.`;
       }
       const others = (w.wakers ?? []).filter((p) => p !== w.block.pid);
-      if (others.length === 0) t += ` The other end ${w.otherEnd} is held only by ${P} itself, so no message can ever arrive.`;
-      else t += ` The other end ${w.otherEnd} is held by ${list((w.wakers ?? []).map((p) => who(s, p)))}; ${owedPhrase(s, w, stuck, "send on it")}.`;
+      if (others.length === 0) t += ` The other end, ${otherEnd(s, w)}, is held only by ${P} itself, so no message can ever arrive.`;
+      else t += ` The other end, ${otherEnd(s, w)}, is held by ${list((w.wakers ?? []).map((p) => who(s, p)))}; ${owedPhrase(s, w, stuck, "send on it")}.`;
       return t;
     }
     case "pipe-send":
-      return `${P} waits in send() on ${objectText(s, w.block.obj)} (${at}) because the pipe is full, and ${owedPhrase(s, w, stuck, "receive on the other end")}.`;
+      return `${P} waits in send() on ${objectText(s, w.block.obj, w.block.pid)} (${at}) because the pipe is full, and ${owedPhrase(s, w, stuck, "receive on the other end")}.`;
     case "lock": {
       const h = w.heldBy[0];
       if (!h) return `${P} waits to acquire ${obj} (${at}).`;
       const holder = h.pid === w.block.pid && h.tid === w.block.tid ? `${P} itself (a Lock cannot be acquired twice by the same thread)` : who(s, h.pid);
-      let t = `${P} waits to acquire ${obj} (${at}), held by ${holder}, which took it at ${shortSite(h.site)}`;
+      const theirs = h.pid !== w.block.pid ? shortNameIn(s, w.objId, h.pid) : null;
+      const as = theirs !== null && theirs !== shortNameIn(s, w.objId, w.block.pid) ? ` (its ${theirs})` : "";
+      let t = `${P} waits to acquire ${obj} (${at}), held by ${holder}${as}, which took it at ${shortSite(h.site)}`;
       const hp = s.processes.get(h.pid);
       if (hp?.exit) t += `; ${who(s, h.pid)} ${stateOf(s, h.pid, stuck)} without releasing it, and a multiprocessing lock is not released when its holder ends`;
       else if (h.pid !== w.block.pid) t += `, and ${who(s, h.pid)} ${stateOf(s, h.pid, stuck)}`;
@@ -175,7 +176,7 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
 }
 
 function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrder: string[]): string {
-  const obj = objectText(s, w.objId);
+  const obj = objectText(s, w.objId, w.block.pid);
   switch (w.kind) {
     case "lock": {
       const h = w.heldBy[0];
@@ -191,10 +192,10 @@ function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrd
     case "semaphore":
       return `Release ${obj} on every path (use \`with sem:\`), or acquire with a timeout.`;
     case "pipe-recv":
-      if (w.sentOnSameEnd >= 0) return `Call recv() on the other end (${w.otherEnd}): each end receives only what the other end sends.`;
-      return `Make sure the process holding ${w.otherEnd} sends, or close the ends a process does not use (conn.close()) so recv() raises EOFError instead of waiting forever.`;
+      if (w.sentOnSameEnd >= 0) return `Call recv() on the other end (${otherEnd(s, w)}): each end receives only what the other end sends.`;
+      return `Make sure the process holding ${otherEnd(s, w)} sends, or close the ends a process does not use (conn.close()) so recv() raises EOFError instead of waiting forever.`;
     case "pipe-send":
-      return `Receive on the other end (${w.otherEnd}) while sending, or send smaller messages.`;
+      return `Receive on the other end (${otherEnd(s, w)}) while sending, or send smaller messages.`;
     case "queue-get":
       return `Make sure every path of the producer puts an item, or a sentinel such as None, before it ends (use try/finally), or use get(timeout=…).`;
     case "queue-put":
@@ -317,18 +318,22 @@ function smallestCycle(members: number[], edges: Map<number, Array<{ to: number;
 function report(
   s: ModelState,
   stuck: StuckResult,
-  members: number[],
+  group: number[],
   edges: Map<number, Array<{ to: number; w: WaitAnalysis; definite: boolean }>>,
 ): Deadlock {
-  const cycle = smallestCycle(members, edges);
+  const cycle = smallestCycle(group, edges);
   const kind: "cycle" | "stall" = cycle ? "cycle" : "stall";
   // Order: the cycle in wait order, then the others by when they began waiting.
-  const rest = members
+  const rest = group
     .filter((p) => !cycle || !cycle.includes(p))
     .sort((a, b) => Math.min(...stuck.stuck.get(a)!.waits.map((w) => w.block.since)) - Math.min(...stuck.stuck.get(b)!.waits.map((w) => w.block.since)));
   const ordered = [...(cycle ?? []), ...rest];
-  const waits: WaitAnalysis[] = [];
-  for (const p of ordered) waits.push(...stuck.stuck.get(p)!.waits);
+  // A cycle's members are its processes; the rest only wait on it (main joining a member).
+  const members = cycle ?? ordered;
+  const bystanders = cycle ? rest : [];
+  const waitsOf = (ps: number[]) => ps.flatMap((p) => stuck.stuck.get(p)!.waits);
+  const memberWaits = waitsOf(members);
+  const waits: WaitAnalysis[] = [...memberWaits, ...waitsOf(bystanders)];
   // Lock order suggestion for cycles: the locks the cycle members wait for, in cycle order.
   const lockOrder: string[] = [];
   if (cycle) {
@@ -338,20 +343,24 @@ function report(
     const created = (id: string) => s.objects.get(id)?.createdAt ?? 0;
     lockOrder.sort((a, b) => created(a) - created(b) || (a < b ? -1 : 1));
   }
+  const procName = (pid: number) => s.processes.get(pid)?.name ?? `pid ${pid}`;
   const reports: WaitReport[] = waits.map((w) => {
     const pid = w.block.pid;
     const owed = (w.wakers ?? []).filter((x) => x !== pid).map((x) => who(s, x));
+    const name = shortNameIn(s, w.block.obj, pid);
     return {
       pid,
       tid: w.block.tid,
-      process: s.processes.get(pid)?.name ?? `pid ${pid}`,
+      process: procName(pid),
       op: w.block.op,
       obj: w.block.obj,
-      object: objectLabel(s, w.block.obj),
+      object: objectLabel(s, w.block.obj, pid),
+      ...(name !== null ? { name } : {}),
       site: w.block.site ? fullSite(w.block.site) : null,
       since: w.block.since,
-      heldBy: w.heldBy.map((h) => ({ process: s.processes.get(h.pid)?.name ?? `pid ${h.pid}`, pid: h.pid, site: h.site ? fullSite(h.site) : null })),
+      heldBy: w.heldBy.map((h) => ({ process: procName(h.pid), pid: h.pid, site: h.site ? fullSite(h.site) : null })),
       owedBy: owed,
+      member: !bystanders.includes(pid),
       text: waitText(s, w, stuck),
     };
   });
@@ -360,18 +369,17 @@ function report(
     if (x && !sites.includes(x)) sites.push(x);
   };
   for (const r of reports) {
+    if (!r.member) continue;
     addSite(r.site);
     for (const h of r.heldBy) addSite(h.site);
   }
   const objects: string[] = [];
-  for (const w of waits) if (!objects.includes(w.objId)) objects.push(w.objId);
+  for (const w of memberWaits) if (!objects.includes(w.objId)) objects.push(w.objId);
   const names = ordered.map((p) => who(s, p));
   let head: string;
   if (kind === "cycle") {
     const c = cycle!.map((p) => who(s, p));
-    head = `Deadlock: ${list(c)} wait for each other in a cycle, each holding what the next one needs`;
-    if (rest.length) head += `, and ${list(rest.map((p) => who(s, p)))} wait${rest.length === 1 ? "s" : ""} on them`;
-    head += ".";
+    head = `Deadlock: ${list(c)} wait for each other in a cycle, each holding what the next one needs.`;
   } else {
     head =
       ordered.length === 1
@@ -379,26 +387,70 @@ function report(
         : `Hang: ${list(names)} ${ordered.length === 2 ? "both" : "all"} wait, and nothing in flight can ever wake them.`;
   }
   const fixes: string[] = [];
-  for (const w of waits) {
+  for (const w of memberWaits) {
     const f = fixFor(s, w, kind, lockOrder);
     if (f && !fixes.includes(f)) fixes.push(f);
   }
   const fix = fixes.join(" ");
-  const explanation = [head, ...reports.map((r) => r.text), fix ? "How to fix it: " + fix : ""].filter(Boolean).join("\n");
+  const memberTexts = reports.filter((r) => r.member).map((r) => r.text);
+  const also = reports.filter((r) => !r.member).map((r) => r.text);
+  const alsoHead = bystanders.length
+    ? `Also blocked, not part of the cycle: ${list(bystanders.map((p) => who(s, p)))} ${bystanders.length === 1 ? "waits" : "wait"} on it.`
+    : "";
+  const explanation = [head, ...memberTexts, fix ? "How to fix it: " + fix : "", alsoHead, ...also].filter(Boolean).join("\n");
   const at = s.index;
   return {
     kind,
     at,
     t: s.t,
-    processes: ordered.map((p) => s.processes.get(p)?.name ?? `pid ${p}`),
-    pids: ordered,
-    cycle: cycle ? cycle.map((p) => s.processes.get(p)?.name ?? `pid ${p}`) : [],
+    processes: members.map(procName),
+    pids: members,
+    cycle: cycle ? cycle.map(procName) : [],
     objects,
+    alsoBlocked: bystanders.map(procName),
+    alsoBlockedPids: bystanders,
     sites,
     waits: reports,
     explanation,
+    short: shortText(s, kind, members, memberWaits),
     fix,
   };
+}
+
+/**
+ * The deadlock in one sentence, for a notification (at most about two lines): each member, what
+ * it holds and what it waits for, by its own names: "Deadlock: phil-0 holds left, waits for right
+ * (held by phil-1) · phil-1 …". Members that do not fit are named with "…".
+ */
+function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], waits: WaitAnalysis[]): string {
+  const MAX = 100; // about two lines of a VS Code notification
+  const nameOf = (id: string, pid: number) => {
+    if (id.startsWith("proc:")) return who(s, Number(id.slice(5)));
+    return shortNameIn(s, id, pid) ?? objectText(s, id, pid);
+  };
+  const parts: string[] = [];
+  for (const pid of members) {
+    const w = waits.find((x) => x.block.pid === pid);
+    if (!w) continue;
+    const held = waits.filter((x) => x.block.pid !== pid && x.heldBy.some((h) => h.pid === pid)).map((x) => nameOf(x.objId, pid));
+    const holders = [...new Set(w.heldBy.map((h) => h.pid).filter((p) => p !== pid))].map((p) => who(s, p));
+    let t = who(s, pid);
+    if (held.length) t += ` holds ${list([...new Set(held)])},`;
+    t += w.kind === "lock" || w.kind === "semaphore" ? ` waits for ${nameOf(w.objId, pid)}` : ` waits in ${callName(s, w)} ${w.kind === "join" ? "for" : "on"} ${nameOf(w.objId, pid)}`;
+    if (holders.length) t += ` (held by ${list(holders)})`;
+    parts.push(t);
+  }
+  const head = kind === "cycle" ? "Deadlock" : "Hang";
+  let out = `${head}: `;
+  let shown = 0;
+  for (const part of parts) {
+    const next = (shown ? " · " : "") + part;
+    if (shown > 0 && (out + next).length > MAX) break;
+    out += next;
+    shown++;
+  }
+  for (let k = shown; k < parts.length; k++) out += ` · ${who(s, members[k])} …`;
+  return out;
 }
 
 /** Key identifying the waits of a deadlock (to recognise the same deadlock at a later event). */

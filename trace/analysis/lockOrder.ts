@@ -191,7 +191,7 @@ export class LockOrderTracker {
     for (const e of edges) if (!processes.includes(e.process)) processes.push(e.process);
     const parts = chosen.map(
       (w, k) =>
-        `${who(s, w.pid)} took ${objectText(s, cycle[k])} (${shortSite(w.holdSite)}) and then ${objectText(s, cycle[(k + 1) % n])} (${shortSite(w.site)})`,
+        `${who(s, w.pid)} took ${objectText(s, cycle[k], w.pid)} (${shortSite(w.holdSite)}) and then ${objectText(s, cycle[(k + 1) % n], w.pid)} (${shortSite(w.site)})`,
     );
     const hung = cycle.every((l) => deadlocked.has(l));
     const explanation = [

@@ -8,10 +8,18 @@ import type { Diagnosis } from "./types";
 
 export interface SummaryDeadlock {
   kind: "cycle" | "stall";
+  /** The members: a cycle's processes (not those merely waiting on it, see alsoBlocked). */
   processes: string[];
+  /** Ids of the objects the members wait on. */
   objects: string[];
+  /** The same objects as the program names them ("Lock left (forks[0])"), where the trace names them. */
+  objectNames: string[];
+  /** Processes blocked because they wait on the members, not part of the cycle (main joining a philosopher). */
+  alsoBlocked: string[];
   sites: string[];
   explanation: string;
+  /** The deadlock in one sentence (the live notification's text). */
+  short: string;
 }
 
 export interface SummaryPotentialDeadlock {
@@ -39,7 +47,16 @@ export interface DiagnosisSummaryFields {
 /** The summary fields for a diagnosis. */
 export function diagnosisSummaryFields(d: Diagnosis, stoppedForDeadlock = false): DiagnosisSummaryFields {
   return {
-    deadlocks: d.deadlocks.map((x) => ({ kind: x.kind, processes: x.processes, objects: x.objects, sites: x.sites, explanation: x.explanation })),
+    deadlocks: d.deadlocks.map((x) => ({
+      kind: x.kind,
+      processes: x.processes,
+      objects: x.objects,
+      objectNames: x.objects.map((id) => x.waits.find((w) => w.obj === id && w.member)?.object ?? x.waits.find((w) => w.obj === id)?.object ?? id),
+      alsoBlocked: x.alsoBlocked,
+      sites: x.sites,
+      explanation: x.explanation,
+      short: x.short,
+    })),
     potentialDeadlocks: d.potentialDeadlocks.map((x) => ({ locks: x.locks, sites: x.sites, explanation: x.explanation })),
     hazards: d.hazards.map((x) => ({ kind: x.kind, processes: x.processes, sites: x.sites, explanation: x.explanation })),
     stoppedForDeadlock,

@@ -14,8 +14,10 @@ export interface WaitReport {
   op: string;
   /** Object id waited on (`proc:<pid>` for a join). */
   obj: string;
-  /** Object by kind and id, e.g. "Lock L1". */
+  /** Object by kind and name as this process knows it, e.g. "Lock left (forks[0])", or by id where the trace names none ("Lock L1"). */
   object: string;
+  /** This process's name for the object ("left"), when the trace has one. */
+  name?: string;
   /** "file:line" of the waiting call (full path), or null. */
   site: string | null;
   /** Causal index of the block.begin (or of the Manager call). */
@@ -24,6 +26,8 @@ export interface WaitReport {
   heldBy: Array<{ process: string; pid: number; site: string | null }>;
   /** Processes that could end the wait but cannot (exited, or waiting themselves). */
   owedBy: string[];
+  /** The waiting process is one of the deadlock's members (false: it only waits on them, see `alsoBlocked`). */
+  member: boolean;
   /** The sentence about this wait. */
   text: string;
 }
@@ -36,18 +40,23 @@ export interface Deadlock {
   at: number;
   /** Trace time (ns) of that event. */
   t: number;
-  /** Names of the waiting processes (the cycle first, then those waiting on it). */
+  /** Names of the deadlock's members: a cycle's processes in wait order; for a stall, every waiting process. */
   processes: string[];
   pids: number[];
+  /** Processes that are blocked because they wait on the members (main joining one of them), but are not part of the cycle. */
+  alsoBlocked: string[];
+  alsoBlockedPids: number[];
   /** The smallest cycle, as process names in wait order (kind "cycle" only). */
   cycle: string[];
-  /** Ids of the objects waited on. */
+  /** Ids of the objects the members wait on. */
   objects: string[];
   /** "file:line" of the waiting calls and of the acquires of the locks held (full paths). */
   sites: string[];
   waits: WaitReport[];
-  /** What happened, in plain words, and what usually fixes it. */
+  /** What happened, in plain words, and what usually fixes it (then what else is blocked on it). */
   explanation: string;
+  /** One sentence for a notification, naming processes and objects by the program's names. */
+  short: string;
   /** Just the advice. */
   fix: string;
 }

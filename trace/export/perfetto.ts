@@ -71,11 +71,50 @@ function argsOf(e: TraceEvent): Record<string, unknown> {
   return args;
 }
 
-/** A readable event name: the kind, plus the object for the common ones. */
-function nameOf(e: TraceEvent): string {
-  const obj = (e as { obj?: string }).obj;
-  return obj ? `${e.kind} ${obj}` : e.kind;
+/** The program's names for objects (creation events) and each process's own names (process.start, pool.task.recv). */
+interface Names {
+  own: Map<string, string>;
+  local: Map<number, Map<string, string>>;
 }
+
+function collectNames(events: readonly TraceEvent[]): Names {
+  const own = new Map<string, string>();
+  const local = new Map<number, Map<string, string>>();
+  for (const e of events) {
+    const x = e as { obj?: unknown; name?: unknown; ends?: unknown; endNames?: unknown; names?: unknown };
+    if (e.kind.endsWith(".create") || e.kind === "manager.start") {
+      if (typeof x.obj === "string" && typeof x.name === "string" && !own.has(x.obj)) own.set(x.obj, x.name);
+      if (Array.isArray(x.ends) && Array.isArray(x.endNames)) {
+        x.ends.forEach((end, k) => {
+          const n = (x.endNames as unknown[])[k];
+          if (typeof end === "string" && typeof n === "string" && !own.has(end)) own.set(end, n);
+        });
+      }
+    }
+    if ((e.kind === "process.start" || e.kind === "pool.task.recv") && x.names && typeof x.names === "object") {
+      let m = local.get(e.pid);
+      if (!m) local.set(e.pid, (m = new Map()));
+      for (const [id, n] of Object.entries(x.names as Record<string, unknown>)) if (typeof n === "string" && !m.has(id)) m.set(id, n);
+    }
+  }
+  return { own, local };
+}
+
+/** An object as the event's process knows it: "left (forks[0])", "forks[0]", else its id. */
+function objName(names: Names, obj: string, pid: number): string {
+  const own = names.own.get(obj);
+  const local = names.local.get(pid)?.get(obj);
+  if (local !== undefined && own !== undefined && local !== own) return `${local} (${own})`;
+  return local ?? own ?? obj;
+}
+
+/** A readable event name: the kind, plus the object (by the program's name for it) for the common ones. */
+function nameOf(e: TraceEvent, names: Names): string {
+  const obj = (e as { obj?: string }).obj;
+  return typeof obj === "string" ? `${e.kind} ${objName(names, obj, e.pid)}` : e.kind;
+}
+
+const DEFAULT_PROCESS_NAME = /^(Process|ForkProcess|SpawnProcess|ForkServerProcess)-\d+(:\d+)*$/;
 
 /**
  * Convert a trace (header, events in file order, footer) to Chrome/Perfetto trace JSON.
@@ -84,6 +123,7 @@ function nameOf(e: TraceEvent): string {
 export function toPerfetto(header: TraceHeader | null, events: readonly TraceEvent[], footer: TraceFooter | null = null): ChromeTrace {
   const out: ChromeTraceEvent[] = [];
   const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i);
+  const names = collectNames(events);
   const endT = sorted.length ? sorted[sorted.length - 1].e.t : 0;
 
   // Tracks: processes in order of first appearance (start event or any event), threads per process.
@@ -98,7 +138,8 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
     if (!isCollectorEvent(e)) threads.get(e.pid)!.add(e.tid);
     if (e.kind === "process.start") {
       const s = e as ProcessStart;
-      procName.set(e.pid, `${s.name} (${s.role}, pid ${e.pid})`);
+      const label = typeof s.target === "string" && DEFAULT_PROCESS_NAME.test(s.name) ? `${s.name} · ${s.target.split(".").pop()}` : s.name;
+      procName.set(e.pid, `${label} (${s.role}, pid ${e.pid})`);
     }
   }
   procOrder.forEach((pid, index) => {
@@ -147,17 +188,17 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
             tid,
             ts: us(begin.t),
             dur: us(end.t - begin.t),
-            args: { ...argsOf(begin), outcome: end.outcome, ...(end.error ? { error: end.error } : {}) },
+            args: { ...argsOf(begin), ...(typeof begin.obj === "string" ? { object: objName(names, begin.obj, e.pid) } : {}), outcome: end.outcome, ...(end.error ? { error: end.error } : {}) },
           });
         } else {
-          out.push({ name: nameOf(e), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
+          out.push({ name: nameOf(e, names), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
         }
         break;
       }
       case "lock.acquire": {
         const a = e as LockAcquire;
         if (!a.ok) {
-          out.push({ name: nameOf(e), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
+          out.push({ name: nameOf(e, names), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
           break;
         }
         const key = `${e.pid}/${tid}/${a.obj}`;
@@ -168,7 +209,7 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
         }
         const id = `hold${++holdSeq}`;
         openHolds.set(key, { acquire: a, id, depth: a.depth ?? 1 });
-        out.push({ name: `holds ${a.obj}`, cat: "lock", ph: "b", id, pid: e.pid, tid, ts, args: argsOf(e) });
+        out.push({ name: `holds ${objName(names, a.obj, e.pid)}`, cat: "lock", ph: "b", id, pid: e.pid, tid, ts, args: argsOf(e) });
         break;
       }
       case "lock.release": {
@@ -177,13 +218,13 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
         const open = openHolds.get(key);
         if (!open) {
           // A semaphore released by another thread/process than took it: just an instant.
-          out.push({ name: nameOf(e), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
+          out.push({ name: nameOf(e, names), cat: "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
           break;
         }
         open.depth = r.depth ?? open.depth - 1;
         if (open.depth > 0) break;
         openHolds.delete(key);
-        out.push({ name: `holds ${r.obj}`, cat: "lock", ph: "e", id: open.id, pid: e.pid, tid, ts, args: argsOf(e) });
+        out.push({ name: `holds ${objName(names, r.obj, e.pid)}`, cat: "lock", ph: "e", id: open.id, pid: e.pid, tid, ts, args: argsOf(e) });
         break;
       }
       default: {
@@ -191,13 +232,13 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
         const isSend = msg !== undefined && SEND_KINDS.has(e.kind) && recvKeys.has(`${e.kind}|${msg}`);
         const isRecv = msg !== undefined && RECV_KINDS.has(e.kind) && sendKeys.has(`${RECEIPT_OF[e.kind]}|${msg}`);
         if (!isSend && !isRecv) {
-          out.push({ name: nameOf(e), cat: isCollectorEvent(e) ? "collector" : "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
+          out.push({ name: nameOf(e, names), cat: isCollectorEvent(e) ? "collector" : "event", ph: "i", s: "t", pid: e.pid, tid, ts, args: argsOf(e) });
           break;
         }
         const pairKey = isSend ? `${e.kind}|${msg}` : `${RECEIPT_OF[e.kind]}|${msg}`;
         let id = flowIds.get(pairKey);
         if (id === undefined) flowIds.set(pairKey, (id = `msg${++flowSeq}`));
-        out.push({ name: nameOf(e), cat: "message", ph: "X", pid: e.pid, tid, ts, dur: 0, args: argsOf(e) });
+        out.push({ name: nameOf(e, names), cat: "message", ph: "X", pid: e.pid, tid, ts, dur: 0, args: argsOf(e) });
         if (isSend) out.push({ name: "message", cat: "message", ph: "s", id, pid: e.pid, tid, ts });
         else out.push({ name: "message", cat: "message", ph: "f", bp: "e", id, pid: e.pid, tid, ts });
       }
@@ -219,7 +260,7 @@ export function toPerfetto(header: TraceHeader | null, events: readonly TraceEve
   }
   for (const open of openHolds.values()) {
     const a = open.acquire;
-    out.push({ name: `holds ${a.obj}`, cat: "lock", ph: "e", id: open.id, pid: a.pid, tid: a.tid, ts: us(endT), args: { note: "still held when the trace ended" } });
+    out.push({ name: `holds ${objName(names, a.obj, a.pid)}`, cat: "lock", ph: "e", id: open.id, pid: a.pid, tid: a.tid, ts: us(endT), args: { note: "still held when the trace ended" } });
   }
 
   const otherData: Record<string, string> = { source: "ipcviz" };

@@ -29,6 +29,8 @@ export const SITE = 2048;
 /** The literal "collector". */
 export const COLLECTOR = 4096;
 export const NON_NEG_INT = 8192;
+/** An object whose values are strings (e.g. object id -> name). */
+export const STR_MAP = 16384;
 
 /** Role of a process in the program. */
 export type ProcessRole = "main" | "child" | "pool-worker" | "manager-server" | "forkserver" | "resource-tracker" | "worker" | "cluster-worker";
@@ -74,6 +76,7 @@ export const f = {
   bool: (doc?: string) => field<boolean>(BOOL, doc),
   strArray: (doc?: string) => field<string[]>(STR_ARRAY, doc),
   strPair: (doc?: string) => field<[string, string]>(STR_PAIR, doc),
+  strMap: (doc?: string) => field<Record<string, string>>(STR_MAP, doc),
   role: (doc?: string) => field<ProcessRole>(ROLE, doc),
   blockOp: (doc?: string) => field<BlockOpRef>(BLOCK_OP, doc),
   outcome: (doc?: string) => field<Outcome>(OUTCOME, doc),

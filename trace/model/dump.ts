@@ -28,40 +28,74 @@ function clip(s: string, max = 40): string {
   return s.length > max ? s.slice(0, max - 1) + "…" : s;
 }
 
-/** Label of a process: its name, and its pid. */
+/** multiprocessing's default process names (`Process-3`, `SpawnProcess-1:2`), which say nothing of what the process does. */
+const DEFAULT_PROCESS_NAME = /^(Process|ForkProcess|SpawnProcess|ForkServerProcess)-\d+(:\d+)*$/;
+
+/** Label of a process: its name; a default name gets its target function ("Process-3 · consumer"). */
 export function processLabel(s: ModelState, pid: number): string {
   const p = s.processes.get(pid);
-  return p ? `${p.name}` : `pid ${pid}`;
+  if (!p) return `pid ${pid}`;
+  if (typeof p.target === "string" && typeof p.name === "string" && DEFAULT_PROCESS_NAME.test(p.name)) return `${p.name} · ${p.target.split(".").pop()}`;
+  return p.name;
 }
 
-/** Label of an object by kind and id, e.g. "Queue q1", "Lock L2 (of Condition c1)", "Pipe end p1.a". */
-export function objectLabel(s: ModelState, id: string): string {
+/**
+ * An object's name as process `pid` knows it: "left (forks[0])" where the process has its own
+ * name for it (a parameter of its target), else the program's name at creation ("forks[0]");
+ * null when the trace has no name for it.
+ */
+export function nameIn(s: ModelState, id: string, pid?: number): string | null {
+  const own = s.names.get(id) ?? null;
+  const local = pid !== undefined ? (s.processes.get(pid)?.names.get(id) ?? null) : null;
+  if (local !== null && own !== null && local !== own) return `${local} (${own})`;
+  return local ?? own;
+}
+
+/** The shortest name of an object in process `pid`: its own name for it ("left"), else the program's; null when none. */
+export function shortNameIn(s: ModelState, id: string, pid?: number): string | null {
+  const local = pid !== undefined ? (s.processes.get(pid)?.names.get(id) ?? null) : null;
+  return local ?? s.names.get(id) ?? null;
+}
+
+/**
+ * Label of an object by kind and name (or id), e.g. "Queue q", "Lock left (forks[0])" (in a
+ * process that knows it as `left`), "Pipe end a", "Queue Q123.1" (no name in the trace),
+ * "Lock L2 (of Condition c1)".
+ */
+export function objectLabel(s: ModelState, id: string, pid?: number): string {
   const node = nodeObjectLabel(id);
   if (node !== null) return node;
   if (id.startsWith("proc:")) {
-    const pid = Number(id.slice(5));
-    return `process ${processLabel(s, pid)}`;
+    const p = Number(id.slice(5));
+    return `process ${processLabel(s, p)}`;
   }
+  const name = nameIn(s, id, pid);
   const pipeId = s.ends.get(id);
-  if (pipeId !== undefined) return `Pipe end ${id}`;
+  if (pipeId !== undefined) return `Pipe end ${name ?? id}`;
   const o = s.objects.get(id);
   if (!o) {
     const pool = s.jobPool(id);
-    return pool ? `job ${id} of Pool ${pool.id}` : id;
+    return pool ? `job ${id} of Pool ${nameIn(s, pool.id, pid) ?? pool.id}` : (name ?? id);
   }
   const type = o.objType === "?" ? o.cls : o.objType;
-  if (o.cls === "lock" && o.condOf) return `${type} ${id} (of Condition ${o.condOf})`;
-  if (o.cls === "lock" && o.ownerOf) return `${type} ${id} (of ${objectLabel(s, o.ownerOf)})`;
+  if (name !== null) return `${type} ${name}`;
+  if (o.cls === "lock" && o.condOf) return `${type} ${id} (of Condition ${nameIn(s, o.condOf, pid) ?? o.condOf})`;
+  if (o.cls === "lock" && o.ownerOf) {
+    const owner = nameIn(s, o.ownerOf, pid);
+    return owner !== null ? `the lock of ${owner}` : `${type} ${id} (of ${objectLabel(s, o.ownerOf, pid)})`;
+  }
   return `${type} ${id}`;
 }
 
 const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"];
 
 /**
- * An object as explanations name it: like {@link objectLabel}, but an object whose id is long
- * (Manager objects: "Mlistener-…/7f…") is named by where it was created instead.
+ * An object as explanations name it: like {@link objectLabel} (by its name in process `pid` when the
+ * trace names it), but an unnamed object whose id is long (Manager objects: "Mlistener-…/7f…") is
+ * named by where it was created instead.
  */
-export function objectText(s: ModelState, id: string): string {
+export function objectText(s: ModelState, id: string, pid?: number): string {
+  if (nameIn(s, id, pid) !== null) return objectLabel(s, id, pid);
   const o = s.objects.get(id) ?? s.objects.get(s.ends.get(id) ?? "");
   if (o && id.length > 14 && o.site) {
     if (s.ends.has(id)) return `an end of the Pipe created at ${shortSite(o.site)}`;
@@ -75,7 +109,7 @@ export function objectText(s: ModelState, id: string): string {
     const nth = same.length > 1 ? ` ${ORDINALS[k] ?? `number ${k + 1}`}` : "";
     return `the ${type} created${nth} at ${shortSite(site)}`;
   }
-  return objectLabel(s, id);
+  return objectLabel(s, id, pid);
 }
 
 function holderText(s: ModelState, pid: number, tid: number): string {

@@ -33,7 +33,7 @@ export {
 } from "./state";
 export { splitArgs, parseDictLiteral } from "./pyRepr";
 export { step, ModelCursor, type StepTarget, type StepDirection } from "./stepping";
-export { dumpState, inspectState, shortSite, fullSite, objectLabel, processLabel, ms, type StateView, type StateSection, type StateRow } from "./dump";
+export { dumpState, inspectState, shortSite, fullSite, objectLabel, processLabel, nameIn, shortNameIn, objectText, ms, type StateView, type StateSection, type StateRow } from "./dump";
 export { KIND_NAMES, kindCode } from "./kinds";
 export { CausalOrderer } from "./order";
 export { VectorClocks } from "./clocks";

@@ -17,6 +17,7 @@ import { CAT_BLOCK, CAT_LOCK, CAT_MESSAGE, CAT_RECV, KIND_CATEGORIES, KIND_NAMES
 import { CausalOrderer } from "./order";
 import { ModelState, type ModelRefs } from "./state";
 import { VectorClocks } from "./clocks";
+import { processLabel } from "./dump";
 
 export interface TraceModelOptions {
   /** Events between two checkpoints (default 1024): seek cost ∝ this, memory ∝ 1/this. */
@@ -349,9 +350,9 @@ export class TraceModel implements ModelRefs {
     return cur.clone();
   }
 
-  /** Name of a process as known at the end of the model ("pid N" before its start). */
+  /** Label of a process as known at the end of the model ("phil-0", "Process-3 · consumer"; "pid N" before its start). */
   processName(pid: number): string {
-    return this.live.processes.get(pid)?.name ?? `pid ${pid}`;
+    return processLabel(this.live, pid);
   }
 
   /** Bytes held by the model's own columns and checkpoints (estimate; not the events themselves). */

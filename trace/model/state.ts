@@ -23,6 +23,8 @@ export * from "./stateTypes";
 
 let generation = 0;
 
+const NO_NAMES: Map<string, string> = new Map();
+
 /** The state of the program after the events 0..index (see the file comment). */
 export class ModelState {
   /** Causal index of the last event applied (-1: none). */
@@ -33,6 +35,8 @@ export class ModelState {
   readonly objects = new Map<string, ObjState>();
   /** Pipe end id → pipe id. */
   readonly ends = new Map<string, string>();
+  /** Object (or pipe end) id → the program's name for it, from its creation event (`q`, `forks[0]`). */
+  readonly names = new Map<string, string>();
   /** Manager calls in progress, by causal index of the mgr.call. */
   readonly calls = new Map<number, CallInfo>();
   /** Copy-on-write generation of this state. */
@@ -136,6 +140,7 @@ export class ModelState {
     }
     for (const [id, o] of this.objects) s.objects.set(id, cloneObj(o));
     for (const [k, v] of this.ends) s.ends.set(k, v);
+    for (const [k, v] of this.names) s.names.set(k, v);
     for (const [k, v] of this.calls) s.calls.set(k, { ...v });
     return s;
   }
@@ -163,6 +168,7 @@ export class ModelState {
         firstIndex: at,
         lastIndex: at,
         lost: 0,
+        names: NO_NAMES,
       };
       this.processes.set(pid, p);
     }
@@ -302,9 +308,18 @@ export class ModelState {
     th.lastIndex = i;
     const site: CallSite | null = e.site && typeof e.site === "object" && typeof e.site.file === "string" ? e.site : null;
     HANDLER_BY_CODE[code]?.(this, e, i, p, th, site);
-    if (site && (FLAGS[code] & F_CREATE) !== 0) {
-      const o = this.objects.get((e as { obj: string }).obj);
-      if (o && o.site === null) o.site = site;
+    if ((FLAGS[code] & F_CREATE) !== 0) {
+      const x = e as { obj: string; name?: unknown; ends?: unknown; endNames?: unknown };
+      if (site) {
+        const o = this.objects.get(x.obj);
+        if (o && o.site === null) o.site = site;
+      }
+      if (typeof x.name === "string" && !this.names.has(x.obj)) this.names.set(x.obj, x.name);
+      if (Array.isArray(x.endNames) && Array.isArray(x.ends)) {
+        for (let k = 0; k < 2; k++) {
+          if (typeof x.endNames[k] === "string" && typeof x.ends[k] === "string" && !this.names.has(x.ends[k])) this.names.set(x.ends[k], x.endNames[k]);
+        }
+      }
     }
   }
 

@@ -94,6 +94,8 @@ export interface ProcState {
   lastIndex: number;
   /** Events the collector reported lost for this process. */
   lost: number;
+  /** Object id → this process's own name for it (its target's parameter, its attribute, a Pool task's parameter), from process.start / pool.task.recv. Replaced, never changed in place. */
+  names: Map<string, string>;
 }
 
 /** Process status for views. */
@@ -312,3 +314,14 @@ export type ObjState =
   | ManagerState
   | PoolState;
 
+/** A process's names with more added (a new map: states share the old one). */
+export function addNames(old: Map<string, string>, more: Record<string, string>): Map<string, string> {
+  let out: Map<string, string> | null = null;
+  for (const k in more) {
+    const v = more[k];
+    if (typeof v !== "string" || old.get(k) === v) continue;
+    if (!out) out = new Map(old);
+    out.set(k, v);
+  }
+  return out ?? old;
+}

@@ -8,7 +8,7 @@ import type { TraceEvent } from "../../trace/format";
 import type { KindDecl } from "../../trace/kinds/fields";
 import { KINDS, KIND_LIST } from "../../trace/kinds/table";
 import type { ModelState, ProcState } from "../../trace/model/state";
-import { objectLabel, objectText, shortSite } from "../../trace/model/dump";
+import { nameIn, objectLabel, objectText, processLabel, shortNameIn, shortSite } from "../../trace/model/dump";
 
 /** Verb of a blocking operation, as the lane labels say it (from the table of kinds). */
 const OP_VERB: Readonly<Record<string, string>> = Object.fromEntries(
@@ -23,10 +23,29 @@ export function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, Math.max(1, n - 1)) + "…" : s;
 }
 
-/** Short name of an object for labels: "Queue q1", "Lock L3", "process Worker-1". */
-export function shortObject(s: ModelState, id: string): string {
+/**
+ * Short name of an object for labels, as process `pid` knows it: "Queue q", "Lock left (forks[0])",
+ * "process Worker-1"; by id where the trace has no name ("Queue Q1.1").
+ */
+export function shortObject(s: ModelState, id: string, pid?: number): string {
+  if (nameIn(s, id, pid) !== null) return clip(objectLabel(s, id, pid), 48);
   // Long ids (Manager objects) are named by where they were created.
   return clip(id.length > 14 ? objectText(s, id).replace(/^the /, "") : objectLabel(s, id), 48);
+}
+
+/** A message channel as the legend names it: "Queue q", "Pipe a ⇄ b", "Manager m", "Pool pool". */
+export function channelLabel(s: ModelState, id: string): string {
+  const o = s.objects.get(id);
+  if (o && o.cls === "pipe") {
+    const [a, b] = o.ends.map((e) => s.names.get(e) ?? e);
+    return `Pipe ${a} ${o.duplex ? "⇄" : "←"} ${b}`;
+  }
+  return objectLabel(s, id);
+}
+
+/** A lock as the label of a hold bar in process `pid`'s lane says it: the process's name for it ("left"), else its id. */
+export function lockName(s: ModelState, id: string, pid: number): string {
+  return shortNameIn(s, id, pid) ?? id;
 }
 
 /** "waits: get from Queue q1" for a block.begin event. */
@@ -34,7 +53,7 @@ export function blockLabel(s: ModelState, ev: TraceEvent): string {
   const e = ev as TraceEvent & { op?: string; obj?: string; timeout?: number };
   if (e.op === "message.wait") return "idle: waiting for a message";
   const verb = OP_VERB[e.op ?? ""] ?? e.op ?? "wait";
-  const obj = e.obj ? shortObject(s, e.obj) : "?";
+  const obj = e.obj ? shortObject(s, e.obj, ev.pid) : "?";
   return `${verb} ${obj}${e.timeout !== undefined ? ` (timeout ${e.timeout}s)` : ""}`;
 }
 
@@ -74,8 +93,8 @@ export function eventSummary(s: ModelState, ev: TraceEvent): string {
   const r = ev as unknown as Record<string, unknown>;
   let t = ev.kind;
   if (ev.kind === "block.begin") return `blocked: ${blockLabel(s, ev)}`;
-  if (ev.kind === "block.end") return `wait ended (${String(r.outcome)}) on ${shortObject(s, String(r.obj))}`;
-  if (typeof r.obj === "string") t += ` ${shortObject(s, r.obj)}`;
+  if (ev.kind === "block.end") return `wait ended (${String(r.outcome)}) on ${shortObject(s, String(r.obj), ev.pid)}`;
+  if (typeof r.obj === "string") t += ` ${shortObject(s, r.obj, ev.pid)}`;
   if (typeof r.method === "string") t += ` .${r.method}()`;
   if (typeof r.preview === "string" && r.preview) t += `: ${clip(r.preview, 60)}`;
   else if (typeof r.value === "string") t += ` = ${clip(r.value, 60)}`;
@@ -89,9 +108,12 @@ export function eventFields(s: ModelState, ev: TraceEvent): Array<[string, strin
   const rows: Array<[string, string]> = [];
   const r = ev as unknown as Record<string, unknown>;
   const p = s.processes.get(ev.pid);
-  rows.push(["process", `${p ? p.name : "pid " + ev.pid} (pid ${ev.pid}${typeof r.tid === "number" && r.tid !== ev.pid ? `, thread ${r.tid}` : ""})`]);
+  rows.push(["process", `${p ? processLabel(s, ev.pid) : "pid " + ev.pid} (pid ${ev.pid}${typeof r.tid === "number" && r.tid !== ev.pid ? `, thread ${r.tid}` : ""})`]);
   rows.push(["time", `${(ev.t / 1e6).toFixed(3)} ms`]);
-  if (typeof r.obj === "string") rows.push(["object", objectLabel(s, r.obj)]);
+  if (typeof r.obj === "string") {
+    rows.push(["object", objectLabel(s, r.obj, ev.pid)]);
+    if (nameIn(s, r.obj, ev.pid) !== null) rows.push(["object id", r.obj]);
+  }
   const skip = new Set(["pid", "tid", "seq", "t", "kind", "obj", "site", "src"]);
   for (const [k, v] of Object.entries(r)) {
     if (skip.has(k) || v === undefined) continue;

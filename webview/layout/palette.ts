@@ -23,6 +23,57 @@ export const LOCK_PALETTE_VARS: readonly string[] = [
   "--vscode-terminal-ansiBrightRed",
 ];
 
+/**
+ * Theme variables of the per-channel palette: each queue, pipe, Manager and Pool gets its own
+ * colour for its arrows (in order of first message), so two queues' arrows differ; the dash
+ * pattern still tells the kind of message.
+ */
+export const CHANNEL_PALETTE_VARS: readonly string[] = [
+  "--vscode-charts-blue",
+  "--vscode-charts-green",
+  "--vscode-charts-purple",
+  "--vscode-charts-orange",
+  "--vscode-terminal-ansiCyan",
+  "--vscode-charts-yellow",
+  "--vscode-terminal-ansiMagenta",
+  "--vscode-charts-red",
+  "--vscode-terminal-ansiBrightBlue",
+  "--vscode-terminal-ansiBrightGreen",
+  "--vscode-terminal-ansiBrightMagenta",
+  "--vscode-terminal-ansiBrightCyan",
+];
+
+/** Assigns each message channel (a queue, a pipe, a Manager, a Pool) a stable colour, in order of its first message. */
+export class ChannelColours {
+  private readonly slots = new Map<string, number>();
+  /** Channel ids in order of first appearance. */
+  readonly ids: string[] = [];
+  /** The arrow class of each channel's first message (for its legend row's dash). */
+  readonly classes: ArrowClass[] = [];
+
+  slot(id: string, cls: ArrowClass): number {
+    let s = this.slots.get(id);
+    if (s === undefined) {
+      s = this.ids.length;
+      this.slots.set(id, s);
+      this.ids.push(id);
+      this.classes.push(cls);
+    }
+    return s;
+  }
+
+  /** Theme variable of a slot (−1: the message class's own colour is used instead). */
+  static varOf(slot: number): string {
+    return CHANNEL_PALETTE_VARS[slot % CHANNEL_PALETTE_VARS.length];
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.ids.length = 0;
+    this.classes.length = 0;
+  }
+}
+
 /** Message classes drawn as arrows. */
 export type ArrowClass = NonNullable<KindDecl["arrow"]>;
 
@@ -42,6 +93,11 @@ export const ARROW_STYLE: Record<ArrowClass, { label: string; colorVar: string; 
   "pool-task": { label: "Pool task → worker", colorVar: "--vscode-charts-orange", dash: [] },
   "pool-result": { label: "Pool result → owner", colorVar: "--vscode-charts-yellow", dash: [4, 2] },
 };
+
+/** The colour of an arrow: its channel's (a queue's, a pipe's, …), else its class's. */
+export function arrowColourVar(cls: ArrowClass, channel: number): string {
+  return channel >= 0 ? ChannelColours.varOf(channel) : ARROW_STYLE[cls].colorVar;
+}
 
 /** Assigns each lock a stable palette slot, in order of first appearance. */
 export class LockColours {

@@ -66,6 +66,8 @@ export interface SceneArrow {
   send: number;
   recv: number;
   cls: ArrowClass;
+  /** Colour slot of the channel it travels on (ChannelColours), −1 when unknown. */
+  channel: number;
   g: ArrowGeometry;
   /** Sent at or before the cursor and not yet received at the cursor. */
   inFlight: boolean;
@@ -305,7 +307,7 @@ export function buildScene(inp: SceneInput): Scene {
       }
       const bow = sBox === rBox ? 0 : bowFor(k, Math.min(12, Math.abs(midY(rBox) - midY(sBox)) / 4));
       const g = arrowGeometry(x1, midY(sBox), x2, y2, bow);
-      arrows.push({ slot: k, send, recv, cls: ARROW_CLASSES[data.arrowClass.data[k]], g, inFlight, future });
+      arrows.push({ slot: k, send, recv, cls: ARROW_CLASSES[data.arrowClass.data[k]], channel: data.arrowChannel.data[k], g, inFlight, future });
     }
   }
 

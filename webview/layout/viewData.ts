@@ -11,7 +11,7 @@ import type { TraceModel } from "../../trace/model/model";
 import { KIND_NAMES } from "../../trace/model/kinds";
 import type { TraceEvent } from "../../trace/format";
 import { F64, I32, IntervalIndex, LaneRuns, lowerBound, upperBound } from "./intervals";
-import { arrowClassOf, ARROW_CLASSES, LockColours } from "./palette";
+import { arrowClassOf, ARROW_CLASSES, ChannelColours, LockColours } from "./palette";
 import type { LayoutMode } from "./scale";
 
 const CODE = new Map(KIND_NAMES.map((k, i) => [k, i]));
@@ -70,6 +70,9 @@ export class ViewData {
   readonly arrowRecv = new I32();
   /** ARROW_CLASSES index. */
   readonly arrowClass = new I32();
+  /** Channel colour slot of each arrow (the queue, pipe, Manager or Pool it travels on; −1 unknown). */
+  readonly arrowChannel = new I32();
+  readonly channels = new ChannelColours();
   private readonly openSend = new Map<number, number>();
 
   /** Blocked spans: block.begin → block.end (b = +Infinity while open). */
@@ -128,7 +131,7 @@ export class ViewData {
     this.minX = Infinity;
     this.maxX = -Infinity;
     for (const ix of [this.arrows, this.blocks, this.holds]) ix.clear();
-    for (const c of [this.arrowSend, this.arrowRecv, this.arrowClass, this.blockBegin, this.blockEnd, this.blockLane, this.blockLock]) c.clear();
+    for (const c of [this.arrowSend, this.arrowRecv, this.arrowClass, this.arrowChannel, this.blockBegin, this.blockEnd, this.blockLane, this.blockLock]) c.clear();
     for (const c of [this.holdAcquire, this.holdRelease, this.holdLane, this.holdLock, this.holdDepth, this.holdLevel, this.writes]) c.clear();
     this.openPerLane.length = 0;
     this.laneBlocks.length = 0;
@@ -140,6 +143,22 @@ export class ViewData {
     this.openHold.clear();
     this.openHoldsByObj.clear();
     this.locks.clear();
+    this.channels.clear();
+  }
+
+  /** The channel a send travels on: its queue or Pool, the pipe of its end, the Manager of its proxy. */
+  private channelOf(i: number, cls: number): number {
+    const ev = this.model.event(i) as TraceEvent & { obj?: string };
+    if (typeof ev.obj !== "string") return -1;
+    const head = this.model.head;
+    let id = ev.obj;
+    const pipe = head.ends.get(id);
+    if (pipe !== undefined) id = pipe;
+    else {
+      const o = head.objects.get(id);
+      if (o && o.cls === "proxy" && o.manager) id = o.manager;
+    }
+    return this.channels.slot(id, ARROW_CLASSES[cls]);
   }
 
   /** Take in events the model placed since the last call; returns how many. */
@@ -176,6 +195,7 @@ export class ViewData {
         this.arrowSend.push(i);
         this.arrowRecv.push(-1);
         this.arrowClass.push(cls);
+        this.arrowChannel.push(this.channelOf(i, cls));
         this.openSend.set(i, slot);
       } else if (IS_RECV[code]) {
         const s = m.partner(i);

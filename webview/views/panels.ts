@@ -6,8 +6,8 @@
 
 import { inspectState, shortSite } from "../../trace/model/dump";
 import type { TraceEvent } from "../../trace/format";
-import { eventFields, eventSummary } from "../layout/labels";
-import { ARROW_CLASSES, ARROW_STYLE, LockColours } from "../layout/palette";
+import { channelLabel, eventFields, eventSummary } from "../layout/labels";
+import { ARROW_CLASSES, ARROW_STYLE, ChannelColours, LockColours } from "../layout/palette";
 import { objectLabel } from "../../trace/model/dump";
 import type { Store } from "../store";
 import type { Host } from "../host";
@@ -180,6 +180,27 @@ export function renderLegend(root: HTMLElement, store: Store, onFind: (query: st
   inflight.append(sw0, el("span", undefined, "in flight at the cursor"));
   arrows.append(inflight);
   root.append(arrows);
+  if (data.channels.ids.length) {
+    // Each queue, pipe, Manager and Pool in its own colour, named as the program names it.
+    const g = el("div", "legend-group");
+    g.append(el("div", "legend-title", "Channels (arrow colour)"));
+    const head = store.model.head;
+    data.channels.ids.forEach((id, slot) => {
+      const row = el("div", "legend-row");
+      row.dataset.legendChannel = id;
+      if (!head.ends.has(id) && !id.startsWith("pipe:")) {
+        row.classList.add("clickable");
+        row.title = "Find the events on this channel";
+        row.addEventListener("click", () => onFind(`obj:${id}`));
+      }
+      const sw = el("span", "swatch-line");
+      sw.style.setProperty("border-top-color", `var(${ChannelColours.varOf(slot)})`);
+      sw.style.setProperty("border-top-style", ARROW_STYLE[data.channels.classes[slot]].dash.length ? "dashed" : "solid");
+      row.append(sw, el("span", undefined, channelLabel(head, id)));
+      g.append(row);
+    });
+    root.append(g);
+  }
   if (data.locks.ids.length) {
     const g = el("div", "legend-group");
     g.append(el("div", "legend-title", "Locks (bar = held, hatched with dashed outline = waiting for it)"));

@@ -13,7 +13,7 @@ import pickle
 import stat
 import sys
 
-from . import core
+from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import MARK, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview
 from .frames import strip
@@ -86,6 +86,7 @@ def install():
     from multiprocessing import reduction
 
     context_files = files_of(context.BaseContext.Queue)  # multiprocessing.Pipe() calls through context.py
+    naming.register(connection.Connection, lambda c: None if c.closed else conn_id(c))
     _install_pipe(connection, context_files)
     _install_connection(connection, reduction)
     _install_listener(connection)
@@ -229,7 +230,7 @@ def _install_pipe(connection, context_files):
             trace_conn(a)
             trace_conn(b)
             ia, ib = conn_id(a), conn_id(b)
-            ev("pipe.create", "pipe:%s-%s" % (ia, ib), None, site, {"ends": [ia, ib], "duplex": bool(duplex)})
+            ev("pipe.create", "pipe:%s-%s" % (ia, ib), None, site, {"ends": [ia, ib], "duplex": bool(duplex), "endNames": naming.name("Pipe", 2)})
         return a, b
 
     connection.Pipe = Pipe

@@ -11,7 +11,7 @@ written back are reported as ns.local_change.
 
 import os
 
-from . import core
+from . import core, naming
 from .callsite import files_of, user_site
 from .core import clip, creating, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
 from .frames import strip
@@ -130,6 +130,7 @@ def install():
     import multiprocessing.managers as managers
 
     mgr_files = files_of(context.BaseContext.Queue, managers.BaseProxy._callmethod)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: every proxy call goes through it
+    naming.register(managers.BaseProxy, lambda p: proxy_id(p._token))
     BM = managers.BaseManager
     BP = managers.BaseProxy
     orig_start = BM.start
@@ -147,7 +148,7 @@ def install():
                     manager_id(self._address),
                     None,
                     site,
-                    {"serverPid": self._process.pid, "address": str(self._address)},
+                    {"serverPid": self._process.pid, "address": str(self._address), "name": naming.name("Manager")},
                 )
             except Exception:
                 pass
@@ -163,7 +164,7 @@ def install():
         if site is not None:
             try:
                 token = r[0]
-                extra = {"manager": manager_id(self._address), "objType": typeid}
+                extra = {"manager": manager_id(self._address), "objType": typeid, "name": naming.name(typeid)}
                 if args and typeid in ("Semaphore", "BoundedSemaphore", "Barrier") and isinstance(args[0], int):
                     extra["value"] = args[0]
                 if typeid == "Value" and len(args) > 1:
@@ -189,7 +190,9 @@ def install():
         if pre is not None and pre[1] is not None:
             send_args = pre[1]
         t_call = now()
-        ev("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
+        # A call that may wait (its block.begin is out) is sent at once too: the server's mgr.recv
+        # of it must not arrive long before the call it pairs with.
+        (ev_flush if pre is not None and pre[0] is not None else ev)("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
         try:
             r = orig_call(self, methodname, CallArgs(cid, oid, methodname, send_args), kwds)
         except BaseException as e:
@@ -215,7 +218,9 @@ def install():
             if cid is not None:
                 t.call = None
                 ok = type(msg) is tuple and len(msg) == 2 and msg[0] in ("#RETURN", "#PROXY")
-                ev("mgr.reply", None, cid + "r", None, {"ok": ok})
+                # Sent at once: the server thread now waits for the next request, and the caller's
+                # mgr.return (pairing with this reply) may already be on its way to a live view.
+                ev_flush("mgr.reply", None, cid + "r", None, {"ok": ok})
 
         # Every server records its replies: a manager's own server process, and one the program
         # runs itself (get_server().serve_forever(), in any process).

@@ -10,7 +10,7 @@ ThreadPool has no processes and no messages between them: only its use is record
 import os
 import sys
 
-from . import core
+from . import core, naming
 from .callsite import files_of, is_user, site_of, user_site
 from .core import CREATING, clip, creating, ev, ev_flush, is_wrapped, new_msg, preview, qualname, wrap
 from .frames import strip
@@ -69,7 +69,7 @@ def _trace_worker_queues(inq, outq):
                     pool_id,
                     mid,
                     None,
-                    {"job": "J%d.%d" % (owner, job), "index": i, "func": task_func_name(func, args)},
+                    naming.task_fields({"job": "J%d.%d" % (owner, job), "index": i, "func": task_func_name(func, args)}, func, args, _k),
                 )
         except Exception:
             pass
@@ -177,7 +177,7 @@ def install():
         with CREATING:
             orig_init(self, *a, **k)
         if site is not None and type(self._inqueue).__module__.startswith("multiprocessing.queues"):
-            ev("pool.create", pool_id(self), None, site, {"processes": self._processes})
+            ev("pool.create", pool_id(self), None, site, {"processes": self._processes, "name": naming.name("Pool")})
 
     def _setup_queues(self):
         orig_setup(self)

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from . import core, executors, managers, pools
+from . import core, executors, managers, naming, pools
 from .callsite import user_site
 from .core import ev, ev_flush, now, qualname
 from .frames import strip
@@ -431,7 +431,7 @@ def identify_child(proc):
             role = "manager-server"
             managers.enter_server()
         ROLE = role
-        announce_process(proc.name, proc._parent_pid, role)
+        announce_process(proc.name, proc._parent_pid, role, naming.child_fields(proc) if role == "child" else None)
         if role != "pool-worker":
             # Pool workers send their events at the end of every task, so a terminate() loses
             # nothing; they keep the default SIGTERM action (with the flushing handler a worker

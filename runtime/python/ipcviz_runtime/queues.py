@@ -11,7 +11,7 @@ import pickle
 import sys
 import weakref
 
-from . import core
+from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import CREATING, MARK, creating, derived_id, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
 from .frames import strip
@@ -84,7 +84,7 @@ def install():
                         pass
             qid = queue_id(self)
             if site is not None:
-                extra = {"objType": type_name}
+                extra = {"objType": type_name, "name": naming.name(type_name)}
                 ms = getattr(self, "_maxsize", None)
                 if ms is not None and ms < _SEM_MAX:
                     extra["maxsize"] = ms
@@ -92,6 +92,8 @@ def install():
 
         cls.__init__ = __init__
 
+    naming.register(Queue, queue_id)
+    naming.register(SQ, queue_id)
     wrap_init(Queue, "Queue")
     wrap_init(JQ, "JoinableQueue")
     wrap_init(SQ, "SimpleQueue")

@@ -12,7 +12,7 @@ happens, and no batch is sent while a recorded lock is held (see core.FLUSH_HARD
 import copyreg
 import sys
 
-from . import core
+from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import CREATING, creating, derived_id, ev, ev_flush, lock_id, now, poll_event
 from .frames import strip
@@ -302,13 +302,17 @@ def install():
 
     # multiprocessing.Lock() calls through context.py, Condition() makes its own lock and semaphores.
     sync_files = files_of(context.BaseContext.Queue, synchronize.Condition.__init__)
+    naming.register(synchronize.SemLock, lock_id)
+    naming.register(synchronize.Condition, cond_id)
+    naming.register(synchronize.Event, event_id)
+    naming.register(synchronize.Barrier, barrier_id)
     for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore"):
         base = getattr(synchronize, name)
         _LOCK_CLASSES[base] = _make(name, base, _lock_body(name == "RLock"))
 
         def after(self, site, args, kwds, name=name):
             trace_semlock(self)
-            extra = {"objType": name}
+            extra = {"objType": name, "name": naming.name(name)}
             if name in ("Semaphore", "BoundedSemaphore"):
                 extra["value"] = kwds.get("value", args[0] if args else 1)
             ev("sync.create", lock_id(self), None, site, extra)
@@ -441,7 +445,7 @@ def install():
         user_lock = kwds.get("lock", args[0] if args else None)
         if user_lock is None:
             ev("sync.create", lid, None, site, {"objType": type(lk).__name__, "owner": cid})
-        ev("sync.create", cid, None, site, {"objType": "Condition", "lock": lid})
+        ev("sync.create", cid, None, site, {"objType": "Condition", "lock": lid, "name": naming.name("Condition")})
 
     _sync_init(Cond, sync_files, cond_after)
 
@@ -498,7 +502,7 @@ def install():
 
     def event_after(self, site, args, kwds):
         self.__class__ = TEvent
-        ev("sync.create", event_id(self), None, site, {"objType": "Event"})
+        ev("sync.create", event_id(self), None, site, {"objType": "Event", "name": naming.name("Event")})
 
     _sync_init(Event, sync_files, event_after)
 
@@ -554,6 +558,6 @@ def install():
     def barrier_after(self, site, args, kwds):
         self.__class__ = TBarrier
         parties = kwds.get("parties", args[0] if args else None)
-        ev("sync.create", barrier_id(self), None, site, {"objType": "Barrier", "value": parties})
+        ev("sync.create", barrier_id(self), None, site, {"objType": "Barrier", "value": parties, "name": naming.name("Barrier")})
 
     _sync_init(Barrier, sync_files, barrier_after)

@@ -8,7 +8,7 @@ announced as a new object with `copyOf` the first time the child uses it.
 
 import os
 
-from . import core
+from . import core, naming
 from .callsite import user_site
 from .core import creating, ev, new_msg, now, poll_event, preview
 from .frames import strip
@@ -35,7 +35,7 @@ def install():
             if site is not None:
                 i = core.new_id("T")
                 self.__dict__["_ipcviz_tq"] = [i, os.getpid(), [], i]
-                ev("queue.create", i, None, site, {"objType": "ThreadQueue"})
+                ev("queue.create", i, None, site, {"objType": "ThreadQueue", "name": naming.name("ThreadQueue")})
 
     def local(self):
         st = self.__dict__.get("_ipcviz_tq")

@@ -10,7 +10,7 @@ RawArray and lock=False make plain ctypes objects that no hook can see.
 
 import sys
 
-from . import core
+from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import CREATING, creating, derived_id, ev, lock_id, now, preview
 from .frames import strip
@@ -42,6 +42,7 @@ def install():
 
     # multiprocessing.Value() calls through context.py into sharedctypes.Value, which calls synchronized().
     shared_files = files_of(context.BaseContext.Queue, sharedctypes.synchronized)
+    naming.register(sharedctypes.SynchronizedBase, lambda o: o.__dict__.get("_ipcviz_id") or derived_id(o, "V", o._lock))
     orig_value = sharedctypes.Value
     orig_array = sharedctypes.Array
 
@@ -61,7 +62,7 @@ def install():
             if implicit and lid is not None:
                 trace_semlock(base)
                 ev("sync.create", lid, None, site, {"objType": type(base).__name__, "owner": vid})
-            extra = {"objType": kind, "ctype": ctype_name(type_)}
+            extra = {"objType": kind, "ctype": ctype_name(type_), "name": naming.name(kind)}
             if length is not None:
                 extra["length"] = length
             if lid is not None:

@@ -5,7 +5,7 @@
 import type { Handlers } from "./types";
 import type { ModelState } from "../state";
 import type { JobState, PoolState, ProcState, WorkerState } from "../stateTypes";
-import { newChannel } from "../stateTypes";
+import { addNames, newChannel } from "../stateTypes";
 
 /** The pool `id`, created on first sight. */
 export function pool(s: ModelState, id: string, at: number): PoolState {
@@ -79,7 +79,8 @@ export const poolFold = {
     job(s, pl, e.job, i, e.pid).sent++;
     s.chanPut(pl.tasks, i);
   },
-  "pool.task.recv": (s, e, i) => {
+  "pool.task.recv": (s, e, i, p) => {
+    if (e.names && typeof e.names === "object") p.names = addNames(p.names, e.names);
     const pl = pool(s, e.obj, i);
     const w = worker(s, pl, e.pid);
     w.running = { job: e.job, index: e.index, since: i };

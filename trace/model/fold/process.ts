@@ -4,6 +4,7 @@
 
 import type { Handler, Handlers } from "./types";
 import { attachWorker } from "./pools";
+import { addNames } from "../stateTypes";
 
 /** process.terminate, process.kill. */
 const onProcessTerminate: Handler<"process.terminate" | "process.kill"> = (s, e, i) => {
@@ -25,6 +26,8 @@ export const processFold = {
     p.role = e.role;
     p.ppid = e.ppid;
     p.startedAt = i;
+    if (typeof e.target === "string") p.target = e.target;
+    if (e.names && typeof e.names === "object") p.names = addNames(p.names, e.names);
     if (p.birth < 0) p.birth = i;
     if (e.role === "pool-worker") attachWorker(s, p, i);
   },

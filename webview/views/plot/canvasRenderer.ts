@@ -5,7 +5,7 @@
  */
 
 import { arrowHeadPoints } from "../../layout/arrows";
-import { ARROW_STYLE, LockColours, type ArrowClass } from "../../layout/palette";
+import { ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
 import type { Store } from "../../store";
 import type { Theme } from "../../theme";
 import type { Frame } from "./frame";
@@ -90,17 +90,18 @@ export class CanvasRenderer {
         ctx.fillRect(x0, h.y, Math.max(1, x1 - x0), h.h);
       }
     }
-    // Arrows, by class.
-    const byClass = new Map<ArrowClass, typeof scene.arrows>();
+    // Arrows, by class and channel colour.
+    const byClass = new Map<string, typeof scene.arrows>();
     for (const a of scene.arrows) {
-      let l = byClass.get(a.cls);
-      if (!l) byClass.set(a.cls, (l = []));
+      const key = `${a.cls} ${arrowColourVar(a.cls, a.channel)}`;
+      let l = byClass.get(key);
+      if (!l) byClass.set(key, (l = []));
       l.push(a);
     }
     ctx.lineWidth = 1;
-    for (const [cls, list] of byClass) {
-      const st = ARROW_STYLE[cls];
-      ctx.strokeStyle = ctx.fillStyle = th.get(st.colorVar, "#3794ff");
+    for (const list of byClass.values()) {
+      const st = ARROW_STYLE[list[0].cls];
+      ctx.strokeStyle = ctx.fillStyle = th.get(arrowColourVar(list[0].cls, list[0].channel), "#3794ff");
       // Many arrows: straight, solid, translucent lines (dashes and curves cost too much there).
       const many = list.length > 1500;
       ctx.globalAlpha = many ? 0.4 : 0.85;

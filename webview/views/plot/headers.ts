@@ -73,7 +73,7 @@ export class Headers {
         const p = head.processes.get(b.pid);
         const pc = st.processes.get(b.pid);
         el.select(".lh-collapse").text(b.collapsed ? "▸" : "▾");
-        el.select(".lh-name").text(p?.name ?? laneIdText(b.pid)).attr("title", `${p?.name ?? ""} ${laneIdText(b.pid)}${p?.target ? " — " + p.target : ""}`);
+        el.select(".lh-name").text(p ? s.model.processName(b.pid) : laneIdText(b.pid)).attr("title", `${p?.name ?? ""} ${laneIdText(b.pid)}${p?.target ? " — " + p.target : ""}`);
         const role = p?.role ?? "unknown";
         el.select(".lh-role")
           .text(`${roleLabel(role)} · ${role === "worker" ? laneIdText(b.pid) : b.pid}`)

@@ -6,9 +6,9 @@
 
 import { select, type Selection } from "d3";
 import { arrowHeadPath, arrowPath, arrowGeometry } from "../../layout/arrows";
-import { ARROW_STYLE, LockColours } from "../../layout/palette";
+import { ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
 import { toView } from "../../layout/scale";
-import { blockLabel, clip, exitLabel } from "../../layout/labels";
+import { blockLabel, clip, exitLabel, lockName } from "../../layout/labels";
 import type { Store } from "../../store";
 import { SVG_NS, type Frame } from "./frame";
 
@@ -211,7 +211,7 @@ export class SvgRenderer {
       .text((d) => {
         const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
         if (d.h < 8 || w < 30) return "";
-        const id = this.lockId(d.lockSlot);
+        const id = lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid);
         return clip(`${id}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6));
       });
     // Arrows.
@@ -235,12 +235,12 @@ export class SvgRenderer {
     arrows
       .select("path.arrow-line")
       .attr("d", (d) => arrowPath(d.g))
-      .style("stroke", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`)
+      .style("stroke", (d) => `var(${arrowColourVar(d.cls, d.channel)})`)
       .style("stroke-dasharray", (d) => (d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null));
     arrows
       .select("path.arrow-head")
       .attr("d", (d) => arrowHeadPath(d.g, 7))
-      .style("fill", (d) => `var(${ARROW_STYLE[d.cls].colorVar})`);
+      .style("fill", (d) => `var(${arrowColourVar(d.cls, d.channel)})`);
     // Event marks (value writes as diamonds).
     this.gMarks
       .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
@@ -318,7 +318,7 @@ export class SvgRenderer {
         const x0 = vx(s.data.xOf(wr.since));
         const x1 = Math.max(x0 + 6, laneEnd(wr.pid));
         g.append("rect")
-          .attr("class", "deadlock-wait")
+          .attr("class", wr.member === false ? "deadlock-wait also-blocked" : "deadlock-wait")
           .attr("data-deadlock-pid", wr.pid)
           .attr("x", Math.max(-4, x0) - 2)
           .attr("y", b.y - 2)
@@ -355,13 +355,16 @@ export class SvgRenderer {
       }
       const first = dead.waits.map((x) => boxOf.get(x.pid)).find((b) => b);
       if (first) {
-        const label = dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`;
+        const also = dead.alsoBlocked?.length ? ` · also blocked: ${dead.alsoBlocked.join(", ")}` : "";
+        const label = (dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`) + also;
         g.append("text")
           .attr("class", "deadlock-label")
           .attr("x", Math.min(w - 6, colX + 40))
           .attr("y", Math.max(12, first.y + first.h * 0.62))
           .attr("text-anchor", colX + 40 > w - 300 ? "end" : "start")
-          .text(clip(label, 90));
+          .text(clip(label, 120))
+          .append("title")
+          .text(dead.short ?? label);
       }
     });
   }

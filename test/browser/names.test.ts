@@ -1,0 +1,97 @@
+// The program's names in the view (headless Chromium, the standalone report of real recordings of
+// examples/hang_dining_philosophers.py and examples/naming_forms.py): lane titles, hold bars,
+// blocked labels, the details of an event, the inspector, the legend's channels, arrow colours per
+// channel, search by name (`obj:left`), and the deadlock overlay with its bystander apart.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { attrs, OWN, readTrace, settle, violations, ViewBrowser } from "./viewPage";
+import { TraceModel } from "../../trace/model/model";
+import type { TraceEvent } from "../../trace/format";
+
+let vb: ViewBrowser;
+const pages: Page[] = [];
+
+before(async () => {
+  vb = await ViewBrowser.start();
+});
+
+after(async () => {
+  try {
+    for (const p of pages) assert.deepEqual(await violations(p).catch(() => []), [], "no CSP violation on any page");
+  } finally {
+    await vb.close();
+  }
+  assert.deepEqual(vb.errors, [], "no page errors");
+});
+
+async function report(name: string): Promise<{ page: Page; model: TraceModel; events: TraceEvent[] }> {
+  const path = join(OWN, name);
+  const t = readTrace(path);
+  const page = await vb.openReport(path);
+  pages.push(page);
+  return { page, model: TraceModel.fromEvents(t.events, t.header), events: t.events };
+}
+
+type Ev = TraceEvent & { obj?: string; op?: string; name?: string; names?: Record<string, string> };
+
+const text = (page: Page, sel: string) => page.$eval(sel, (e) => e.textContent ?? "");
+const cursorTo = async (page: Page, i: number) => {
+  await page.evaluate((k) => (globalThis as unknown as { __ipcviz: { store: { setCursor(i: number): void } } }).__ipcviz.store.setCursor(k), i);
+  await settle(page);
+};
+
+test("dining philosophers: lanes, hold bars, waits, details and inspector say left/right and forks[i]", async () => {
+  const { page, model, events } = await report("names_dining.ipcviz.jsonl");
+  const phil0 = events.find((e) => e.kind === "process.start" && (e as Ev).name === "phil-0")!;
+  const pid = phil0.pid;
+  assert.equal(await text(page, `[data-lane-header="${pid}"] .lh-name`), "phil-0");
+  // Its hold bar is labelled with its own name for the fork.
+  const holdLabels = await page.$$eval(`[data-lane="${pid}"] text.hold-label, [data-lock-hold] text.hold-label`, (els) => els.map((e) => e.textContent ?? ""));
+  assert.ok(holdLabels.some((t) => t.startsWith("left")), `hold labels: ${holdLabels.join(", ")}`);
+  // Its wait says what it waits for, as it knows it and as the program made it.
+  const waits = await page.$$eval("g[data-blocked] .blocked-label", (els) => els.map((e) => e.textContent ?? ""));
+  assert.ok(waits.some((t) => /^waits: acquire ManagerLock right \(forks\[\d\]\)/.test(t)), `wait labels: ${waits.join(" | ")}`);
+  assert.ok(!waits.some((t) => t.includes("Mlistener")), "no Manager ids in the labels");
+  // Selecting phil-0's blocking acquire: the details name the object as phil-0 knows it.
+  // Its last wait: for the right fork, forever.
+  let k = -1;
+  events.forEach((e, i) => {
+    if (e.pid === pid && e.kind === "block.begin" && (e as Ev).op === "lock.acquire") k = i;
+  });
+  let idx = -1;
+  for (let i = 0; i < model.length; i++) if (model.event(i) === events[k]) idx = i;
+  assert.ok(idx >= 0);
+  await page.evaluate((i) => (globalThis as unknown as { __ipcviz: { store: { select(i: number, c: boolean): void } } }).__ipcviz.store.select(i, true), idx);
+  await settle(page);
+  const details = await text(page, "[data-panel=details]");
+  assert.match(details, /ManagerLock right \(forks\[1\]\)/);
+  // The inspector at the end names the forks.
+  await cursorTo(page, model.length - 1);
+  const insp = await text(page, "[data-panel=inspector]");
+  for (const n of ["forks[0]", "forks[1]", "forks[2]"]) assert.ok(insp.includes(n), `inspector names ${n}`);
+  // The overlay: the cycle's members outlined, main (joining) apart.
+  const also = await attrs(page, "[data-deadlock] .deadlock-wait.also-blocked", "data-deadlock-pid");
+  const main = events.find((e) => e.kind === "process.start" && (e as Ev).name === "MainProcess")!.pid;
+  assert.deepEqual(also, [String(main)]);
+  assert.match(await text(page, "[data-deadlock] .deadlock-label"), /DEADLOCK: phil-\d → phil-\d → phil-\d → phil-\d · also blocked: MainProcess/);
+  // Search by a child's own name finds its events on that object.
+  await page.fill(".toolbar .search", "obj:left");
+  await page.keyboard.press("Enter");
+  await settle(page);
+  assert.ok((await page.$$("circle.match")).length > 0, "obj:left finds events");
+});
+
+test("naming forms: default-named lanes get their target, each channel its own colour and legend name", async () => {
+  const { page, events } = await report("names_forms.ipcviz.jsonl");
+  const cons = events.find((e) => e.kind === "process.start" && (e as Ev).name === "Process-2")!.pid;
+  assert.equal(await text(page, `[data-lane-header="${cons}"] .lh-name`), "Process-2 · consumer");
+  const legend = await page.$$eval("[data-legend-channel]", (els) => els.map((e) => e.textContent ?? ""));
+  assert.ok(legend.includes("Queue q"), legend.join(" | "));
+  assert.ok(legend.includes("Pipe a ⇄ b"), legend.join(" | "));
+  assert.ok(legend.includes("Queue table['results']"), legend.join(" | "));
+  // Arrows of different channels differ in colour; all of one channel share it.
+  const colours = await page.$$eval("[data-arrow] path.arrow-line", (els) => els.map((e) => (e as unknown as { style: { stroke: string } }).style.stroke));
+  assert.ok(new Set(colours).size >= 3, `arrow colours: ${[...new Set(colours)].join(", ")}`);
+});

@@ -64,7 +64,7 @@ describe("the program's names in the diagnosis (real runs)", { skip }, () => {
         assert.match(d.explanation, /MainProcess waits in recv\(\) on Pipe end left \(pipe_same_end_hangs\.py:\d+\)/);
         assert.match(d.explanation, /arrives only at the other end, right, never back at the end that sent it/);
         assert.match(d.explanation, /Call recv\(\) on the other end \(right\)/);
-        assert.equal(d.short, "Hang: MainProcess waits in recv() on left");
+        assert.equal(d.short, "Stalled: MainProcess waits in recv() on left");
       } finally {
         cleanup(r);
       }

@@ -440,7 +440,7 @@ function shortText(s: ModelState, kind: "cycle" | "stall", members: number[], wa
     if (holders.length) t += ` (held by ${list(holders)})`;
     parts.push(t);
   }
-  const head = kind === "cycle" ? "Deadlock" : "Hang";
+  const head = kind === "cycle" ? "Deadlock" : "Stalled";
   let out = `${head}: `;
   let shown = 0;
   for (const part of parts) {

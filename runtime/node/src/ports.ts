@@ -14,7 +14,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { directUserSite, userSite } from "./site";
+import { directUserSite, runnerCall, userSite } from "./site";
 
 const MARK = "\u0000ipcviz";
 const HYBRID = Symbol.for("nodejs.internal.kHybridDispatch");
@@ -201,6 +201,9 @@ export function installPorts(): void {
   class MessageChannel extends OrigMC {
     constructor() {
       super();
+      // A channel of the TypeScript runner's own (esbuild's synchronous transform) is not the
+      // program's: neither end is recorded, so no receipt appears without its send.
+      if (runnerCall(MessageChannel)) return;
       const id = core.newId("mc");
       core.ev("pipe.create", `pipe:${id}`, null, userSite(MessageChannel), { ends: [`${id}:1`, `${id}:2`], duplex: true });
       registerPort(this.port1, `${id}:1`, `${id}:2`);

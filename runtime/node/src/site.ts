@@ -41,6 +41,24 @@ export function directUserSite(skip: Callee): number | null {
   return userSite(skip, true);
 }
 
+/** Whether the caller of `skip` is the TypeScript runner (its first frame outside Node and the runtime is the runner's). */
+export function runnerCall(skip: Callee): boolean {
+  const list = frames(skip, 16);
+  if (!list) return false;
+  for (const c of list) {
+    let file: string | null | undefined;
+    try {
+      file = c.getFileName();
+    } catch {
+      continue;
+    }
+    if (!file) continue;
+    if (RUNNER.test(file)) return true;
+    if (isUser(file)) return false;
+  }
+  return false;
+}
+
 /** The structured frames above `skip`, at most `limit` of them. */
 function frames(skip: Callee, limit: number): CallSiteLike[] | undefined {
   const prep = Error.prepareStackTrace;

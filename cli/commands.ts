@@ -8,6 +8,7 @@
  *   ipcviz validate TRACE                          check a saved trace against format v1
  *   ipcviz analyse …                               deadlock/hang analysis (cli/analyse.ts)
  *   ipcviz report TRACE -o report.html             self-contained HTML view (cli/report.ts)
+ *   ipcviz stacks TRACE [--json] [--all]           the last stack snapshot of a trace
  *
  * Exit statuses (docs/cli.md): the program's own for `run` (128+N when a signal N ended it,
  * 124 on timeout), 2 for usage and setup errors, 1 for `validate` problems.
@@ -28,7 +29,8 @@ import { findRepoRoot, LaunchError, lowerThreadPriority, packageVersion, startRu
 
 /** The nice value of `ipcviz run`'s collector thread (IPCVIZ_COLLECTOR_NICE overrides; 0 leaves it as it is). */
 const COLLECTOR_NICE = Number(process.env.IPCVIZ_COLLECTOR_NICE ?? 10) || 0;
-import { LiveHangDetector } from "../trace/analysis/live";
+import { HangWatch, LiveHangDetector, type LiveHangReport } from "../trace/analysis/live";
+import { formatSnapshot, snapshotsOf } from "../trace/analysis/stacks";
 import { QUIET_DECODE_MS } from "../runtime/launch/collector";
 import { diagnose } from "../trace/analysis/diagnose";
 import { addDiagnosisToSummary } from "../trace/analysis/summaryFields";
@@ -52,6 +54,8 @@ Usage:
                                                  find deadlocks and hangs in a trace
   ipcviz report TRACE [-o report.html] [--layout time|logical]
                                                  write the view of a trace as one HTML file
+  ipcviz stacks TRACE [--json] [--all]           print the last stack snapshot of a trace
+                                                 (--all: every snapshot; --json: as JSON)
   ipcviz --help | --version
 
 Options of run:
@@ -249,16 +253,33 @@ async function runCommand(argv: string[]): Promise<number> {
   // live diagnosis) runs at a lower CPU priority than the program, which has already started.
   lowerThreadPriority(COLLECTOR_NICE);
   let stoppedForDeadlock = false;
+  let stoppedNoProgress = false;
+  const found: { hang: LiveHangReport | null } = { hang: null };
   let reported = false;
+  const hangWatch = new HangWatch(detector);
+  const grace = a.deadlockGrace ?? 1;
   const watch = setInterval(() => {
     // Nothing is diagnosed while received events wait to be decoded: the model is behind the program.
     if (reported || run.backlogBytes > 0) return;
-    const hang = detector.check(clock());
-    if (hang === null) return;
+    const act = hangWatch.tick(clock());
+    if (act === null) return;
+    if (act.kind === "request-stacks") {
+      void run.requestStacks("hang").then(
+        () => hangWatch.stacksDone(),
+        () => hangWatch.stacksDone(),
+      );
+      return;
+    }
+    const hang = act.report;
+    found.hang = hang;
     reported = true;
-    process.stderr.write(`ipcviz: the program is stuck (nothing happened for ${a.deadlockGrace ?? 1} s):\n${hang.text}\n`);
+    const what = hang.noProgress ? "makes no progress" : "is stuck";
+    let text = `ipcviz: the program ${what} (nothing happened for ${grace} s):\n${hang.text}\n`;
+    if (hang.stacks) text += `ipcviz: ${formatSnapshot(hang.stacks, { allThreads: false, libraryFrames: 2 }).replace(/\n/g, "\n  ")}\n`;
+    process.stderr.write(text);
     if (!a.keepRunning) {
       stoppedForDeadlock = true;
+      stoppedNoProgress = !!hang.noProgress;
       process.stderr.write("ipcviz: stopping every process of the program (use --keep-running to let it run on)\n");
       void run.stop();
     }
@@ -297,6 +318,9 @@ async function runCommand(argv: string[]): Promise<number> {
       diagnose(detector.model),
       { stoppedForDeadlock },
     );
+    const np = found.hang?.noProgress ?? null;
+    const noProgress = np ? { text: np.text, processes: np.processes.map((p) => ({ pid: p.pid, process: p.process, call: p.call, recorded: p.recorded, how: p.how, site: p.site, text: p.text })) } : null;
+    Object.assign(summary, { noProgress });
     try {
       writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + "\n");
       parts.push(`summary to ${shortPath(summaryPath)}`);
@@ -315,7 +339,7 @@ async function runCommand(argv: string[]): Promise<number> {
   if (result.lostEvents > 0) parts.push(`${result.lostEvents} events lost`);
   if (result.badLines > 0) parts.push(`${result.badLines} bad lines`);
   if (result.leftovers > 0) parts.push(`ended ${result.leftovers} process(es) left running after the main process exited`);
-  if (stoppedForDeadlock) parts.push("stopped because it deadlocked (exit status 3)");
+  if (stoppedForDeadlock) parts.push(`stopped because it ${stoppedNoProgress ? "made no progress" : "deadlocked"} (exit status 3)`);
   else if (result.timedOut) parts.push(`stopped after the ${a.timeout} s timeout`);
   else if (result.stopped) parts.push("the run was stopped");
   process.stderr.write(`ipcviz: ${parts.join("; ")}\n`);
@@ -368,6 +392,31 @@ async function summaryCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `ipcviz stacks TRACE [--json] [--all]`: the last stack snapshot (every one with --all). */
+async function stacksCommand(argv: string[]): Promise<number> {
+  let json = false;
+  let all = false;
+  const files: string[] = [];
+  for (const a of argv) {
+    if (a === "--json") json = true;
+    else if (a === "--all") all = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for stacks (usage: ipcviz stacks TRACE [--json] [--all])`);
+    else files.push(a);
+  }
+  if (files.length !== 1) throw new UsageError("usage: ipcviz stacks TRACE [--json] [--all]");
+  const t = await readTraceFile(files[0]);
+  const snaps = snapshotsOf(t.events);
+  for (const p of t.problems) process.stderr.write(`ipcviz: ${files[0]}: ${p}\n`);
+  if (snaps.length === 0) {
+    process.stderr.write(`ipcviz: ${files[0]} has no stack snapshot (one is taken when a run hangs, or with "Show All Stacks" in the view)\n`);
+    return 1;
+  }
+  const chosen = all ? snaps : [snaps[snaps.length - 1]];
+  if (json) process.stdout.write(JSON.stringify(all ? chosen : chosen[0], null, 2) + "\n");
+  else process.stdout.write(chosen.map((s) => formatSnapshot(s)).join("\n\n") + "\n");
+  return 0;
+}
+
 /** `ipcviz validate TRACE`. */
 async function validateCommand(argv: string[]): Promise<number> {
   const usage = "usage: ipcviz validate TRACE";
@@ -416,8 +465,10 @@ export async function main(argv: string[]): Promise<number> {
         return await analyseCommand(rest);
       case "report":
         return await reportCommand(rest);
+      case "stacks":
+        return await stacksCommand(rest);
       default:
-        throw new UsageError(`unknown command "${cmd}" (commands: run, summary, validate, analyse, report; see ipcviz --help)`);
+        throw new UsageError(`unknown command "${cmd}" (commands: run, summary, validate, analyse, report, stacks; see ipcviz --help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -100,6 +100,7 @@ export class Controller extends Disposable implements ViewHost {
     reg("ipcviz.keepTrace", (target?: vscode.Uri) => this.keepTrace(this.activeView, target));
     reg("ipcviz.openRecentRun", () => this.openRecentRun());
     reg("ipcviz.stop", () => this.stop());
+    reg("ipcviz.showAllStacks", () => this.showAllStacks(this.activeView));
     reg("ipcviz.openTrace", (uri?: vscode.Uri) => this.openTrace(uri));
     reg("ipcviz.saveTrace", (target?: vscode.Uri) => this.saveTrace(this.activeView, target));
     reg("ipcviz.exportHtml", (target?: vscode.Uri) => this.exportHtml(this.activeView, target));
@@ -334,6 +335,26 @@ export class Controller extends Disposable implements ViewHost {
     void this.setContext();
   }
 
+  /**
+   * "Show All Stacks": a live run's processes are asked where every thread is (the answers reach
+   * the view as events); the view opens its Stacks panel (a saved trace: its last snapshot).
+   */
+  async showAllStacks(view: ViewPanel | null): Promise<void> {
+    const v = view ?? this.runPanel ?? this.activeView;
+    const s = this.session;
+    const live = s?.isRunning && (!v || v.currentSource === s);
+    if (!v && !live) {
+      void vscode.window.showInformationMessage("IPC Visualiser: no view is open; run a program with Visualise IPC first.");
+      return;
+    }
+    if (live) {
+      if (!v) this.showRunPanel(s!);
+      await s!.requestStacks("request");
+    }
+    const target = v ?? this.runPanel;
+    if (target) await target.reveal({ kind: "stacks" });
+  }
+
   /** "Stop": end the whole process tree of the current run. */
   async stop(): Promise<RunInfo | null> {
     const s = this.session;
@@ -351,9 +372,9 @@ export class Controller extends Disposable implements ViewHost {
     void vscode.window.showWarningMessage(`IPC Visualiser: ${text}`, "Show", "Stop").then((c) => {
       if (c === "Show") {
         const view = this.runPanel && this.runPanel.currentSource === session ? this.runPanel : null;
-        if (view) void view.reveal({ kind: "diagnosis" }).catch((e) => this.log(`reveal: ${(e as Error).message}`));
+        if (view) void view.reveal({ kind: session.hang?.noProgress ? "stacks" : "diagnosis" }).catch((e) => this.log(`reveal: ${(e as Error).message}`));
         else this.showRunPanel(session);
-      } else if (c === "Stop") void session.stop(session.hang?.deadlocks[0]?.kind === "stall" ? "stopped: stalled" : "stopped: deadlock");
+      } else if (c === "Stop") void session.stop(session.hang?.noProgress ? "stopped: no progress" : session.hang?.deadlocks[0]?.kind === "stall" ? "stopped: stalled" : "stopped: deadlock");
     });
   }
 
@@ -575,6 +596,9 @@ export class Controller extends Disposable implements ViewHost {
         break;
       case "openRecentRun":
         void done(Promise.resolve(vscode.commands.executeCommand("ipcviz.openRecentRun")));
+        break;
+      case "showStacks":
+        void done(this.showAllStacks(view));
         break;
       default: {
         const never: never = command;

@@ -5,7 +5,7 @@
  */
 
 import * as vscode from "vscode";
-import type { LiveHangDetector, LiveHangReport } from "../trace/analysis/live";
+import { HangWatch, type LiveHangDetector, type LiveHangReport } from "../trace/analysis/live";
 import type { TraceEvent, TraceFooter } from "../trace/format";
 import type { StatusMessage } from "../webview/protocol";
 import { deadlockNotificationText } from "./deadlockMessage";
@@ -40,14 +40,23 @@ export abstract class LiveRunBase<R> extends Disposable {
   ) {
     super();
     const clock = () => Number(process.hrtime.bigint());
+    // Once nothing is recorded for the grace period, every process's stacks are asked for: a
+    // deadlock is reported with them, a hang outside the recorded primitives as "no progress".
+    const hangWatch = new HangWatch(detector);
     const watch = setInterval(() => {
       // Nothing is diagnosed while received events wait to be decoded: the model is behind the program.
       if (this.hang || this.state !== "running" || this.backlogBytes() > 0) return;
-      const report = this.detector.check(clock());
-      if (report) {
-        this.hang = report;
-        this._onDidHang.fire(report);
+      const act = hangWatch.tick(clock());
+      if (act === null) return;
+      if (act.kind === "request-stacks") {
+        void this.requestStacks("hang").then(
+          () => hangWatch.stacksDone(),
+          () => hangWatch.stacksDone(),
+        );
+        return;
       }
+      this.hang = act.report;
+      this._onDidHang.fire(act.report);
     }, 250);
     this._register(toDisposable(() => clearInterval(watch)));
     const statusTimer = setInterval(() => this.updateStatus(), 250);
@@ -59,6 +68,9 @@ export abstract class LiveRunBase<R> extends Disposable {
 
   /** Bytes the collector has received and not yet decoded. */
   protected abstract backlogBytes(): number;
+
+  /** Ask every process of the run for its stacks ("Show All Stacks", or a hang check); the answers arrive as events. */
+  abstract requestStacks(reason: "hang" | "request"): Promise<unknown>;
 
   /** New events from the collector. */
   protected addEvents(events: TraceEvent[]): void {
@@ -83,6 +95,9 @@ export abstract class LiveRunBase<R> extends Disposable {
 
   /** The notification line for the hang found live. */
   hangText(): string {
-    return this.hang ? deadlockNotificationText(this.hang.deadlocks) : "";
+    if (!this.hang) return "";
+    const np = this.hang.noProgress;
+    if (np) return `No progress: ${np.processes.map((p) => p.text).join("; ")}`;
+    return deadlockNotificationText(this.hang.deadlocks);
   }
 }

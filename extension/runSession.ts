@@ -229,6 +229,10 @@ export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
   protected backlogBytes(): number {
     return this.run.backlogBytes;
   }
+  requestStacks(reason: "hang" | "request"): Promise<unknown> {
+    return this.state === "running" ? this.run.requestStacks(reason) : Promise.resolve(null);
+  }
+
 
   protected updateStatus(): void {
     if (this.state === "finished") return;

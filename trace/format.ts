@@ -43,7 +43,7 @@ export interface TraceHeader {
   runtime: { name: string; version: string };
 }
 
-export type { ProcessRole } from "./kinds/fields";
+export type { ProcessRole, StackFrame, StackThread, ThreadActivity } from "./kinds/fields";
 export { PROCESS_ROLES } from "./kinds/fields";
 export type { BlockOp, CollectorKind, Kind, RuntimeKind } from "./kinds/table";
 

@@ -14,6 +14,7 @@
 
 import { isCollectorEvent, RECEIPT_OF, SEND_KINDS, TRACE_VERSION } from "./format";
 import type { CallSite, ProcessRole, TraceEvent, TraceFooter, TraceHeader } from "./format";
+import { StackLog, summaryStacks, type SummaryStacks } from "./analysis/stacks";
 
 /** One process of the run. */
 export interface SummaryProcess {
@@ -113,6 +114,8 @@ export interface RunSummary {
   processes: SummaryProcess[];
   objects: SummaryObject[];
   messages: SummaryMessages;
+  /** The last stack snapshot of the run (docs/trace-format.md, "Stacks"), compact; null when none was taken. */
+  stacks: SummaryStacks | null;
 }
 
 /** Linux signal names by number (the summary is pure TypeScript, so not from node:os). */
@@ -178,6 +181,7 @@ function exitFromCode(code: number | null): { exitCode: number | null; signal: s
 
 /** Builds a {@link RunSummary} from events fed one at a time (e.g. live, from the collector). */
 export class SummaryBuilder {
+  private readonly stackLog = new StackLog();
   private readonly procs = new Map<number, ProcInfo>();
   private readonly objects = new Map<string, SummaryObject>();
   private readonly pipes: Array<[string, string]> = [];
@@ -266,6 +270,7 @@ export class SummaryBuilder {
   /** Feed the next event (in file order). */
   add(e: TraceEvent): void {
     const index = this.count++;
+    this.stackLog.add1(e);
     if (e.t > this.maxT) this.maxT = e.t;
     this.pairCache.pairs = null;
     if (isCollectorEvent(e)) {
@@ -465,6 +470,7 @@ export class SummaryBuilder {
         inFlight: this.sent - matched,
         unmatchedReceipts: this.received - matched,
       },
+      stacks: summaryStacks(this.stackLog.latest()),
     };
   }
 

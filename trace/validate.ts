@@ -13,7 +13,7 @@
  */
 
 import { RECEIPT_OF, TRACE_FORMAT, TRACE_VERSION } from "./format";
-import { ALL_LITERAL, BLOCK_OP, BOOL, COLLECTOR, INT, NON_NEG_INT, NULL, NUM, OUTCOME, OUTCOMES, PROCESS_ROLES, ROLE, SITE, STR, STR_ARRAY, STR_MAP, STR_PAIR } from "./kinds/fields";
+import { ALL_LITERAL, BLOCK_OP, BOOL, COLLECTOR, INT, INT_ARRAY, NON_NEG_INT, NULL, NUM, OUTCOME, OUTCOMES, PROCESS_ROLES, REASON, ROLE, SITE, STR, STR_ARRAY, STR_MAP, STR_PAIR, THREAD_ACTIVITIES, THREADS } from "./kinds/fields";
 import type { KindDecl } from "./kinds/fields";
 import { KINDS, KIND_LIST } from "./kinds/table";
 import type { TraceEvent, TraceFooter, TraceHeader } from "./format";
@@ -39,8 +39,32 @@ function typeName(types: number): string {
   if (types & OUTCOME) names.push("one of ok, timeout, error");
   if (types & SITE) names.push("a call site {file, line, fn}");
   if (types & COLLECTOR) names.push('"collector"');
+  if (types & THREADS) names.push("an array of threads {tid, name, main, state, frames: [{file, line, fn, user}], userFrame, call?}");
+  if (types & INT_ARRAY) names.push("an array of integers");
+  if (types & REASON) names.push('"hang" or "request"');
   if (types & NULL) names.push("null");
   return names.join(" or ");
+}
+
+const ACTIVITIES: ReadonlySet<string> = new Set(THREAD_ACTIVITIES);
+
+/** The `threads` of a process.stacks event (StackThread, trace/kinds/fields.ts). */
+function validThreads(v: unknown[]): boolean {
+  for (const t of v) {
+    if (typeof t !== "object" || t === null) return false;
+    const x = t as Record<string, unknown>;
+    if (!Number.isSafeInteger(x.tid) || typeof x.name !== "string" || typeof x.main !== "boolean") return false;
+    if (typeof x.state !== "string" || !ACTIVITIES.has(x.state)) return false;
+    if (x.call !== undefined && typeof x.call !== "string") return false;
+    if (!Array.isArray(x.frames)) return false;
+    for (const f of x.frames as unknown[]) {
+      const fr = f as Record<string, unknown> | null;
+      if (typeof fr !== "object" || fr === null || typeof fr.file !== "string" || !Number.isSafeInteger(fr.line) || typeof fr.fn !== "string" || typeof fr.user !== "boolean") return false;
+    }
+    const u = x.userFrame;
+    if (!(u === null || (Number.isSafeInteger(u) && (u as number) >= 0 && (u as number) < (x.frames as unknown[]).length))) return false;
+  }
+  return true;
 }
 
 /** True when v has one of the types. Hot path: plain typeof checks first. */
@@ -53,6 +77,7 @@ function hasType(v: unknown, types: number): boolean {
       if (types & BLOCK_OP) return BLOCK_OPS.has(v);
       if (types & OUTCOME) return OUTCOME_SET.has(v);
       if (types & COLLECTOR) return v === "collector";
+      if (types & REASON) return v === "hang" || v === "request";
       return false;
     case "number":
       if (types & NUM) return Number.isFinite(v);
@@ -68,6 +93,8 @@ function hasType(v: unknown, types: number): boolean {
         return typeof s.file === "string" && Number.isSafeInteger(s.line) && typeof s.fn === "string";
       }
       if (Array.isArray(v)) {
+        if (types & THREADS) return validThreads(v);
+        if (types & INT_ARRAY) return v.every((x) => Number.isSafeInteger(x));
         if (types & STR_PAIR) return v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string";
         if (types & STR_ARRAY) {
           for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return false;

@@ -4,13 +4,13 @@
  * redraws at most once per animation frame. Exposes a small test hook on `window.__ipcviz`.
  */
 
-import { isToWebview, PROTOCOL_VERSION, type SnapshotMessage, type ToWebview } from "./protocol";
+import { isToWebview, PROTOCOL_VERSION, type RevealMessage, type SnapshotMessage, type ToWebview } from "./protocol";
 import type { Host } from "./host";
 import { Store, STEP_BY, type Change, type SavedUi, type StepBy } from "./store";
 import { Theme } from "./theme";
 import { Plot } from "./views/plot/plot";
 import { Overview } from "./views/overview";
-import { el, renderDetails, renderDiagnosis, renderInspector, renderKeys, renderLegend } from "./views/panels";
+import { el, renderDetails, renderDiagnosis, renderInspector, renderKeys, renderLegend, renderStacks } from "./views/panels";
 import { moveLane } from "./layout/lanes";
 import { formatX } from "./layout/scale";
 
@@ -31,7 +31,7 @@ export class App {
   readonly overview: Overview;
   private frame = 0;
   private playTimer: number | null = null;
-  private readonly panels: { details: HTMLElement; inspector: HTMLElement; diagnosis: HTMLElement; legend: HTMLElement; keys: HTMLElement; keysBox: HTMLDetailsElement };
+  private readonly panels: { details: HTMLElement; inspector: HTMLElement; diagnosis: HTMLElement; legend: HTMLElement; keys: HTMLElement; keysBox: HTMLDetailsElement; stacks: HTMLElement; stacksBox: HTMLDetailsElement };
   private readonly ctl: {
     play: HTMLButtonElement;
     pos: HTMLElement;
@@ -92,6 +92,8 @@ export class App {
     zoomFit.title = "Fit the whole run (0)";
     const zoomIn = el("button", "icon", "+");
     zoomIn.title = "Zoom in (+)";
+    const stacksBtn = el("button", "show-stacks", "Show All Stacks");
+    stacksBtn.title = "Where is every thread of every process now (a live run is asked; a saved trace shows its last snapshot)";
     const stop = el("button", "danger", "Stop");
     stop.title = "Stop the program";
     const exportSel = el("select", "export-select");
@@ -104,7 +106,7 @@ export class App {
       new Option("PNG image", "exportPng"),
       new Option("Perfetto trace", "exportPerfetto"),
     );
-    bar.append(title, status, layout, order, search, matchInfo, onlyLbl, showHidden, zoomOut, zoomFit, zoomIn, stop, exportSel);
+    bar.append(title, status, layout, order, search, matchInfo, onlyLbl, showHidden, zoomOut, zoomFit, zoomIn, stacksBtn, stop, exportSel);
 
     // ---------------------------------------------------------------- centre
     const main = el("div", "main");
@@ -155,6 +157,7 @@ export class App {
     diagBox.querySelector("summary")!.append(diagCount);
     const [, details] = section("details", "Selected event");
     const [, inspector] = section("inspector", "State at the cursor");
+    const [stacksBox, stacks] = section("stacks", "Stacks", false);
     const [, legend] = section("legend", "Legend");
     const [keysBox, keys] = section("keys", "Keys", false);
     main.append(center, side);
@@ -200,7 +203,11 @@ export class App {
     tooltip.hidden = true;
     root.append(bar, main, foot, tooltip);
 
-    this.panels = { details, inspector, diagnosis, legend, keys, keysBox };
+    this.panels = { details, inspector, diagnosis, legend, keys, keysBox, stacks, stacksBox };
+    stacksBtn.addEventListener("click", () => {
+      if (this.store.live) host.post({ type: "command", command: "showStacks" });
+      this.showStacks();
+    });
     this.ctl = { play, pos, stepBy, speed, follow, status, title, layout, order, search, matchInfo, onlyMatching, showHidden, stop, diagCount, empty, emptyText, emptyActions };
     renderKeys(keys);
 
@@ -317,7 +324,14 @@ export class App {
     document.title = `${s.title} — IPC Visualiser`;
   }
 
-  private reveal(t: { kind: "diagnosis" } | { kind: "event"; index: number } | { kind: "process"; pid: number }): void {
+  /** Open the stacks panel on the newest snapshot and bring it into view. */
+  private showStacks(): void {
+    this.store.showStacks();
+    this.panels.stacksBox.open = true;
+    this.panels.stacksBox.scrollIntoView({ block: "nearest" });
+  }
+
+  private reveal(t: RevealMessage["target"]): void {
     const s = this.store;
     switch (t.kind) {
       case "diagnosis": {
@@ -325,8 +339,13 @@ export class App {
         const i = d ? d.at : s.diagnosisIdx[0];
         if (i !== undefined) this.jumpTo(i, d ? d.pids : []);
         this.panels.diagnosis.closest("details")!.open = true;
+        // A hang outside the recorded primitives, or any hang with stacks: show them too.
+        if (s.stacks.latest()) this.showStacks();
         break;
       }
+      case "stacks":
+        this.showStacks();
+        break;
       case "event":
         s.select(t.index, true);
         this.afterJump();
@@ -557,6 +576,11 @@ export class App {
     if (d.has("cursor") || d.has("data")) renderInspector(this.panels.inspector, s);
     if (d.has("selection") || d.has("data")) renderDetails(this.panels.details, s, this.host);
     if (d.has("diagnosis")) renderDiagnosis(this.panels.diagnosis, s, (i, pids) => this.jumpTo(i, pids));
+    if (d.has("stacks") || d.has("diagnosis") || d.has("data")) {
+      renderStacks(this.panels.stacks, s, this.host);
+      this.root.dataset.stacks = String(s.latestStacks()?.request ?? "");
+      this.root.dataset.noProgress = s.noProgress() ? "1" : "";
+    }
     if (d.has("data") || d.has("layout"))
       renderLegend(this.panels.legend, s, (q) => {
         this.ctl.search.value = q;

@@ -64,7 +64,8 @@ export interface RevealMessage {
   target:
     | { kind: "diagnosis" } /** the first deadlock/stall found */
     | { kind: "event"; index: number } /** causal index */
-    | { kind: "process"; pid: number };
+    | { kind: "process"; pid: number }
+    | { kind: "stacks" } /** open the stacks panel (the newest snapshot) */;
 }
 
 /** Debugger state of processes (issue 6): which are paused, at which site. Replaces the previous set. */
@@ -138,7 +139,7 @@ export interface ExportReplyMessage {
 export interface CommandMessage {
   type: "command";
   /** Save/export the shown run, or (from the empty state) start Visualise IPC / Open a Recent IPC Run…. */
-  command: "saveTrace" | "exportHtml" | "exportSvg" | "exportPng" | "exportPerfetto" | "visualise" | "openRecentRun";
+  command: "saveTrace" | "exportHtml" | "exportSvg" | "exportPng" | "exportPerfetto" | "visualise" | "openRecentRun" | "showStacks";
 }
 
 /** Something went wrong inside the webview (shown to the user by the host, logged). */

@@ -11,6 +11,7 @@ import { TraceModel } from "../trace/model/model";
 import type { ModelState } from "../trace/model/state";
 import { step, type StepTarget } from "../trace/model/stepping";
 import { diagnose, diagnosisIndices } from "../trace/analysis/diagnose";
+import { noProgress, StackLog, type NoProgress, type StackSnapshot } from "../trace/analysis/stacks";
 import type { Diagnosis } from "../trace/analysis/types";
 import { ViewData } from "./layout/viewData";
 import { orderLanes, type LaneOrder } from "./layout/lanes";
@@ -42,7 +43,7 @@ export interface SavedUi {
   speed: number;
 }
 
-export type Change = "data" | "cursor" | "selection" | "layout" | "lanes" | "search" | "diagnosis" | "status" | "debug" | "play";
+export type Change = "data" | "cursor" | "selection" | "layout" | "lanes" | "search" | "diagnosis" | "status" | "debug" | "play" | "stacks";
 
 export class Store {
   model: TraceModel = new TraceModel(null);
@@ -92,6 +93,10 @@ export class Store {
   /** Events per second while playing. */
   speed = 20;
   diagnosis: Diagnosis | null = null;
+  /** Stack snapshots in the events (docs/trace-format.md, "Stacks"). */
+  stacks = new StackLog();
+  /** The stacks panel was asked for ("Show All Stacks"): it opens and shows the newest snapshot. */
+  stacksWanted = false;
   diagnosisIdx: number[] = [];
   paused = new Map<number, { file: string | null; line: number | null; reason: string }>();
 
@@ -147,6 +152,8 @@ export class Store {
     this.model = new TraceModel(msg.header);
     this.model.append(msg.events);
     if (!msg.live) this.model.finish();
+    this.stacks = new StackLog();
+    this.stacks.add(msg.events);
     const r = restore && restore.v === 1 && restore.title === msg.title ? restore : undefined;
     this.mode = r?.mode ?? this.options.layout ?? "time";
     this.data = new ViewData(this.model, this.mode);
@@ -176,7 +183,29 @@ export class Store {
     this.loaded = true;
     this.runSearch();
     this.diagnoseIfGrown();
-    this.changed("data", "cursor", "selection", "layout", "lanes", "search", "diagnosis", "status");
+    this.changed("data", "cursor", "selection", "layout", "lanes", "search", "diagnosis", "status", "stacks");
+  }
+
+  /** The newest complete snapshot, or null. */
+  latestStacks(): StackSnapshot | null {
+    for (let i = this.stacks.snapshots.length - 1; i >= 0; i--) if (this.stacks.snapshots[i].complete) return this.stacks.snapshots[i];
+    return null;
+  }
+
+  /**
+   * "No progress" on the newest snapshot taken because nothing was recorded, when the model finds
+   * no deadlock (trace/analysis/stacks.ts), else null.
+   */
+  noProgress(): NoProgress | null {
+    const s = this.latestStacks();
+    if (!s || s.reason !== "hang" || (this.diagnosis?.deadlocks.length ?? 0) > 0) return null;
+    return noProgress(s, this.model);
+  }
+
+  /** Open the stacks panel (the host asks for a fresh snapshot when the run is live). */
+  showStacks(): void {
+    this.stacksWanted = true;
+    this.changed("stacks");
   }
 
   /** Events that arrived (live). */
@@ -184,6 +213,11 @@ export class Store {
     if (!this.loaded) return;
     this.noteOrphaned(events);
     this.model.append(events);
+    const before = this.stacks.snapshots.length;
+    const latest = this.stacks.latest();
+    const wasComplete = latest?.complete ?? true;
+    this.stacks.add(events);
+    if (this.stacks.snapshots.length !== before || (latest !== null && latest.complete !== wasComplete)) this.changed("stacks");
     this.data.update();
     if (this.follow) this.cursor = this.model.length - 1;
     this.cursorState = null;

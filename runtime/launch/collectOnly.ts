@@ -18,7 +18,7 @@
 
 import { resolve } from "node:path";
 import type { TraceHeader } from "../../trace/format";
-import type { CollectorEventMap } from "./collector";
+import type { CollectorEventMap, StacksRequestResult } from "./collector";
 import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, type RunOptions } from "./launcher";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
@@ -74,6 +74,8 @@ export interface CollectOnlyRun {
   readonly mainPid: number | null;
   /** Pids that connected so far. */
   readonly pids: ReadonlySet<number>;
+  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. */
+  requestStacks(reason: "hang" | "request"): Promise<StacksRequestResult>;
   /** The program has ended (as far as the owner knows): record run.exit, let the last events in, end leftovers, close. */
   finish(exit?: { exitCode?: number | null; signal?: NodeJS.Signals | null }): Promise<CollectOnlyResult>;
   /** End every process of the program (SIGTERM, then SIGKILL), then close. */
@@ -206,6 +208,9 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
       return mainPid;
     },
     pids: collector.pids,
+    requestStacks(reason: "hang" | "request") {
+      return collector.requestStacks(reason, mainPid ?? [...collector.pids][0] ?? 0);
+    },
     finish(exit = {}) {
       return (ending ??= end(exit, false));
     },

@@ -27,6 +27,7 @@ import { KINDS, KIND_LIST } from "../../trace/kinds/table";
 import { validateRuntimeKindFields } from "../../trace/validate";
 import { unmarshal, type PyValue } from "./pyMarshal";
 import { SpareCpu } from "./spareCpu";
+import { readProcStat } from "./procTree";
 
 /** Options of {@link Collector.start}. */
 export interface CollectorOptions {
@@ -296,6 +297,19 @@ export function expandBareExtra(kind: string, x: unknown): Record<string, unknow
   return out;
 }
 
+/** Runtimes (hello `lang`) that answer stack requests. */
+const STACKS_LANGS: ReadonlySet<string> = new Set(["python"]);
+
+/** What {@link Collector.requestStacks} got. */
+export interface StacksRequestResult {
+  request: number;
+  /** The processes asked (connected at the time). */
+  pids: number[];
+  answered: number[];
+  /** Asked, no answer in time (each has a `stacks.missing` event). */
+  missing: number[];
+}
+
 /** A running collector. Create with {@link Collector.start}; end with {@link Collector.close}. */
 export class Collector extends EventEmitter<CollectorEventMap> {
   /** Path of the Unix socket (IPCVIZ_SOCK). */
@@ -345,6 +359,9 @@ export class Collector extends EventEmitter<CollectorEventMap> {
   private lastArrival = 0;
   private readonly spareCpu: () => number = () => 0;
   private backlogPaused = false;
+  /** Stack requests still waiting for answers: request id → pids yet to answer. */
+  private readonly stacksPending = new Map<number, Set<number>>();
+  private nextStacksRequest = 1;
 
   private constructor(options: CollectorOptions, dir: string, fd: number | null) {
     super();
@@ -455,6 +472,64 @@ export class Collector extends EventEmitter<CollectorEventMap> {
         if (d.pid === pid) done();
       };
       this.on("disconnect", onDisconnect);
+    });
+  }
+
+  /**
+   * Ask every connected process for a stack snapshot (docs/trace-format.md, "Stacks"): writes
+   * `stacks.request`, sends each process the request line, and resolves once every one has
+   * answered with its `process.stacks`, or after timeoutMs; each that did not answer (a process
+   * holding the GIL, one that ended, a runtime that does not take requests) gets a
+   * `stacks.missing` with its OS state and the CPU time it used meanwhile. Nothing is sent while
+   * nobody asks.
+   */
+  requestStacks(reason: "hang" | "request", mainPid: number, timeoutMs = 1000): Promise<StacksRequestResult> {
+    const request = this.nextStacksRequest++;
+    // Only runtimes that answer stack requests are asked (the Python runtime; docs/wire-protocol.md).
+    const conns = [...this.conns].filter((c) => c.hello && !c.finished && STACKS_LANGS.has(c.lang));
+    const pids = conns.map((c) => c.pid);
+    if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [] });
+    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids });
+    const pending = new Set(pids);
+    const cpu0 = new Map<number, number>();
+    for (const c of conns) {
+      cpu0.set(c.pid, readProcStat(c.pid)?.cpuTicks ?? -1);
+      try {
+        c.socket.write(`{"stacks":${request}}\n`);
+      } catch {
+        /* closed meanwhile: it is reported missing */
+      }
+    }
+    this.stacksPending.set(request, pending);
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const tick = () => {
+        this.drainQueue();
+        const open = new Set(this.connectedPids());
+        const timedOut = performance.now() - started >= timeoutMs;
+        if (pending.size > 0 && !timedOut && [...pending].some((p) => open.has(p))) {
+          setTimeout(tick, 25);
+          return;
+        }
+        this.stacksPending.delete(request);
+        const missing = [...pending];
+        for (const pid of missing) {
+          const st = readProcStat(pid);
+          const before = cpu0.get(pid) ?? -1;
+          this.writeCollectorEvent({
+            src: "collector",
+            pid,
+            t: this.now(),
+            kind: "stacks.missing",
+            request,
+            state: st?.state ?? null,
+            cpuTicks: st !== null && before >= 0 ? st.cpuTicks - before : null,
+            waitedMs: Math.round(performance.now() - started),
+          });
+        }
+        resolve({ request, pids, answered: pids.filter((p) => !pending.has(p)), missing });
+      };
+      setTimeout(tick, 25);
     });
   }
 
@@ -1068,7 +1143,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     if (kind === "process.exit") {
       c.sawExit = true;
       c.exitT = t;
-    }
+    } else if (kind === "process.stacks") this.stacksPending.get(ev.request as number)?.delete(c.pid);
     this.batchEvents.push(ev as unknown as TraceEvent);
     let kt = this.kindText.get(kind);
     if (kt === undefined) {

@@ -18,7 +18,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { getPriority, homedir, setPriority } from "node:os";
 import type { TraceEvent, TraceHeader } from "../../trace/format";
 import { TRACE_FORMAT, TRACE_VERSION } from "../../trace/format";
-import { Collector, type CollectorEventMap } from "./collector";
+import { Collector, type CollectorEventMap, type StacksRequestResult } from "./collector";
 import { findTsRunner, isNodeProgram, isTypeScript, nodePreload, nodeRuntimeEnv, nodeTraceHeader, probeNode } from "./node";
 import { findRunProcesses, killRunTree, killRunTreeSync, readProcStat, signal as sendSignal, type RunProcessQuery } from "./procTree";
 
@@ -131,6 +131,8 @@ export interface Run {
   readonly backlogBytes: number;
   /** Send a signal to the main process's group (e.g. forward a Ctrl-C as SIGINT). */
   signal(sig: NodeJS.Signals): void;
+  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. */
+  requestStacks(reason: "hang" | "request"): Promise<StacksRequestResult>;
   /** End the whole process tree (SIGTERM, then SIGKILL after the grace period). Resolves when done settles. */
   stop(): Promise<RunResult>;
   /** Settles once the program has ended and the trace is complete. Rejects only if the program could not be spawned. */
@@ -759,6 +761,9 @@ async function launch(options: RunOptions, plan: LaunchPlan): Promise<Run> {
     },
     signal(sig: NodeJS.Signals) {
       if (child.exitCode === null && child.signalCode === null) sendSignal(-mainPid, sig);
+    },
+    requestStacks(reason: "hang" | "request") {
+      return collector.requestStacks(reason, mainPid);
     },
     stop,
     done,

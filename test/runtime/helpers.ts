@@ -232,6 +232,8 @@ export interface RunOptions {
   args?: string[];
   /** Text written to stdin; stdin is closed after it (or at once when absent). */
   stdin?: string;
+  /** Keep stdin open (nothing written) until the run ends: a program reading it waits. */
+  stdinOpen?: boolean;
   /** Working directory (default the repository root). */
   cwd?: string;
   /** Extra environment variables (PYTHONPATH here is kept after the boot folder). */
@@ -337,7 +339,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function runCommand(
   cmd: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; mark: string; stdin?: string; hardTimeoutMs: number; stopWhenIdle?: boolean },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; mark: string; stdin?: string; stdinOpen?: boolean; hardTimeoutMs: number; stopWhenIdle?: boolean },
 ): Promise<RunResult> {
   const started = Date.now();
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
@@ -349,7 +351,8 @@ export async function runCommand(
     /* the program may exit before reading its stdin */
   });
   if (opts.stdin !== undefined) child.stdin!.write(opts.stdin);
-  child.stdin!.end();
+  if (!opts.stdinOpen) child.stdin!.end();
+  else child.on("exit", () => child.stdin!.destroy());
 
   let stoppedByTest: RunResult["stoppedByTest"] = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
@@ -477,6 +480,10 @@ export interface RunSummary {
   potentialDeadlocks?: { locks: string[]; sites: string[]; explanation: string }[];
   hazards?: { kind: string; processes: string[]; sites: string[]; explanation: string }[];
   stoppedForDeadlock?: boolean;
+  /** The last stack snapshot (docs/cli.md). */
+  stacks?: { reason: string; processes: { pid: number; name: string; answered: boolean; threads: { tid: number; name: string; state: string; call: string | null; userFrame: { file: string; line: number; fn: string } | null }[] }[] } | null;
+  /** What ipcviz run reported when it stopped a run that made no progress. */
+  noProgress?: { text: string; processes: { pid: number; process: string; call: string | null; recorded: boolean; how: string; site: string | null; text: string }[] } | null;
 }
 
 /** An instrumented run: the CLI's result plus what it wrote. */
@@ -504,8 +511,8 @@ export function stripCliLine(stderr: string, tracePath: string): string {
   const lines = stderr.split("\n");
   const i = lines.findIndex((l) => l.startsWith("ipcviz:") && l.includes(tracePath));
   if (i >= 0) lines.splice(i, 1);
-  // The live diagnosis of a hang: from "ipcviz: the program is stuck" to "ipcviz: stopping every process".
-  const a = lines.findIndex((l) => l.startsWith("ipcviz: the program is stuck"));
+  // The live diagnosis of a hang: from "ipcviz: the program is stuck" (or "makes no progress") to "ipcviz: stopping every process".
+  const a = lines.findIndex((l) => l.startsWith("ipcviz: the program is stuck") || l.startsWith("ipcviz: the program makes no progress"));
   if (a >= 0) {
     const b = lines.findIndex((l, k) => k > a && l.startsWith("ipcviz: stopping every process"));
     lines.splice(a, (b >= 0 ? b : a) - a + 1);
@@ -546,6 +553,7 @@ export async function runInstrumented(
     env,
     mark,
     stdin: opts.stdin,
+    stdinOpen: opts.stdinOpen,
     // The CLI's own --timeout must act first; this is only a safety net.
     hardTimeoutMs: opts.timeoutSec * 1000 + 15000,
   });

@@ -1237,6 +1237,49 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(v.openBlocks().length === 0, "no block left open");
     },
   },
+  // Hangs outside the recorded primitives (test/runtime/stacks.test.ts checks the lines reported).
+  hang_socket_recv: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+    },
+  },
+  hang_subprocess_sleeper: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      blockedIn(v, p, v.main?.pid, "process.join", `proc:${pidsOf(v, p, "worker")[0]}`);
+    },
+  },
+  // stdin is closed here: input() raises EOFError and main then waits at exit for its child,
+  // which waits for the word forever (a stall); with stdin open it hangs in input() (stacks.test.ts).
+  hang_input_no_stdin: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+    },
+  },
+  hang_thread_join: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+    },
+  },
+  hang_busy_poll: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const q = theObject(v, p, "Queue");
+      expectCount(v, p, 0, "queue.put", "at all");
+      p.check(v.of("queue.poll", (e) => e.obj === q && e.method === "empty").length >= 1, "the child's empty() polls are recorded");
+    },
+  },
+  hang_thread_queue_get: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+    },
+  },
   ok_join_after_drain: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 1 });

@@ -481,8 +481,15 @@ export function checkTraceInvariants(view: TraceView, ctx: InvariantContext, p: 
     p.check(s!.timedOut === false, `summary.timedOut=${s!.timedOut}, expected false`);
     p.check(s!.stoppedForDeadlock === ctx.hangs, `summary.stoppedForDeadlock=${s!.stoppedForDeadlock}, expected ${ctx.hangs}`);
     const dl = s!.deadlocks ?? [];
-    if (ctx.hangs) p.check(dl.length > 0, "summary.deadlocks is empty for a program that hangs");
-    else p.check(dl.length === 0, () => `false alarm: summary.deadlocks = ${JSON.stringify(dl.map((d) => [d.kind, d.explanation]))}`);
+    const np = s!.noProgress ?? null;
+    if (ctx.hangs) {
+      p.check(dl.length > 0 || np !== null, "neither summary.deadlocks nor summary.noProgress for a program that hangs");
+      // The hang was reported with every process's stacks attached.
+      p.check(s!.stacks !== null && s!.stacks !== undefined && s!.stacks.processes.length > 0, "summary.stacks is empty for a program that hangs");
+    } else {
+      p.check(dl.length === 0, () => `false alarm: summary.deadlocks = ${JSON.stringify(dl.map((d) => [d.kind, d.explanation]))}`);
+      p.check(np === null, () => `false alarm: summary.noProgress = ${np!.text}`);
+    }
     p.check((s!.potentialDeadlocks ?? []).length === 0 || ctx.hangs, () => `false alarm: summary.potentialDeadlocks = ${JSON.stringify(s!.potentialDeadlocks)}`);
     const hz = (s!.hazards ?? []).map((h) => h.kind).sort();
     const wantHz = [...(ctx.hazards ?? [])].sort();

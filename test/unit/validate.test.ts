@@ -73,6 +73,9 @@ const REQUIRED: Record<string, string[]> = {
   "process.disconnect": ["clean"],
   "events.lost": ["fromSeq", "count"],
   "run.exit": ["exitCode", "signal", "timedOut"],
+  "process.stacks": ["request", "threads"],
+  "stacks.request": ["request", "reason", "pids"],
+  "stacks.missing": ["request", "state", "cpuTicks", "waitedMs"],
   "run.orphaned": ["recorderPid", "ended"],
 };
 const RUNTIME_BASE_REQUIRED = ["pid", "tid", "seq", "t", "kind"];
@@ -166,6 +169,13 @@ test("specific type rules", () => {
   bad("queue.put", { site: { file: "a.py", line: "3", fn: "f" } }, /"site" must be a call site/);
   bad("process.start", { argv: ["a", 1] }, /"argv" must be an array of strings/);
   bad("run.exit", { signal: 15 }, /"signal" must be a string or null/);
+  const frame = { file: "/p/a.py", line: 3, fn: "main", user: true };
+  const thread = { tid: 1, name: "MainThread", main: true, state: "waiting", frames: [frame], userFrame: 0 };
+  bad("process.stacks", { threads: [{ ...thread, state: "stuck" }] }, /"threads" must be an array of threads/);
+  bad("process.stacks", { threads: [{ ...thread, userFrame: 1 }] }, /"threads" must be an array of threads/);
+  bad("process.stacks", { threads: [{ ...thread, frames: [{ ...frame, user: "yes" }] }] }, /"threads" must be an array of threads/);
+  bad("stacks.request", { reason: "because" }, /"reason" must be "hang" or "request"/);
+  bad("stacks.request", { pids: ["1"] }, /"pids" must be an array of integers/);
   ok("queue.put", { futureField: [1, 2, 3] }); // unknown fields are allowed
 });
 

@@ -10,6 +10,7 @@
 import type { TraceEvent, TraceHeader } from "../format";
 import { TraceModel } from "../model/model";
 import { liveDeadlocks } from "./diagnose";
+import { noProgress, StackLog, STACK_KINDS, type NoProgress, type StackSnapshot } from "./stacks";
 import type { Deadlock } from "./types";
 
 export interface LiveHangOptions {
@@ -30,6 +31,10 @@ export interface LiveHangReport {
   at: number;
   /** The whole diagnosis as text for stderr. */
   text: string;
+  /** Every process's stacks when the hang was found (null: none could be taken). */
+  stacks?: StackSnapshot | null;
+  /** No deadlock in the recorded primitives, but nothing moves (see trace/analysis/stacks.ts). */
+  noProgress?: NoProgress | null;
 }
 
 /** See the file comment. */
@@ -39,6 +44,8 @@ export class LiveHangDetector {
   private lastLength = -1;
   private lastResult: Deadlock[] = [];
   private paused: ReadonlySet<number> = new Set();
+  /** The stack snapshots seen so far. */
+  readonly stacks = new StackLog();
 
   constructor(options: LiveHangOptions = {}) {
     this.model = options.model ?? new TraceModel(options.header ?? null);
@@ -52,12 +59,22 @@ export class LiveHangDetector {
   feed(events: readonly TraceEvent[], arrivalNs?: number): void {
     if (events.length === 0) return;
     this.model.append(events);
+    this.stacks.add(events);
+    // A stack snapshot is not the program's activity.
+    let activity = false;
+    for (const e of events) if (!STACK_KINDS.has(e.kind)) activity = true;
+    if (!activity) return;
     if (arrivalNs !== undefined) this.model.lastArrivalT = arrivalNs;
     else {
       let t = this.model.lastArrivalT;
-      for (const e of events) if (e.t > t) t = e.t;
+      for (const e of events) if (e.t > t && !STACK_KINDS.has(e.kind)) t = e.t;
       this.model.lastArrivalT = t;
     }
+  }
+
+  /** Processes a debugger has paused. */
+  get pausedPids(): ReadonlySet<number> {
+    return this.paused;
   }
 
   /** Time of the last arrival (caller's clock). */
@@ -92,5 +109,98 @@ export class LiveHangDetector {
     if (this.lastResult.length === 0) return null;
     const text = this.lastResult.map((d) => d.explanation).join("\n\n");
     return { deadlocks: this.lastResult, idleNs: idle, at: m.length - 1, text };
+  }
+}
+
+/** What {@link HangWatch.tick} asks the caller to do. */
+export type HangAction = { kind: "request-stacks" } | { kind: "report"; report: LiveHangReport } | null;
+
+/**
+ * The live hang check with stack snapshots, for `ipcviz run` and the extension. Call tick() now
+ * and then (events fed to the detector meanwhile). Once nothing was recorded for the grace period
+ * it asks for a snapshot ("request-stacks": the caller asks the collector, whose events reach the
+ * detector, and calls stacksDone()). With the snapshot in: a deadlock or stall the model finds is
+ * reported with the stacks attached; otherwise, when every live process waits, spins or cannot
+ * answer (trace/analysis/stacks.ts noProgress) at the same places in two snapshots a grace period
+ * apart, "no progress" is reported. While something runs, sleeps or computes, snapshots are
+ * taken again less and less often (up to every 8 grace periods) until events arrive again.
+ */
+export class HangWatch {
+  private pending = false;
+  private pendingSince = 0;
+  private nextAt = 0;
+  private backoff: number;
+  private seenActivity = Number.NaN;
+  private lastSignature: string | null = null;
+  private evaluated = -1;
+  private answered = false;
+
+  constructor(
+    readonly detector: LiveHangDetector,
+    /** False when stacks cannot be asked for (the check is then the detector's alone). */
+    private readonly stacksAvailable = true,
+  ) {
+    this.backoff = detector.graceNs;
+  }
+
+  /** The caller's request has ended (answers and stacks.missing events have been fed). */
+  stacksDone(): void {
+    if (this.pending) {
+      this.pending = false;
+      this.answered = true;
+    }
+  }
+
+  tick(nowNs: number): HangAction {
+    const d = this.detector;
+    const m = d.model;
+    if (m.length === 0) return null;
+    const last = d.lastArrivalNs;
+    if (last !== this.seenActivity) {
+      // Something happened: start over.
+      this.seenActivity = last;
+      this.lastSignature = null;
+      this.backoff = d.graceNs;
+      this.nextAt = last + d.graceNs;
+      this.answered = false;
+    }
+    if (nowNs - last < d.graceNs) return null;
+    if (!this.stacksAvailable) {
+      const r = d.check(nowNs);
+      return r ? { kind: "report", report: r } : null;
+    }
+    if (this.pending) {
+      if (nowNs - this.pendingSince < 5e9) return null;
+      this.pending = false; // the request never ended: go on without it
+      this.answered = true;
+    }
+    if (this.answered) {
+      this.answered = false;
+      const latest = d.stacks.latest();
+      const snap = latest && latest.complete && latest.request > this.evaluated ? latest : null;
+      if (snap) this.evaluated = snap.request;
+      const r = d.check(nowNs);
+      if (r) return { kind: "report", report: { ...r, stacks: snap, noProgress: null } };
+      const np = snap ? noProgress(snap, m, d.pausedPids) : null;
+      if (np) {
+        if (this.lastSignature === np.signature) {
+          return { kind: "report", report: { deadlocks: [], idleNs: nowNs - last, at: m.length - 1, text: np.text, stacks: snap, noProgress: np } };
+        }
+        this.lastSignature = np.signature;
+        this.nextAt = nowNs + d.graceNs;
+      } else {
+        this.lastSignature = null;
+        this.backoff = Math.min(this.backoff * 2, 8 * d.graceNs);
+        this.nextAt = nowNs + this.backoff;
+      }
+      return null;
+    }
+    if (nowNs >= this.nextAt) {
+      this.pending = true;
+      this.pendingSince = nowNs;
+      this.nextAt = nowNs + this.backoff;
+      return { kind: "request-stacks" };
+    }
+    return null;
   }
 }

@@ -31,6 +31,40 @@ export const COLLECTOR = 4096;
 export const NON_NEG_INT = 8192;
 /** An object whose values are strings (e.g. object id -> name). */
 export const STR_MAP = 16384;
+/** The threads of a process.stacks answer (trace/format.ts StackThread). */
+export const THREADS = 131072;
+export const INT_ARRAY = 32768;
+/** A stacks.request reason: "hang" or "request". */
+export const REASON = 65536;
+
+/** One frame of a thread's stack (docs/trace-format.md, "Stacks"). */
+export interface StackFrame {
+  file: string;
+  line: number;
+  fn: string;
+  /** The program's own code (not the standard library, site-packages or the runtime). */
+  user: boolean;
+}
+/** What a thread was doing over the snapshot's two looks. */
+export type ThreadActivity = "running" | "spinning" | "sleeping" | "waiting";
+export const THREAD_ACTIVITIES: readonly ThreadActivity[] = ["running", "spinning", "sleeping", "waiting"];
+/** One thread in a process.stacks answer. */
+export interface StackThread {
+  tid: number;
+  name: string;
+  main: boolean;
+  state: ThreadActivity;
+  /** Innermost first. */
+  frames: StackFrame[];
+  /** Index in frames of the innermost user frame, or null. */
+  userFrame: number | null;
+  /** The call the innermost user frame is making, e.g. "socket.recv", "Thread.join". */
+  call?: string;
+  /** A busy poll that kept returning the same result (state "spinning"). */
+  spin?: { obj: string; method: string; result: string | null; repeats: number };
+  /** The OS's state letter of the thread (Linux: R running, S sleeping, D disk, …). */
+  os?: string;
+}
 
 /** Role of a process in the program. */
 export type ProcessRole = "main" | "child" | "pool-worker" | "manager-server" | "forkserver" | "resource-tracker" | "worker" | "cluster-worker";
@@ -81,6 +115,9 @@ export const f = {
   blockOp: (doc?: string) => field<BlockOpRef>(BLOCK_OP, doc),
   outcome: (doc?: string) => field<Outcome>(OUTCOME, doc),
   collector: () => field<"collector">(COLLECTOR),
+  threads: (doc?: string) => field<StackThread[]>(THREADS, doc),
+  intArray: (doc?: string) => field<number[]>(INT_ARRAY, doc),
+  reason: (doc?: string) => field<"hang" | "request">(REASON, doc),
 };
 
 /** The same field, optional. */

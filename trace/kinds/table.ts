@@ -390,6 +390,19 @@ export const KINDS = {
     relies: ["op"],
   }),
 
+  // ------------------------------------------------------------ stacks
+  "process.stacks": kind({
+    family: "processes",
+    class: "meta",
+    fields: {
+      request: f.int("the `stacks.request` answered"),
+      threads: f.threads("every thread: `tid`, `name`, `main`, `state`, `frames`, `userFrame`, `call?`, `spin?`, `os?` (see Stacks)"),
+      error: opt(f.str("the snapshot failed; `threads` is empty")),
+    },
+    note: "the process's answer to a `stacks.request`: where each of its threads is (not the program's activity)",
+    internal: true,
+  }),
+
   // ------------------------------------------------------------ collector events (src: "collector", no seq)
   "process.disconnect": kind({
     family: "collector",
@@ -408,6 +421,23 @@ export const KINDS = {
     class: "meta",
     fields: { exitCode: f.intOrNull("integer or null"), signal: f.strOrNull('string or null, e.g. `"SIGTERM"`'), timedOut: f.bool("boolean") },
     note: "the main process ended, as the launcher saw it; `pid` is the main process",
+  }),
+  "stacks.request": kind({
+    family: "collector",
+    class: "meta",
+    fields: { request: f.int("integer, unique in the run"), reason: f.reason('`"hang"` or `"request"`'), pids: f.intArray("the processes asked") },
+    note: "the collector asked every connected process for its stacks (see Stacks); `pid` is the main process",
+  }),
+  "stacks.missing": kind({
+    family: "collector",
+    class: "meta",
+    fields: {
+      request: f.int("integer"),
+      state: f.strOrNull("its OS state letter when the wait ended; null: gone"),
+      cpuTicks: f.intOrNull("CPU clock ticks it used meanwhile; null: unknown"),
+      waitedMs: f.int("integer"),
+    },
+    note: "a process asked for its stacks did not answer within the wait (e.g. it holds the GIL)",
   }),
   "run.orphaned": kind({
     family: "collector",

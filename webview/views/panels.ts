@@ -267,3 +267,83 @@ export function renderKeys(root: HTMLElement): void {
   }
   root.append(t);
 }
+
+function baseName(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+/**
+ * Stacks: the newest stack snapshot (docs/trace-format.md, "Stacks"), per process and thread,
+ * the innermost user frame marked; every frame goes to its source. A "no progress" report on a
+ * snapshot taken because nothing was recorded comes first.
+ */
+export function renderStacks(root: HTMLElement, store: Store, host: Host): void {
+  root.replaceChildren();
+  const snap = store.latestStacks();
+  const pending = store.stacks.latest();
+  if (pending && !pending.complete) root.append(el("div", "muted stacks-pending", "Asking every process for its stacks…"));
+  if (!snap) {
+    if (!pending) root.append(el("div", "muted", store.live ? "No stacks yet: “Show All Stacks” asks every process where it is." : "This trace has no stack snapshot."));
+    return;
+  }
+  const np = store.noProgress();
+  if (np) {
+    const box = el("div", "no-progress");
+    box.dataset.noProgress = "1";
+    box.append(el("div", "diag-kind", "No progress"));
+    for (const p of np.processes) box.append(el("div", "diag-text", p.text));
+    root.append(box);
+  }
+  root.append(el("div", "muted stacks-when", `${snap.reason === "hang" ? "Taken because nothing was recorded" : "Asked for"} at ${(snap.t / 1e9).toFixed(2)} s (request ${snap.request})`));
+  for (const p of snap.processes) {
+    const sec = el("div", "stacks-proc");
+    sec.dataset.stacksPid = String(p.pid);
+    sec.append(el("div", "stacks-proc-head", `${p.name} (pid ${p.pid}, ${p.role})`));
+    if (p.threads === null) {
+      const m = p.missing;
+      const why = !m ? "no answer yet" : m.state === null ? "it had ended" : `did not answer within ${(m.waitedMs / 1000).toFixed(1)} s (state ${m.state}, ${m.cpuTicks ?? "?"} CPU ticks meanwhile)`;
+      const last = p.lastEvent ? `; last recorded event: ${p.lastEvent.kind}${p.lastEvent.site ? ` at ${baseName(p.lastEvent.site)}` : ""}` : "";
+      sec.append(el("div", "stacks-missing", why + last));
+      root.append(sec);
+      continue;
+    }
+    for (const t of p.threads) {
+      const th = el("div", "stacks-thread");
+      th.dataset.stacksThread = t.name;
+      const call = t.call ? ` in ${t.call}` : "";
+      const spin = t.spin ? ` (${t.spin.method} → ${t.spin.result} ×${t.spin.repeats})` : "";
+      th.append(el("div", `stacks-thread-head state-${t.state}`, `${t.name} · ${t.state}${call}${spin}`));
+      const list = el("ol", "stacks-frames");
+      let libRun: HTMLElement | null = null;
+      t.frames.forEach((f, k) => {
+        const li = el("li", f.user ? "frame user" : "frame lib");
+        if (k === t.userFrame) li.classList.add("current");
+        const b = el("button", "link frame-link", `${k === t.userFrame ? "▶ " : ""}${baseName(f.file)}:${f.line}`);
+        b.title = `${f.file}:${f.line} — go to source`;
+        b.dataset.frame = `${f.file}:${f.line}`;
+        b.addEventListener("click", () => host.post({ type: "goToSource", file: f.file, line: f.line }));
+        li.append(b, el("span", "frame-fn", ` ${f.fn}`));
+        if (f.user) {
+          libRun = null;
+          list.append(li);
+        } else {
+          if (libRun === null) {
+            const d = el("details", "lib-frames");
+            d.append(el("summary", "muted", "library frames"));
+            const inner = el("ol", "stacks-frames");
+            d.append(inner);
+            const holder = el("li", "frame lib-group");
+            holder.append(d);
+            list.append(holder);
+            libRun = inner;
+          }
+          libRun.append(li);
+        }
+      });
+      th.append(list);
+      sec.append(th);
+    }
+    root.append(sec);
+  }
+}

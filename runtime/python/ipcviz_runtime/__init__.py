@@ -10,11 +10,11 @@ a fork child runs each module's `reset_after_fork()`. Module map: docs/python-ru
 import os
 import sys
 
-from . import callsite, connections, core, executors, frames, managers, pools, process, queues, sharedmem, sync, threadqueue, values
+from . import callsite, connections, core, executors, frames, managers, pools, process, queues, sharedmem, stacks, sync, threadqueue, values
 
 # process first: it registers the atexit handler before multiprocessing is imported (so ours runs
 # after multiprocessing's own) and finds the process's role before anything is recorded.
-FAMILIES = (process, sync, queues, connections, values, managers, sharedmem, pools, executors, threadqueue, frames)
+FAMILIES = (process, sync, queues, connections, values, managers, sharedmem, pools, executors, threadqueue, stacks, frames)
 # Families installed, in a spawned interpreter (a spawn child, the forkserver…), only once the
 # program imports their module (core.when_imported): their start stays quick.
 LAZY = {managers: "multiprocessing.managers", values: "multiprocessing.sharedctypes", pools: "multiprocessing.pool", sharedmem: "multiprocessing.shared_memory"}

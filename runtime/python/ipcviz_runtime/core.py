@@ -68,6 +68,7 @@ _term_pending = False
 exited = False  # this process has emitted its process.exit
 tls = threading.local()
 _poll_state = {}  # (thread, object, method) -> [last result, repeats]: see poll_event
+on_connect = []  # called with the socket once the channel is connected (stacks.py starts its helper)
 
 
 def reset_after_fork():
@@ -340,6 +341,11 @@ def _connect():
         _dead = True
         return None
     _sock = s
+    for f in on_connect:
+        try:
+            f(s)
+        except Exception:
+            pass
     return s
 
 

@@ -25,6 +25,9 @@ export const collectorFold = {
       p.exit = { ...p.exit, code: e.exitCode, signal: sig };
     }
   },
+  // Stack snapshots are not the program's activity: the model leaves them to trace/analysis/stacks.ts.
+  "stacks.request": () => {},
+  "stacks.missing": () => {},
   "run.orphaned": (s, e, i) => {
     // The recorder died and the watchdog ended the run: every process still running ended here.
     for (const q of s.processes.values()) {

@@ -14,6 +14,8 @@ const onProcessTerminate: Handler<"process.terminate" | "process.kill"> = (s, e,
 
 /** Handlers of the process kinds (trace/kinds/table.ts family "processes"). */
 export const processFold = {
+  // A stack snapshot (trace/analysis/stacks.ts): not the program's activity.
+  "process.stacks": () => {},
   "process.start": (s, e, i, p, th) => {
     if (p.exit && e.seq === 0) {
       // A reused pid: a new process.

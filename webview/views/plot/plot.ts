@@ -222,6 +222,7 @@ export class Plot {
     svg.drawLanes(f);
     svg.drawMatches(f);
     svg.drawDiagnosis(f);
+    svg.drawNoProgress(f);
     svg.drawOverlay(f);
     phase("overlays");
     this.headers.drawAxis(f);

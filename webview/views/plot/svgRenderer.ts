@@ -283,6 +283,24 @@ export class SvgRenderer {
       .attr("r", 6);
   }
 
+  /** "No progress" (trace/analysis/stacks.ts): on each stuck lane, where it waits, from its stacks. */
+  drawNoProgress(f: Frame): void {
+    const np = this.store.noProgress();
+    const boxOf = new Map(f.boxes.map((b) => [b.pid, b]));
+    const items = (np?.processes ?? []).filter((p) => boxOf.has(p.pid));
+    const w = f.scene.width;
+    this.gDiag
+      .selectAll<SVGTextElement, (typeof items)[number]>("text.no-progress-label")
+      .data(items, (p) => String(p.pid))
+      .join("text")
+      .attr("class", "no-progress-label")
+      .attr("data-no-progress-pid", (p) => p.pid)
+      .attr("x", w - 6)
+      .attr("y", (p) => boxOf.get(p.pid)!.y + boxOf.get(p.pid)!.h * 0.62)
+      .attr("text-anchor", "end")
+      .text((p) => clip(`NO PROGRESS: ${p.how === "spinning" ? "spins" : "waits"}${p.call ? ` in ${p.call}` : ""} at ${p.site ? p.site.slice(p.site.lastIndexOf("/") + 1) : "?"}`, 90));
+  }
+
   /** Deadlocks and stalls: the waits outlined, who waits for whom as arrows, a label. */
   drawDiagnosis(f: Frame): void {
     const scene = f.scene;

@@ -54,6 +54,15 @@ def result_msg(pool_id, work_id):
     return "%s.r%d" % (pool_id[1:], work_id)
 
 
+def job_index(pid_, wid, fn):
+    """(job, index) of a work item: a submit is its own job; a map's chunks carry theirs (see map)."""
+    if type(fn) is functools.partial:
+        m = fn.__dict__.get("_ipcviz_job")
+        if m is not None:
+            return m[0], wid - m[1]
+    return job_of(pid_, wid), 0
+
+
 def func_name(fn):
     """The user's function of a work item (a map chunk runs `partial(_process_chunk, fn)`)."""
     if isinstance(fn, functools.partial) and getattr(fn.func, "__name__", "") == "_process_chunk" and fn.args:
@@ -163,12 +172,13 @@ def hook():
             wid = getattr(obj, "work_id", None)
             if type(wid) is int and hasattr(obj, "fn"):
                 try:
+                    job, index = job_index(pid_, wid, obj.fn)
                     ev(
                         "pool.task.send",
                         pid_,
                         task_msg(pid_, wid),
                         None,
-                        {"job": job_of(pid_, wid), "index": 0, "func": func_name(obj.fn), "preview": task_preview(obj.fn, obj.args)},
+                        {"job": job, "index": index, "func": func_name(obj.fn), "preview": task_preview(obj.fn, obj.args)},
                     )
                 except Exception:
                     pass
@@ -201,10 +211,19 @@ def hook():
         if pid_ is None:
             return orig_submit(self, fn, *args, **kwargs)
         wid = getattr(self, "_queue_count", None)
-        job = job_of(pid_, wid) if type(wid) is int else None
-        if site is not None and job is not None:
-            method = "map" if outer == "map" else "submit"
-            ev("pool.submit", pid_, None, site, {"job": job, "method": method, "func": func_name(fn), "tasks": 1})
+        job = None
+        if type(wid) is int:
+            m = getattr(core.tls, "ppe_map", None) if outer == "map" else None
+            if m is not None and type(fn) is functools.partial:
+                # A chunk of the program's map (below): its job, and its index from the first chunk's work id.
+                if m[1] is None:
+                    m[1] = wid
+                    fn.__dict__["_ipcviz_job"] = (m[0], wid)
+                job = m[0]
+            else:
+                job = job_of(pid_, wid)
+                if site is not None:
+                    ev("pool.submit", pid_, None, site, {"job": job, "method": "submit", "func": func_name(fn), "tasks": 1})
         try:
             fut = orig_submit(self, fn, *args, **kwargs)
         except BaseException as e:
@@ -215,6 +234,49 @@ def hook():
             d["_ipcviz_job"] = job
             d["_ipcviz_pool"] = pid_
         return fut
+
+    # A map is one job, as a Pool's map is: one `pool.submit` (method `map`), and each chunk a task
+    # of it (`index` its chunk). The library submits each chunk with one partial(_process_chunk, fn);
+    # the partial carries (job, first chunk's work id) in its __dict__, so the worker and the
+    # owner's threads work out the same job and index from the work item. multiprocessing pickles
+    # a partial without its __dict__ (reduction._reduce_partial): a marked one is pickled the way
+    # pickle itself does (functools.partial and its state, which an uninstrumented worker reads too).
+    from multiprocessing.reduction import ForkingPickler
+
+    reducers = getattr(ForkingPickler, "_extra_reducers", None)
+    orig_reduce_partial = reducers.get(functools.partial) if reducers is not None else None
+    if orig_reduce_partial is not None:
+
+        def reduce_partial(p):
+            if "_ipcviz_job" in p.__dict__:
+                return p.__reduce__()
+            return orig_reduce_partial(p)
+
+        ForkingPickler.register(functools.partial, reduce_partial)
+
+    orig_map = PPE.map
+    map_count = [0]
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        site = user_site(1)[0]
+        pid_ = ensure(self) if site is not None else None
+        if pid_ is None:
+            return orig_map(self, fn, *iterables, timeout=timeout, chunksize=chunksize)
+        map_count[0] += 1
+        job = "J%s.m%d" % (pid_[1:], map_count[0])
+        ev("pool.submit", pid_, None, site, {"job": job, "method": "map", "func": qualname(fn)})
+        tl = core.tls
+        prev = getattr(tl, "ppe_map", None)
+        tl.ppe_map = [job, None]
+        try:
+            return orig_map(self, fn, *iterables, timeout=timeout, chunksize=chunksize)
+        except BaseException as e:
+            strip(e)
+            raise
+        finally:
+            tl.ppe_map = prev
+
+    map.__doc__ = orig_map.__doc__
 
     def shutdown(self, wait=True, *a, **k):
         site = user_site(1)[0]
@@ -238,6 +300,7 @@ def hook():
 
     PPE.__init__ = __init__
     PPE.submit = submit
+    PPE.map = map
     PPE.shutdown = shutdown
 
     if orig_spawn is not None:
@@ -263,7 +326,8 @@ def hook():
             wid = getattr(obj, "work_id", None)
             if pid_ is not None and type(wid) is int:
                 try:
-                    ev_flush("pool.result.recv", pid_, None, None, {"job": job_of(pid_, wid), "index": 0, "ok": False})
+                    job, index = job_index(pid_, wid, getattr(obj, "fn", None))
+                    ev_flush("pool.result.recv", pid_, None, None, {"job": job, "index": index, "ok": False})
                 except Exception:
                     pass
             return orig_fe(self, e, obj)
@@ -284,7 +348,9 @@ def hook():
                     if pid_ is None:
                         pid_ = executor_id(self.call_queue)
                     ok = result_item.exception is None
-                    ev("pool.result.recv", pid_, result_msg(pid_, wid), None, {"job": job_of(pid_, wid), "index": 0, "ok": ok})
+                    wi = self.pending_work_items.get(wid)
+                    job, index = job_index(pid_, wid, getattr(wi, "fn", None))
+                    ev("pool.result.recv", pid_, result_msg(pid_, wid), None, {"job": job, "index": index, "ok": ok})
                 except Exception:
                     pass
             return orig_pri(self, result_item)
@@ -293,37 +359,18 @@ def hook():
 
     # Futures of this executor: their result, as_completed and wait.
     Future = base.Future
-    orig_result = Future.result
 
-    def result(self, timeout=None):
-        job = self.__dict__.get("_ipcviz_job")
+    def future_where(self, f):
+        d = self.__dict__
+        job = d.get("_ipcviz_job")
         if job is None:
-            return orig_result(self, timeout)
-        site = user_site(1)[0]
+            return None
+        site = _site_from(f)[0]
         if site is None:
-            return orig_result(self, timeout)
-        pid_ = self.__dict__["_ipcviz_pool"]
-        blocked = not self.done()
-        if blocked:
-            extra = {"op": "pool.get"}
-            if timeout is not None:
-                extra["timeout"] = timeout
-            ev_flush("block.begin", job, None, site, extra)
-        try:
-            r = orig_result(self, timeout)
-        except BaseException as e:
-            if blocked:
-                to = not self.done()
-                ev("block.end", job, None, site, {"op": "pool.get", "outcome": "timeout" if to else "error", "error": type(e).__name__})
-            ev("pool.get", pid_, None, site, {"job": job, "ok": False, "preview": error_text(e)})
-            strip(e)
-            raise
-        if blocked:
-            ev("block.end", job, None, site, {"op": "pool.get", "outcome": "ok"})
-        ev("pool.get", pid_, None, site, {"job": job, "ok": True, "preview": preview(r)})
-        return r
+            return None
+        return site, d["_ipcviz_pool"], job
 
-    Future.result = result
+    Future.result = pools.recorded_get(Future.result, future_where, lambda f: f.done(), lambda f, e: not f.done(), error_text)
 
     def waited_pool(fs):
         """The executor whose futures a wait is for (the first traced one), and whether any is not done."""
@@ -419,14 +466,16 @@ def enter_worker(proc):
         return
     qget = type(cq).get
     sput = type(rq).put
+    running = {}  # work id -> (job, index) of the task this worker runs
 
     def get(block=True, timeout=None):
         item = qget(cq, block, timeout)
         wid = getattr(item, "work_id", None)
         if type(wid) is int:
             try:
+                job, index = running[wid] = job_index(pid_, wid, item.fn)
                 # Sent at once: a worker keeps the default SIGTERM action (see pools.py).
-                ev_flush("pool.task.recv", pid_, task_msg(pid_, wid), None, {"job": job_of(pid_, wid), "index": 0, "func": func_name(item.fn)})
+                ev_flush("pool.task.recv", pid_, task_msg(pid_, wid), None, {"job": job, "index": index, "func": func_name(item.fn)})
             except Exception:
                 pass
         return item
@@ -438,6 +487,7 @@ def enter_worker(proc):
         t0 = now()
         r = sput(rq, obj)  # may raise (an unpicklable result): the library then sends the error instead
         try:
+            job, index = running.pop(wid, None) or (job_of(pid_, wid), 0)
             exc = obj.exception
             ok = exc is None
             ev_flush(
@@ -445,7 +495,7 @@ def enter_worker(proc):
                 pid_,
                 result_msg(pid_, wid),
                 None,
-                {"job": job_of(pid_, wid), "index": 0, "ok": ok, "preview": preview(obj.result) if ok else error_text(exc)},
+                {"job": job, "index": index, "ok": ok, "preview": preview(obj.result) if ok else error_text(exc)},
                 t0,
             )
         except Exception:

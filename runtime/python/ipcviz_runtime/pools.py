@@ -126,6 +126,43 @@ def record_worker_end(w):
         pass
 
 
+def recorded_get(orig, where, ready, timed_out, error_preview):
+    """A result getter (`AsyncResult.get`, an executor's `Future.result`) that records the wait and the result.
+
+    One function serves both: the hook it returns is the one frame between the program and the
+    library's getter. `where(result, caller_frame)` gives (site, pool id, job), or None when the
+    call is not recorded; `ready(result)` whether it would return at once; `timed_out(result, e)`
+    whether an exception is its timeout; `error_preview(e)` the failed get's preview.
+    """
+
+    def get(self, timeout=None):
+        w = where(self, sys._getframe(1))
+        if w is None:
+            return orig(self, timeout)
+        site, pid_, job = w
+        blocked = not ready(self)
+        if blocked:
+            extra = {"op": "pool.get"}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", job, None, site, extra)
+        try:
+            r = orig(self, timeout)
+        except BaseException as e:
+            if blocked:
+                ev("block.end", job, None, site, {"op": "pool.get", "outcome": "timeout" if timed_out(self, e) else "error", "error": type(e).__name__})
+            ev("pool.get", pid_, None, site, {"job": job, "ok": False, "preview": error_preview(e)})
+            strip(e)
+            raise
+        if blocked:
+            ev("block.end", job, None, site, {"op": "pool.get", "outcome": "ok"})
+        ev("pool.get", pid_, None, site, {"job": job, "ok": True, "preview": preview(r)})
+        return r
+
+    get.__doc__ = getattr(orig, "__doc__", None)
+    return get
+
+
 def task_func_name(func, args):
     n = getattr(func, "__name__", "")
     if n in ("mapstar", "starmapstar") and args:
@@ -160,6 +197,14 @@ def install():
             return int(r[r.index("(") + 1 : -1])
         except Exception:
             return None
+
+    def pool_site_from(f):
+        """User site of a Pool call made from frame f (its library frames looked past)."""
+        while f is not None and (f.f_code.co_filename in pool_files):
+            f = f.f_back
+        if f is None or not is_user(f.f_code):
+            return None
+        return site_of(f)
 
     def pool_site():
         """User site of a Pool call and the public method the user called."""
@@ -318,35 +363,20 @@ def install():
     for cls in (AR, pool.MapResult, pool.IMapIterator, pool.IMapUnorderedIterator):
         wrap_set(cls)
 
-    orig_get = AR.get
-
-    def get(self, timeout=None):
-        site, _m = pool_site()
+    def ar_where(self, f):
+        site = pool_site_from(f)
         pid_ = res_pool(self)
         if site is None or pid_ is None:
-            return orig_get(self, timeout)
-        job = job_of(self)
-        blocked = not self.ready()
-        if blocked:
-            extra = {"op": "pool.get"}
-            if timeout is not None:
-                extra["timeout"] = timeout
-            ev_flush("block.begin", job, None, site, extra)
-        try:
-            r = orig_get(self, timeout)
-        except BaseException as e:
-            if blocked:
-                to = type(e).__name__ == "TimeoutError" and not self.ready()
-                ev("block.end", job, None, site, {"op": "pool.get", "outcome": "timeout" if to else "error", "error": type(e).__name__})
-            ev("pool.get", pid_, None, site, {"job": job, "ok": False, "preview": "%s: %s" % (type(e).__name__, clip(str(e)))})
-            strip(e)
-            raise
-        if blocked:
-            ev("block.end", job, None, site, {"op": "pool.get", "outcome": "ok"})
-        ev("pool.get", pid_, None, site, {"job": job, "ok": True, "preview": preview(r)})
-        return r
+            return None
+        return site, pid_, job_of(self)
 
-    AR.get = get
+    AR.get = recorded_get(
+        AR.get,
+        ar_where,
+        lambda r: r.ready(),
+        lambda r, e: type(e).__name__ == "TimeoutError" and not r.ready(),
+        lambda e: "%s: %s" % (type(e).__name__, clip(str(e))),
+    )
 
     IT = pool.IMapIterator
     orig_next = IT.next

@@ -889,7 +889,10 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       if (pool) p.check(pool.processes === 2, "pool.create processes=2");
       const subs = v.of("pool.submit", (e) => e.pid === main);
       p.check(subs.filter((s) => s.method === "submit").length === 9, () => `9 submits expected: ${subs.map((s) => s.method).join(", ")}`);
-      p.check(subs.filter((s) => s.method === "map" && s.func === "__main__.add").length === 3, "map(add, 5 items, chunksize=2) is 3 tasks");
+      const maps = subs.filter((s) => s.method === "map" && s.func === "__main__.add");
+      p.check(maps.length === 1, () => `map(add, …) is one job: ${maps.map(describeEvent).join("; ")}`);
+      const mapTasks = v.of("pool.task.send", (e) => e.job === maps[0]?.job);
+      p.check(mapTasks.length === 3 && mapTasks.map((t) => t.index).sort().join() === "0,1,2", () => `map(add, 5 items, chunksize=2) is 3 tasks of that job, indexed 0-2: ${mapTasks.map(describeEvent).join("; ")}`);
       tasksRoundTrip(v, p, main);
       p.check(v.of("pool.task.recv").length === 12, () => `12 tasks taken by the workers, got ${v.of("pool.task.recv").length}`);
       const failed = v.of("pool.result.send", (e) => !e.ok);
@@ -900,6 +903,33 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       expectCount(v, p, 1, "pool.close", "by main", (e) => e.pid === main);
       expectCount(v, p, 1, "pool.join", "by main", (e) => e.pid === main);
       p.check(ofPid(v, main, "block.begin", (e) => e.op === "pool.get").length >= 1, "main waits for a future (block pool.get)");
+      workersAccountedFor(v, p);
+      p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  executor_map_jobs: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, "pool-worker": [1, 2], child: 0 });
+      const main = v.main?.pid;
+      const subs = expectCount(v, p, 2, "pool.submit", "by main (one per map call, as Pool.map)", (e) => e.pid === main);
+      p.check(subs.every((s) => s.method === "map"), () => `both are maps: ${subs.map(describeEvent).join("; ")}`);
+      at(p, x, subs[0], 'print("cubes:", list(pool.map(cube, range(9))))');
+      at(p, x, subs[1], "for item in pool.map(label, words, range(10), chunksize=4):");
+      const chunks = [9, 3];
+      subs.forEach((s, k) => {
+        const sends = v.of("pool.task.send", (e) => e.pid === main && e.job === s.job);
+        const idx = sends.map((e) => e.index).sort((a, b) => a - b).join();
+        p.check(idx === [...Array(chunks[k]).keys()].join(), () => `map ${k + 1}: ${chunks[k]} chunks of its job, indexed from 0: ${idx}`);
+        const taken = v.of("pool.task.recv", (e) => e.job === s.job);
+        p.check(taken.length === chunks[k], () => `map ${k + 1}: every chunk taken by a worker under the same job (${taken.length})`);
+        const back = v.of("pool.result.recv", (e) => e.pid === main && e.job === s.job && e.ok);
+        p.check(back.length === chunks[k], () => `map ${k + 1}: every chunk's result back to main under the job (${back.length})`);
+        const got = v.of("pool.get", (e) => e.pid === main && e.job === s.job && e.ok);
+        p.check(got.length === chunks[k], () => `map ${k + 1}: each chunk's result taken (pool.get) while iterating (${got.length})`);
+      });
+      const last = v.of("pool.result.send", (e) => e.job === subs[1]?.job && e.index === 2);
+      p.check(last.length === 1 && last[0].preview === "['w8', 'w9']", () => `the last chunk of the second map holds two items: ${last.map(describeEvent).join("; ")}`);
+      tasksRoundTrip(v, p, main);
       workersAccountedFor(v, p);
       p.check(v.openBlocks().length === 0, "no block left open");
     },

@@ -170,6 +170,10 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
       if (others.length === 0) return `${P} has nothing left to do but wait for a message${kept}, and no other thread or process could send one.`;
       return `${P} has nothing left to do but wait for a message or an exit${kept}, and ${owedPhrase(s, w, stuck, "send it one")}.`;
     }
+    case "wait-any": {
+      const objs = (w.block.objects ?? [w.block.obj]).map((o) => (o.startsWith("proc:") ? who(s, Number(o.slice(5))) : objectText(s, o, w.block.pid)));
+      return `${P} waits in connection.wait() for any of ${list(objs)} (${at}): none is ready, and ${owedPhrase(s, w, stuck, "send on one of them or end")}.`;
+    }
     default:
       return `${P} waits in ${w.block.op} on ${obj} (${at}).`;
   }
@@ -218,6 +222,8 @@ function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrd
       return `A task must not wait for something that only the caller provides after get()/join() returns.`;
     case "atomics":
       return `Make sure the thread meant to wake it stores a new value in ${w.block.obj} and calls Atomics.notify() on it, or wait with a timeout.`;
+    case "wait-any":
+      return `Make sure one of the objects passed to connection.wait() becomes ready (a message sent to a connection, a process that ends), or give wait() a timeout.`;
     case "message":
       return `Send the message it waits for, or close the ports it listens to (port.close(), parentPort.close()) or unref() them when no message will come, so the thread can end.`;
     default:

@@ -34,6 +34,7 @@ export type WaitKind =
   | "pool-join"
   | "atomics"
   | "message"
+  | "wait-any"
   | "unknown";
 
 /** One open wait, analysed. */
@@ -257,7 +258,34 @@ const WAITS: Record<BlockOp, WaitHandler> = {
   "atomics.wait": (ctx, block) => atomicsWait(ctx, block),
   "atomics.waitAsync": (ctx, block) => atomicsWait(ctx, block),
   "message.wait": (ctx, block) => messageWait(ctx, block),
+  "conn.wait": (ctx, block) => waitAny(ctx, block),
 };
+
+/**
+ * `connection.wait()` on several objects: it ends when any of them is ready, so it can be ended if
+ * any of them can (each analysed as a receive on a connection end or a join of a process); an
+ * object the trace cannot follow (a socket, a descriptor) may become ready at any time: never stuck.
+ */
+function waitAny(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
+  const w = mk(block, "wait-any", block.obj);
+  const wakers = new Set<number>();
+  let unknown = false;
+  for (const obj of block.objects ?? [block.obj]) {
+    const one: BlockInfo = { ...block, obj, objects: undefined };
+    let a: WaitAnalysis | null = null;
+    if (obj.startsWith("proc:")) a = WAITS["process.join"](ctx, { ...one, op: "process.join" });
+    else if (ctx.s.ends.has(obj)) a = pipeWait(ctx, { ...one, op: "pipe.recv" }, true);
+    if (a === null || a.wakers === null) {
+      unknown = true;
+      continue;
+    }
+    w.satisfiable ||= a.satisfiable;
+    for (const p of a.wakers) wakers.add(p);
+  }
+  w.satisfiable ||= block.timeout !== null;
+  w.wakers = unknown ? null : [...wakers];
+  return w;
+}
 
 /** Node lanes of one OS process: a worker thread's lane is threadId·2^22 + the process's pid. */
 const LANE_SHIFT = 4194304;

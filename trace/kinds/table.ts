@@ -163,6 +163,18 @@ export const KINDS = {
     },
   }),
   "pipe.eof": kind({ family: "pipes", class: "op", fields: { obj: obj("`pipe.eof`: a recv found the other end closed, EOFError") } }),
+  "conn.wait": kind({
+    family: "pipes",
+    call: "connection.wait()", waitVerb: "wait for any of",
+    class: "op",
+    fields: {
+      obj: obj("the first object waited on"),
+      objects: f.strArray("every object waited on, in the program's order: a connection end's id, `proc:<pid>` for a process's sentinel, `fd:<n>` for anything else (a socket, a descriptor, a connection the runtime does not trace)"),
+      ready: f.strArray("those that were ready when it returned (empty: its timeout ran out)"),
+    },
+    note: "`multiprocessing.connection.wait()` on several objects, or on one that is not a traced connection end (one traced end: a blocking `pipe.recv`); when it would block, a `block.begin`/`block.end` span with `op` `conn.wait` and `objects` comes first",
+    blocks: true,
+  }),
 
   // ------------------------------------------------------------ synchronisation
   "sync.create": kind({
@@ -380,7 +392,12 @@ export const KINDS = {
   "block.begin": kind({
     family: "blocking",
     class: "block",
-    fields: { op: f.blockOp(), obj: obj("what it waits on; `proc:<pid>` for a join"), timeout: opt(f.num("seconds")) },
+    fields: {
+      op: f.blockOp(),
+      obj: obj("what it waits on; `proc:<pid>` for a join"),
+      timeout: opt(f.num("seconds")),
+      objects: opt(f.strArray("`conn.wait`: every object waited on (as the `conn.wait` event's); the wait ends when any of them is ready")),
+    },
     relies: ["op"],
   }),
   "block.end": kind({

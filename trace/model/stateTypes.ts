@@ -36,6 +36,8 @@ export interface BlockInfo {
   timeout: number | null;
   /** cond.wait only: a notify has reached this waiter (it now waits for the lock). */
   notified: boolean;
+  /** conn.wait only: every object waited on (it ends when any is ready). */
+  objects?: string[];
 }
 
 /** A Manager call a client made and has not had the reply of. */

@@ -142,6 +142,24 @@ def _pair_id(conn, accepting):
     return pair, (server_end if accepting else client_end), (client_end if accepting else server_end)
 
 
+def wait_id(o):
+    """Id of an object given to connection.wait(): a traced end's, a child's sentinel `proc:<pid>`, else `fd:<n>`."""
+    try:
+        if isinstance(o, tuple(_traced.values())):
+            return conn_id(o)
+        fd = o if isinstance(o, int) else o.fileno()
+        if isinstance(o, int):
+            import multiprocessing.process as mpp
+
+            for p in list(mpp._children):  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: this process's started children
+                popen = getattr(p, "_popen", None)
+                if popen is not None and getattr(popen, "sentinel", None) == o:
+                    return "proc:%d" % p.pid
+        return "fd:%d" % fd
+    except Exception:
+        return "fd:?"
+
+
 def _install_listener(connection):
     L = connection.Listener
     orig_accept = L.accept
@@ -194,11 +212,16 @@ def _install_listener(connection):
             return orig_wait(object_list, timeout)
         objs = list(object_list)
         ends = [o for o in objs if isinstance(o, tuple(_traced.values()))]
-        if len(ends) != 1 or len(objs) != 1 or timeout == 0:
-            # several things to wait for (or none traced): not one end's receive
+        if len(ends) == 1 and len(objs) == 1 and timeout != 0:
+            return wait_one(ends[0], objs, timeout, site)
+        if not objs:
             return orig_wait(objs, timeout)
-        cid = conn_id(ends[0])
-        blocked = not ends[0].poll()
+        return wait_any(objs, timeout, site)
+
+    def wait_one(end, objs, timeout, site):
+        """wait([conn]) on one traced end: a receive that has not taken its message yet."""
+        cid = conn_id(end)
+        blocked = not end.poll()
         if blocked:
             extra = {"op": "pipe.recv"}
             if timeout is not None:
@@ -213,6 +236,37 @@ def _install_listener(connection):
             raise
         if blocked:
             ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok" if r else "timeout"})
+        return r
+
+    def wait_any(objs, timeout, site):
+        """wait() on several objects (or one that is not a traced end): `conn.wait`, blocking when none is ready."""
+        ids = [wait_id(o) for o in objs]
+        blocked = False
+        if timeout != 0:
+            try:
+                blocked = not orig_wait(objs, 0)  # would it block? (a look, as poll() is; nothing is read)
+            except BaseException:
+                blocked = False  # the program's own call below raises it
+        if blocked:
+            extra = {"op": "conn.wait", "objects": ids}
+            if timeout is not None:
+                extra["timeout"] = timeout
+            ev_flush("block.begin", ids[0], None, site, extra)
+        try:
+            r = orig_wait(objs, timeout)
+        except BaseException as e:
+            if blocked:
+                ev("block.end", ids[0], None, site, {"op": "conn.wait", "outcome": "error", "error": type(e).__name__})
+            strip(e)
+            raise
+        if blocked:
+            ev("block.end", ids[0], None, site, {"op": "conn.wait", "outcome": "ok" if r else "timeout"})
+        try:
+            by_obj = {id(o): i for o, i in zip(objs, ids)}
+            ready = [by_obj.get(id(o)) or wait_id(o) for o in r]
+        except Exception:
+            ready = []
+        ev("conn.wait", ids[0], None, site, {"objects": ids, "ready": ready})
         return r
 
     L.accept = accept

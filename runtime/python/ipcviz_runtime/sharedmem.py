@@ -12,8 +12,9 @@ Manager: its start is recorded as one; the blocks it makes are recorded as the p
 import os
 
 from .callsite import files_of, user_site
-from .core import CREATING, creating, ev, now, preview
+from .core import CREATING, creating, ev, preview
 from .frames import strip
+from .values import item_access
 
 
 def reset_after_fork():
@@ -94,28 +95,8 @@ def install():
             else:
                 op(oid, "attach", preview((self.shm.name,)), "<%d items>" % len(self), site)
 
-    def sl_get(self, position):
-        v = orig_get(self, position)
-        site = user_site(1)
-        if site is not None:
-            ev("value.read", shm_id(self.shm.name), None, site, {"index": position if type(position) is int else str(position), "value": preview(v)})
-        return v
-
-    def sl_set(self, position, value):
-        site = user_site(1)
-        if site is None:
-            return orig_set(self, position, value)
-        try:
-            old = preview(orig_get(self, position))
-        except Exception:
-            old = "?"
-        t0 = now()
-        try:
-            orig_set(self, position, value)
-        except BaseException as e:
-            strip(e)
-            raise
-        ev("value.write", shm_id(self.shm.name), None, site, {"index": position if type(position) is int else str(position), "old": old, "value": preview(value)}, t0)
+    # Item access has the shape of an Array's: one factory (values.item_access) makes both.
+    sl_get, sl_set = item_access(orig_get, orig_set, lambda o: shm_id(o.shm.name))
 
     SM.__init__ = sm_init
     SM.close = close

@@ -18,6 +18,7 @@ export const blockingFold = {
       timeout: typeof e.timeout === "number" ? e.timeout : null,
       notified: false,
     };
+    if (Array.isArray(e.objects)) th.block.objects = e.objects;
     s.use(e.obj, e.pid);
   },
   "block.end": (_s, _e, _i, _p, th) => {

@@ -75,6 +75,9 @@ export const pipeFold = {
     s.chanTake(pipe.dirs[1 - side], s.refs.partner(i), i);
   },
   "pipe.poll": onPipePoll,
+  "conn.wait": (s, e) => {
+    s.use(e.obj, e.pid);
+  },
   "pipe.eof": onPipePoll,
   "pipe.close": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);

@@ -1081,6 +1081,89 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(v.openBlocks().length === 0, "no block left open");
     },
   },
+  value_unlocked: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const main = v.main?.pid;
+      const kids = new Set(pidsOf(v, p, "worker", 2));
+      const counter = createdAt(v, x, 'counter = mp.Value("i", 0, lock=False)')[0];
+      const scores = createdAt(v, x, 'scores = mp.Array("i", 2, lock=False)')[0];
+      const flags = createdAt(v, x, "flags = mp.RawArray(ctypes.c_int, [0, 0])")[0];
+      const total = createdAt(v, x, "total = mp.RawValue(ctypes.c_double, 0.0)")[0];
+      const pair = createdAt(v, x, "pair = mp.RawValue(Pair, 1, 2)")[0];
+      const tag = createdAt(v, x, 'tag = mp.RawArray("c", 4)')[0];
+      const want: [string | undefined, string, number | null][] = [
+        [counter, "Value", null],
+        [scores, "Array", 2],
+        [flags, "RawArray", 2],
+        [total, "RawValue", null],
+        [pair, "RawValue", null],
+        [tag, "RawArray", 4],
+      ];
+      for (const [obj, type, length] of want) {
+        const c = v.created.get(obj ?? "");
+        p.check(c?.kind === "value.create" && c.objType === type && c.lock === undefined && (c.length ?? null) === length, () => `${obj}: a ${type} without a lock${length ? ` of ${length}` : ""}: ${c ? describeEvent(c) : "not created"}`);
+      }
+      const pc = v.created.get(pair ?? "");
+      p.check(pc?.kind === "value.create" && pc.preview === "Pair(left=1, right=2)", "the Structure's preview shows its fields");
+      const w = (obj: string | undefined, index: string | number | undefined, old: string, value: string, line: string) => {
+        const hit = v.of("value.write", (e) => e.obj === obj && e.index === index && kids.has(e.pid));
+        p.check(hit.length === 1 && hit[0].old === old && hit[0].value === value, () => `a child writes ${obj}${index !== undefined ? `[${index}]` : ""}: ${old} -> ${value}: ${hit.map(describeEvent).join("; ") || "none"}`);
+        at(p, x, hit[0], line);
+      };
+      w(counter, undefined, "0", "7", "counter.value = 7");
+      w(scores, 0, "0", "10", "scores[slot] = (slot + 1) * 10");
+      w(scores, 1, "0", "20", "scores[slot] = (slot + 1) * 10");
+      w(flags, 0, "0", "100", "flags[slot] = slot + 100");
+      w(flags, 1, "0", "101", "flags[slot] = slot + 100");
+      w(total, undefined, "0.0", "2.5", "total.value = 2.5");
+      w(pair, "left", "1", "11", "pair.left = 11");
+      w(pair, "right", "2", "22", "pair.right = 22");
+      w(tag, undefined, "b''", "b'ok'", 'tag.value = b"ok"');
+      // Main reads everything back after the children end (the same ids in every process).
+      const after = linesOf(x.file, 'print("after:"')[0];
+      const reads = ofPid(v, main, "value.read", (e) => e.site?.line === after);
+      const seen = (obj: string | undefined) => reads.filter((e) => e.obj === obj).map((e) => (e.index === undefined ? e.value : `${e.index}=${e.value}`)).join(",");
+      p.check(seen(counter) === "7", () => `main reads counter.value 7: ${seen(counter)}`);
+      p.check(seen(scores) === "0=10,1=20", () => `main reads scores 10, 20: ${seen(scores)}`);
+      p.check(seen(flags) === ":=[100, 101]", () => `main reads flags[:] [100, 101]: ${seen(flags)}`);
+      p.check(seen(total) === "2.5", () => `main reads total.value 2.5: ${seen(total)}`);
+      p.check(seen(tag) === "b'ok'", () => `main reads tag.value b'ok': ${seen(tag)}`);
+    },
+  },
+  connection_wait_any: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 3 });
+      const main = v.main?.pid;
+      const [nap] = pidsOf(v, p, "sleeper");
+      const waits = ofPid(v, main, "conn.wait");
+      allAt(p, x, waits, "for ready in wait(pending, timeout=60):");
+      p.check(waits.length >= 1 && waits[0].objects.length === 3 && waits[0].objects[2] === `proc:${nap}`, () => `the first wait names both pipes and the sleeper's sentinel: ${waits.map(describeEvent).join("; ")}`);
+      const ends = new Set(v.of("pipe.create").flatMap((e) => e.ends));
+      p.check(waits.length > 0 && waits[0].objects.slice(0, 2).every((o) => ends.has(o)), "the pipes are named by their ends' ids");
+      const ready = waits.flatMap((w) => w.ready);
+      p.check(ready.length === 3 && new Set(ready).size === 3 && ready.includes(`proc:${nap}`), () => `each of the three becomes ready once: ${JSON.stringify(ready)}`);
+      for (const w of waits) p.check(w.ready.every((r) => w.objects.includes(r)), () => `ready objects are among those waited on: ${describeEvent(w)}`);
+      const spans = ofPid(v, main, "block.begin", (e) => e.op === "conn.wait");
+      p.check(spans.every((b) => Array.isArray(b.objects) && b.objects.length >= 1), "each blocking wait names its objects");
+      p.check(v.openBlocks().length === 0, "no block left open");
+      const recvs = ofPid(v, main, "pipe.recv");
+      p.check(recvs.length === 2 && recvs.every((r) => r.msg !== undefined), () => `both messages received and paired: ${recvs.map(describeEvent).join("; ")}`);
+    },
+  },
+  hang_wait_any_nobody_sends: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const [worker] = pidsOf(v, p, "worker");
+      const q = theObject(v, p, "Queue");
+      at(p, x, blockedIn(v, p, worker, "queue.get", q), "job = jobs.get()  # main never puts one");
+      const b = blockedIn(v, p, v.main?.pid, "conn.wait");
+      at(p, x, b, "ready = wait([left_r, right_r])  # blocks forever");
+      const ends = new Set(v.of("pipe.create").flatMap((e) => e.ends));
+      p.check(b !== undefined && b.objects?.length === 2 && b.objects.every((o) => ends.has(o)), () => `main's wait names both pipe ends: ${b ? describeEvent(b) : "none"}`);
+    },
+  },
   value_structures: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 2 });

@@ -32,6 +32,8 @@ const SILENT = [
   "ok_manager_server_serving",
   "ok_lock_same_order",
   "ok_pipe_bytes",
+  "ok_wait_any_sentinel",
+  "ok_wait_any_socket",
 ];
 
 function diag(name: string): Diagnosis {
@@ -135,6 +137,18 @@ test("stalls: item never sent, join on a blocked child, Barrier missing a party,
   assert.equal(cond[0].kind, "stall");
   assert.match(cond[0].explanation, /waits on Condition c8800\.2 \(hang_condition_never_notified\.py:14\) to be notified/);
   assert.match(cond[0].fix, /notify/);
+});
+
+test("connection.wait() on several objects: a hang only when none of them can become ready", () => {
+  const d = diag("hang_wait_any_nobody_sends").deadlocks;
+  assert.equal(d.length, 1);
+  assert.equal(d[0].kind, "stall");
+  assert.deepEqual([...d[0].processes].sort(), ["MainProcess", "Process-1"]);
+  assert.match(d[0].explanation, /MainProcess waits in connection\.wait\(\) for any of Pipe end .*C9950\.2r.* and Pipe end .*C9950\.3r/);
+  assert.match(d[0].explanation, /Process-1 · worker waits in get\(\) on Queue jobs/);
+  assert.match(d[0].fix, /connection\.wait\(\) becomes ready/);
+  sitesEndWith(d[0].sites, "hang_wait_any_nobody_sends.py:27");
+  // The same wait is ended by a child that is still running (its sentinel), or by a socket: no alarm (SILENT above).
 });
 
 test("a Pool task waiting for the caller, who waits for its result (Pool handler threads are not the caller's)", () => {

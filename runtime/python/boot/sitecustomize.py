@@ -79,7 +79,15 @@ def _ipcviz_boot():
             runtime_dir = os.environ.get("IPCVIZ_RUNTIME_DIR") or os.path.dirname(here)
             if runtime_dir not in sys.path:
                 sys.path.append(runtime_dir)
-            import ipcviz_runtime
+            # The runtime's own bytecode is cached (its __pycache__) even where the program's is not
+            # (PYTHONDONTWRITEBYTECODE): compiling its source again in every process of the run
+            # would be most of a spawn child's start-up under the runtime.
+            dont_write = sys.dont_write_bytecode
+            sys.dont_write_bytecode = False
+            try:
+                import ipcviz_runtime
+            finally:
+                sys.dont_write_bytecode = dont_write
 
             ipcviz_runtime.install()
             _install_debug_wake(os)

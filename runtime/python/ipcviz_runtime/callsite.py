@@ -9,7 +9,6 @@ a one-entry cache of their last caller (site_cache/site_miss), the others call u
 import itertools
 import os
 import sys
-import sysconfig
 
 from . import core
 
@@ -18,16 +17,25 @@ _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _library_prefixes():
+    """Folders of the standard library, site-packages and the runtime: code there is not the program's.
+
+    The standard library is where `os` is; site-packages are what `site` found (a virtualenv's
+    included). `sysconfig`'s paths are added only when it is already imported: importing it (and
+    its build data) would be a sixth of the runtime's start-up in every process, for folders that
+    `os` and `site` give on CPython.
+    """
     out = set()
-    try:
-        paths = sysconfig.get_paths()
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            p = paths.get(key)
-            if p:
-                out.add(os.path.realpath(p))
-                out.add(os.path.abspath(p))
-    except Exception:
-        pass
+    sc = sys.modules.get("sysconfig")
+    if sc is not None:
+        try:
+            paths = sc.get_paths()
+            for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+                p = paths.get(key)
+                if p:
+                    out.add(os.path.realpath(p))
+                    out.add(os.path.abspath(p))
+        except Exception:
+            pass
     out.add(os.path.dirname(os.path.abspath(os.__file__)))
     out.add(os.path.dirname(os.path.realpath(os.__file__)))
     try:
@@ -35,6 +43,7 @@ def _library_prefixes():
 
         for p in site.getsitepackages() + [site.getusersitepackages()]:
             out.add(os.path.abspath(p))
+            out.add(os.path.realpath(p))
     except Exception:
         pass
     out.add(_RUNTIME_DIR)

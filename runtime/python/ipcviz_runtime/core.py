@@ -7,7 +7,6 @@ time. Wire protocol: docs/wire-protocol.md. Event kinds: trace/format.ts.
 
 import _thread
 import itertools
-import json
 import marshal
 import os
 import reprlib
@@ -334,7 +333,7 @@ def _connect():
             pass
         s.connect(_SOCK)
         s = _high_fd(s)
-        hello = json.dumps({"hello": 1, "token": _TOKEN, "pid": pid, "lang": "python"}) + "\n"
+        hello = _hello_line(_TOKEN, pid)
         s.sendall(hello.encode("ascii"))
     except Exception:
         s.close()
@@ -347,6 +346,18 @@ def _connect():
         except Exception:
             pass
     return s
+
+
+def _hello_line(token, pid_):
+    """The channel's first line (JSON). Written without the json module, whose import (and its
+    regular expressions) would be a sixth of the runtime's start-up in every process."""
+    if all(c.isascii() and (c.isalnum() or c in "-_.") for c in token):
+        tok = '"%s"' % token
+    else:
+        import json
+
+        tok = json.dumps(token)
+    return '{"hello": 1, "token": %s, "pid": %d, "lang": "python"}\n' % (tok, pid_)
 
 
 HIGH_FD = 512  # the channel's descriptor is moved at or above this
@@ -378,6 +389,8 @@ def encode_batch(seq0, sites, batch):
         m = marshal.dumps((seq0, sites, batch), 4)
         return b"B%d\n" % len(m) + m
     except (ValueError, TypeError):
+        import json  # only for a batch marshal refuses: not part of every process's start
+
         recs = [["site", i, f, ln, fn] for (i, f, ln, fn) in sites]
         recs.extend([seq0 + k] + [_plain(x) for x in r] for k, r in enumerate(batch))
         return json.dumps(recs, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii") + b"\n"

@@ -6,7 +6,6 @@ so `install` filters the runtime's files where tracebacks are printed (`sys.exce
 `traceback` module). OWN_FILES is every source file of this package, so a new module is covered.
 """
 
-import glob
 import os
 import sys
 
@@ -14,8 +13,10 @@ OWN_FILES = set()
 
 
 def _register_own_files():
-    for p in glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "*.py")):
-        OWN_FILES.add(p)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in os.listdir(here):
+        if name.endswith(".py"):
+            OWN_FILES.add(os.path.join(here, name))
     for f in list(OWN_FILES):
         OWN_FILES.add(os.path.realpath(f))
 

@@ -19,9 +19,6 @@ collector then records `stacks.missing` for it.
 """
 
 import _thread
-import ast
-import json
-import linecache
 import os
 import signal
 import sys
@@ -98,6 +95,8 @@ def _serve(sock):
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             try:
+                import json  # on a request only: not part of every process's start
+
                 req = json.loads(line.decode("utf-8"))
                 rid = int(req["stacks"])
             except Exception:
@@ -261,6 +260,9 @@ def _call_of(fr, user_index, top):
 
 def _call_expr(f):
     """The Call node being evaluated at the frame's current instruction (its callee part)."""
+    import ast  # on a request only, as json and linecache: not part of every process's start
+    import linecache
+
     code = f.f_code
     seg = None
     if hasattr(code, "co_positions"):

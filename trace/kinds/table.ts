@@ -232,7 +232,7 @@ export const KINDS = {
     class: "create",
     fields: {
       obj: obj(),
-      objType: f.str("`Value`, `Array`, `ManagerValue`, `ManagerArray`, `SharedMemory`, `ShareableList`"),
+      objType: f.str("`Value`, `Array` (with `lock=False`: no `lock`), `RawValue`, `RawArray`, `ManagerValue`, `ManagerArray`, `SharedMemory`, `ShareableList`"),
       ctype: f.str("typecode or ctype name; `bytes`, `list` for shared memory"),
       length: opt(f.int("arrays; bytes of a SharedMemory block; items of a ShareableList")),
       lock: opt(f.str("id of its lock; absent without one")),
@@ -338,7 +338,7 @@ export const KINDS = {
   "pool.submit": kind({
     family: "pools",
     class: "op",
-    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")) },
+    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` (one job per `map()` call, its chunks the tasks)"), func: f.str(), tasks: opt(f.int("number of chunks")) },
     relies: ["job"],
   }),
   "pool.task.send": kind({
@@ -380,7 +380,7 @@ export const KINDS = {
     call: "get()", waitVerb: "result of",
     class: "op",
     fields: { obj: obj(), job: f.str(), ok: f.bool(), preview: preview() },
-    note: "user code got the job's result (or its error; an executor's future: `Future.result()`)",
+    note: "user code got the job's result (or its error; an executor's future: `Future.result()`; an executor's map: each chunk's results as its iterator yields them, one `pool.get` per chunk)",
     blocks: true,
     relies: ["job"],
   }),

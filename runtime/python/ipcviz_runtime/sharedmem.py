@@ -102,5 +102,5 @@ def install():
     SM.close = close
     SM.unlink = unlink
     SL.__init__ = sl_init
-    SL.__getitem__ = sl_get
-    SL.__setitem__ = sl_set
+    setattr(SL, "__getitem__", sl_get)  # the factory names its index `i`, not `position`
+    setattr(SL, "__setitem__", sl_set)

@@ -23,6 +23,7 @@ def sleeper(pause):
 if __name__ == "__main__":
     left_r, left_w = mp.Pipe(duplex=False)
     right_r, right_w = mp.Pipe(duplex=False)
+    print("ready before any sender starts:", wait([left_r, right_r], timeout=0))
     a = mp.Process(target=sender, args=(left_w, "left", 0.3))
     b = mp.Process(target=sender, args=(right_w, "right", 0.6))
     nap = mp.Process(target=sleeper, args=(0.9,))

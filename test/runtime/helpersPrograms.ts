@@ -1138,6 +1138,10 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       const [nap] = pidsOf(v, p, "sleeper");
       const waits = ofPid(v, main, "conn.wait");
       allAt(p, x, waits, "for ready in wait(pending, timeout=60):");
+      // wait(…, timeout=0) never blocks: a poll of the first object, with what was ready.
+      const look = ofPid(v, main, "pipe.poll", (e) => e.method === "wait");
+      p.check(look.length === 1 && look[0].result === "[]", () => `the zero-timeout wait is one poll with nothing ready: ${look.map(describeEvent).join("; ")}`);
+      at(p, x, look[0], 'print("ready before any sender starts:", wait([left_r, right_r], timeout=0))');
       p.check(waits.length >= 1 && waits[0].objects.length === 3 && waits[0].objects[2] === `proc:${nap}`, () => `the first wait names both pipes and the sleeper's sentinel: ${waits.map(describeEvent).join("; ")}`);
       const ends = new Set(v.of("pipe.create").flatMap((e) => e.ends));
       p.check(waits.length > 0 && waits[0].objects.slice(0, 2).every((o) => ends.has(o)), "the pipes are named by their ends' ids");

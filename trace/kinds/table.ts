@@ -152,7 +152,7 @@ export const KINDS = {
   "pipe.poll": kind({
     family: "pipes",
     class: "poll",
-    fields: { obj: obj(), method: opt(f.str("`poll`, …")), result: f.str(), repeats: f.count() },
+    fields: { obj: obj(), method: opt(f.str("`poll`, …; `wait`: `connection.wait()` with timeout 0, on its first object, `result` the ids that were ready")), result: f.str(), repeats: f.count() },
   }),
   "pipe.close": kind({
     family: "pipes",

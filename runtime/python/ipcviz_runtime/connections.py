@@ -241,12 +241,20 @@ def _install_listener(connection):
     def wait_any(objs, timeout, site):
         """wait() on several objects (or one that is not a traced end): `conn.wait`, blocking when none is ready."""
         ids = [wait_id(o) for o in objs]
-        blocked = False
-        if timeout != 0:
+        if timeout is not None and timeout <= 0:
+            # A wait that never blocks is a look: recorded as a poll, once per change of its result.
             try:
-                blocked = not orig_wait(objs, 0)  # would it block? (a look, as poll() is; nothing is read)
-            except BaseException:
-                blocked = False  # the program's own call below raises it
+                r = orig_wait(objs, timeout)
+            except BaseException as e:
+                strip(e)
+                raise
+            by_obj = {id(o): i for o, i in zip(objs, ids)}
+            poll_event("pipe.poll", ids[0], "wait", repr([by_obj.get(id(o)) or wait_id(o) for o in r]), site)
+            return r
+        try:
+            blocked = not orig_wait(objs, 0)  # would it block? (a look, as poll() is; nothing is read)
+        except BaseException:
+            blocked = False  # the program's own call below raises it
         if blocked:
             extra = {"op": "conn.wait", "objects": ids}
             if timeout is not None:

@@ -30,6 +30,9 @@ interface Case {
   /** Hangs on purpose: the deadlock kind and the lines (file:line, basename) it must name. */
   hang?: { kind: "cycle" | "stall"; lines: string[] };
   check?: (t: TraceFacts) => void;
+  /** Variables added to both runs' environment, and what the test's name says about them. */
+  env?: Record<string, string>;
+  label?: string;
 }
 
 /** Questions about a trace. */
@@ -181,6 +184,24 @@ const CASES: Case[] = [
   },
   { file: "ok_slow_reply.js" },
   {
+    // A cold tsx cache: tsx transforms every file through esbuild's synchronous API, which runs
+    // esbuild's worker thread and talks to it over a MessageChannel and Atomics.wait in every
+    // thread of the program. None of that is the program's: no lane, no message, no wait.
+    file: "ts/squares_main.ts",
+    label: "squares_main.ts with a cold tsx cache (TSX_DISABLE_CACHE=1)",
+    env: { TSX_DISABLE_CACHE: "1" },
+    check: (t) => {
+      assert.equal(t.lanes("worker").length, 2, "only the program's two workers are lanes (not esbuild's)");
+      assert.equal(t.lanes().length, 3);
+      for (const l of t.lanes()) assert.doesNotMatch(l.name, /esbuild/i);
+      // main → each worker: 2 tasks + stop; each worker → main: 2 answers.
+      assert.equal(t.of("pipe.send").length, 10, "only the program's messages");
+      assert.equal(t.of("pipe.recv").length, 10);
+      assert.deepEqual(t.of("block.begin").filter((e) => e.op === "atomics.wait"), [], "esbuild's Atomics.wait is not the program's");
+      for (const s of t.of("pipe.send")) assert.match(t.line(s), /^squares_(main|worker)\.ts:\d+$/, "every send is the program's, by source map");
+    },
+  },
+  {
     file: "ts/squares_main.ts",
     check: (t) => {
       const spawns = t.of("process.spawn");
@@ -216,19 +237,19 @@ function baseEnv(mark: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runPlainNode(file: string, hangs: boolean): Promise<RunResult> {
+async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}): Promise<RunResult> {
   const mark = randomBytes(8).toString("hex");
-  const env = baseEnv(mark);
+  const env = { ...baseEnv(mark), ...extra };
   if (file.endsWith(".ts")) env.NODE_OPTIONS = `--import ${pathToFileURL(TSX_LOADER).href}`;
   return runCommand(process.execPath, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
 }
 
-async function runRecordedNode(file: string, dir: string): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
+async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
   const mark = randomBytes(8).toString("hex");
   const tracePath = join(dir, "trace.ipcviz.jsonl");
   const summaryPath = join(dir, "summary.json");
   const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", "--", file];
-  const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: baseEnv(mark), mark, hardTimeoutMs: 75_000 });
+  const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: { ...baseEnv(mark), ...extra }, mark, hardTimeoutMs: 75_000 });
   const trace = await readTraceFile(tracePath);
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary;
   return { r, trace, summary, programStderr: stripCliLine(r.stderr, tracePath), tracePath };
@@ -267,12 +288,12 @@ function checkComplete(t: TraceFacts, finished: boolean): void {
 }
 
 for (const c of CASES) {
-  test(`node: ${c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
+  test(`node: ${c.label ?? c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
     const file = c.file.startsWith("/") ? c.file : join(NODE_EXAMPLES, c.file);
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
     let keep = true;
     try {
-      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang), runRecordedNode(file, dir)]));
+      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env), runRecordedNode(file, dir, c.env)]));
       const where = ` (trace kept in ${rec.tracePath})`;
       assert.deepEqual(rec.r.leftovers, [], "no process left behind" + where);
       assert.equal(rec.r.stdout, plain.stdout, "same stdout" + where);

@@ -187,6 +187,22 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
     }
   }
 
+  /**
+   * The debugger said the program ended (its `terminated` event came before any Stop): a Node
+   * program's end is then its own, even before its last events (its `process.exit`) arrive.
+   */
+  private endedByItself = false;
+  programEnded(): void {
+    if (this.isNode && !this.stopReason) this.endedByItself = true;
+  }
+
+  /** The main process's `process.exit`, waited for at most `ms` (its last events may still be on their way). */
+  private async mainExitWithin(ms: number): Promise<number | null | undefined> {
+    const end = Date.now() + ms;
+    while (this.mainExit === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+    return this.mainExit;
+  }
+
   /** The exit code known for the main process: the debugger's, else (Node) the process's own. */
   private knownExit(): number | null | undefined {
     return this.exitCode !== undefined ? this.exitCode : this.mainExit;
@@ -262,13 +278,17 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
   sessionStopping(reason: string, restart = false): void {
     if (restart) this.restartRequested = true;
     // After debugpy reported the exit, VS Code's disconnect is only the session's own cleanup.
-    if (this.state === "running" && !this.stopReason && this.knownExit() === undefined) this.stopReason = reason;
+    if (this.state === "running" && !this.stopReason && this.knownExit() === undefined && !this.endedByItself) this.stopReason = reason;
   }
 
   /** The root debug session ended: finish the recording (see the file comment). */
   rootEnded(): Promise<CollectOnlyResult> {
     if (this.state === "finished") return this.done;
     const exit = this.knownExit();
+    if (exit === undefined && this.endedByItself && !this.stopReason) {
+      // A Node program that ended by itself: its exit code is its main process's process.exit.
+      return this.end(this.mainExitWithin(3000).then((code) => this.rec.finish({ exitCode: code ?? null })));
+    }
     if (exit === undefined || this.stopReason) {
       // Stopped from the debugger (its exit code is then the kill's): end whatever is left at once.
       this.stopReason ??= "stopped: the debug session ended";

@@ -275,6 +275,8 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
       }
       sessionRuns.set(session.id, run);
       const state = run.pausedState;
+      /** VS Code asked the root session to end (Stop, restart) before the adapter said the program ended. */
+      let stopRequested = false;
       const changed = (c: boolean) => {
         if (c) run!.debugStateChanged();
       };
@@ -313,6 +315,9 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
                 () => undefined,
               );
             }
+          } else if (m.event === "terminated" && isRoot && !stopRequested) {
+            // The program ended by itself (the user's Stop sends disconnect/terminate first).
+            run.programEnded();
           } else if (m.event === "exited" && isRoot) {
             run.setExitCode(typeof m.body?.exitCode === "number" ? m.body.exitCode : null);
           } else if (m.event === "debugpyAttach" && session.type === IPCVIZ_DEBUG_TYPE) {
@@ -340,6 +345,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
           }
           // VS Code's Stop (disconnect/terminate of the root session): the program is being ended.
           if (isRoot && m?.type === "request" && (m.command === "disconnect" || m.command === "terminate")) {
+            stopRequested = true;
             const restarting = m.arguments?.restart === true;
             run!.sessionStopping(restarting ? "stopped: the debug session restarted" : "stopped: the debug session was stopped", restarting);
           }

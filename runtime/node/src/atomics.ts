@@ -7,9 +7,17 @@
  * `exchange(cell, 0)`, `compareExchange(cell, held, 0)` or a `sub` that leaves 0, by the thread
  * holding it. Such a cell is shown as a lock (`lock.acquire`/`lock.release`), and a wait on it
  * as waiting for that lock.
+ *
+ * Who woke whom: every notify on a cell first writes a number unique in the process into a
+ * table all threads of the process share (a SharedArrayBuffer handed to every worker in the
+ * environment data), in the slot of that cell; a wait that a notify ended reads the slot when
+ * it returns. The notify's `cond.notify` and the waiter's `block.end` then carry the same `msg`
+ * (`an<pid>.<n>`), and the view draws an arrow from the notifying thread to each thread it woke.
  */
 
 import * as core from "./core";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import { sabId } from "./ports";
 import { userSite } from "./site";
 
@@ -29,6 +37,23 @@ function cell(ta: Cellable, index: number): string | null {
   return ta.BYTES_PER_ELEMENT === 4 ? `${id}[${byte >> 2}]` : `${id}@${byte}`;
 }
 
+/** Environment data key of the wake table (shared by every thread of a process). */
+const WAKE_KEY = "ipcviz:wakes";
+const WAKE_SLOTS = 4096;
+/** [0]: the process's notify counter; slot k of a cell: [1 + 2k] its hash, [2 + 2k] the last notify's number (0: not the program's). */
+let wakes: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * WAKE_SLOTS)));
+
+/** FNV-1a of a cell id. */
+function hashOf(c: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+function slotOf(h: number): number {
+  return 1 + 2 * ((h >>> 0) % WAKE_SLOTS);
+}
+
 function isZero(v: unknown): boolean {
   return v === 0 || v === 0n;
 }
@@ -43,6 +68,21 @@ export function installAtomics(): void {
   const oExchange = A.exchange;
   const oSub = A.sub;
   const oLoad = A.load;
+  const oAdd = A.add;
+
+  // One table per process: the main thread makes it, every worker gets it (nested workers from their parent).
+  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(WAKE_KEY) as Int32Array | undefined);
+  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer) wakes = inherited;
+  else wt.setEnvironmentData(WAKE_KEY, wakes);
+  const wakePrefix = `an${process.pid}.`;
+  /** The notify that woke a wait on cell `c` (its msg), or null. */
+  const wokenBy = (c: string): string | null => {
+    const h = hashOf(c);
+    const k = slotOf(h);
+    if (oLoad(wakes, k) !== h) return null;
+    const g = oLoad(wakes, k + 1) as number;
+    return g !== 0 ? wakePrefix + g : null;
+  };
 
   A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
     const c = cell(ta as Cellable, index as number);
@@ -72,7 +112,7 @@ export function installAtomics(): void {
       core.ev("block.end", obj, null, site, { op, outcome: "error", error: String((err as Error)?.name ?? err) });
       throw err;
     }
-    core.ev("block.end", obj, null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
+    core.ev("block.end", obj, r === "ok" ? wokenBy(c) : null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
     return r;
   };
 
@@ -89,7 +129,7 @@ export function installAtomics(): void {
       core.ev("block.begin", c, null, site, x);
       core.flush();
       (r.value as Promise<string>).then(
-        (v) => core.ev("block.end", c, null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v }),
+        (v) => core.ev("block.end", c, v === "ok" ? wokenBy(c) : null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v }),
         () => undefined,
       );
       return r;
@@ -97,13 +137,21 @@ export function installAtomics(): void {
   }
 
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
-    const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
     const c = cell(ta as Cellable, index as number);
+    if (c === null) return oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
+    // Before waking anyone: the waiters it wakes read this notify's number (0: not the program's call).
+    const site = userSite(notify);
+    const h = hashOf(c);
+    const k = slotOf(h);
+    const g = site === null ? 0 : ((oAdd(wakes, 0, 1) as number) + 1) | 0 || 1;
+    oStore(wakes, k + 1, g);
+    oStore(wakes, k, h);
+    const t = core.now();
+    const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
     // A notify that woke nobody changes nothing: not recorded.
-    const site = c !== null && woken > 0 ? userSite(notify) : null;
-    if (c !== null && site !== null) {
+    if (site !== null && woken > 0) {
       const n = count === undefined || count === Infinity ? "all" : Number(count);
-      core.ev("cond.notify", locks.has(`L${c}`) ? `L${c}` : c, null, site, { n, woken });
+      core.evAt(t, "cond.notify", locks.has(`L${c}`) ? `L${c}` : c, wakePrefix + g, site, { n, woken });
       core.flush();
     }
     return woken;

@@ -16,6 +16,8 @@ import { test } from "node:test";
 import { readTraceFile } from "../../trace/readFile";
 import type { ParsedTrace } from "../../trace/reader";
 import { validateTrace } from "../../trace/validate";
+import { TraceModel } from "../../trace/model/model";
+import type { TraceEvent } from "../../trace/format";
 import { CLI_JS, REPO_ROOT, RUNS, runCommand, stripCliLine, type RunResult, type RunSummary } from "./helpers";
 
 const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
@@ -24,6 +26,12 @@ const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- events read as the JSON the runtime wrote, field by field
 type Ev = Record<string, any> & { kind: string; pid: number };
+
+/** The causal index of the first event the model placed that matches, or -1. */
+function findIndex(m: TraceModel, ok: (e: TraceEvent & Record<string, unknown>) => boolean): number {
+  for (let i = 0; i < m.length; i++) if (ok(m.event(i) as TraceEvent & Record<string, unknown>)) return i;
+  return -1;
+}
 
 interface Case {
   file: string;
@@ -156,7 +164,19 @@ const CASES: Case[] = [
         assert.equal(notify[0].obj, waits[0].obj);
         assert.equal(notify[0].woken, 1);
         assert.equal(t.line(notify[0]), "atomics_wait_notify.js:12");
-        assert.equal(t.of("block.end").find((e) => e.op === "atomics.wait")?.outcome, "ok");
+        const end = t.of("block.end").find((e) => e.op === "atomics.wait");
+        assert.equal(end?.outcome, "ok");
+        // The wait names the notify that ended it; the model pairs them (the view's wake arrow).
+        assert.match(String(notify[0].msg), /^an\d+\.\d+$/);
+        assert.equal(end?.msg, notify[0].msg, "the woken wait names its notify");
+        const m = new TraceModel(t.trace.header);
+        m.append(t.trace.events);
+        m.finish();
+        const ni = findIndex(m, (e) => e.kind === "cond.notify");
+        const ei = findIndex(m, (e) => e.kind === "block.end" && e.op === "atomics.wait");
+        assert.equal(m.wakeSource(ei), ni);
+        assert.deepEqual(m.wokenBy(ni), [ei]);
+        assert.notEqual(m.lane(ni), m.lane(ei), "from the notifying thread's lane to the waiter's");
       }
     },
   },
@@ -170,6 +190,17 @@ const CASES: Case[] = [
       assert.equal(new Set(acq.map((e) => e.pid)).size, 2);
       for (const e of acq) assert.equal(t.line(e), "atomics_lock.js:8");
       for (const e of rel) assert.equal(t.line(e), "atomics_lock.js:12");
+      // Every notify woke someone; every lock wait that a notify ended names one, of the other worker.
+      const notifies = new Map(t.of("cond.notify").map((e) => [e.msg as string, e]));
+      for (const n of notifies.values()) assert.ok((n.woken as number) >= 1 && n.obj === acq[0].obj, JSON.stringify(n));
+      const woken = t.of("block.end").filter((e) => e.op === "lock.acquire" && e.outcome === "ok");
+      for (const e of woken) {
+        if (e.msg === undefined) continue;
+        const n = notifies.get(e.msg as string);
+        assert.ok(n, `the wait ended at seq ${e.seq} names a recorded notify (${e.msg})`);
+        assert.notEqual(n!.pid, e.pid, "a thread is woken by the other one");
+      }
+      assert.ok(woken.filter((e) => e.msg !== undefined).length >= Math.min(woken.length, notifies.size) / 2, "most woken waits name their notify");
     },
   },
   {

@@ -8,11 +8,14 @@
  * holding it. Such a cell is shown as a lock (`lock.acquire`/`lock.release`), and a wait on it
  * as waiting for that lock.
  *
- * Who woke whom: every notify on a cell first writes a number unique in the process into a
- * table all threads of the process share (a SharedArrayBuffer handed to every worker in the
- * environment data), in the slot of that cell; a wait that a notify ended reads the slot when
- * it returns. The notify's `cond.notify` and the waiter's `block.end` then carry the same `msg`
+ * Who woke whom: a notify that woke someone writes a number unique in the process into a table
+ * all threads of the process share (a SharedArrayBuffer handed to every worker in the
+ * environment data), in the slot of its cell, just after Atomics.notify returns; a wait that a
+ * notify ended waits for that slot to change (a spin, then 1 ms steps, at most 20 ms) and reads
+ * it. The notify's `cond.notify` and the waiter's `block.end` then carry the same `msg`
  * (`an<pid>.<n>`), and the view draws an arrow from the notifying thread to each thread it woke.
+ * When two notifies on one cell wake waiters at nearly the same instant, a waiter may name the
+ * other one (it always names a recorded notify, or none).
  */
 
 import * as core from "./core";
@@ -75,13 +78,30 @@ export function installAtomics(): void {
   if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer) wakes = inherited;
   else wt.setEnvironmentData(WAKE_KEY, wakes);
   const wakePrefix = `an${process.pid}.`;
-  /** The notify that woke a wait on cell `c` (its msg), or null. */
-  const wokenBy = (c: string): string | null => {
+  /** The wake slot of cell `c`, and its value now (before a wait). */
+  const wakeMark = (c: string): { h: number; k: number; v0: number } => {
     const h = hashOf(c);
     const k = slotOf(h);
-    if (oLoad(wakes, k) !== h) return null;
-    const g = oLoad(wakes, k + 1) as number;
-    return g !== 0 ? wakePrefix + g : null;
+    return { h, k, v0: oLoad(wakes, k + 1) as number };
+  };
+  /** The notify's number once the slot has changed since `m` was taken (0: not yet). */
+  const wakeNow = (m: { h: number; k: number; v0: number }): number | null => {
+    const g = oLoad(wakes, m.k + 1) as number;
+    if (g === m.v0) return 0;
+    return oLoad(wakes, m.k) === m.h && g > 0 ? g : null;
+  };
+  /**
+   * The notify that woke a wait (its msg), or null. Its notifier writes its number just after
+   * Atomics.notify returns: spin briefly for it, then sleep in 1 ms steps (at most 20 ms).
+   */
+  const wokenBy = (m: { h: number; k: number; v0: number }): string | null => {
+    let g = wakeNow(m);
+    for (let n = 0; g === 0 && n < 2000; n++) g = wakeNow(m);
+    for (let n = 0; g === 0 && n < 20; n++) {
+      core.sleepMs(1);
+      g = wakeNow(m);
+    }
+    return g ? wakePrefix + g : null;
   };
 
   A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
@@ -103,6 +123,7 @@ export function installAtomics(): void {
     const x: Record<string, unknown> = { op, value: String(value) };
     const tmo = timeout === undefined ? Infinity : Number(timeout);
     if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
+    const mark = wakeMark(c);
     core.ev("block.begin", obj, null, site, x);
     core.flush();
     let r: unknown;
@@ -112,7 +133,7 @@ export function installAtomics(): void {
       core.ev("block.end", obj, null, site, { op, outcome: "error", error: String((err as Error)?.name ?? err) });
       throw err;
     }
-    core.ev("block.end", obj, r === "ok" ? wokenBy(c) : null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
+    core.ev("block.end", obj, r === "ok" ? wokenBy(mark) : null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
     return r;
   };
 
@@ -126,10 +147,23 @@ export function installAtomics(): void {
       const x: Record<string, unknown> = { op: "atomics.waitAsync", value: String(value) };
       const tmo = timeout === undefined ? Infinity : Number(timeout);
       if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
+      const mark = wakeMark(c);
       core.ev("block.begin", c, null, site, x);
       core.flush();
       (r.value as Promise<string>).then(
-        (v) => core.ev("block.end", c, v === "ok" ? wokenBy(c) : null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v }),
+        (v) => {
+          const t = core.now();
+          // The notifier writes its number just after its notify: look again a few times (not blocking this thread).
+          const end = (tries: number): void => {
+            const g = v === "ok" ? wakeNow(mark) : null;
+            if (g === 0 && tries < 20) {
+              setTimeout(() => end(tries + 1), 1).unref();
+              return;
+            }
+            core.evAt(t, "block.end", c, g ? wakePrefix + g : null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v });
+          };
+          end(0);
+        },
         () => undefined,
       );
       return r;
@@ -139,20 +173,22 @@ export function installAtomics(): void {
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
     const c = cell(ta as Cellable, index as number);
     if (c === null) return oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
-    // Before waking anyone: the waiters it wakes read this notify's number (0: not the program's call).
     const site = userSite(notify);
-    const h = hashOf(c);
-    const k = slotOf(h);
-    const g = site === null ? 0 : ((oAdd(wakes, 0, 1) as number) + 1) | 0 || 1;
-    oStore(wakes, k + 1, g);
-    oStore(wakes, k, h);
     const t = core.now();
     const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
-    // A notify that woke nobody changes nothing: not recorded.
-    if (site !== null && woken > 0) {
-      const n = count === undefined || count === Infinity ? "all" : Number(count);
-      core.evAt(t, "cond.notify", locks.has(`L${c}`) ? `L${c}` : c, wakePrefix + g, site, { n, woken });
-      core.flush();
+    // A notify that woke nobody changes nothing: not recorded. One that did tells the waiters it
+    // woke its number (negative: not the program's call, so no event to name).
+    if (woken > 0) {
+      const h = hashOf(c);
+      const k = slotOf(h);
+      const g = ((oAdd(wakes, 0, 1) as number) + 1) & 0x3fffffff || 1;
+      oStore(wakes, k, h);
+      oStore(wakes, k + 1, site === null ? -g : g);
+      if (site !== null) {
+        const n = count === undefined || count === Infinity ? "all" : Number(count);
+        core.evAt(t, "cond.notify", locks.has(`L${c}`) ? `L${c}` : c, wakePrefix + g, site, { n, woken });
+        core.flush();
+      }
     }
     return woken;
   };

@@ -22,12 +22,15 @@ import * as core from "./core";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import { sabId } from "./ports";
-import { userSite } from "./site";
+import { cachedSite, siteCache, userSite } from "./site";
 
 type Cellable = Int32Array | BigInt64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array | BigUint64Array;
 
 /** Cells this thread has seen used as a lock: id → held by this thread. */
 const locks = new Map<string, { held: boolean }>();
+
+/** Cell ids by typed array and index (the same string object each time: cheap to build, hash and compare). */
+const cellIds = new WeakMap<object, (string | undefined)[]>();
 
 /** `<sab>[<i32 index>]` for an element of a typed array on a SharedArrayBuffer; null on a plain ArrayBuffer. */
 function cell(ta: Cellable, index: number): string | null {
@@ -35,10 +38,25 @@ function cell(ta: Cellable, index: number): string | null {
   if (!(b instanceof SharedArrayBuffer)) return null;
   const i = Number(index);
   if (!Number.isInteger(i) || i < 0 || i >= ta.length) return null;
+  let ids = cellIds.get(ta);
+  if (ids === undefined) cellIds.set(ta, (ids = []));
+  const known = ids[i];
+  if (known !== undefined) return known;
   const byte = ta.byteOffset + i * ta.BYTES_PER_ELEMENT;
   const id = sabId(b);
-  return ta.BYTES_PER_ELEMENT === 4 ? `${id}[${byte >> 2}]` : `${id}@${byte}`;
+  return (ids[i] = ta.BYTES_PER_ELEMENT === 4 ? `${id}[${byte >> 2}]` : `${id}@${byte}`);
 }
+
+/** The lock id of a cell, `L<cell>` (one string per cell). */
+const lockIds = new Map<string, string>();
+function L(c: string): string {
+  let id = lockIds.get(c);
+  if (id === undefined) lockIds.set(c, (id = `L${c}`));
+  return id;
+}
+
+/** Call sites per operation (site.ts cachedSite), by cell. */
+const sites = { wait: siteCache(), notify: siteCache(), cas: siteCache(), xchg: siteCache(), store: siteCache(), exchange: siteCache(), compareExchange: siteCache(), sub: siteCache() };
 
 /** Environment data key of the wake table (shared by every thread of a process). */
 const WAKE_KEY = "ipcviz:wakes";
@@ -115,11 +133,11 @@ export function installAtomics(): void {
       return oWait.apply(Atomics, arguments as unknown as unknown[]);
     }
     if (current !== (typeof current === "bigint" ? BigInt(value as bigint) : Number(value) | 0)) return oWait.apply(Atomics, arguments as unknown as unknown[]);
-    const site = userSite(wait);
+    const site = cachedSite(sites.wait, c, wait);
     if (site === null) return oWait.apply(Atomics, arguments as unknown as unknown[]); // not the program's own call
-    const lock = locks.has(`L${c}`);
+    const lock = locks.has(L(c));
     const op = lock ? "lock.acquire" : "atomics.wait";
-    const obj = lock ? `L${c}` : c;
+    const obj = lock ? L(c) : c;
     const x: Record<string, unknown> = { op, value: String(value) };
     const tmo = timeout === undefined ? Infinity : Number(timeout);
     if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
@@ -173,12 +191,12 @@ export function installAtomics(): void {
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
     const c = cell(ta as Cellable, index as number);
     if (c === null) return oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
-    const site = userSite(notify);
     const t = core.now();
     const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
-    // A notify that woke nobody changes nothing: not recorded. One that did tells the waiters it
-    // woke its number (negative: not the program's call, so no event to name).
+    // A notify that woke nobody changes nothing: not recorded (and costs no call-site capture). One
+    // that did tells the waiters it woke its number (negative: not the program's call, so no event to name).
     if (woken > 0) {
+      const site = cachedSite(sites.notify, c, notify);
       const h = hashOf(c);
       const k = slotOf(h);
       const g = ((oAdd(wakes, 0, 1) as number) + 1) & 0x3fffffff || 1;
@@ -186,7 +204,7 @@ export function installAtomics(): void {
       oStore(wakes, k + 1, site === null ? -g : g);
       if (site !== null) {
         const n = count === undefined || count === Infinity ? "all" : Number(count);
-        core.evAt(t, "cond.notify", locks.has(`L${c}`) ? `L${c}` : c, wakePrefix + g, site, { n, woken });
+        core.evAt(t, "cond.notify", locks.has(L(c)) ? L(c) : c, wakePrefix + g, site, { n, woken });
         core.flush();
       }
     }
@@ -195,17 +213,17 @@ export function installAtomics(): void {
 
   const acquired = (c: string, site: number | null) => {
     if (site === null) return; // not the program's own call
-    const id = `L${c}`;
+    const id = L(c);
     let l = locks.get(id);
     if (!l) locks.set(id, (l = { held: false }));
     l.held = true;
     core.ev("lock.acquire", id, null, site, { ok: true });
   };
   const released = (c: string, fn: (...args: never[]) => unknown) => {
-    const l = locks.get(`L${c}`);
+    const l = locks.get(L(c));
     if (!l || !l.held) return;
     l.held = false;
-    core.ev("lock.release", `L${c}`, null, userSite(fn), null);
+    core.ev("lock.release", L(c), null, cachedSite(sites[fn.name as "store"] ?? sites.store, c, fn), null);
   };
 
   A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown) {
@@ -216,19 +234,19 @@ export function installAtomics(): void {
     const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
     if (!ok) {
       // A failed attempt to take a free cell: it is a lock, and a wait on it waits for the lock.
-      if (isZero(expected) && !isZero(replacement) && !locks.has(`L${c}`)) locks.set(`L${c}`, { held: false });
+      if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
       return r;
     }
-    if (isZero(r) && !isZero(replacement)) acquired(c, userSite(compareExchange));
+    if (isZero(r) && !isZero(replacement)) acquired(c, cachedSite(sites.cas, c, compareExchange));
     else if (isZero(replacement)) released(c, compareExchange);
     return r;
   };
   A.exchange = function exchange(ta: unknown, index: unknown, value: unknown) {
     const r = oExchange.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
-    if (c !== null && locks.has(`L${c}`)) {
+    if (c !== null && locks.has(L(c))) {
       if (isZero(value)) released(c, exchange);
-      else if (isZero(r) && !locks.get(`L${c}`)!.held) acquired(c, userSite(exchange));
+      else if (isZero(r) && !locks.get(L(c))!.held) acquired(c, cachedSite(sites.xchg, c, exchange));
     }
     return r;
   };
@@ -236,14 +254,14 @@ export function installAtomics(): void {
     const r = oStore.apply(Atomics, arguments as unknown as unknown[]);
     if (isZero(r)) {
       const c = cell(ta as Cellable, index as number);
-      if (c !== null && locks.has(`L${c}`)) released(c, store);
+      if (c !== null && locks.has(L(c))) released(c, store);
     }
     return r;
   };
   A.sub = function sub(ta: unknown, index: unknown, value: unknown) {
     const r = oSub.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
-    if (c !== null && locks.has(`L${c}`)) {
+    if (c !== null && locks.has(L(c))) {
       const after = typeof r === "bigint" ? r - BigInt(value as bigint) : (r as number) - Number(value);
       if (isZero(after)) released(c, sub);
     }

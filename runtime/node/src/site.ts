@@ -92,6 +92,65 @@ export function userSite(skip?: Callee, direct = false): number | null {
   return long ? pick(long, direct) ?? null : null;
 }
 
+/**
+ * A call site remembered per operation (`siteCache`) and object (`key`, e.g. a cell) in this thread:
+ * capturing the stack is most of a hook's cost, and a hot loop calls the same operation on the
+ * same object from the same line again and again (a lock helper's `compareExchange`, a ping-pong
+ * handler's `postMessage`). Once a key has given the same site `trust` times in a row, that site
+ * is reused; it is captured again at exponentially spaced calls (the 2nd, 4th, 8th … call after,
+ * then every 256th), and a different site there drops the cache (and doubles `trust`, up to 64,
+ * for that key). So a line is reused only for an operation on an object that has come from that
+ * line every time it was looked at; a program that alternates two lines for one operation on one
+ * object is captured at every call again soon after the first difference.
+ */
+interface SiteCacheEntry {
+  site: number | null;
+  /** Same site this many captures in a row. */
+  streak: number;
+  trust: number;
+  /** Calls since the site was trusted, and the call at which it is captured again. */
+  calls: number;
+  next: number;
+}
+const MAX_CHECK_GAP = 256;
+
+/** A cache of call sites for one operation (see {@link cachedSite}). */
+export type SiteCache = Map<string, SiteCacheEntry>;
+export function siteCache(): SiteCache {
+  return new Map();
+}
+
+export function cachedSite(siteCache: SiteCache, key: string, skip: Callee): number | null {
+  let e = siteCache.get(key);
+  if (e !== undefined && e.streak >= e.trust) {
+    if (++e.calls < e.next) return e.site;
+    const now = userSite(skip);
+    if (now === e.site) {
+      e.next = Math.min(e.next * 2, e.calls + MAX_CHECK_GAP);
+      return now;
+    }
+    // Another line: capture every call again until it is stable, and wait longer before trusting it.
+    e.site = now;
+    e.streak = 1;
+    e.trust = Math.min(e.trust * 2, 64);
+    return now;
+  }
+  const site = userSite(skip);
+  if (e === undefined) {
+    if (siteCache.size > 4096) siteCache.clear();
+    siteCache.set(key, (e = { site, streak: 1, trust: 4, calls: 0, next: 2 }));
+  } else if (site === e.site) {
+    if (++e.streak >= e.trust) {
+      e.calls = 0;
+      e.next = 2;
+    }
+  } else {
+    e.site = site;
+    e.streak = 1;
+  }
+  return site;
+}
+
 /** The site of the first user frame (undefined: none among these frames; null: not direct). */
 function pick(list: CallSiteLike[], direct: boolean): number | null | undefined {
   for (const c of list) {

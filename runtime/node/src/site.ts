@@ -94,14 +94,15 @@ export function userSite(skip?: Callee, direct = false): number | null {
 
 /**
  * A call site remembered per operation (`siteCache`) and object (`key`, e.g. a cell) in this thread:
- * capturing the stack is most of a hook's cost, and a hot loop calls the same operation on the
- * same object from the same line again and again (a lock helper's `compareExchange`, a ping-pong
- * handler's `postMessage`). Once a key has given the same site `trust` times in a row, that site
- * is reused; it is captured again at exponentially spaced calls (the 2nd, 4th, 8th … call after,
- * then every 256th), and a different site there drops the cache (and doubles `trust`, up to 64,
- * for that key). So a line is reused only for an operation on an object that has come from that
- * line every time it was looked at; a program that alternates two lines for one operation on one
- * object is captured at every call again soon after the first difference.
+ * capturing the stack is most of a hook's cost (V8 has no cheaper way to learn the caller:
+ * `Function.prototype.caller` costs as much as a capture), and a hot loop calls the same operation
+ * on the same object from the same line again and again (a lock helper's `compareExchange`, a
+ * ping-pong handler's `postMessage`). Once a key has given the same site 4 times in a row, that
+ * site is reused; it is captured again at the 2nd, 4th, 8th and then every 16th call, and a
+ * different site there drops the cache (and doubles the streak needed, up to 64, for that key).
+ * The price: when a program switches to another line for the same operation on the same object,
+ * up to 15 events before the next check can carry the previous line. `IPCVIZ_EXACT_SITES=1` in
+ * the environment captures every call instead.
  */
 interface SiteCacheEntry {
   site: number | null;
@@ -112,7 +113,8 @@ interface SiteCacheEntry {
   calls: number;
   next: number;
 }
-const MAX_CHECK_GAP = 256;
+const MAX_CHECK_GAP = 16;
+const EXACT = process.env.IPCVIZ_EXACT_SITES === "1";
 
 /** A cache of call sites for one operation (see {@link cachedSite}). */
 export type SiteCache = Map<string, SiteCacheEntry>;
@@ -121,6 +123,7 @@ export function siteCache(): SiteCache {
 }
 
 export function cachedSite(siteCache: SiteCache, key: string, skip: Callee): number | null {
+  if (EXACT) return userSite(skip);
   let e = siteCache.get(key);
   if (e !== undefined && e.streak >= e.trust) {
     if (++e.calls < e.next) return e.site;

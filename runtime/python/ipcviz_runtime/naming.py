@@ -44,10 +44,11 @@ def register(cls, fn):
 # ------------------------------------------------------------------ names at creation
 
 
-def name(kind, n=1, frame=None):
+def name(kind, n=1, frame=None, fallback=True):
     """The names of the object(s) the user's code is creating here: a string, or a list of n strings
     for a call that makes n objects (Pipe). `frame`: where to start looking for the user's frame
-    (default: the caller). Never raises."""
+    (default: the caller). Without `fallback`, None where the statement binds it to nothing (a name
+    a process gives an object made elsewhere). Never raises."""
     f = None
     try:
         f = frame if frame is not None else _getframe(1)
@@ -56,6 +57,8 @@ def name(kind, n=1, frame=None):
         names = _names_at(f, n) if f is not None else None
     except Exception:
         names = None
+    if not names and not fallback:
+        return None
     c = _kinds[kind] = _kinds.get(kind, 0) + 1
     if not names:
         try:
@@ -570,7 +573,7 @@ def child_fields(proc):
 
 
 def task_fields(extra, func, args, kwds):
-    """A Pool task's pool.task.recv fields, with `names` when its arguments hold IPC objects."""
+    """A Pool's or a ProcessPoolExecutor's task: its pool.task.recv fields, with `names` when its arguments hold IPC objects."""
     try:
         n = getattr(func, "__name__", "")
         if n in ("mapstar", "starmapstar") and args and len(args) == 2:
@@ -582,6 +585,14 @@ def task_fields(extra, func, args, kwds):
                     continue
                 for k, v in call_names(f, item if n == "starmapstar" else (item,), None).items():
                     names.setdefault(k, v)
+        elif getattr(getattr(func, "func", None), "__name__", "") == "_process_chunk" and getattr(func, "args", None) and args:
+            # a ProcessPoolExecutor.map chunk: partial(_process_chunk, fn), called with the chunk of argument tuples
+            f = func.args[0]
+            names = {}
+            for item in list(args[0])[:64]:
+                if type(item) is tuple:
+                    for k, v in call_names(f, item, None).items():
+                        names.setdefault(k, v)
         else:
             names = call_names(func, args, kwds) if args or kwds else None
         if names:

@@ -74,6 +74,12 @@ export const pipeFold = {
     pipe.holders[side].add(e.pid);
     s.chanTake(pipe.dirs[1 - side], s.refs.partner(i), i);
   },
+  "pipe.connect": (s, e, i) => {
+    // The client's end of a Listener connection (its names: the model's generic `names`).
+    const { pipe, side } = pipeOfEnd(s, e.obj, i);
+    pipe.users.add(e.pid);
+    pipe.holders[side].add(e.pid);
+  },
   "pipe.poll": onPipePoll,
   "pipe.eof": onPipePoll,
   "pipe.close": (s, e, i) => {

@@ -60,7 +60,13 @@ const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i) => {
 export const pipeFold = {
   "pipe.create": (s, e, i) => {
     const ends = e.ends as [string, string];
-    newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
+    const p = newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
+    // A connection a Listener accepted: the accepting process holds its own end only; the client's
+    // end is the client's (its pipe.connect, or its first use).
+    if (e.listener !== undefined) {
+      p.accepted = true;
+      p.holders[1].delete(e.pid);
+    }
   },
   "pipe.send": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);

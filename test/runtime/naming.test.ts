@@ -92,7 +92,7 @@ describe("the program's names in the diagnosis (real runs)", { skip }, () => {
         const byName = new Map(s.objects.filter((o) => o.name !== undefined).map((o) => [o.name!, o]));
         for (const n of ["ex", "pool", "workers", "m", "log", "shm", "numbers", "smm", "managed", "scratch", "todo", "client", "conn"]) assert.ok(byName.has(n), `an object named ${n}: ${[...byName.keys()].join(", ")}`);
         // By process: a child by its target ("Process-5 · attach" → "attach"), a worker by its kind of name.
-        const who = (label: string | null) => (label ?? "?").split(" · ")[1] ?? (label ?? "?").replace(/^(Fork|Spawn|Forkserver)/, "").replace(/-\d+$/, "");
+        const who = (label: string | null) => (label ?? "?").split(" · ")[1] ?? (label ?? "?").replace(/^(ForkServer|Fork|Spawn)/, "").replace(/-\d+$/, "");
         const known = (n: string) => Object.fromEntries((byName.get(n)!.names ?? []).map((x) => [who(x.process), x.name]));
         assert.deepEqual(known("shm"), { attach: "block", given: "segment" });
         assert.deepEqual(known("numbers"), { attach: "cells", given: "row", PoolWorker: "row" });

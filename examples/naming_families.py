@@ -70,12 +70,23 @@ def run_jobs_server(address):
     JobManager(address=address, authkey=KEY).get_server().serve_forever()
 
 
+def make_forks(m):
+    forks = [m.Lock() for _ in range(2)]  # forks[0], forks[1] at each call
+    return forks
+
+
 def main():
+    for _round in range(2):
+        rounds = [mp.Lock() for _ in range(2)]  # rounds[0], rounds[1] in each round
+        with rounds[0], rounds[1]:
+            pass
     ex = ProcessPoolExecutor(max_workers=2)
     fut = ex.submit(square, 3)
     futs = [ex.submit(square, i) for i in range(2)]
     print(fut.result(), [f.result() for f in futs])
     m = mp.Manager()
+    make_forks(m)
+    make_forks(m)
     log = m.list()
     done = ex.submit(log_to, log, "x")
     print(done.result(), list(log))

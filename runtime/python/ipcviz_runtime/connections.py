@@ -201,7 +201,7 @@ def _install_listener(connection):
             pair, mine, _other = _pair_id(c, False)
             trace_conn(c)
             c.__dict__["_ipcviz_id"] = mine
-            extra = {"pipe": pair, "listener": _addr_text(address)}
+            extra: "dict[str, object]" = {"pipe": pair, "listener": _addr_text(address)}
             n = naming.name("Connection", fallback=False)  # conn = Client(address)
             if n is not None:
                 extra["names"] = {mine: n}

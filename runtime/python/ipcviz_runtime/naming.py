@@ -172,6 +172,7 @@ def _resolve(f, expr):
 _watched = {}  # key -> True: its comprehension's loop end restarts its count (sys.monitoring)
 _loop_ends = {}  # code -> {FOR_ITER offset: (target offset, [keys])}
 _tool = []  # [tool id] once sys.monitoring is set up; [None] when it cannot be
+_DISABLE = [None]  # sys.monitoring.DISABLE, once set up
 
 
 def _watch_loop(code, lasti, key):
@@ -182,6 +183,7 @@ def _watch_loop(code, lasti, key):
     try:
         if not _tool:
             _tool.append(None)
+            _DISABLE[0] = mon.DISABLE
             for t in (4, 3):
                 if mon.get_tool(t) is None:
                     mon.use_tool_id(t, "ipcviz-naming")
@@ -218,7 +220,7 @@ def _on_branch(code, offset, dest):
     loops = _loop_ends.get(code)
     w = loops.get(offset) if loops is not None else None
     if w is None:
-        return sys.monitoring.DISABLE  # another branch of that code: never again
+        return _DISABLE[0]  # another branch of that code: never again
     if dest >= w[0]:  # the loop is done: the next evaluation counts from 0
         for key in w[1]:
             _counts.pop(key, None)

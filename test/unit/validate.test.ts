@@ -30,6 +30,7 @@ const REQUIRED: Record<string, string[]> = {
   "pipe.close": ["obj"],
   "pipe.eof": ["obj"],
   "conn.wait": ["obj", "objects", "ready"],
+  "pipe.connect": ["obj", "pipe", "listener"],
   "sync.create": ["obj", "objType"],
   "lock.acquire": ["obj", "ok"],
   "lock.release": ["obj"],

@@ -194,7 +194,12 @@ export const KINDS = {
   "lock.release": kind({ family: "sync", class: "lock", fields: { obj: obj(), depth: opt(f.int()), via: opt(f.str()) } }),
   "cond.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
     managerCall: { on: ["condition"], methods: ["wait", "wait_for"] }, class: "op", fields: { obj: obj(), ok: f.bool("false: timed out / predicate still false") }, blocks: true }),
-  "cond.notify": kind({ family: "sync", class: "op", fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`') } }),
+  "cond.notify": kind({
+    family: "sync",
+    class: "op",
+    fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`'), woken: opt(f.int("Node `Atomics.notify`: how many waiters it woke (its return value)")) },
+    note: "Node `Atomics.notify` (recorded when it woke someone): `msg` is the notification's id (`an<pid>.<n>`, unique in the run); the `block.end` of every wait it ended carries the same `msg`, so the view draws an arrow from the notifying thread to each thread it woke",
+  }),
   "event.set": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "event.clear": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "event.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
@@ -386,7 +391,8 @@ export const KINDS = {
   "block.end": kind({
     family: "blocking",
     class: "unblock",
-    fields: { op: f.blockOp(), obj: obj(), outcome: f.outcome("`ok`, `timeout`, `error`"), error: opt(f.str('e.g. `"EOFError"`')) },
+    fields: { op: f.blockOp(), obj: obj(), outcome: f.outcome("`ok`, `timeout`, `error`"), error: opt(f.str('e.g. `"EOFError"`')), result: opt(f.str('Node `Atomics.wait`: what it returned, `"ok"` or `"timed-out"`')) },
+    note: "a wait (`op` `atomics.wait`, `atomics.waitAsync`, or `lock.acquire` on an Atomics lock) that an `Atomics.notify` ended has that notify's `msg` (its `cond.notify`'s); only with `outcome` `ok`",
     relies: ["op"],
   }),
 

@@ -134,7 +134,7 @@ export function lowerThreadPriority(nice: number): boolean {
 }
 
 /** The run's own IPCVIZ_ variables are set afresh; these diagnostic ones are passed on from the caller's environment. */
-const PASSED_ON: ReadonlySet<string> = new Set(["IPCVIZ_NO_NOWAIT", "IPCVIZ_EXACT_SITES"]);
+const PASSED_ON: ReadonlySet<string> = new Set(["IPCVIZ_NO_NOWAIT", "IPCVIZ_FAST_SITES"]);
 
 /** Where the Python runtime is (options first, else the repository/extension folder), and its version. */
 export function locateRuntime(o: { runtimeDir?: string; runtimeBootDir?: string }): { runtimeDir: string; bootDir: string; runtimeVersion: string } {

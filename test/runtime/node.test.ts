@@ -387,13 +387,13 @@ test("node: the preload is built", () => {
   assert.ok(readFileSync(PRELOAD, "utf8").length > 1000, `${PRELOAD} (npm run build)`);
 });
 
-test("node: call sites follow a program that switches lines for one operation on one cell (cached: at most 15 stale events per switch; IPCVIZ_EXACT_SITES=1: none)", { timeout: 240_000 }, async () => {
+test("node: call sites follow a program that switches lines for one operation on one cell (by default: none stale; IPCVIZ_FAST_SITES=1: at most 15 stale events per switch)", { timeout: 240_000 }, async () => {
   const file = join(REPO_ROOT, "test", "runtime", "programs", "node_site_lines.js");
   const expected = [...Array(40).fill(7), ...Array(40).fill(11), ...Array(3).fill(7)];
   for (const exact of [false, true]) {
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-sites-"));
     try {
-      const rec = await RUNS.run(() => runRecordedNode(file, dir, exact ? { IPCVIZ_EXACT_SITES: "1" } : {}));
+      const rec = await RUNS.run(() => runRecordedNode(file, dir, exact ? {} : { IPCVIZ_FAST_SITES: "1" }));
       assert.equal(rec.r.status, 0, rec.r.stderr);
       const t = new TraceFacts(rec.trace);
       checkComplete(t, true);

@@ -127,8 +127,20 @@ export const KINDS = {
       duplex: f.bool(),
       listener: opt(f.str("a connection accepted by a `multiprocessing.connection.Listener`: its address; end0 is the accepting side's, end1 the client's, which may be in a process started separately, or not recorded")),
       endNames: opt(f.strPair("the program's names for the two ends: `a, b = Pipe()` → `a`, `b`")),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the accepting side's end (`conn = listener.accept()` → `conn`) and the listener (`listener:<address>` → `listener`)")),
     },
     relies: ["ends"],
+  }),
+  "pipe.connect": kind({
+    family: "pipes",
+    class: "op",
+    fields: {
+      obj: obj("the client's end (`pipe.create`'s end1)"),
+      pipe: f.str("the connection's id (`pipe.create`'s `obj`, recorded by the accepting side)"),
+      listener: f.str("the address connected to"),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the client's end (`conn = Client(address)` → `conn`)")),
+    },
+    note: "`multiprocessing.connection.Client` connected to a `Listener`: recorded by the client",
   }),
   "pipe.send": kind({
     family: "pipes",
@@ -269,6 +281,7 @@ export const KINDS = {
       value: opt(f.num("Semaphore initial value, Barrier parties")),
       preview: opt(f.str("initial value of a Manager Value")),
       name: opt(f.str()),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: a Manager this process connected to (`m = BaseManager(address=…)`; `m.connect()` → `m`)")),
     },
     relies: ["objType"],
   }),
@@ -316,7 +329,7 @@ export const KINDS = {
   "proxy.op": kind({
     family: "managers",
     class: "op",
-    fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool() },
+    fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool(), names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: a shared memory block attached by name (`shm = SharedMemory(name=…)` → `shm`)")) },
     note: "any other proxy operation; on a shared memory block (`obj` `Vshm:<name>`): `attach`, `close`, `unlink`",
     relies: ["method"],
   }),
@@ -331,7 +344,7 @@ export const KINDS = {
   "pool.submit": kind({
     family: "pools",
     class: "op",
-    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")) },
+    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")), name: opt(f.str("the program's name for the job's future (`fut = ex.submit(…)` → `fut`)")) },
     relies: ["job"],
   }),
   "pool.task.send": kind({

@@ -101,8 +101,9 @@ export function userSite(skip?: Callee, direct = false): number | null {
  * site is reused; it is captured again at the 2nd, 4th, 8th and then every 16th call, and a
  * different site there drops the cache (and doubles the streak needed, up to 64, for that key).
  * The price: when a program switches to another line for the same operation on the same object,
- * up to 15 events before the next check can carry the previous line. `IPCVIZ_EXACT_SITES=1` in
- * the environment captures every call instead.
+ * up to 15 events before the next check can carry the previous line. That is a wrong line shown to
+ * the user, so the cache is off unless `IPCVIZ_FAST_SITES=1` is in the environment: by default
+ * every call is captured and every event carries its own line.
  */
 interface SiteCacheEntry {
   site: number | null;
@@ -114,7 +115,7 @@ interface SiteCacheEntry {
   next: number;
 }
 const MAX_CHECK_GAP = 16;
-const EXACT = process.env.IPCVIZ_EXACT_SITES === "1";
+const EXACT = process.env.IPCVIZ_FAST_SITES !== "1";
 
 /** A cache of call sites for one operation (see {@link cachedSite}). */
 export type SiteCache = Map<string, SiteCacheEntry>;

@@ -1,52 +1,32 @@
 /**
  * The interpreter a run uses: the one chosen in the Python extension (ms-python.python) through
- * its public API when that extension is installed, else the `ipcviz.python` setting, else
- * python3 (settings.ts: chooseInterpreter). Also the "Pick Interpreter" action of the
- * missing/old Python message.
+ * its public API (`@vscode/python-extension`: PythonExtension.api(), read by pythonEnvironment.ts)
+ * when that extension is installed, else the `ipcviz.python` setting, else python3 (settings.ts:
+ * chooseInterpreter). Also the "Pick Interpreter" action of the missing/old Python message.
  */
 
 import * as vscode from "vscode";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { PVSC_EXTENSION_ID, PythonExtension } from "@vscode/python-extension";
+import { activeInterpreter, withTimeout } from "./pythonEnvironment";
 
-const PYTHON_EXTENSION = "ms-python.python";
-
-/** The parts of the Python extension's API used here (both its current and its older shape). */
-interface PythonApi {
-  environments?: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string } | undefined;
-    resolveEnvironment(env: { id: string; path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
-  };
-  settings?: {
-    getExecutionDetails?(resource?: vscode.Uri): { execCommand?: string[] } | undefined;
-  };
-}
-
-function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([Promise.resolve(p), new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
+/** Whether the Python extension is installed and enabled. */
+export function pythonExtensionInstalled(): boolean {
+  return vscode.extensions.getExtension(PVSC_EXTENSION_ID) !== undefined;
 }
 
 /** The Python extension's interpreter for `resource`, or undefined (not installed, no choice, or an error). */
 export async function interpreterFromPythonExtension(resource: vscode.Uri | undefined, log: (line: string) => void): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension<PythonApi>(PYTHON_EXTENSION);
-  if (!ext) return undefined;
+  if (!pythonExtensionInstalled()) return undefined;
   try {
-    const api = ext.isActive ? ext.exports : await withTimeout(ext.activate(), 10_000);
-    if (!api) {
-      log("the Python extension did not activate within 10 s; using the ipcviz.python setting or python3");
+    // PythonExtension.api() activates the extension when it is not active yet.
+    const api = await withTimeout(PythonExtension.api(), 10_000);
+    if (!api?.environments) {
+      log(api ? "the Python extension gave no environments API; using the ipcviz.python setting or python3" : "the Python extension did not activate within 10 s; using the ipcviz.python setting or python3");
       return undefined;
     }
-    if (api.environments) {
-      const envPath = api.environments.getActiveEnvironmentPath(resource);
-      if (envPath) {
-        const env = await withTimeout(api.environments.resolveEnvironment(envPath), 10_000);
-        const exe = env?.executable?.uri?.fsPath;
-        if (exe) return exe;
-        if (envPath.path) return envPath.path;
-      }
-    }
-    const cmd = api.settings?.getExecutionDetails?.(resource)?.execCommand;
-    if (cmd && cmd.length === 1 && cmd[0]) return cmd[0];
+    return await activeInterpreter(api, resource);
   } catch (err) {
     log(`could not ask the Python extension for its interpreter: ${(err as Error).message}`);
   }
@@ -55,7 +35,7 @@ export async function interpreterFromPythonExtension(resource: vscode.Uri | unde
 
 /** "Pick Interpreter": the Python extension's picker when installed, else a file dialog that sets ipcviz.python. */
 export async function pickInterpreter(): Promise<void> {
-  if (vscode.extensions.getExtension(PYTHON_EXTENSION)) {
+  if (pythonExtensionInstalled()) {
     await vscode.commands.executeCommand("python.setInterpreter");
     return;
   }

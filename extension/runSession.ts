@@ -37,7 +37,7 @@ export interface RunSessionOptions {
   log: (line: string) => void;
 }
 
-/** The state the integration tests read (see extension/testApi.ts). */
+/** The state the integration tests read (the Test API, docs/extension.md). */
 export interface RunInfo {
   program: string;
   state: LiveRunState;

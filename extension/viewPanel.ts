@@ -57,7 +57,7 @@ export interface ViewHost {
   viewOptions(readOnly: boolean): ViewOptions;
 }
 
-/** Counters the integration tests read (see extension/testApi.ts). */
+/** Counters the integration tests read (the Test API, docs/extension.md). */
 export interface ViewInfo {
   kind: "run" | "trace";
   title: string;

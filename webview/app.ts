@@ -12,6 +12,7 @@ import { Plot } from "./views/plot/plot";
 import { Overview } from "./views/overview";
 import { el, renderDetails, renderDiagnosis, renderInspector, renderKeys, renderLegend, renderStacks } from "./views/panels";
 import { moveLane } from "./layout/lanes";
+import { onKey } from "./keys";
 import { formatX } from "./layout/scale";
 
 const STEP_LABELS: Record<StepBy, string> = {
@@ -257,7 +258,18 @@ export class App {
       }
     });
     headers.addEventListener("click", (e) => this.onHeaderClick(e));
-    document.addEventListener("keydown", (e) => this.onKey(e));
+    document.addEventListener("keydown", (e) =>
+      onKey(e, {
+        store: this.store,
+        plot: this.plot,
+        host: this.host,
+        jumped: () => this.afterJump(),
+        togglePlay: () => this.togglePlay(),
+        layoutChanged: (mode) => (this.ctl.layout.value = mode),
+        focusSearch: () => this.ctl.search.focus(),
+        toggleKeys: () => (this.panels.keysBox.open = !this.panels.keysBox.open),
+      }),
+    );
     window.addEventListener("message", (e) => this.onMessage(e.data));
 
     this.store.onChange((what) => {
@@ -420,100 +432,6 @@ export class App {
       s.selectProcess(pid);
       this.host.post({ type: "selectProcess", pid });
     }
-  }
-
-  private onKey(e: KeyboardEvent): void {
-    const tgt = e.target as HTMLElement | null;
-    if (tgt && (tgt.tagName === "INPUT" || tgt.tagName === "SELECT" || tgt.tagName === "TEXTAREA")) return;
-    const s = this.store;
-    let handled = true;
-    const jump = (dir: 1 | -1, by: StepBy) => {
-      s.stepCursor(dir, by);
-      this.afterJump();
-    };
-    switch (e.key) {
-      case "ArrowRight":
-        jump(1, e.shiftKey ? s.stepBy : "event");
-        break;
-      case "ArrowLeft":
-        jump(-1, e.shiftKey ? s.stepBy : "event");
-        break;
-      case "]":
-        jump(1, "process");
-        break;
-      case "[":
-        jump(-1, "process");
-        break;
-      case "m":
-      case "M":
-        jump(e.shiftKey ? -1 : 1, "message");
-        break;
-      case "l":
-      case "L":
-        jump(e.shiftKey ? -1 : 1, "lock");
-        break;
-      case "b":
-      case "B":
-        jump(e.shiftKey ? -1 : 1, "block");
-        break;
-      case "d":
-      case "D":
-        jump(e.shiftKey ? -1 : 1, "diagnosis");
-        break;
-      case "n":
-        jump(1, "match");
-        break;
-      case "N":
-        jump(-1, "match");
-        break;
-      case " ":
-        this.togglePlay();
-        break;
-      case "Home":
-        s.home();
-        this.afterJump();
-        break;
-      case "End":
-        s.end();
-        this.afterJump();
-        break;
-      case "+":
-      case "=":
-        this.plot.zoomBy(2);
-        break;
-      case "-":
-      case "_":
-        this.plot.zoomBy(0.5);
-        break;
-      case "0":
-        this.plot.fit();
-        break;
-      case "t":
-        s.setMode(s.mode === "time" ? "logical" : "time");
-        this.ctl.layout.value = s.mode;
-        break;
-      case "c":
-        if (s.selectedPid !== null) s.toggleCollapsed(s.selectedPid);
-        break;
-      case "Enter": {
-        const i = s.selected;
-        const site = i >= 0 ? (s.model.event(i) as { site?: { file: string; line: number } }).site : undefined;
-        if (site) this.host.post({ type: "goToSource", file: site.file, line: site.line });
-        break;
-      }
-      case "/":
-        this.ctl.search.focus();
-        break;
-      case "Escape":
-        s.select(-1, false);
-        break;
-      case "?":
-        this.panels.keysBox.open = !this.panels.keysBox.open;
-        break;
-      default:
-        handled = false;
-    }
-    if (handled) e.preventDefault();
   }
 
   // ------------------------------------------------------------ play

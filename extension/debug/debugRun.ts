@@ -5,8 +5,8 @@
  * debugger has paused. It is a live {@link ViewSource} like a normal run's RunSession (snapshot,
  * appends, status, finished), plus the debugger's paused set (`onDidDebugState`, posted to the
  * view as DebugStateMessage) and `selectProcess` (the view's click on a lane: pause that process
- * if it runs, and show its stack). It has the members of RunSession that the controller uses
- * ({@link LiveRun}), so the controller shows, stops and saves it as it does a normal run.
+ * if it runs, and show its stack). It has the members of RunSession that runs.ts uses
+ * ({@link LiveRun}), so the extension shows, stops and saves it as it does a normal run.
  *
  * Ends when the root debug session ends: with the program's exit code when debugpy reported one
  * (then the last events drain in and leftovers are ended), else (the user stopped the session)
@@ -30,7 +30,7 @@ import { isRuntimeFile, wakeForPause } from "./wake";
 /** The paused processes as the view gets them. */
 export type PausedList = DebugStateMessage["paused"];
 
-/** What the controller uses of a live run (RunSession has the same members). */
+/** What runs.ts, views.ts and traces.ts use of a live run (RunSession has the same members). */
 export interface LiveRun extends ViewSource {
   readonly program: string;
   readonly traceFile: string;

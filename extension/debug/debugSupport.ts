@@ -49,11 +49,11 @@ import {
 } from "./debugConfig";
 import { DebugRun } from "./debugRun";
 
-/** What debug support needs from the rest of the extension (the controller provides it). */
+/** What debug support needs from the rest of the extension (controller.ts wires it to runs.ts and traces.ts). */
 export interface DebugSupportDeps {
   /** A line in the "IPC Visualiser" output channel. */
   log(line: string): void;
-  /** Settings for a resource (controller.settings). */
+  /** Settings for a resource (settings.ts: resolveSettings). */
   settings(resource?: vscode.Uri): IpcvizSettings;
   /** The interpreter a normal run of `resource` would use: the Python extension's, else ipcviz.python, else undefined (python3). */
   interpreter(resource: vscode.Uri | undefined): Promise<{ python: string | undefined; description: string }>;
@@ -73,7 +73,7 @@ export interface DebugSupportDeps {
    * run panel (a fresh snapshot), Stop ends it, the hang notification, trace saving when it ends.
    */
   adoptRun(run: DebugRun, settings: IpcvizSettings): void;
-  /** Report a LaunchError as a normal run does (controller.reportLaunchError). */
+  /** Report a LaunchError as a normal run does (runs.ts: reportLaunchError). */
   reportLaunchError(err: LaunchError, python: string | undefined): void;
 }
 
@@ -461,8 +461,6 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     if (!config) return false;
     return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), config);
   }
-
-  subs.push(vscode.commands.registerCommand(DEBUG_COMMAND, (uri?: vscode.Uri) => debugVisualise(uri)));
 
   const support: DebugSupport = {
     debugVisualise,

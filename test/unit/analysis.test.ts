@@ -390,3 +390,30 @@ test("live: a process paused in a debugger never counts toward a deadlock; a cyc
   d3.setPaused([inCycle], c3.now);
   assert.equal(d3.check(c3.now + 2e9)?.deadlocks.some((d) => d.kind === "cycle") ?? false, false, "one of its processes is paused: no cycle reported");
 });
+
+test("hazards: terminate() while the target waits in put() or send() (a blocking send on a queue or a pipe), not while it waits elsewhere", () => {
+  const { header } = loadFixture("hazard_terminate_holding_lock");
+  const ev = (pid: number, seq: number, t: number, kind: string, extra: object) => ({ pid, tid: pid, seq, t, kind, ...extra }) as TraceEvent;
+  const run = (op: string, obj: string) =>
+    diagnose(
+      TraceModel.fromEvents(
+        [
+          ev(500, 0, 1e6, "process.start", { name: "MainProcess", ppid: 1, role: "main", startMethod: "fork" }),
+          ev(500, 1, 2e6, "queue.create", { obj: "Q500.1", objType: "Queue", maxsize: 1 }),
+          ev(500, 2, 2.5e6, "pipe.create", { obj: "P500.2", ends: ["P500.2.0", "P500.2.1"], duplex: false }),
+          ev(500, 3, 2.7e6, "event.create", { obj: "E500.3", objType: "Event" }),
+          ev(500, 4, 3e6, "process.spawn", { child: 501, name: "Process-1", daemon: false }),
+          ev(501, 0, 4e6, "process.start", { name: "Process-1", ppid: 500, role: "child", startMethod: "fork" }),
+          ev(501, 1, 5e6, "block.begin", { op, obj, site: "child.py:7" }),
+          ev(500, 5, 6e6, "process.terminate", { child: 501, site: "main.py:12" }),
+        ],
+        header,
+      ),
+    );
+  for (const [op, obj] of [["queue.put", "Q500.1"], ["pipe.send", "P500.2.1"]]) {
+    const d = run(op, obj);
+    assert.deepEqual(d.hazards.map((h) => h.kind), ["terminate-during-put"], `${op}: ${d.hazards.map((h) => h.explanation).join("\n")}`);
+    assert.deepEqual(d.hazards[0].objects, [obj]);
+  }
+  assert.deepEqual(run("event.wait", "E500.3").hazards, [], "a wait that sends nothing: no hazard");
+});

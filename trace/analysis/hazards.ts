@@ -14,9 +14,16 @@
 import { msgOf, previewOf, siteOf, type EventIn, type TraceEvent } from "../format";
 import { fullSite, objectText, shortSite } from "../model/dump";
 import { splitArgs } from "../model/pyRepr";
+import { KINDS } from "../kinds/table";
+import type { KindDecl } from "../kinds/fields";
 import type { ModelRefs, ModelState } from "../model/state";
 import { who } from "./explain";
 import type { Hazard } from "./types";
+
+/** Blocking sends on a queue or a pipe (put(), send()), from the kinds table: a process terminated inside one can leave the channel broken. */
+const CHANNEL_SENDS: ReadonlySet<string> = new Set(
+  (Object.entries(KINDS) as [string, KindDecl][]).filter(([, d]) => d.class === "send" && d.blocks && (d.arrow === "queue" || d.arrow === "pipe")).map(([k]) => k),
+);
 
 
 const FEEDER_QUEUES = new Set(["Queue", "JoinableQueue"]);
@@ -178,7 +185,7 @@ export class HazardTracker {
     const putting: string[] = [];
     for (const th of c.threads.values()) {
       const b = th.block;
-      if (b && (b.op === "queue.put" || b.op === "pipe.send") && !putting.includes(b.obj)) putting.push(b.obj);
+      if (b && CHANNEL_SENDS.has(b.op) && !putting.includes(b.obj)) putting.push(b.obj);
     }
     for (const q of s.objects.values()) {
       if (q.cls !== "queue" || !FEEDER_QUEUES.has(q.objType) || putting.includes(q.id)) continue;

@@ -7,33 +7,23 @@
  * start of the run to its end). Cost: O(n / 256 + what is near the view). Pure: no DOM.
  */
 
+import { bisectLeft, bisectRight } from "d3-array";
 import { Float64Column, Int32Column } from "../../trace/model/growable";
 
 /** The model's growable typed-array columns (trace/model/growable.ts), by shorter names. */
 export { Float64Column as F64, Int32Column as I32 };
 
-/** First position k in sorted a[0..n) with a[k] >= v (n when none). */
+/**
+ * First position k in sorted a[0..n) with a[k] >= v (n when none): d3-array's bisectLeft over the
+ * first n values (the columns' buffers are longer than their length).
+ */
 export function lowerBound(a: ArrayLike<number>, n: number, v: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return bisectLeft(a, v, 0, n);
 }
 
-/** First position k in sorted a[0..n) with a[k] > v (n when none). */
+/** First position k in sorted a[0..n) with a[k] > v (n when none): d3-array's bisectRight over the first n values. */
 export function upperBound(a: ArrayLike<number>, n: number, v: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return bisectRight(a, v, 0, n);
 }
 
 /** Slots per chunk of the interval index. */

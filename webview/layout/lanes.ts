@@ -4,6 +4,8 @@
  * or under their parent in the "tree" order), and a user's manual order is kept. Pure: no DOM.
  */
 
+import { bisector } from "d3-array";
+
 /** How lanes are ordered. */
 export type LaneOrder = "appearance" | "tree";
 
@@ -117,13 +119,7 @@ export function layoutLanes(
 
 /** The lane box at vertical position y (including the gap below it), or null. */
 export function laneAtY(boxes: readonly LaneBox[], y: number, gap = 4): LaneBox | null {
-  let lo = 0;
-  let hi = boxes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (boxes[mid].y + boxes[mid].h + gap <= y) lo = mid + 1;
-    else hi = mid;
-  }
-  const b = boxes[lo];
+  // Boxes are in vertical order: the first whose bottom (with its gap) is below y.
+  const b = boxes[bisector((box: LaneBox) => box.y + box.h + gap).right(boxes, y)];
   return b && y >= b.y - gap / 2 ? b : null;
 }

@@ -29,6 +29,14 @@ export function registerExtensionTests(): void {
       for (const c of COMMANDS) assert.ok(all.includes(c), `${c} is registered`);
     });
 
+    it("registers exactly the commands package.json contributes (the table in extension/commands.ts)", async () => {
+      await extensionApi();
+      const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+      const contributed = (pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
+      const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith("ipcviz.")).sort();
+      assert.deepEqual(registered, contributed);
+    });
+
     it("contributes the commands with category and icons, the trace editor and the settings", () => {
       const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
       const cmds = pkg.contributes.commands as Array<{ command: string; title: string; category: string; icon?: string }>;

@@ -491,11 +491,13 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [] });
     this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids });
     const pending = new Set(pids);
+    // Every process of the run: a process tells from them whether a socket's peer is in the run.
+    const line = `${JSON.stringify({ stacks: request, pids: [...new Set([...this.connectedPids(), ...pids])] })}\n`;
     const cpu0 = new Map<number, number>();
     for (const c of conns) {
       cpu0.set(c.pid, readProcStat(c.pid)?.cpuTicks ?? -1);
       try {
-        c.socket.write(`{"stacks":${request}}\n`);
+        c.socket.write(line);
       } catch {
         /* closed meanwhile: it is reported missing */
       }

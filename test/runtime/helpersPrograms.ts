@@ -1244,7 +1244,7 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       roles(v, p, { main: 1, child: 1 });
     },
   },
-  hang_subprocess_sleeper: {
+  hang_subprocess_waiter: {
     hangs: true,
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 1 });

@@ -56,7 +56,7 @@ interface HangCase {
 const CASES: HangCase[] = [
   { program: "hang_socket_recv.py", who: "main", marker: "# HANGS HERE (main)", call: "socket.recv", how: "waiting" },
   { program: "hang_socket_recv.py", who: "child", marker: "# HANGS HERE (client)", call: "socket.recv", how: "waiting" },
-  { program: "hang_subprocess_sleeper.py", who: "child", marker: "# HANGS HERE", call: "subprocess.run", how: "waiting" },
+  { program: "hang_subprocess_waiter.py", who: "child", marker: "# HANGS HERE", call: "subprocess.run", how: "waiting" },
   { program: "hang_input_no_stdin.py", who: "main", marker: "# HANGS HERE", call: "input", how: "waiting", stdinOpen: true },
   { program: "hang_thread_join.py", who: "child", marker: "# HANGS HERE", call: "Thread.join", how: "waiting" },
   { program: "hang_busy_poll.py", who: "child", marker: "# HANGS HERE", call: "Queue.empty", how: "spinning" },

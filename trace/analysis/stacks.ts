@@ -272,6 +272,7 @@ export function outsideWaits(snapshot: StackSnapshot, model: TraceModel): Outsid
   for (const p of snapshot.processes) {
     const st = model.head.processes.get(p.pid);
     if (st && (st.exit !== null || st.disconnect !== null)) continue;
+    if (NOT_PARTICIPANTS.has(st?.role ?? p.role)) continue; // the machinery's own listeners (a forkserver, a Manager's server)
     const name = st?.name ?? p.name;
     for (const t of countedThreads(p.threads ?? [])) {
       if (!t.waitsOn?.outside || t.state === "running" || t.state === "spinning") continue;

@@ -10,7 +10,8 @@ whether the wait can end without the run's help:
   socket whose peer is no process of the run (the peer's socket is looked up in
   `/proc/self/net/tcp*` and among the run's processes' descriptors; a Unix socket's peer from
   `SO_PEERCRED`), an unconnected datagram socket, a terminal — the wait may end when someone
-  outside acts, so it is not a hang;
+  outside acts, so it is not a hang; stdin that is no terminal (a pipe, a file, a socket) is the
+  run's given input and counts as the run's own;
 - a command the thread waits for (`wait4`: `subprocess.run`) that is no process of the run and
   runs or sleeps — progress;
 - otherwise (a pipe, a socket to a process of the run, a lock without timeout) nothing is added:
@@ -173,16 +174,19 @@ def _fd(fd, run_pids):
         link = os.readlink("/proc/self/fd/%d" % fd)
     except OSError:
         return None
-    if link.startswith("socket:["):
-        return _socket(fd, link[8:-1], run_pids)
     try:
         tty = os.isatty(fd)
     except OSError:
         tty = False
     if tty:
         return {"what": "the terminal %s%s" % (link, " (stdin)" if fd == 0 else ""), "outside": True}
+    if fd == 0:
+        # stdin that is no terminal is the run's input: what was meant for it has been given.
+        return {"what": "stdin (%s)" % ("a pipe" if link.startswith("pipe:[") else "a socket" if link.startswith("socket:[") else link), "outside": False}
+    if link.startswith("socket:["):
+        return _socket(fd, link[8:-1], run_pids)
     if link.startswith("pipe:["):
-        return {"what": "a pipe%s" % (" (stdin)" if fd == 0 else ""), "outside": False}
+        return {"what": "a pipe", "outside": False}
     return None
 
 

@@ -13,10 +13,11 @@
  */
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, test } from "node:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import {
   CLI_JS,
@@ -277,4 +278,44 @@ describe("no report for a server waiting for a client from outside the run", { s
       });
     }
   }
+});
+
+describe("input() from a terminal someone may type into is no hang", { skip: missing ?? (existsSync("/usr/bin/script") ? undefined : "no `script` (util-linux) to give the run a terminal") }, () => {
+  const py = defaultPython();
+  test(`hang_input_no_stdin.py on a terminal (${py?.label}, fork)`, { skip: py?.path ? undefined : "no Python" }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ipcviz-tty-"));
+    const trace = join(dir, "trace.ipcviz.jsonl");
+    const program = join(EXAMPLES_DIR, "hang_input_no_stdin.py");
+    const cmd = [process.execPath, CLI_JS, "run", "--python", py!.path!, "--start-method", "fork", "--out", trace, "--timeout", "120", "--", program].map((a) => `'${a}'`).join(" ");
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PYTHON") && !k.startsWith("IPCVIZ_") && k !== "NODE_OPTIONS" && !k.startsWith("NODE_TEST")) env[k] = v;
+    // `script` runs the CLI on a new terminal: the program's stdin is that terminal; what this test writes is typed into it.
+    const child = spawn("/usr/bin/script", ["-qfec", cmd, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString("utf8")));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    let ended = false;
+    void exited.then(() => (ended = true));
+    const io = { stdout: () => out, stderr: () => "", tracePath: trace, ended: () => ended };
+    try {
+      const line = lineOf(program, "# HANGS HERE");
+      await until(io, () => out.includes("(outside the run)"), "the report that main waits on the terminal", 120000);
+      // Nothing was recorded for a while and the run goes on: a person types the word.
+      await until(io, () => stacksEventsSoFar(trace).filter((e) => e.kind === "stacks.request").length >= 3, "three snapshots while main waits", 120000);
+      child.stdin.write("hi\n");
+      const code = await exited;
+      assert.equal(code, 0, out);
+      assert.match(out, /child got hi/);
+      assert.match(out, new RegExp(`MainProcess is waiting on the terminal /dev/\\S+ \\(stdin\\) \\(outside the run\\) in \`input\` at hang_input_no_stdin\\.py:${line}`));
+      assert.ok(!out.includes("no progress"), out);
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* ended */
+      }
+    }
+  });
 });

@@ -504,6 +504,7 @@ export class Collector extends EventEmitter<CollectorEventMap> {
     }
     this.stacksPending.set(request, pending);
     const started = performance.now();
+    let lastLook = false;
     return new Promise((resolve) => {
       const tick = () => {
         this.drainQueue();
@@ -511,6 +512,15 @@ export class Collector extends EventEmitter<CollectorEventMap> {
         const timedOut = performance.now() - started >= timeoutMs;
         if (pending.size > 0 && !timedOut && [...pending].some((p) => open.has(p))) {
           setTimeout(tick, 25);
+          return;
+        }
+        if (pending.size > 0 && timedOut && !lastLook) {
+          // This timer may fire late (the collector runs at a lower priority than the program,
+          // and a busy machine may not run it for a second or more): answers that came in time
+          // may still wait unread in the sockets. An immediate runs after the event loop's next
+          // I/O phase, which reads them; only what is still missing then is missing.
+          lastLook = true;
+          setImmediate(tick);
           return;
         }
         this.stacksPending.delete(request);

@@ -48,6 +48,8 @@ def reset_after_fork():
 
 
 def install():
+    if os.environ.get("IPCVIZ_STACKS") == "0":
+        return  # no helper thread: nobody can ask this run for stacks (npm run bench compares)
     core.on_connect.append(_start_helper)
     if sys.version_info >= (3, 12) and hasattr(os, "fork"):
         os.fork = _fork

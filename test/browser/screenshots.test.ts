@@ -87,7 +87,7 @@ async function overlappingLabels(page: import("playwright-core").Page): Promise<
     for (let i = 0; i < els.length; i++)
       for (let j = i + 1; j < els.length; j++) {
         const a = boxes[i], b = boxes[j];
-        if (a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) out.push(`${els[i].getAttribute("class")}: ${els[i].textContent} / ${els[j].getAttribute("class")}: ${els[j].textContent}`);
+        if (a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top + 2 < b.bottom && b.top + 2 < a.bottom) out.push(`${els[i].getAttribute("class")}: ${els[i].textContent} / ${els[j].getAttribute("class")}: ${els[j].textContent}`);
       }
     return out;
   });

@@ -302,7 +302,9 @@ export class SvgRenderer {
         return null; // not laid out (a hidden view)
       }
     };
-    const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y < b.y + b.h && b.y < a.y + a.h;
+    // Overlap: closer than 2 px side by side, or their boxes share more than 2 px of height (a
+    // text's box has room below the baseline: touching boxes do not touch glyphs).
+    const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y + 2 < b.y + b.h && b.y + 2 < a.y + a.h;
     const placed: Box[] = [];
     for (const el of this.svg.querySelectorAll<SVGTextElement>("text.lane-exit, text.blocked-label, text.hold-label")) {
       const b = boxOf(el);
@@ -320,10 +322,10 @@ export class SvgRenderer {
       const laneH = Number(el.getAttribute("data-lane-h"));
       const anchorEnd = el.getAttribute("text-anchor") === "end";
       // Rows: where it is, the lane's top, its bottom, just above it; places in a row: where it
-      // is (kept inside the plot), at the plot's right edge, at its left edge, left of what it hits.
+      // is (kept inside the plot), left of what it hits, at the plot's right edge, at its left edge.
       const rows = [b.y, laneY, laneY + laneH - b.h, laneY - 3 - b.h].filter((y) => y >= 0);
       const blockers = placed.filter((p) => hits(b, p));
-      const xs = [Math.max(2, Math.min(b.x, width - 4 - b.w)), width - 4 - b.w, 2, ...blockers.map((p) => p.x - 8 - b.w)].filter((x) => x >= 0);
+      const xs = [Math.max(2, Math.min(b.x, width - 4 - b.w)), ...blockers.map((p) => p.x - 8 - b.w), width - 4 - b.w, 2].filter((x) => x >= 0);
       let spot: Box | null = null;
       for (const y of rows) {
         for (const x of xs) {

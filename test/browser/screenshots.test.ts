@@ -78,19 +78,21 @@ test("screenshot of a 100k-event trace (canvas) and zoomed in (SVG)", async () =
 
 /** Pairs of labels of the plot whose boxes overlap: [a's class: text, b's class: text]. */
 async function overlappingLabels(page: import("playwright-core").Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const els = [...document.querySelectorAll<SVGTextElement>("svg text.lane-exit, svg text.blocked-label, svg text.deadlock-label, svg text.no-progress-label")].filter(
+  // A string: the page's DOM types are not this file's.
+  return page.evaluate(`(() => {
+    const els = [...document.querySelectorAll("svg text.lane-exit, svg text.blocked-label, svg text.deadlock-label, svg text.no-progress-label")].filter(
       (e) => e.textContent && e.getAttribute("display") !== "none",
     );
-    const out: string[] = [];
+    const out = [];
     const boxes = els.map((e) => e.getBoundingClientRect());
     for (let i = 0; i < els.length; i++)
       for (let j = i + 1; j < els.length; j++) {
         const a = boxes[i], b = boxes[j];
-        if (a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top + 2 < b.bottom && b.top + 2 < a.bottom) out.push(`${els[i].getAttribute("class")}: ${els[i].textContent} / ${els[j].getAttribute("class")}: ${els[j].textContent}`);
+        if (a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top + 2 < b.bottom && b.top + 2 < a.bottom)
+          out.push(els[i].getAttribute("class") + ": " + els[i].textContent + " / " + els[j].getAttribute("class") + ": " + els[j].textContent);
       }
     return out;
-  });
+  })()`);
 }
 
 // A hanging run whose recorder died (`ipcviz run` killed with SIGKILL; the extension restores such

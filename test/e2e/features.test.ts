@@ -346,7 +346,7 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
     await wb.page.locator(".tabs-container .tab", { hasText: "queue_demo.py" }).first().waitFor({ timeout: 15_000 });
     assert.ok(existsSync(join(wb.workspace, "ipcviz-examples", "queue_demo.py")), "the example was copied into the workspace");
     // What the example says to click is there: the CodeLens above its main guard.
-    await wb.page.locator(".codelens-decoration a", { hasText: "Visualise IPC" }).first().waitFor({ timeout: 30_000 });
+    await wb.page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: "Visualise IPC" }).first().waitFor({ state: "visible", timeout: 30_000 });
     await shot("walkthrough-example-opened");
   });
 });

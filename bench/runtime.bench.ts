@@ -75,20 +75,13 @@ async function plain(python: string, file: string, cwd: string): Promise<{ work:
  * The instrumented run, as a user makes it: `ipcviz run --out … -- program N` in its own process
  * (the product's collector, trace file and live diagnosis included).
  */
-async function instrumented(
-  python: string,
-  file: string,
-  cwd: string,
-  out: string,
-  args: string[] = [String(N)],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ text: string; work: number; wall: number; events: number; lost: number }> {
+async function instrumented(python: string, file: string, cwd: string, out: string, args: string[] = [String(N)], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ text: string; work: number; wall: number; events: number; lost: number }> {
   const root = findRepoRoot(__dirname);
   const t0 = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
     [join(root, "bin", "ipcviz.js"), "run", ...(isNode(file) ? ["--node", node()] : ["--python", python]), "--out", out, "--", file, ...args],
-    { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd, env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
   let err = "";
@@ -167,9 +160,8 @@ async function loops(python: string, version: string, cwd: string, dir: string, 
 async function stacksCost(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
   const file = "queue_pairs.py";
   const on: number[] = [], off: number[] = [];
-  const envOff: NodeJS.ProcessEnv = { ...process.env, IPCVIZ_STACKS: "0" };
-  const envOn: NodeJS.ProcessEnv = { ...process.env };
-  delete envOn.IPCVIZ_STACKS;
+  const envOff: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "0" };
+  const envOn: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "1" }; // any value but "0": the helper runs
   for (let i = 0; i < RUNS; i++) {
     off.push((await instrumented(python, file, cwd, join(dir, `stacks-off-${i}.ipcviz.jsonl`), [String(N)], envOff)).work);
     on.push((await instrumented(python, file, cwd, join(dir, `stacks-on-${i}.ipcviz.jsonl`), [String(N)], envOn)).work);
@@ -283,20 +275,25 @@ async function nodeLoops(cwd: string, dir: string, figures: Record<string, numbe
   const only = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
   for (const p of NODE_PROGRAMS) {
     if (only && only.length > 0 && !only.includes(p.file)) continue;
-    const pw: number[] = [], iw: number[] = [], pt: number[] = [], it: number[] = [];
+    // Exact call sites (the default) and the call-site cache (IPCVIZ_FAST_SITES=1), alternating
+    // with the plain runs so that load changes touch all three alike.
+    const pw: number[] = [], iw: number[] = [], fw: number[] = [], pt: number[] = [], it: number[] = [];
     let events = 0, lost = 0;
     for (let i = 0; i < RUNS; i++) {
       const a = await plain("", p.file, cwd);
       const b = await instrumented("", p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
-      pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall);
-      events = b.events; lost += b.lost;
+      const c = await instrumented("", p.file, cwd, join(dir, `${p.file}-fast-${i}.ipcviz.jsonl`), [String(N)], { IPCVIZ_FAST_SITES: "1" });
+      pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall); fw.push(c.work);
+      events = b.events; lost += b.lost + c.lost;
     }
     const ratio = median(iw) / median(pw);
+    const fastRatio = median(fw) / median(pw);
     const wallRatio = median(it) / median(pt);
     figures[`${p.file} ratio`] = ratio;
     console.log(
       `runtime ${p.name}: plain ${median(pw).toFixed(3)} s, instrumented ${median(iw).toFixed(3)} s, ` +
         `ratio ${ratio.toFixed(2)}x (target <= ${p.target}x) ${ratio <= p.target ? "MET" : "NOT MET"}; ` +
+        `with IPCVIZ_FAST_SITES=1 (cached call sites) ${median(fw).toFixed(3)} s = ${fastRatio.toFixed(2)}x; ` +
         `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
         `${events} events/run, ${lost} lost (median of ${RUNS})`,
     );

@@ -260,6 +260,9 @@ export class SummaryBuilder {
   /** Per process: object id → its own name for it (process.start, pool.task.recv `names`). */
   private readonly localNames = new Map<number, Map<string, string>>();
 
+  /** Object id → the first name a process bound it to where it was not made (see `names` of pipe.create, proxy.op, …). */
+  private readonly boundNames = new Map<string, string>();
+
   private addLocalNames(pid: number, names: unknown): void {
     if (!names || typeof names !== "object") return;
     let m = this.localNames.get(pid);
@@ -356,6 +359,15 @@ export class SummaryBuilder {
         this.addLocalNames(e.pid, e.names);
         break;
     }
+    // A process's own names for objects made elsewhere (an accepted or Client connection, an attached
+    // block, a remote Manager's proxies): its names, and the object's where it was not named at creation.
+    if (e.kind === "pipe.create" || e.kind === "pipe.connect" || e.kind === "proxy.create" || e.kind === "proxy.op") {
+      const names = (e as { names?: unknown }).names;
+      if (names && typeof names === "object") {
+        this.addLocalNames(e.pid, names);
+        for (const [k, v] of Object.entries(names as Record<string, unknown>)) if (typeof v === "string" && !this.boundNames.has(k)) this.boundNames.set(k, v);
+      }
+    }
     const obj = e.obj;
     if (obj !== undefined && !e.kind.startsWith("block.") && !e.kind.startsWith("process.")) {
       const dot = e.kind.indexOf(".");
@@ -437,6 +449,10 @@ export class SummaryBuilder {
         };
       });
     const procName = new Map(processes.map((p) => [p.pid, p.label ?? p.name]));
+    for (const [id, name] of this.boundNames) {
+      const o = this.objects.get(id);
+      if (o && o.name === undefined) o.name = name;
+    }
     for (const [pid, m] of this.localNames) {
       for (const [id, name] of m) {
         const o = this.objects.get(id);

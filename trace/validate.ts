@@ -322,6 +322,9 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
   const receipts: Array<{ kind: string; msg: string; line: number }> = [];
   /** Sends marked `broadcast: true`: every receiver gets them (kind + NUL + msg). */
   const broadcasts = new Set<string>();
+  /** Notifications (cond.notify with a msg: Node's Atomics.notify) → line; waits they ended, checked after the pass. */
+  const notifies = new Map<string, number>();
+  const wakes: Array<{ msg: string; line: number }> = [];
   let anyLost = false;
 
   for (let i = 0; i < events.length; i++) {
@@ -378,8 +381,19 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
         if ((e as { broadcast?: unknown }).broadcast === true) broadcasts.add(e.kind + "\u0000" + msg);
       } else if (RECEIPT_OF[e.kind] !== undefined) {
         receipts.push({ kind: e.kind, msg, line });
+      } else if (e.kind === "cond.notify") {
+        const prev = notifies.get(msg);
+        if (prev !== undefined) report(`line ${line}: cond.notify reuses notification id ${JSON.stringify(msg)} of line ${prev} (ids are unique per run)`);
+        else notifies.set(msg, line);
+      } else if (e.kind === "block.end") {
+        if (!WOKEN_OPS.has(e.op as string)) report(`line ${line}: block.end of ${JSON.stringify(e.op)} names a notification (msg ${JSON.stringify(msg)}); only an Atomics wait or an Atomics lock wait is woken by one`);
+        else if (e.outcome !== "ok") report(`line ${line}: block.end with outcome ${JSON.stringify(e.outcome)} names the notification ${JSON.stringify(msg)} that woke it; only outcome "ok" can`);
+        else wakes.push({ msg, line });
       }
     }
+  }
+  for (const w of wakes) {
+    if (!notifies.has(w.msg) && !anyLost) report(`line ${w.line}: block.end was woken by notification ${JSON.stringify(w.msg)}, but no cond.notify has that msg`);
   }
 
   const received = new Map<string, number>();
@@ -399,6 +413,9 @@ export function validateTrace(header: TraceHeader | unknown, events: readonly Tr
   if (dropped > 0) problems.push(`… and ${dropped} more problems`);
   return problems;
 }
+
+/** Waits that a notification (Atomics.notify) can end: their block.end may carry its msg. */
+const WOKEN_OPS: ReadonlySet<string> = new Set(["atomics.wait", "atomics.waitAsync", "lock.acquire"]);
 
 /**
  * Check a footer against the events before it: its counts must match them (events, the sum

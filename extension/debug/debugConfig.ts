@@ -14,6 +14,11 @@ export const IPCVIZ_DEBUG_TYPE = "ipcviz-python";
 export const DEBUGPY_TYPE = "debugpy";
 /** The Python Debugger extension's id. */
 export const PYTHON_DEBUGGER_EXTENSION = "ms-python.debugpy";
+/** VS Code's built-in JavaScript debugger (js-debug, `ms-vscode.js-debug`): its Node type, and the legacy name it also resolves. */
+export const JS_DEBUG_TYPE = "pwa-node";
+export const JS_DEBUG_TYPES: readonly string[] = [JS_DEBUG_TYPE, "node"];
+/** The built-in JavaScript debugger's extension id. */
+export const JS_DEBUGGER_EXTENSION = "ms-vscode.js-debug";
 /** Configuration key that asks for the runtime (a launch.json entry of either type). */
 export const IPCVIZ_FLAG = "ipcviz";
 /** Configuration key that links a session (and debugpy's child sessions, which copy it) to its recording. */
@@ -89,9 +94,52 @@ export function debugLaunchConfig(p: { type: string; program: string; cwd: strin
   return config;
 }
 
-/** True for a launch configuration that asks for the runtime (and is not a debugpy child session). */
+/**
+ * The launch configuration "Start Debugging with Process Lanes" starts for a JavaScript or
+ * TypeScript program: the built-in JavaScript debugger, which attaches to every child process
+ * and worker thread by itself (`autoAttachChildProcesses`); the runtime is added to the
+ * program's NODE_OPTIONS ({@link withNodeRuntime}), which js-debug keeps after its own bootloader.
+ */
+export function nodeDebugLaunchConfig(p: { program: string; cwd: string; node?: string; name?: string }): DebugConfig {
+  const config: DebugConfig = {
+    type: JS_DEBUG_TYPE,
+    request: "launch",
+    name: p.name ?? `Debug with Process Lanes: ${p.program.split("/").pop()}`,
+    program: p.program,
+    cwd: p.cwd,
+    console: "internalConsole",
+    autoAttachChildProcesses: true,
+    skipFiles: ["<node_internals>/**"],
+    [IPCVIZ_FLAG]: true,
+  };
+  if (p.node) config.runtimeExecutable = p.node;
+  return config;
+}
+
+/** True for a JavaScript/TypeScript program (by its extension), as the Node runtime runs them. */
+export function isNodeProgramPath(path: string): boolean {
+  return /\.(?:[cm]?js|[cm]?ts)$/i.test(path);
+}
+
+/**
+ * A js-debug launch configuration with the runtime added: the recording's variables over the
+ * configuration's own `env` (their NODE_OPTIONS already ends with the configuration's own, see
+ * {@link baseNodeOptions}), and the run id that links its sessions (js-debug's child sessions
+ * have it as their parent's) to the recording.
+ */
+export function withNodeRuntime(config: DebugConfig, runEnv: Readonly<Record<string, string>>, runId: string): DebugConfig {
+  return { ...config, env: { ...((config.env as Record<string, unknown> | undefined) ?? {}), ...runEnv }, [RUN_ID_KEY]: runId };
+}
+
+/** The NODE_OPTIONS the program would have without the runtime: the configuration's own, else the inherited one. */
+export function baseNodeOptions(config: Partial<DebugConfig>, inherited: string | undefined): string | undefined {
+  const own = (config.env as Record<string, unknown> | undefined)?.NODE_OPTIONS;
+  return typeof own === "string" ? own || undefined : inherited || undefined;
+}
+
+/** True for a launch configuration that asks for the runtime (and is not a debugpy child session, nor already given its recording). */
 export function wantsRuntime(config: Partial<DebugConfig>): boolean {
-  return config.request === "launch" && config[IPCVIZ_FLAG] === true && typeof config.subProcessId !== "number";
+  return config.request === "launch" && config[IPCVIZ_FLAG] === true && typeof config.subProcessId !== "number" && config[RUN_ID_KEY] === undefined;
 }
 
 /** The interpreter a configuration names (`python` as a string or debugpy's array form), or undefined. */

@@ -59,6 +59,10 @@ export interface DebugRunOptions {
   python: string | undefined;
   /** The program's PYTHONPATH without the runtime (the configuration's, else the inherited one). */
   basePythonPath: string | undefined;
+  /** A JavaScript/TypeScript program: the Node executable (setting), and the program's NODE_OPTIONS without the runtime. */
+  node?: string;
+  tsRunner?: string;
+  baseNodeOptions?: string;
   settings: IpcvizSettings;
   traceFile: string;
   runtimeDir: string;
@@ -75,6 +79,8 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
   /** Sessions paused from the view (selectProcess): their next stop takes the focus in the Call Stack. */
   readonly revealPending = new Set<string>();
   private exitCode: number | null | undefined = undefined;
+  /** The main process's own `process.exit` (a Node program: the JavaScript debugger reports no exit code). */
+  private mainExit: number | null | undefined = undefined;
   private lastPaused: PausedList = [];
   private readonly _onDidDebugState = this._register(new vscode.EventEmitter<PausedList>());
   /** The paused set changed (the whole set; DebugStateMessage replaces the previous one). */
@@ -98,10 +104,13 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
     const pending: TraceEvent[] = [];
     let run: DebugRun | null = null;
     const clock = () => Number(process.hrtime.bigint());
-    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: options.basePythonPath };
+    const baseEnv: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: options.basePythonPath, NODE_OPTIONS: options.baseNodeOptions };
     if (!options.basePythonPath) delete baseEnv.PYTHONPATH;
+    if (!options.baseNodeOptions) delete baseEnv.NODE_OPTIONS;
     const rec = await startCollectOnly({
       python: options.python,
+      node: options.node,
+      tsRunner: options.tsRunner,
       program: options.program,
       module: options.module,
       args: options.args,
@@ -113,13 +122,18 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
       runtimeDir: options.runtimeDir,
       onEvents: (events) => {
         detector.feed(events, clock());
-        if (run) run.addEvents(events);
-        else pending.push(...events);
+        if (run) {
+          run.noteMainExit(events);
+          run.addEvents(events);
+        } else pending.push(...events);
       },
       onProblem: (p) => options.log(`collector: ${p}`),
     });
     run = new DebugRun(rec, options, detector);
-    if (pending.length) run.addEvents(pending.splice(0));
+    if (pending.length) {
+      run.noteMainExit(pending);
+      run.addEvents(pending.splice(0));
+    }
     options.log(`debug run of ${options.program ?? options.module}: collector at ${rec.socketPath}; trace: ${options.traceFile}`);
     return run;
   }
@@ -149,6 +163,49 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
   /** debugpy reported the main process's exit code. */
   setExitCode(code: number | null): void {
     this.exitCode = code;
+  }
+
+  /** True for a JavaScript/TypeScript program (the JavaScript debugger runs it). */
+  get isNode(): boolean {
+    return this.rec.header.interpreter.language === "node";
+  }
+
+  /**
+   * A Node program's main process recorded its exit: its exit code stands for the debugger's
+   * (js-debug sends no `exited` event), so the root session's end finishes the recording instead
+   * of stopping it.
+   */
+  noteMainExit(events: readonly TraceEvent[]): void {
+    if (!this.isNode || this.mainExit !== undefined) return;
+    const main = this.rec.mainPid;
+    if (main === null) return;
+    for (const e of events) {
+      if (e.kind === "process.exit" && e.pid === main && !("src" in e)) {
+        this.mainExit = (e as { exitCode?: number | null }).exitCode ?? null;
+        return;
+      }
+    }
+  }
+
+  /**
+   * The debugger said the program ended (its `terminated` event came before any Stop): a Node
+   * program's end is then its own, even before its last events (its `process.exit`) arrive.
+   */
+  private endedByItself = false;
+  programEnded(): void {
+    if (this.isNode && !this.stopReason) this.endedByItself = true;
+  }
+
+  /** The main process's `process.exit`, waited for at most `ms` (its last events may still be on their way). */
+  private async mainExitWithin(ms: number): Promise<number | null | undefined> {
+    const end = Date.now() + ms;
+    while (this.mainExit === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+    return this.mainExit;
+  }
+
+  /** The exit code known for the main process: the debugger's, else (Node) the process's own. */
+  private knownExit(): number | null | undefined {
+    return this.exitCode !== undefined ? this.exitCode : this.mainExit;
   }
 
   /**
@@ -221,13 +278,17 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
   sessionStopping(reason: string, restart = false): void {
     if (restart) this.restartRequested = true;
     // After debugpy reported the exit, VS Code's disconnect is only the session's own cleanup.
-    if (this.state === "running" && !this.stopReason && this.exitCode === undefined) this.stopReason = reason;
+    if (this.state === "running" && !this.stopReason && this.knownExit() === undefined && !this.endedByItself) this.stopReason = reason;
   }
 
   /** The root debug session ended: finish the recording (see the file comment). */
   rootEnded(): Promise<CollectOnlyResult> {
     if (this.state === "finished") return this.done;
-    const exit = this.exitCode;
+    const exit = this.knownExit();
+    if (exit === undefined && this.endedByItself && !this.stopReason) {
+      // A Node program that ended by itself: its exit code is its main process's process.exit.
+      return this.end(this.mainExitWithin(3000).then((code) => this.rec.finish({ exitCode: code ?? null })));
+    }
     if (exit === undefined || this.stopReason) {
       // Stopped from the debugger (its exit code is then the kill's): end whatever is left at once.
       this.stopReason ??= "stopped: the debug session ended";

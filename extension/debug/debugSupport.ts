@@ -23,6 +23,12 @@ import { dirname } from "node:path";
 import { LaunchError, withoutIpcvizEnv } from "../../runtime/launch/launcher";
 import type { IpcvizSettings } from "../settings";
 import {
+  baseNodeOptions,
+  isNodeProgramPath,
+  JS_DEBUG_TYPES,
+  JS_DEBUGGER_EXTENSION,
+  nodeDebugLaunchConfig,
+  withNodeRuntime,
   basePythonPath,
   chooseDebugger,
   childConfig,
@@ -155,7 +161,12 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     if (old) await old.stop("stopped: the debug session restarted");
     else if (!(await deps.confirmReplaceRun(what.program ?? what.module ?? ""))) return undefined;
     const settings = deps.settings(target);
-    const python = pythonOf(config as DebugConfig) ?? (await deps.interpreter(target)).python;
+    const isNode = JS_DEBUG_TYPES.includes(config.type);
+    if (isNode && !(what.program && isNodeProgramPath(what.program))) {
+      void vscode.window.showErrorMessage(`IPC Visualiser: "ipcviz": true in a ${config.type} configuration needs a "program" that is a .js, .mjs, .cjs, .ts, .mts or .cts file.`);
+      return undefined;
+    }
+    const python = isNode ? undefined : pythonOf(config as DebugConfig) ?? (await deps.interpreter(target)).python;
     const cwd = what.cwd ?? folder?.uri.fsPath ?? (what.program ? dirname(what.program) : process.cwd());
     let run: DebugRun;
     try {
@@ -166,6 +177,13 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
         cwd,
         python,
         basePythonPath: basePythonPath(config as DebugConfig, process.env.PYTHONPATH),
+        ...(isNode
+          ? {
+              node: typeof config.runtimeExecutable === "string" && config.runtimeExecutable ? config.runtimeExecutable : settings.node || undefined,
+              tsRunner: settings.typescriptRunner,
+              baseNodeOptions: baseNodeOptions(config as DebugConfig, process.env.NODE_OPTIONS),
+            }
+          : {}),
         settings,
         traceFile: deps.newTraceFile(what.program ?? what.module ?? "program"),
         runtimeDir: deps.runtimeDir,
@@ -194,9 +212,14 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     if (!wantsRuntime(config as DebugConfig)) return config;
     const rec = await startRecording(folder, config);
     if (!rec) return undefined;
+    if (JS_DEBUG_TYPES.includes(config.type)) return withNodeRuntime({ ...(config as DebugConfig), cwd: rec.cwd }, rec.run.env, rec.runId);
     return withRuntime({ ...(config as DebugConfig), cwd: rec.cwd }, rec.run.env, rec.runId);
   }
 
+  // The built-in JavaScript debugger's types: a launch configuration with "ipcviz": true gets the runtime.
+  for (const type of JS_DEBUG_TYPES) {
+    subs.push(vscode.debug.registerDebugConfigurationProvider(type, { resolveDebugConfigurationWithSubstitutedVariables: (folder, config) => addRuntime(folder, config) }));
+  }
   for (const type of [IPCVIZ_DEBUG_TYPE, DEBUGPY_TYPE]) {
     subs.push(
       vscode.debug.registerDebugConfigurationProvider(type, {
@@ -252,6 +275,8 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
       }
       sessionRuns.set(session.id, run);
       const state = run.pausedState;
+      /** VS Code asked the root session to end (Stop, restart) before the adapter said the program ended. */
+      let stopRequested = false;
       const changed = (c: boolean) => {
         if (c) run!.debugStateChanged();
       };
@@ -290,6 +315,9 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
                 () => undefined,
               );
             }
+          } else if (m.event === "terminated" && isRoot && !stopRequested) {
+            // The program ended by itself (the user's Stop sends disconnect/terminate first).
+            run.programEnded();
           } else if (m.event === "exited" && isRoot) {
             run.setExitCode(typeof m.body?.exitCode === "number" ? m.body.exitCode : null);
           } else if (m.event === "debugpyAttach" && session.type === IPCVIZ_DEBUG_TYPE) {
@@ -317,6 +345,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
           }
           // VS Code's Stop (disconnect/terminate of the root session): the program is being ended.
           if (isRoot && m?.type === "request" && (m.command === "disconnect" || m.command === "terminate")) {
+            stopRequested = true;
             const restarting = m.arguments?.restart === true;
             run!.sessionStopping(restarting ? "stopped: the debug session restarted" : "stopped: the debug session was stopped", restarting);
           }
@@ -330,6 +359,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
   };
   subs.push(vscode.debug.registerDebugAdapterTrackerFactory(IPCVIZ_DEBUG_TYPE, trackerFactory));
   subs.push(vscode.debug.registerDebugAdapterTrackerFactory(DEBUGPY_TYPE, trackerFactory));
+  for (const type of JS_DEBUG_TYPES) subs.push(vscode.debug.registerDebugAdapterTrackerFactory(type, trackerFactory));
   subs.push(
     vscode.debug.onDidTerminateDebugSession((session) => {
       const run = runOf(session);
@@ -398,10 +428,28 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
     });
   }
 
+  /** The configuration for a JavaScript/TypeScript program (the built-in JavaScript debugger), or undefined when it is missing (a message said so). */
+  function plannedNodeConfig(target: vscode.Uri): vscode.DebugConfiguration | undefined {
+    if (!vscode.extensions.getExtension(JS_DEBUGGER_EXTENSION)) {
+      deps.log(`no JavaScript debugger: ${JS_DEBUGGER_EXTENSION} is not installed or is disabled`);
+      void vscode.window
+        .showErrorMessage(`IPC Visualiser: VS Code's built-in JavaScript debugger (${JS_DEBUGGER_EXTENSION}) is disabled or missing; enable it to debug ${target.fsPath.split("/").pop()}, or run Visualise IPC to see the program without the debugger.`, "Visualise IPC")
+        .then((c) => {
+          if (c === "Visualise IPC") void vscode.commands.executeCommand("ipcviz.visualise", target);
+        });
+      return undefined;
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(target);
+    return nodeDebugLaunchConfig({ program: target.fsPath, cwd: folder?.uri.fsPath ?? dirname(target.fsPath), node: deps.settings(target).node || undefined });
+  }
+
   async function debugVisualise(uri?: vscode.Uri): Promise<boolean> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-    if (!target || target.scheme !== "file" || !/\.pyw?$/i.test(target.fsPath)) {
-      void vscode.window.showErrorMessage("IPC Visualiser: open a Python file (.py) to debug, or right-click one in the Explorer and choose Start Debugging with Process Lanes.");
+    const ok = target && target.scheme === "file" && (/\.pyw?$/i.test(target.fsPath) || isNodeProgramPath(target.fsPath));
+    if (!target || !ok) {
+      void vscode.window.showErrorMessage(
+        "IPC Visualiser: open a Python (.py), JavaScript (.js, .mjs, .cjs) or TypeScript (.ts) file to debug, or right-click one in the Explorer and choose Start Debugging with Process Lanes.",
+      );
       return false;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
@@ -409,7 +457,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
       void vscode.window.showErrorMessage(`IPC Visualiser: could not save ${target.fsPath}; save it and try again.`);
       return false;
     }
-    const config = await plannedConfig(target);
+    const config = isNodeProgramPath(target.fsPath) ? plannedNodeConfig(target) : await plannedConfig(target);
     if (!config) return false;
     return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), config);
   }
@@ -426,7 +474,7 @@ export function registerDebugSupport(context: vscode.ExtensionContext, deps: Deb
         if (!c) return c;
         return addRuntime(folder, c);
       },
-      plannedConfig,
+      plannedConfig: async (uri) => (isNodeProgramPath(uri.fsPath) ? plannedNodeConfig(uri) : plannedConfig(uri)),
       setPythonDebuggerInstalled: (v) => (pythonDebuggerOverride = v),
       setSessionTimeoutMs: (ms) => (sessionTimeoutMs = ms),
     },

@@ -19,7 +19,10 @@
 import { resolve } from "node:path";
 import type { TraceHeader } from "../../trace/format";
 import type { CollectorEventMap, StacksRequestResult } from "./collector";
-import { LaunchError, locateRuntime, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, type RunOptions } from "./launcher";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { findRepoRoot, LaunchError, locateRuntime, packageVersion, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, whichExecutable, type RunOptions } from "./launcher";
+import { findTsRunner, isNodeProgram, isTypeScript, nodePreload, nodeRuntimeEnv, nodeTraceHeader, probeNode } from "./node";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
 
@@ -95,12 +98,14 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
     throw new LaunchError("bad-option", "ipcviz: give either a program file or -m module (exactly one)");
   }
   const { runtimeDir, bootDir, runtimeVersion } = locateRuntime(options);
-  const interp = await probeInterpreter(options.python, baseEnv, cwd);
   const program = options.program !== undefined ? resolve(cwd, options.program) : options.module!;
+  const isNode = options.program !== undefined && isNodeProgram(program);
+  const plan = isNode ? await nodePlan(options, program, cwd, baseEnv) : null;
+  const interp = plan ? null : await probeInterpreter(options.python, baseEnv, cwd);
   const out = options.out === null ? null : resolve(cwd, options.out);
 
   const t0 = process.hrtime.bigint();
-  const header = pythonTraceHeader({ program, args: options.args ?? [], cwd, interp, startMethod: options.startMethod, runtimeVersion });
+  const header = plan ? plan.header(t0) : pythonTraceHeader({ program, args: options.args ?? [], cwd, interp: interp!, startMethod: options.startMethod, runtimeVersion });
   const collector = await startCollector(out, header, t0, "choose another trace path");
   let mainPid: number | null = null;
   // Before the listeners the owner gave, so mainPid is set when they see the first events.
@@ -119,7 +124,9 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   if (options.onProblem) collector.on("problem", options.onProblem);
   const knownPids = new Map<number, number | null>();
   // The run's watchdog ends the program if this process dies first (as for a launched run).
-  const watchdog = startWatchdog({ python: interp.path, runtimeDir, token: collector.token, t0, trace: out });
+  // (A Node run's watchdog is the same stdlib Python script: it has one when a python3 is on PATH.)
+  const watchdogPython = plan ? whichExecutable("python3", baseEnv, cwd) : interp!.path;
+  const watchdog = watchdogPython ? startWatchdog({ python: watchdogPython, runtimeDir, token: collector.token, t0, trace: out }) : null;
   collector.on("hello", ({ pid }) => {
     const start = readProcStat(pid)?.startTime ?? null;
     knownPids.set(pid, start);
@@ -127,16 +134,18 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   });
   const query: RunProcessQuery = { mainPid: NO_MAIN_PID, mainStartTime: null, knownPids, tokenEntry: `IPCVIZ_TOKEN=${collector.token}` };
 
-  const env = runtimeEnv({
-    socketPath: collector.socketPath,
-    token: collector.token,
-    t0,
-    runtimeDir,
-    bootDir,
-    basePythonPath: baseEnv.PYTHONPATH,
-    previewLength: options.previewLength,
-    startMethod: options.startMethod,
-  });
+  const env = plan
+    ? nodeRuntimeEnv({ socketPath: collector.socketPath, token: collector.token, t0, preload: plan.preload, tsOptions: plan.tsOptions, baseNodeOptions: baseEnv.NODE_OPTIONS, previewLength: options.previewLength })
+    : runtimeEnv({
+        socketPath: collector.socketPath,
+        token: collector.token,
+        t0,
+        runtimeDir,
+        bootDir,
+        basePythonPath: baseEnv.PYTHONPATH,
+        previewLength: options.previewLength,
+        startMethod: options.startMethod,
+      });
   const graceMs = options.graceMs ?? 1000;
   const drainMs = options.drainMs ?? 2000;
   let stopped = false;
@@ -227,4 +236,39 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
     },
   };
   return run;
+}
+
+/**
+ * A JavaScript or TypeScript program (the JavaScript debugger starts it): the Node executable
+ * (`options.node`, else the `node` on PATH; Node 20+) recorded in the header, the runtime's
+ * preload, and the TypeScript runner's loader for a .ts program (as startRun does). Throws
+ * LaunchError with the same messages as a normal run.
+ */
+async function nodePlan(options: CollectOnlyOptions, program: string, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<{ preload: string; tsOptions: string; header: (t0: bigint) => TraceHeader }> {
+  const root = findRepoRoot();
+  const preload = nodePreload(root);
+  if (!preload) throw new LaunchError("no-runtime", `ipcviz: the Node runtime is missing (${join(root, "out", "runtime", "node", "ipcviz-node.js")} not found); rebuild ipcviz (npm run build)`);
+  const exe = whichExecutable(options.node ?? "node", baseEnv, cwd);
+  if (!exe) {
+    throw new LaunchError("no-node", options.node ? `ipcviz: Node.js not found: ${options.node}; pass --node with the path of Node 20 or newer` : "ipcviz: no node found on PATH; install Node.js 20 or newer, or pass --node PATH");
+  }
+  const node = await probeNode(exe, baseEnv, cwd);
+  if ("code" in node) throw new LaunchError(node.code, node.message);
+  let ok = false;
+  try {
+    ok = statSync(program).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new LaunchError("no-program", `ipcviz: program file not found: ${program}; check the path (a relative path is taken from ${cwd})`);
+  let tsOptions = "";
+  let tsName: string | null = null;
+  if (isTypeScript(program)) {
+    const ts = findTsRunner(program, cwd, options.tsRunner);
+    if ("code" in ts) throw new LaunchError(ts.code, ts.message);
+    tsOptions = ts.options;
+    tsName = ts.name;
+  }
+  const runtimeVersion = packageVersion(root);
+  return { preload, tsOptions, header: () => nodeTraceHeader({ program, args: options.args ?? [], cwd, node, runtimeVersion, tsRunner: tsName }) };
 }

@@ -157,7 +157,7 @@ export function lowerThreadPriority(nice: number): boolean {
 }
 
 /** The run's own IPCVIZ_ variables are set afresh; these diagnostic ones are passed on from the caller's environment. */
-const PASSED_ON: ReadonlySet<string> = new Set(["IPCVIZ_NO_NOWAIT"]);
+const PASSED_ON: ReadonlySet<string> = new Set(["IPCVIZ_NO_NOWAIT", "IPCVIZ_FAST_SITES"]);
 
 /** A copy of env without IPCVIZ_* variables (but those in keep): a process ipcviz starts never inherits another run's. */
 export function withoutIpcvizEnv(env: NodeJS.ProcessEnv, keep: ReadonlySet<string> = new Set()): NodeJS.ProcessEnv {

@@ -95,3 +95,53 @@ test("naming forms: default-named lanes get their target, each channel its own c
   const colours = await page.$$eval("[data-arrow] path.arrow-line", (els) => els.map((e) => (e as unknown as { style: { stroke: string } }).style.stroke));
   assert.ok(new Set(colours).size >= 3, `arrow colours: ${[...new Set(colours)].join(", ")}`);
 });
+
+test("Listener/Client both in recv(): lanes, inspector and overlay say conn and client", async () => {
+  const { page, events } = await report("names_listener_hang.ipcviz.jsonl");
+  const server = events.find((e) => e.kind === "process.start" && (e as Ev).name === "server")!.pid;
+  const main = events.find((e) => e.kind === "process.start" && (e as Ev).name === "MainProcess")!.pid;
+  const waits = await page.$$eval("g[data-blocked] .blocked-label", (els) => els.map((e) => `${e.closest("[data-lane]")?.getAttribute("data-lane") ?? "?"}:${e.textContent ?? ""}`));
+  const all = waits.join(" | ");
+  assert.ok(waits.some((t) => /waits: recv on Pipe end client$/.test(t)), `wait labels: ${all}`);
+  assert.ok(waits.some((t) => /waits: recv on Pipe end conn$/.test(t)), `wait labels: ${all}`);
+  assert.ok(!/L[\w.-]+\/\d+\.\d+[sc]/.test(all), "no connection ids in the labels");
+  // No message was sent (no arrow, no legend entry): the inspector names the connection by its ends.
+  const insp = await text(page, "[data-panel=inspector]");
+  assert.ok(insp.includes("Pipe conn ⇄ client ("), `inspector: ${insp}`);
+  const label = await text(page, "[data-deadlock] .deadlock-label");
+  assert.ok(label.includes("server") && label.includes("MainProcess"), `overlay label: ${label}`);
+  assert.ok(server !== main);
+});
+
+test("executors, shared memory, Listener/Client and a remote Manager: arrows, details and inspector by name", async () => {
+  const { page, model, events } = await report("names_families.ipcviz.jsonl");
+  const legend = await page.$$eval("[data-legend-channel]", (els) => els.map((e) => e.textContent ?? ""));
+  for (const want of ["Pool ex", "Pool workers", "Pipe conn ⇄ client"]) assert.ok(legend.includes(want), `legend has ${want}: ${legend.join(" | ")}`);
+  // The Client's request arrow: selecting its send, the details name main's end as main knows it.
+  const send = events.findIndex((e) => e.kind === "pipe.send" && e.pid === events[0].pid);
+  let idx = -1;
+  for (let i = 0; i < model.length; i++) if (model.event(i) === events[send]) idx = i;
+  assert.ok(idx >= 0, "main's send to the server");
+  const arrow = await page.$(`[data-arrow][data-send="${idx}"]`);
+  assert.ok(arrow, "the Client's request is drawn as an arrow");
+  await page.evaluate((i) => (globalThis as unknown as { __ipcviz: { store: { select(i: number, c: boolean): void } } }).__ipcviz.store.select(i, true), idx);
+  await settle(page);
+  assert.match(await text(page, "[data-panel=details]"), /\bclient\b/);
+  // The attaching child's lane speaks its own name for main's block: block (shm).
+  const attach = events.find((e) => e.kind === "proxy.op" && (e as Ev).names !== undefined && (e as { method?: string }).method === "attach")!;
+  let ai = -1;
+  for (let i = 0; i < model.length; i++) if (model.event(i) === attach) ai = i;
+  await page.evaluate((i) => (globalThis as unknown as { __ipcviz: { store: { select(i: number, c: boolean): void } } }).__ipcviz.store.select(i, true), ai);
+  await settle(page);
+  assert.match(await text(page, "[data-panel=details]"), /block \(shm\)/);
+  // The inspector at the end names the executors, the blocks and lists, the remote Manager's proxy.
+  await cursorTo(page, model.length - 1);
+  const insp = await text(page, "[data-panel=inspector]");
+  for (const n of ["Pool ex (", "Pool pool (", "Pool workers (", "Manager m:", "Manager smm:", "jobs fut submit", "futs[0] submit", "futs[1] submit", "done submit", "SharedMemory shm (", "ShareableList numbers (", "ShareableList managed (", "SharedMemory scratch (", "jobs todo", "Pipe conn ⇄ client ("]) {
+    assert.ok(insp.includes(n), `inspector says ${n}: ${insp}`);
+  }
+  await page.fill(".toolbar .search", "obj:client");
+  await page.keyboard.press("Enter");
+  await settle(page);
+  assert.ok((await page.$$("circle.match")).length > 0, "obj:client finds events");
+});

@@ -3,7 +3,12 @@
  * (examples/node/ts) visualised from the palette as a person does it (F1, type, Enter): one lane
  * per thread, an arrow per message, no Python words on the view. A hanging Atomics program (two
  * workers take two Atomics locks in opposite orders): the deadlock notification, Stop, and no
- * process or thread of the run left (checked in /proc). Screenshots: out/screenshots/e2e-node/.
+ * process or thread of the run left (checked in /proc). "Start Debugging with Process Lanes" on
+ * JavaScript programs: VS Code's built-in JavaScript debugger (js-debug, shipped with VS Code)
+ * runs a program that forks two children, and one with a worker thread, with the runtime in every
+ * process and thread; the view shows their lanes and arrows live, the program's output in the
+ * Debug Console is what a plain run prints, and the run ends by itself with exit code 0.
+ * Screenshots: out/screenshots/e2e-node/.
  */
 
 import { after, before, describe, test } from "node:test";
@@ -13,6 +18,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
   REPO_ROOT,
+  runCommand,
   buildVsix,
   describeProcesses,
   focusWorkbench,
@@ -33,6 +39,9 @@ import {
 
 const TS_MAIN = "squares_main.ts";
 const HANGING = "hang_atomics_lock_cycle.js";
+const FORKS = "fork_messages.js";
+const WORKER = "worker_ping_pong.js";
+const DEBUG_COMMAND = "Start Debugging with Process Lanes";
 const skip = realVSCodeSkipReason();
 
 /** F1, type `text`, Enter on the row VS Code made active; returns that row's label. */
@@ -83,7 +92,7 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
   before(async () => {
     wb = await openWorkbench({
       vsix: buildVsix(),
-      files: ["examples/node/ts/squares_main.ts", "examples/node/ts/squares_worker.ts", "examples/node/ts/squares_types.ts", `examples/node/${HANGING}`],
+      files: ["examples/node/ts/squares_main.ts", "examples/node/ts/squares_worker.ts", "examples/node/ts/squares_types.ts", `examples/node/${HANGING}`, `examples/node/${FORKS}`, `examples/node/${WORKER}`],
       screenshots: "e2e-node",
       settings: { "ipcviz.traces.save": process.env.E2E_KEEP_TRACES ? "always" : "never", "ipcviz.deadlockGrace": 1 },
     });
@@ -166,5 +175,67 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
       () => `left in /proc: ${describeProcesses(left)}`,
     );
     await shot("hang-after-stop");
+  });
+});
+
+describe("e2e: a Node program under VS Code's JavaScript debugger", { skip, timeout: 600_000 }, () => {
+  let wb: Workbench;
+  const shot = (name: string) => wb.screenshot(name);
+  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
+
+  before(async () => {
+    wb = await openWorkbench({
+      vsix: buildVsix(),
+      files: [`examples/node/${FORKS}`, `examples/node/${WORKER}`],
+      screenshots: "e2e-node-debug",
+      settings: { "ipcviz.traces.save": "always", "debug.internalConsoleOptions": "openOnSessionStart" },
+    });
+  });
+
+  after(async () => {
+    if (wb) {
+      await shot("final").catch(() => undefined);
+      await wb.close();
+    }
+  });
+
+  /** The Debug Console's text (the program's output goes there: console "internalConsole"). */
+  async function debugConsole(page: Page): Promise<string> {
+    return (await page.locator(".repl .monaco-list-rows").first().innerText().catch(() => "")).replace(/\s+/g, " ");
+  }
+
+  async function debugRun(file: string, min: { lanes: number; arrows: number }, output: RegExp[], tag: string): Promise<void> {
+    await openFile(wb.page, file);
+    const program = wb.fileInWorkspace(file);
+    await runCommand(wb.page, DEBUG_COMMAND);
+    const frame = webviewFrame(wb.page);
+    const seen = await waitForView(frame, min, 120_000).catch(async (e) => {
+      await shot(`${tag}-no-view`);
+      throw new Error(`${(e as Error).message}${await context()}\ndebug console: ${await debugConsole(wb.page)}`);
+    });
+    await waitNoRunProcesses(wb.server, program, 60_000);
+    // The run ends by itself (the debug session ends with the program): the view says it exited with 0.
+    let body = "";
+    await waitUntil(async () => /exited with 0/.test((body = await frame.locator("body").innerText())), 60_000, () => `the view does not say the run exited with 0: ${body.slice(0, 500)}`);
+    await waitUntil(async () => !(await wb.page.locator(".debug-toolbar").isVisible()), 30_000, () => "the debug session did not end with the program");
+    await shot(`${tag}-view`);
+    const out = await debugConsole(wb.page);
+    for (const re of output) assert.match(out, re, `the program's output in the Debug Console: ${out.slice(0, 600)}`);
+    assert.doesNotMatch(out, /ipcviz:/, "the runtime printed no problem");
+    const text = await frame.locator("body").innerText();
+    assert.doesNotMatch(text, PYTHON_WORDS, "no Python words on a Node trace");
+    const { lanes } = await rootHooks(frame);
+    assert.equal(lanes, min.lanes, `exactly the program's lanes (js-debug's own processes get none): ${text.slice(0, 400)}`);
+    assert.ok(seen.arrows >= min.arrows, JSON.stringify(seen));
+  }
+
+  test("a program that forks two children: js-debug attaches, the view shows three lanes and the messages", { timeout: 240_000 }, async () => {
+    // main + 2 children; 2 requests, 2 replies, 2 byes.
+    await debugRun(FORKS, { lanes: 3, arrows: 6 }, [/child 3 says 9/, /child 4 says 16/, /a child exited with 0.*a child exited with 0/], "forks");
+  });
+
+  test("a program with a worker thread: two lanes and the ping-pong arrows", { timeout: 240_000 }, async () => {
+    // ping 0..2, pong 0..2, stop.
+    await debugRun(WORKER, { lanes: 2, arrows: 7 }, [/main got pong 0/, /main got pong 2/, /worker exited with 0/], "worker");
   });
 });

@@ -32,6 +32,35 @@ def forks_twice():
     return forks
 
 
+def forks_in_a_loop(rounds):
+    out = []
+    for _r in range(rounds):
+        forks = [make("Lock") for _ in range(3)]
+        out.append(forks)
+    return out
+
+
+def pipes_and_sets_in_a_loop():
+    out = []
+    for _r in range(2):
+        ends = [make("Pipe", 2) for _ in range(2)]
+        s = {make("Event") for _ in range(1)}
+        d = {k: make("Queue") for k in ("a", "b")}
+        g = list(make("Lock") for _ in range(2))
+        out.append((ends, s, d, g))
+    return out
+
+
+def appends_in_rounds():
+    out = []
+    for _r in range(2):
+        locks = []
+        for _ in range(2):
+            locks.append(make("Lock"))
+        out.append(locks)
+    return out
+
+
 class Obj:
     def __init__(self, i):
         self.i = i
@@ -69,6 +98,37 @@ class NamesAtCreationTest(unittest.TestCase):
         a = forks_twice()
         b = forks_twice()
         self.assertEqual(a, b)
+
+    def test_comprehension_in_a_loop_restarts_each_evaluation(self):
+        self.assertEqual(forks_in_a_loop(3), [["forks[0]", "forks[1]", "forks[2]"]] * 3)
+        self.assertEqual(forks_in_a_loop(2), [["forks[0]", "forks[1]", "forks[2]"]] * 2)
+
+    def test_every_comprehension_form_in_a_loop(self):
+        for ends, s, d, g in pipes_and_sets_in_a_loop():
+            self.assertEqual(ends, [["ends[0][0]", "ends[0][1]"], ["ends[1][0]", "ends[1][1]"]])
+            self.assertEqual(s, {"s[0]"})
+            self.assertEqual(d, {"a": "d['a']", "b": "d['b']"})
+            self.assertEqual(g, ["g[0]", "g[1]"])
+
+    def test_comprehension_that_raised_does_not_shift_the_next(self):
+        def boom(i):
+            if i == 1:
+                raise ValueError
+            return make("Lock")
+
+        for _r in range(2):
+            try:
+                _ = [boom(i) for i in range(3)]
+            except ValueError:
+                pass
+        x = forks_twice()
+        self.assertEqual(x, ["forks[0]", "forks[1]", "forks[2]"])
+
+    def test_append_names_by_length(self):
+        self.assertEqual(appends_in_rounds(), [["locks[0]", "locks[1]"]] * 2)
+        self.items = [None]
+        self.items.append(make("Queue"))
+        self.assertEqual(self.items[1], "self.items[1]")
 
     def test_dict_comprehension_by_key(self):
         qs = {n: make("Queue") for n in ("in", "out")}

@@ -484,7 +484,7 @@ function namesById(v: TraceView): Map<string, string> {
   const out = new Map<string, string>();
   for (const e of v.events) {
     const x = e as { obj?: string; name?: unknown; ends?: string[]; endNames?: unknown };
-    if (typeof x.obj === "string" && typeof x.name === "string" && e.kind !== "process.start" && e.kind !== "process.spawn") out.set(x.obj, x.name);
+    if (typeof x.obj === "string" && typeof x.name === "string" && e.kind !== "process.start" && e.kind !== "process.spawn" && e.kind !== "pool.submit") out.set(x.obj, x.name);
     if (Array.isArray(x.endNames) && x.ends) x.ends.forEach((end, k) => out.set(end, String((x.endNames as unknown[])[k])));
   }
   return out;
@@ -496,6 +496,17 @@ function localNames(v: TraceView, pid: number | undefined, byId: Map<string, str
   const st = pid !== undefined ? v.starts.get(pid) : undefined;
   const names = (st as { names?: Record<string, string> } | undefined)?.names ?? {};
   for (const [id, local] of Object.entries(names)) out[byId.get(id) ?? id] = local;
+  return out;
+}
+
+/** The names a process gives, in any event's `names` (process.start, pool.task.recv, pipe.create, pipe.connect, proxy.op, proxy.create), as program name (or id) → its name. */
+function boundNames(v: TraceView, pid: number | undefined, byId: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of v.events) {
+    const names = (e as { names?: Record<string, string> }).names;
+    if (e.pid !== pid || !names) continue;
+    for (const [id, local] of Object.entries(names)) out[byId.get(id) ?? (id.startsWith("listener:") ? "listener:" : id)] = local;
+  }
   return out;
 }
 
@@ -519,6 +530,52 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(JSON.stringify(localNames(v, cons, byId)) === JSON.stringify({ q: "jobs", b: "done" }), () => `consumer's names: ${JSON.stringify(localNames(v, cons, byId))}`);
       p.check(JSON.stringify(localNames(v, keyed, byId)) === JSON.stringify({ "table['results']": "results", counter: "counter" }), () => `keyed's names: ${JSON.stringify(localNames(v, keyed, byId))}`);
       p.check(JSON.stringify(localNames(v, worker, byId)) === JSON.stringify({ "self.jobs": "self.jobs", "self.ready": "self.ready" }), () => `Worker's names: ${JSON.stringify(localNames(v, worker, byId))}`);
+    },
+  },
+  naming_families: {
+    structure(v, x, p) {
+      const byId = namesById(v);
+      hasNames(p, byId, ["ex", "pool", "workers", "m", "log", "shm", "numbers", "smm", "managed", "scratch", "ready", "todo"]);
+      // A comprehension run again (a loop, a function called twice) numbers each evaluation from 0 (PEP 709 on 3.12+).
+      // (Read from the creation events: a Manager server may give a freed object's id to the next one.)
+      const seq = v.events.map((e) => (e.kind === "sync.create" || e.kind === "proxy.create" ? ((e as { name?: string }).name ?? "") : "")).filter((n) => /^(rounds|forks)\[/.test(n)).sort();
+      p.check(JSON.stringify(seq) === JSON.stringify(["forks[0]", "forks[0]", "forks[1]", "forks[1]", "rounds[0]", "rounds[0]", "rounds[1]", "rounds[1]"]), () => `the comprehensions' names, each evaluation from [0]: ${JSON.stringify(seq)}`);
+      // the executors' futures, then pool.submit(square, 4) and the Pool's apply, bound to nothing
+      const futs = v.of("pool.submit").map((e) => (e as { name?: string }).name ?? "-");
+      p.check(JSON.stringify(futs) === JSON.stringify(["fut", "futs[0]", "futs[1]", "done", "-", "-"]), () => `the futures' names (pool.submit name): ${JSON.stringify(futs)}`);
+      const eq = (what: string, got: Record<string, string>, want: Record<string, string>) =>
+        p.check(JSON.stringify(got, Object.keys(got).sort()) === JSON.stringify(want, Object.keys(want).sort()), () => `${what}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+      const [attach] = pidsOf(v, p, "attach");
+      eq("attach's names (attached by name)", boundNames(v, attach, byId), { shm: "block", numbers: "cells" });
+      const [given] = pidsOf(v, p, "given");
+      eq("given's names (its parameters)", boundNames(v, given, byId), { shm: "segment", numbers: "row" });
+      const poolWorker = v.of("pool.task.recv", (e) => e.func.endsWith("bump"))[0]?.pid;
+      eq("the Pool worker's names for bump's argument", boundNames(v, poolWorker, byId), { numbers: "row" });
+      const exWorker = v.of("pool.task.recv", (e) => e.func.endsWith("log_to"))[0]?.pid;
+      eq("the executor worker's names for log_to's arguments", boundNames(v, exWorker, byId), { log: "log" });
+      const [server] = pidsOf(v, p, "serve");
+      const accepted = v.of("pipe.create", (e) => e.pid === server)[0];
+      const ends = accepted?.ends ?? ["?", "?"];
+      eq("the server's names (accept, its Listener)", boundNames(v, server, byId), { ready: "ready", [ends[0]]: "conn", "listener:": "listener" });
+      const connect = v.of("pipe.connect", (e) => e.pid === v.main?.pid);
+      p.check(connect.length === 1 && connect[0].obj === ends[1] && connect[0].pipe === accepted?.obj, () => `main's Client connection: ${connect.map(describeEvent).join("; ")}`);
+      const mainNames = boundNames(v, v.main?.pid, byId);
+      p.check(mainNames[ends[1]] === "client", () => `main's name for its Client end: ${JSON.stringify(mainNames)}`);
+      const remote = Object.entries(mainNames).find(([, n]) => n === "remote")?.[0];
+      const todo = v.of("proxy.create", (e) => (e as { name?: string }).name === "todo")[0];
+      p.check(remote !== undefined && todo?.manager === remote, () => `main's name for the Manager it connected to (remote) is its proxies' manager: ${JSON.stringify(mainNames)}, ${todo ? describeEvent(todo) : "no todo"}`);
+    },
+  },
+  hang_listener_both_recv: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const server = named(v, p, "server");
+      const accepted = v.of("pipe.create", (e) => e.pid === server)[0];
+      const names = (accepted as { names?: Record<string, string> } | undefined)?.names ?? {};
+      p.check(accepted !== undefined && names[accepted.ends[0]] === "conn", () => `the accepted end is named conn: ${accepted ? describeEvent(accepted) : "no pipe.create"}`);
+      const connect = v.of("pipe.connect", (e) => e.pid === v.main?.pid)[0];
+      p.check(connect?.names?.[connect.obj] === "client" && connect.obj === accepted?.ends[1], () => `main's end is named client: ${connect ? describeEvent(connect) : "no pipe.connect"}`);
     },
   },
   hang_dining_philosophers_locks: {

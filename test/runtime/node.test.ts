@@ -16,6 +16,8 @@ import { test } from "node:test";
 import { readTraceFile } from "../../trace/readFile";
 import type { ParsedTrace } from "../../trace/reader";
 import { validateTrace } from "../../trace/validate";
+import { TraceModel } from "../../trace/model/model";
+import type { TraceEvent } from "../../trace/format";
 import { CLI_JS, REPO_ROOT, RUNS, runCommand, stripCliLine, type RunResult, type RunSummary } from "./helpers";
 
 const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
@@ -25,11 +27,20 @@ const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- events read as the JSON the runtime wrote, field by field
 type Ev = Record<string, any> & { kind: string; pid: number };
 
+/** The causal index of the first event the model placed that matches, or -1. */
+function findIndex(m: TraceModel, ok: (e: TraceEvent & Record<string, unknown>) => boolean): number {
+  for (let i = 0; i < m.length; i++) if (ok(m.event(i) as TraceEvent & Record<string, unknown>)) return i;
+  return -1;
+}
+
 interface Case {
   file: string;
   /** Hangs on purpose: the deadlock kind and the lines (file:line, basename) it must name. */
   hang?: { kind: "cycle" | "stall"; lines: string[] };
   check?: (t: TraceFacts) => void;
+  /** Variables added to both runs' environment, and what the test's name says about them. */
+  env?: Record<string, string>;
+  label?: string;
 }
 
 /** Questions about a trace. */
@@ -142,9 +153,14 @@ const CASES: Case[] = [
     check: (t) => {
       assert.equal(t.of("value.create").length, 1, "one SharedArrayBuffer, one id in every thread");
       const waits = t.of("block.begin").filter((e) => e.op === "atomics.wait");
-      // The worker waits unless the main thread stored 42 in the instant between its flag and its wait.
+      // The worker waits unless the main thread stored 42 in the instant between its flag and its
+      // wait (then there is no span, or, when it came between the runtime's look at the cell and
+      // the wait itself, a span whose wait returned "not-equal" and that no notify ended).
       assert.ok(waits.length <= 1);
-      if (waits.length === 1) {
+      const ended = t.of("block.end").find((e) => e.op === "atomics.wait");
+      if (waits.length === 1 && ended?.result === "not-equal") {
+        assert.equal(ended.msg, undefined, "a wait that returned at once names no notify");
+      } else if (waits.length === 1) {
         assert.equal(t.line(waits[0]), "atomics_wait_notify.js:18");
         assert.equal(waits[0].value, "0");
         assert.ok(String(waits[0].obj).startsWith(t.of("value.create")[0].obj + "["));
@@ -153,7 +169,19 @@ const CASES: Case[] = [
         assert.equal(notify[0].obj, waits[0].obj);
         assert.equal(notify[0].woken, 1);
         assert.equal(t.line(notify[0]), "atomics_wait_notify.js:12");
-        assert.equal(t.of("block.end").find((e) => e.op === "atomics.wait")?.outcome, "ok");
+        const end = t.of("block.end").find((e) => e.op === "atomics.wait");
+        assert.equal(end?.outcome, "ok");
+        // The wait names the notify that ended it; the model pairs them (the view's wake arrow).
+        assert.match(String(notify[0].msg), /^an\d+\.\d+$/);
+        assert.equal(end?.msg, notify[0].msg, "the woken wait names its notify");
+        const m = new TraceModel(t.trace.header);
+        m.append(t.trace.events);
+        m.finish();
+        const ni = findIndex(m, (e) => e.kind === "cond.notify");
+        const ei = findIndex(m, (e) => e.kind === "block.end" && e.op === "atomics.wait");
+        assert.equal(m.wakeSource(ei), ni);
+        assert.deepEqual(m.wokenBy(ni), [ei]);
+        assert.notEqual(m.lane(ni), m.lane(ei), "from the notifying thread's lane to the waiter's");
       }
     },
   },
@@ -167,6 +195,17 @@ const CASES: Case[] = [
       assert.equal(new Set(acq.map((e) => e.pid)).size, 2);
       for (const e of acq) assert.equal(t.line(e), "atomics_lock.js:8");
       for (const e of rel) assert.equal(t.line(e), "atomics_lock.js:12");
+      // Every notify woke someone; every lock wait that a notify ended names one, of the other worker.
+      const notifies = new Map(t.of("cond.notify").map((e) => [e.msg as string, e]));
+      for (const n of notifies.values()) assert.ok((n.woken as number) >= 1 && n.obj === acq[0].obj, JSON.stringify(n));
+      const woken = t.of("block.end").filter((e) => e.op === "lock.acquire" && e.outcome === "ok");
+      for (const e of woken) {
+        if (e.msg === undefined) continue;
+        const n = notifies.get(e.msg as string);
+        assert.ok(n, `the wait ended at seq ${e.seq} names a recorded notify (${e.msg})`);
+        assert.notEqual(n!.pid, e.pid, "a thread is woken by the other one");
+      }
+      assert.ok(woken.filter((e) => e.msg !== undefined).length >= Math.min(woken.length, notifies.size) / 2, "most woken waits name their notify");
     },
   },
   {
@@ -180,6 +219,24 @@ const CASES: Case[] = [
     },
   },
   { file: "ok_slow_reply.js" },
+  {
+    // A cold tsx cache: tsx transforms every file through esbuild's synchronous API, which runs
+    // esbuild's worker thread and talks to it over a MessageChannel and Atomics.wait in every
+    // thread of the program. None of that is the program's: no lane, no message, no wait.
+    file: "ts/squares_main.ts",
+    label: "squares_main.ts with a cold tsx cache (TSX_DISABLE_CACHE=1)",
+    env: { TSX_DISABLE_CACHE: "1" },
+    check: (t) => {
+      assert.equal(t.lanes("worker").length, 2, "only the program's two workers are lanes (not esbuild's)");
+      assert.equal(t.lanes().length, 3);
+      for (const l of t.lanes()) assert.doesNotMatch(l.name, /esbuild/i);
+      // main → each worker: 2 tasks + stop; each worker → main: 2 answers.
+      assert.equal(t.of("pipe.send").length, 10, "only the program's messages");
+      assert.equal(t.of("pipe.recv").length, 10);
+      assert.deepEqual(t.of("block.begin").filter((e) => e.op === "atomics.wait"), [], "esbuild's Atomics.wait is not the program's");
+      for (const s of t.of("pipe.send")) assert.match(t.line(s), /^squares_(main|worker)\.ts:\d+$/, "every send is the program's, by source map");
+    },
+  },
   {
     file: "ts/squares_main.ts",
     check: (t) => {
@@ -216,19 +273,19 @@ function baseEnv(mark: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runPlainNode(file: string, hangs: boolean): Promise<RunResult> {
+async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}): Promise<RunResult> {
   const mark = randomBytes(8).toString("hex");
-  const env = baseEnv(mark);
+  const env = { ...baseEnv(mark), ...extra };
   if (file.endsWith(".ts")) env.NODE_OPTIONS = `--import ${pathToFileURL(TSX_LOADER).href}`;
   return runCommand(process.execPath, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
 }
 
-async function runRecordedNode(file: string, dir: string): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
+async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
   const mark = randomBytes(8).toString("hex");
   const tracePath = join(dir, "trace.ipcviz.jsonl");
   const summaryPath = join(dir, "summary.json");
   const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", "--", file];
-  const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: baseEnv(mark), mark, hardTimeoutMs: 75_000 });
+  const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: { ...baseEnv(mark), ...extra }, mark, hardTimeoutMs: 75_000 });
   const trace = await readTraceFile(tracePath);
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary;
   return { r, trace, summary, programStderr: stripCliLine(r.stderr, tracePath), tracePath };
@@ -267,12 +324,12 @@ function checkComplete(t: TraceFacts, finished: boolean): void {
 }
 
 for (const c of CASES) {
-  test(`node: ${c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
+  test(`node: ${c.label ?? c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
     const file = c.file.startsWith("/") ? c.file : join(NODE_EXAMPLES, c.file);
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
     let keep = true;
     try {
-      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang), runRecordedNode(file, dir)]));
+      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env), runRecordedNode(file, dir, c.env)]));
       const where = ` (trace kept in ${rec.tracePath})`;
       assert.deepEqual(rec.r.leftovers, [], "no process left behind" + where);
       assert.equal(rec.r.stdout, plain.stdout, "same stdout" + where);
@@ -328,4 +385,39 @@ test("node: a TypeScript program without tsx or ts-node gets a clear message", a
 
 test("node: the preload is built", () => {
   assert.ok(readFileSync(PRELOAD, "utf8").length > 1000, `${PRELOAD} (npm run build)`);
+});
+
+test("node: call sites follow a program that switches lines for one operation on one cell (by default: none stale; IPCVIZ_FAST_SITES=1: at most 15 stale events per switch)", { timeout: 240_000 }, async () => {
+  const file = join(REPO_ROOT, "test", "runtime", "programs", "node_site_lines.js");
+  const expected = [...Array(40).fill(7), ...Array(40).fill(11), ...Array(3).fill(7)];
+  for (const exact of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-sites-"));
+    try {
+      const rec = await RUNS.run(() => runRecordedNode(file, dir, exact ? {} : { IPCVIZ_FAST_SITES: "1" }));
+      assert.equal(rec.r.status, 0, rec.r.stderr);
+      const t = new TraceFacts(rec.trace);
+      checkComplete(t, true);
+      for (const [kind, offset] of [["lock.acquire", 0], ["lock.release", 1]] as const) {
+        const lines = t.of(kind).map((e) => Number(t.line(e).split(":")[1]) - offset);
+        assert.equal(lines.length, expected.length, kind);
+        if (exact) {
+          assert.deepEqual(lines, expected, `${kind}: every line exact`);
+          continue;
+        }
+        // Per phase: a prefix of at most 15 events may carry the previous phase's line; from the
+        // first event with the phase's own line on, every event has it.
+        let at = 0;
+        for (const [n, line] of [[40, 7], [40, 11], [3, 7]]) {
+          const phase = lines.slice(at, at + n);
+          const first = phase.indexOf(line);
+          const stale = first < 0 ? phase.length : first;
+          assert.ok(at === 0 ? stale === 0 : stale <= 15, `${kind} phase at ${at}: ${stale} stale (${phase.join(",")})`);
+          if (first >= 0) assert.ok(phase.slice(first).every((l) => l === line), `${kind} phase at ${at}: ${phase.join(",")}`);
+          at += n;
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

@@ -1,8 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  baseNodeOptions,
   basePythonPath,
   childConfig,
+  isNodeProgramPath,
+  nodeDebugLaunchConfig,
+  withNodeRuntime,
   chooseDebugger,
   connectOf,
   debugLaunchConfig,
@@ -104,4 +108,27 @@ test("a bare command is named with the file it runs, which is left out of the in
   const m = noDebuggerMessage("python3", ["/usr/bin/python3", "/root/.pyenv/shims/python3"], "/root/.pyenv/shims/python3");
   assert.match(m, /no Python debugger for python3 \(\/root\/\.pyenv\/shims\/python3\)\./);
   assert.match(m, /These interpreters have debugpy: \/usr\/bin\/python3 \(Pick/);
+});
+
+test("JavaScript/TypeScript: js-debug's pwa-node launch with the runtime in NODE_OPTIONS, the run id, the program's own NODE_OPTIONS kept", () => {
+  for (const f of ["/w/a.js", "/w/a.mjs", "/w/a.cjs", "/w/a.ts", "/w/a.MTS", "/w/a.cts"]) assert.equal(isNodeProgramPath(f), true, f);
+  for (const f of ["/w/a.py", "/w/a.json", "/w/a.tsx", "/w/js"]) assert.equal(isNodeProgramPath(f), false, f);
+  const c = nodeDebugLaunchConfig({ program: "/w/app.js", cwd: "/w" });
+  assert.equal(c.type, "pwa-node");
+  assert.equal(c.request, "launch");
+  assert.equal(c.autoAttachChildProcesses, true, "js-debug follows children and workers");
+  assert.equal(c.ipcviz, true);
+  assert.equal(c.runtimeExecutable, undefined, "the node on PATH unless ipcviz.node is set");
+  assert.equal(nodeDebugLaunchConfig({ program: "/w/app.ts", cwd: "/w", node: "/opt/node22/bin/node" }).runtimeExecutable, "/opt/node22/bin/node");
+  assert.equal(wantsRuntime(c), true);
+  const env = { NODE_OPTIONS: "--require /x/ipcviz-node.js --max-old-space-size=99", IPCVIZ_SOCK: "/s" };
+  const w = withNodeRuntime({ ...c, env: { FOO: "1", NODE_OPTIONS: "--max-old-space-size=99" } }, env, "r1");
+  assert.deepEqual(w.env, { FOO: "1", ...env });
+  assert.equal(w[RUN_ID_KEY], "r1");
+  assert.equal(w.subProcess, undefined, "no debugpy options on a js-debug configuration");
+  assert.equal(wantsRuntime(w), false, "a configuration given its recording is not given another (node → pwa-node resolves twice)");
+  assert.equal(baseNodeOptions({ env: { NODE_OPTIONS: "--a" } }, "--b"), "--a");
+  assert.equal(baseNodeOptions({ env: { NODE_OPTIONS: "" } }, "--b"), undefined, "the configuration's empty NODE_OPTIONS wins");
+  assert.equal(baseNodeOptions({}, "--b"), "--b");
+  assert.equal(baseNodeOptions({}, undefined), undefined);
 });

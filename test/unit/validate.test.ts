@@ -29,6 +29,7 @@ const REQUIRED: Record<string, string[]> = {
   "pipe.poll": ["obj", "result", "repeats"],
   "pipe.close": ["obj"],
   "pipe.eof": ["obj"],
+  "pipe.connect": ["obj", "pipe", "listener"],
   "sync.create": ["obj", "objType"],
   "lock.acquire": ["obj", "ok"],
   "lock.release": ["obj"],

@@ -112,7 +112,7 @@ export class WaitContext {
     let h = this.holderCache.get(key);
     if (h) return h;
     const base = new Set<number>([...pipe.holders[side], ...pipe.closedBy[side]]);
-    if (pipe.creator !== null) base.add(pipe.creator);
+    if (pipe.creator !== null && !(side === 1 && pipe.accepted)) base.add(pipe.creator);
     h = this.inherit(base, pipe.createdAt);
     for (const pid of pipe.closedBy[side]) h.delete(pid);
     // a process that used the end after closing it still holds it

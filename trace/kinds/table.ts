@@ -127,8 +127,20 @@ export const KINDS = {
       duplex: f.bool(),
       listener: opt(f.str("a connection accepted by a `multiprocessing.connection.Listener`: its address; end0 is the accepting side's, end1 the client's, which may be in a process started separately, or not recorded")),
       endNames: opt(f.strPair("the program's names for the two ends: `a, b = Pipe()` → `a`, `b`")),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the accepting side's end (`conn = listener.accept()` → `conn`) and the listener (`listener:<address>` → `listener`)")),
     },
     relies: ["ends"],
+  }),
+  "pipe.connect": kind({
+    family: "pipes",
+    class: "op",
+    fields: {
+      obj: obj("the client's end (`pipe.create`'s end1)"),
+      pipe: f.str("the connection's id (`pipe.create`'s `obj`, recorded by the accepting side)"),
+      listener: f.str("the address connected to"),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the client's end (`conn = Client(address)` → `conn`)")),
+    },
+    note: "`multiprocessing.connection.Client` connected to a `Listener`: recorded by the client",
   }),
   "pipe.send": kind({
     family: "pipes",
@@ -194,7 +206,12 @@ export const KINDS = {
   "lock.release": kind({ family: "sync", class: "lock", fields: { obj: obj(), depth: opt(f.int()), via: opt(f.str()) } }),
   "cond.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
     managerCall: { on: ["condition"], methods: ["wait", "wait_for"] }, class: "op", fields: { obj: obj(), ok: f.bool("false: timed out / predicate still false") }, blocks: true }),
-  "cond.notify": kind({ family: "sync", class: "op", fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`') } }),
+  "cond.notify": kind({
+    family: "sync",
+    class: "op",
+    fields: { obj: obj(), n: f.intOrAll('number asked to wake, or `"all"`'), woken: opt(f.int("Node `Atomics.notify`: how many waiters it woke (its return value)")) },
+    note: "Node `Atomics.notify` (recorded when it woke someone): `msg` is the notification's id (`an<pid>.<n>`, unique in the run); the `block.end` of every wait it ended carries the same `msg`, so the view draws an arrow from the notifying thread to each thread it woke",
+  }),
   "event.set": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "event.clear": kind({ family: "sync", class: "op", fields: { obj: obj() } }),
   "event.wait": kind({ family: "sync", call: "wait()", waitVerb: "wait on",
@@ -264,6 +281,7 @@ export const KINDS = {
       value: opt(f.num("Semaphore initial value, Barrier parties")),
       preview: opt(f.str("initial value of a Manager Value")),
       name: opt(f.str()),
+      names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: a Manager this process connected to (`m = BaseManager(address=…)`; `m.connect()` → `m`)")),
     },
     relies: ["objType"],
   }),
@@ -311,7 +329,7 @@ export const KINDS = {
   "proxy.op": kind({
     family: "managers",
     class: "op",
-    fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool() },
+    fields: { obj: obj(), method: f.str(), args: f.str(), result: f.str(), ok: f.bool(), names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: a shared memory block attached by name (`shm = SharedMemory(name=…)` → `shm`)")) },
     note: "any other proxy operation; on a shared memory block (`obj` `Vshm:<name>`): `attach`, `close`, `unlink`",
     relies: ["method"],
   }),
@@ -326,7 +344,7 @@ export const KINDS = {
   "pool.submit": kind({
     family: "pools",
     class: "op",
-    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")) },
+    fields: { obj: obj(), job: f.str(), method: f.str("`apply`, `apply_async`, `map`, `imap`, `starmap`, …; an executor: `submit`, or `map` for each chunk of a map"), func: f.str(), tasks: opt(f.int("number of chunks")), name: opt(f.str("the program's name for the job's future (`fut = ex.submit(…)` → `fut`)")) },
     relies: ["job"],
   }),
   "pool.task.send": kind({
@@ -386,7 +404,8 @@ export const KINDS = {
   "block.end": kind({
     family: "blocking",
     class: "unblock",
-    fields: { op: f.blockOp(), obj: obj(), outcome: f.outcome("`ok`, `timeout`, `error`"), error: opt(f.str('e.g. `"EOFError"`')) },
+    fields: { op: f.blockOp(), obj: obj(), outcome: f.outcome("`ok`, `timeout`, `error`"), error: opt(f.str('e.g. `"EOFError"`')), result: opt(f.str('Node `Atomics.wait`: what it returned, `"ok"` or `"timed-out"`')) },
+    note: "a wait (`op` `atomics.wait`, `atomics.waitAsync`, or `lock.acquire` on an Atomics lock) that an `Atomics.notify` ended has that notify's `msg` (its `cond.notify`'s); only with `outcome` `ok`",
     relies: ["op"],
   }),
 

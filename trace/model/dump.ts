@@ -75,7 +75,7 @@ export function objectLabel(s: ModelState, id: string, pid?: number): string {
   const o = s.objects.get(id);
   if (!o) {
     const pool = s.jobPool(id);
-    return pool ? `job ${id} of Pool ${nameIn(s, pool.id, pid) ?? pool.id}` : (name ?? id);
+    return pool ? `job ${name ?? id} of Pool ${nameIn(s, pool.id, pid) ?? pool.id}` : (name ?? id);
   }
   const type = o.objType === "?" ? o.cls : o.objType;
   if (name !== null) return `${type} ${name}`;
@@ -195,14 +195,15 @@ function objLine(s: ModelState, o: ObjState): string | null {
       return t + waitersText(s, o.id);
     }
     case "pipe": {
-      const [a, b] = o.ends;
+      const [a, b] = o.ends.map((e) => s.names.get(e) ?? e);
       const d0 = s.channelItems(o.dirs[0]);
       const d1 = s.channelItems(o.dirs[1]);
+      const title = s.names.has(o.ends[0]) || s.names.has(o.ends[1]) ? `${a} ${o.duplex ? "⇄" : "←"} ${b}` : o.id;
       return (
-        `Pipe ${o.id} (${o.duplex ? "duplex" : "one-way"}): ${a}→${b} ${itemsText(s, d0)}; ${b}→${a} ${itemsText(s, d1)}` +
+        `Pipe ${title} (${o.duplex ? "duplex" : "one-way"}): ${a}→${b} ${itemsText(s, d0)}; ${b}→${a} ${itemsText(s, d1)}` +
         `; ${a} held by ${pids(s, o.holders[0])}; ${b} held by ${pids(s, o.holders[1])}` +
-        waitersText(s, a) +
-        waitersText(s, b)
+        waitersText(s, o.ends[0]) +
+        waitersText(s, o.ends[1])
       );
     }
     case "lock": {
@@ -251,10 +252,10 @@ function objLine(s: ModelState, o: ObjState): string | null {
       return t;
     }
     case "manager":
-      return `Manager ${o.id}: server ${processLabel(s, o.serverPid)} pid ${o.serverPid} at ${o.address}`;
+      return `Manager ${nameIn(s, o.id) ?? o.id}: server ${processLabel(s, o.serverPid)} pid ${o.serverPid} at ${o.address}`;
     case "pool": {
       const pending = s.channelItems(o.tasks);
-      let t = `Pool ${o.id} (${o.processes} processes, owner ${o.creator !== null ? processLabel(s, o.creator) : "?"})${o.closed ? " closed" : ""}${o.terminated ? " terminated" : ""}: ${pending.length} pending`;
+      let t = `Pool ${nameIn(s, o.id) ?? o.id} (${o.processes} processes, owner ${o.creator !== null ? processLabel(s, o.creator) : "?"})${o.closed ? " closed" : ""}${o.terminated ? " terminated" : ""}: ${pending.length} pending`;
       const ws = [...o.workers.values()].sort((a, b) => a.pid - b.pid);
       for (const w of ws) {
         const st = s.alive(w.pid) ? (w.running ? `running ${w.running.job}#${w.running.index} since #${w.running.since}` : "idle") : "exited";
@@ -262,7 +263,7 @@ function objLine(s: ModelState, o: ObjState): string | null {
       }
       const jobs = [...o.jobs.values()];
       if (jobs.length) {
-        t += "; jobs " + jobs.map((j) => `${j.job} ${j.method}(${j.func}) ${j.resultsReceived}/${j.tasks ?? j.sent}${j.got ? " got" : ""}`).join(", ");
+        t += "; jobs " + jobs.map((j) => `${s.names.get(j.job) ?? j.job} ${j.method}(${j.func}) ${j.resultsReceived}/${j.tasks ?? j.sent}${j.got ? " got" : ""}`).join(", ");
       }
       return t;
     }

@@ -55,6 +55,12 @@ export class TraceModel implements ModelRefs {
   private readonly lanePids: number[] = [];
   private readonly laneOf = new Map<number, number>();
   private readonly openBlocks = new Map<number, number>();
+  /** Notifications (cond.notify with a msg, Node's Atomics.notify) by msg; the waits each one ended, and each wait's notify. */
+  private readonly notifyOf = new Map<string, number>();
+  private readonly wokenOf = new Map<number, number[]>();
+  private readonly wakeOf = new Map<number, number>();
+  /** Ends of waits placed before their notify (msg → ends). */
+  private readonly wakesWaiting = new Map<string, number[]>();
   private readonly catMessage = new Int32Column(256);
   private readonly catLock = new Int32Column(256);
   private readonly catBlock = new Int32Column(256);
@@ -157,6 +163,7 @@ export class TraceModel implements ModelRefs {
     else if (cat & CAT_LOCK) this.catLock.push(i);
     else if (cat & CAT_BLOCK) this.catBlock.push(i);
     if (ev.kind === "block.begin" || ev.kind === "block.end") this.pairBlock(ev, i);
+    if ((ev.kind === "cond.notify" || ev.kind === "block.end") && typeof ev.msg === "string") this.pairWake(ev.kind, ev.msg, i);
     this.live.apply(ev, i, code);
     if ((i + 1) % this.every === 0) this.checkpoints.push(this.live.clone());
     return i;
@@ -174,6 +181,44 @@ export class TraceModel implements ModelRefs {
         this.partnerCol.data[i] = b;
       }
     }
+  }
+
+  /** A notification and the waits it ended share a msg (docs/trace-format.md, `cond.notify`). */
+  private pairWake(kind: string, msg: string, i: number): void {
+    if (kind === "cond.notify") {
+      if (this.notifyOf.has(msg)) return;
+      this.notifyOf.set(msg, i);
+      const early = this.wakesWaiting.get(msg);
+      if (early) {
+        this.wakesWaiting.delete(msg);
+        for (const end of early) this.linkWake(i, end);
+      }
+      return;
+    }
+    const n = this.notifyOf.get(msg);
+    if (n !== undefined) this.linkWake(n, i);
+    else {
+      const early = this.wakesWaiting.get(msg);
+      if (early) early.push(i);
+      else this.wakesWaiting.set(msg, [i]);
+    }
+  }
+
+  private linkWake(notify: number, end: number): void {
+    this.wakeOf.set(end, notify);
+    const list = this.wokenOf.get(notify);
+    if (list) list.push(end);
+    else this.wokenOf.set(notify, [end]);
+  }
+
+  /** For the end of a wait (block.end) that a notification ended: that cond.notify's index, else -1. */
+  wakeSource(i: number): number {
+    return this.wakeOf.get(i) ?? -1;
+  }
+
+  /** For a notification (cond.notify): the ends of the waits it ended (block.end indices, in placement order). */
+  wokenBy(i: number): readonly number[] {
+    return this.wokenOf.get(i) ?? [];
   }
 
   // ------------------------------------------------------------ reading events

@@ -15,7 +15,7 @@ import { isCollectorEvent, type CallSite, type TraceEvent } from "../format";
 import { INT, NON_NEG_INT, NUM, STR_PAIR } from "../kinds/fields";
 import { HANDLER_BY_CODE } from "./fold";
 import { declOf, KIND_NAMES, kindCode } from "./kinds";
-import { copyChannel } from "./stateTypes";
+import { addNames, copyChannel } from "./stateTypes";
 import type { BlockInfo, CallInfo, Channel, ExitInfo, JobState, ModelRefs, ObjBase, ObjState, PoolState, ProcessStatus, ProcState, ThreadState, WorkerState } from "./stateTypes";
 
 export * from "./stateTypes";
@@ -321,6 +321,16 @@ export class ModelState {
         }
       }
     }
+    if ((FLAGS[code] & F_NAMES) !== 0) {
+      // The recording process's own names for objects made elsewhere (a connection it accepted or
+      // made, a block it attached, a Manager it connected to): its names, and the object's where
+      // nobody named it at creation.
+      const m = (e as { names?: unknown }).names;
+      if (m && typeof m === "object") {
+        p.names = addNames(p.names, m as Record<string, string>);
+        for (const [k, v] of Object.entries(m)) if (typeof v === "string" && !this.names.has(k)) this.names.set(k, v);
+      }
+    }
   }
 
   /** The pool that has a job (Pool.get waits name the job), if known. */
@@ -340,6 +350,7 @@ export class ModelState {
 const F_NO_OBJ = 1;
 const F_CREATE = 2;
 const F_INTERNAL = 4;
+const F_NAMES = 8;
 
 /** Per kind code: the kind's `obj` is optional, it creates an object, library threads emit it (from the table of kinds). */
 const FLAGS: Uint8Array = (() => {
@@ -350,6 +361,8 @@ const FLAGS: Uint8Array = (() => {
     if (!d.fields.obj?.required) f[code] |= F_NO_OBJ;
     if (d.class === "create") f[code] |= F_CREATE;
     if (d.internal) f[code] |= F_INTERNAL;
+    // `names` of a child's start or a Pool task are the process's names only (its fold handler).
+    if (d.fields.names && KIND_NAMES[code] !== "process.start" && KIND_NAMES[code] !== "pool.task.recv") f[code] |= F_NAMES;
   }
   return f;
 })();

@@ -172,6 +172,8 @@ export interface PipeState extends ObjBase {
   holders: [Set<number>, Set<number>];
   /** Pids that closed each end. */
   closedBy: [Set<number>, Set<number>];
+  /** A connection a Listener accepted: its creator (the accepting process) holds ends[0] only. */
+  accepted?: boolean;
 }
 
 /** One acquisition of a lock or semaphore. */

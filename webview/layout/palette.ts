@@ -75,9 +75,10 @@ export class ChannelColours {
 }
 
 /** Message classes drawn as arrows. */
-export type ArrowClass = NonNullable<KindDecl["arrow"]>;
+export type ArrowClass = NonNullable<KindDecl["arrow"]> | "wake";
 
-export const ARROW_CLASSES: readonly ArrowClass[] = ["queue", "pipe", "mgr-call", "mgr-reply", "pool-task", "pool-result"];
+/** The last, `wake`, is not a message: an `Atomics.notify` to each wait it ended (the model's wake pairs). */
+export const ARROW_CLASSES: readonly ArrowClass[] = ["queue", "pipe", "mgr-call", "mgr-reply", "pool-task", "pool-result", "wake"];
 
 /** Class of a message by its send kind (null: not a send), as the table of kinds declares it. */
 export function arrowClassOf(sendKind: string): ArrowClass | null {
@@ -92,6 +93,7 @@ export const ARROW_STYLE: Record<ArrowClass, { label: string; colorVar: string; 
   "mgr-reply": { label: "Manager reply → caller", colorVar: "--vscode-charts-purple", dash: [8, 3, 2, 3] },
   "pool-task": { label: "Pool task → worker", colorVar: "--vscode-charts-orange", dash: [] },
   "pool-result": { label: "Pool result → owner", colorVar: "--vscode-charts-yellow", dash: [4, 2] },
+  wake: { label: "Atomics.notify → the waits it woke", colorVar: "--vscode-charts-red", dash: [1, 3] },
 };
 
 /** The colour of an arrow: its channel's (a queue's, a pipe's, …), else its class's. */

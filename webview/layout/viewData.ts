@@ -19,6 +19,8 @@ const C_BEGIN = CODE.get("block.begin")!;
 const C_END = CODE.get("block.end")!;
 const C_ACQ = CODE.get("lock.acquire")!;
 const C_REL = CODE.get("lock.release")!;
+const C_NOTIFY = CODE.get("cond.notify")!;
+const WAKE_CLASS = ARROW_CLASSES.indexOf("wake");
 
 /** Arrow class index (ARROW_CLASSES) per kind code of a send, −1 for other kinds. */
 const SEND_CLASS: Int8Array = (() => {
@@ -74,6 +76,11 @@ export class ViewData {
   readonly arrowChannel = new I32();
   readonly channels = new ChannelColours();
   private readonly openSend = new Map<number, number>();
+  /** Sends of message arrows and their slots, ascending (wake arrows, added when their wait ends, are not in order). */
+  private readonly msgSend = new I32();
+  private readonly msgSlot = new I32();
+  /** Wake arrows by the index of their notification and of their wait's end: the first slot of each. */
+  private readonly wakeSlot = new Map<number, number>();
 
   /** Blocked spans: block.begin → block.end (b = +Infinity while open). */
   readonly blocks = new IntervalIndex();
@@ -139,6 +146,9 @@ export class ViewData {
     this.blockLocal.clear();
     this.holdLocal.clear();
     this.openSend.clear();
+    this.msgSend.clear();
+    this.msgSlot.clear();
+    this.wakeSlot.clear();
     this.openBlock.clear();
     this.openHold.clear();
     this.openHoldsByObj.clear();
@@ -197,6 +207,8 @@ export class ViewData {
         this.arrowClass.push(cls);
         this.arrowChannel.push(this.channelOf(i, cls));
         this.openSend.set(i, slot);
+        this.msgSend.push(i);
+        this.msgSlot.push(slot);
       } else if (IS_RECV[code]) {
         const s = m.partner(i);
         const slot = s >= 0 ? this.openSend.get(s) : undefined;
@@ -217,6 +229,8 @@ export class ViewData {
         const lr = (this.laneBlocks[laneIx] ??= new LaneRuns());
         this.blockLocal.push(lr.push(x, Infinity, slot));
       } else if (code === C_END) {
+        const n = m.wakeSource(i);
+        if (n >= 0 && n < i) this.pushWake(n, i);
         const b = m.partner(i);
         const slot = b >= 0 ? this.openBlock.get(b) : undefined;
         if (slot !== undefined) {
@@ -231,10 +245,26 @@ export class ViewData {
       } else if (code === C_REL) {
         const ev = m.event(i) as TraceEvent & { obj: string; depth?: number; tid: number };
         this.release(ev, i, x);
+      } else if (code === C_NOTIFY) {
+        // Ends of waits placed before this notification (they arrived first).
+        for (const end of m.wokenBy(i)) if (end < i) this.pushWake(i, end);
       } else if (code === cWrite) this.writes.push(i);
     }
     this.processed = n;
     return n - from;
+  }
+
+  /** An arrow from a notification (cond.notify) to the end of a wait it ended (both placed). */
+  private pushWake(notify: number, end: number): void {
+    const a = this.x.data[notify];
+    const b = this.x.data[end];
+    const slot = this.arrows.push(a, b < a ? a : b);
+    if (!this.wakeSlot.has(notify)) this.wakeSlot.set(notify, slot);
+    this.wakeSlot.set(end, slot);
+    this.arrowSend.push(notify);
+    this.arrowRecv.push(end);
+    this.arrowClass.push(WAKE_CLASS);
+    this.arrowChannel.push(-1);
   }
 
   private acquire(ev: { obj: string; depth?: number; pid: number; tid: number }, i: number, x: number, laneIx: number): void {
@@ -321,11 +351,13 @@ export class ViewData {
   arrowOf(i: number): number {
     const s = this.openSend.get(i);
     if (s !== undefined) return s;
+    const w = this.wakeSlot.get(i);
+    if (w !== undefined) return w;
     const send = IS_RECV[this.model.kindCode(i)] ? this.model.partner(i) : i;
     if (send < 0) return -1;
-    const n = this.arrowSend.length;
-    const d = this.arrowSend.data;
+    const n = this.msgSend.length;
+    const d = this.msgSend.data;
     const k = lowerBound(d, n, send);
-    return k < n && d[k] === send ? k : -1;
+    return k < n && d[k] === send ? this.msgSlot.data[k] : -1;
   }
 }

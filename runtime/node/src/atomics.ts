@@ -7,16 +7,30 @@
  * `exchange(cell, 0)`, `compareExchange(cell, held, 0)` or a `sub` that leaves 0, by the thread
  * holding it. Such a cell is shown as a lock (`lock.acquire`/`lock.release`), and a wait on it
  * as waiting for that lock.
+ *
+ * Who woke whom: a notify that woke someone writes a number unique in the process into a table
+ * all threads of the process share (a SharedArrayBuffer handed to every worker in the
+ * environment data), in the slot of its cell, just after Atomics.notify returns; a wait that a
+ * notify ended waits for that slot to change (a spin, then 1 ms steps, at most 20 ms) and reads
+ * it. The notify's `cond.notify` and the waiter's `block.end` then carry the same `msg`
+ * (`an<pid>.<n>`), and the view draws an arrow from the notifying thread to each thread it woke.
+ * When two notifies on one cell wake waiters at nearly the same instant, a waiter may name the
+ * other one (it always names a recorded notify, or none).
  */
 
 import * as core from "./core";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import { sabId } from "./ports";
-import { userSite } from "./site";
+import { cachedSite, siteCache, userSite } from "./site";
 
 type Cellable = Int32Array | BigInt64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array | BigUint64Array;
 
 /** Cells this thread has seen used as a lock: id → held by this thread. */
 const locks = new Map<string, { held: boolean }>();
+
+/** Cell ids by typed array and index (the same string object each time: cheap to build, hash and compare). */
+const cellIds = new WeakMap<object, (string | undefined)[]>();
 
 /** `<sab>[<i32 index>]` for an element of a typed array on a SharedArrayBuffer; null on a plain ArrayBuffer. */
 function cell(ta: Cellable, index: number): string | null {
@@ -24,9 +38,41 @@ function cell(ta: Cellable, index: number): string | null {
   if (!(b instanceof SharedArrayBuffer)) return null;
   const i = Number(index);
   if (!Number.isInteger(i) || i < 0 || i >= ta.length) return null;
+  let ids = cellIds.get(ta);
+  if (ids === undefined) cellIds.set(ta, (ids = []));
+  const known = ids[i];
+  if (known !== undefined) return known;
   const byte = ta.byteOffset + i * ta.BYTES_PER_ELEMENT;
   const id = sabId(b);
-  return ta.BYTES_PER_ELEMENT === 4 ? `${id}[${byte >> 2}]` : `${id}@${byte}`;
+  return (ids[i] = ta.BYTES_PER_ELEMENT === 4 ? `${id}[${byte >> 2}]` : `${id}@${byte}`);
+}
+
+/** The lock id of a cell, `L<cell>` (one string per cell). */
+const lockIds = new Map<string, string>();
+function L(c: string): string {
+  let id = lockIds.get(c);
+  if (id === undefined) lockIds.set(c, (id = `L${c}`));
+  return id;
+}
+
+/** Call sites per operation (site.ts cachedSite), by cell. */
+const sites = { wait: siteCache(), notify: siteCache(), cas: siteCache(), xchg: siteCache(), store: siteCache(), exchange: siteCache(), compareExchange: siteCache(), sub: siteCache() };
+
+/** Environment data key of the wake table (shared by every thread of a process). */
+const WAKE_KEY = "ipcviz:wakes";
+const WAKE_SLOTS = 4096;
+/** [0]: the process's notify counter; slot k of a cell: [1 + 2k] its hash, [2 + 2k] the last notify's number (0: not the program's). */
+let wakes: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * WAKE_SLOTS)));
+
+/** FNV-1a of a cell id. */
+function hashOf(c: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < c.length; i++) h = Math.imul(h ^ c.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+function slotOf(h: number): number {
+  return 1 + 2 * ((h >>> 0) % WAKE_SLOTS);
 }
 
 function isZero(v: unknown): boolean {
@@ -43,6 +89,38 @@ export function installAtomics(): void {
   const oExchange = A.exchange;
   const oSub = A.sub;
   const oLoad = A.load;
+  const oAdd = A.add;
+
+  // One table per process: the main thread makes it, every worker gets it (nested workers from their parent).
+  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(WAKE_KEY) as Int32Array | undefined);
+  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer) wakes = inherited;
+  else wt.setEnvironmentData(WAKE_KEY, wakes);
+  const wakePrefix = `an${process.pid}.`;
+  /** The wake slot of cell `c`, and its value now (before a wait). */
+  const wakeMark = (c: string): { h: number; k: number; v0: number } => {
+    const h = hashOf(c);
+    const k = slotOf(h);
+    return { h, k, v0: oLoad(wakes, k + 1) as number };
+  };
+  /** The notify's number once the slot has changed since `m` was taken (0: not yet). */
+  const wakeNow = (m: { h: number; k: number; v0: number }): number | null => {
+    const g = oLoad(wakes, m.k + 1) as number;
+    if (g === m.v0) return 0;
+    return oLoad(wakes, m.k) === m.h && g > 0 ? g : null;
+  };
+  /**
+   * The notify that woke a wait (its msg), or null. Its notifier writes its number just after
+   * Atomics.notify returns: spin briefly for it, then sleep in 1 ms steps (at most 20 ms).
+   */
+  const wokenBy = (m: { h: number; k: number; v0: number }): string | null => {
+    let g = wakeNow(m);
+    for (let n = 0; g === 0 && n < 2000; n++) g = wakeNow(m);
+    for (let n = 0; g === 0 && n < 20; n++) {
+      core.sleepMs(1);
+      g = wakeNow(m);
+    }
+    return g ? wakePrefix + g : null;
+  };
 
   A.wait = function wait(ta: unknown, index: unknown, value: unknown, timeout?: unknown) {
     const c = cell(ta as Cellable, index as number);
@@ -55,14 +133,15 @@ export function installAtomics(): void {
       return oWait.apply(Atomics, arguments as unknown as unknown[]);
     }
     if (current !== (typeof current === "bigint" ? BigInt(value as bigint) : Number(value) | 0)) return oWait.apply(Atomics, arguments as unknown as unknown[]);
-    const site = userSite(wait);
+    const site = cachedSite(sites.wait, c, wait);
     if (site === null) return oWait.apply(Atomics, arguments as unknown as unknown[]); // not the program's own call
-    const lock = locks.has(`L${c}`);
+    const lock = locks.has(L(c));
     const op = lock ? "lock.acquire" : "atomics.wait";
-    const obj = lock ? `L${c}` : c;
+    const obj = lock ? L(c) : c;
     const x: Record<string, unknown> = { op, value: String(value) };
     const tmo = timeout === undefined ? Infinity : Number(timeout);
     if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
+    const mark = wakeMark(c);
     core.ev("block.begin", obj, null, site, x);
     core.flush();
     let r: unknown;
@@ -72,7 +151,7 @@ export function installAtomics(): void {
       core.ev("block.end", obj, null, site, { op, outcome: "error", error: String((err as Error)?.name ?? err) });
       throw err;
     }
-    core.ev("block.end", obj, null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
+    core.ev("block.end", obj, r === "ok" ? wokenBy(mark) : null, site, { op, outcome: r === "timed-out" ? "timeout" : "ok", result: r });
     return r;
   };
 
@@ -86,10 +165,23 @@ export function installAtomics(): void {
       const x: Record<string, unknown> = { op: "atomics.waitAsync", value: String(value) };
       const tmo = timeout === undefined ? Infinity : Number(timeout);
       if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
+      const mark = wakeMark(c);
       core.ev("block.begin", c, null, site, x);
       core.flush();
       (r.value as Promise<string>).then(
-        (v) => core.ev("block.end", c, null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v }),
+        (v) => {
+          const t = core.now();
+          // The notifier writes its number just after its notify: look again a few times (not blocking this thread).
+          const end = (tries: number): void => {
+            const g = v === "ok" ? wakeNow(mark) : null;
+            if (g === 0 && tries < 20) {
+              setTimeout(() => end(tries + 1), 1).unref();
+              return;
+            }
+            core.evAt(t, "block.end", c, g ? wakePrefix + g : null, site, { op: "atomics.waitAsync", outcome: v === "timed-out" ? "timeout" : "ok", result: v });
+          };
+          end(0);
+        },
         () => undefined,
       );
       return r;
@@ -97,31 +189,41 @@ export function installAtomics(): void {
   }
 
   A.notify = function notify(ta: unknown, index: unknown, count?: unknown) {
-    const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
     const c = cell(ta as Cellable, index as number);
-    // A notify that woke nobody changes nothing: not recorded.
-    const site = c !== null && woken > 0 ? userSite(notify) : null;
-    if (c !== null && site !== null) {
-      const n = count === undefined || count === Infinity ? "all" : Number(count);
-      core.ev("cond.notify", locks.has(`L${c}`) ? `L${c}` : c, null, site, { n, woken });
-      core.flush();
+    if (c === null) return oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
+    const t = core.now();
+    const woken = oNotify.apply(Atomics, arguments as unknown as unknown[]) as number;
+    // A notify that woke nobody changes nothing: not recorded (and costs no call-site capture). One
+    // that did tells the waiters it woke its number (negative: not the program's call, so no event to name).
+    if (woken > 0) {
+      const site = cachedSite(sites.notify, c, notify);
+      const h = hashOf(c);
+      const k = slotOf(h);
+      const g = ((oAdd(wakes, 0, 1) as number) + 1) & 0x3fffffff || 1;
+      oStore(wakes, k, h);
+      oStore(wakes, k + 1, site === null ? -g : g);
+      if (site !== null) {
+        const n = count === undefined || count === Infinity ? "all" : Number(count);
+        core.evAt(t, "cond.notify", locks.has(L(c)) ? L(c) : c, wakePrefix + g, site, { n, woken });
+        core.flush();
+      }
     }
     return woken;
   };
 
   const acquired = (c: string, site: number | null) => {
     if (site === null) return; // not the program's own call
-    const id = `L${c}`;
+    const id = L(c);
     let l = locks.get(id);
     if (!l) locks.set(id, (l = { held: false }));
     l.held = true;
     core.ev("lock.acquire", id, null, site, { ok: true });
   };
   const released = (c: string, fn: (...args: never[]) => unknown) => {
-    const l = locks.get(`L${c}`);
+    const l = locks.get(L(c));
     if (!l || !l.held) return;
     l.held = false;
-    core.ev("lock.release", `L${c}`, null, userSite(fn), null);
+    core.ev("lock.release", L(c), null, cachedSite(sites[fn.name as "store"] ?? sites.store, c, fn), null);
   };
 
   A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown) {
@@ -132,19 +234,19 @@ export function installAtomics(): void {
     const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
     if (!ok) {
       // A failed attempt to take a free cell: it is a lock, and a wait on it waits for the lock.
-      if (isZero(expected) && !isZero(replacement) && !locks.has(`L${c}`)) locks.set(`L${c}`, { held: false });
+      if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
       return r;
     }
-    if (isZero(r) && !isZero(replacement)) acquired(c, userSite(compareExchange));
+    if (isZero(r) && !isZero(replacement)) acquired(c, cachedSite(sites.cas, c, compareExchange));
     else if (isZero(replacement)) released(c, compareExchange);
     return r;
   };
   A.exchange = function exchange(ta: unknown, index: unknown, value: unknown) {
     const r = oExchange.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
-    if (c !== null && locks.has(`L${c}`)) {
+    if (c !== null && locks.has(L(c))) {
       if (isZero(value)) released(c, exchange);
-      else if (isZero(r) && !locks.get(`L${c}`)!.held) acquired(c, userSite(exchange));
+      else if (isZero(r) && !locks.get(L(c))!.held) acquired(c, cachedSite(sites.xchg, c, exchange));
     }
     return r;
   };
@@ -152,14 +254,14 @@ export function installAtomics(): void {
     const r = oStore.apply(Atomics, arguments as unknown as unknown[]);
     if (isZero(r)) {
       const c = cell(ta as Cellable, index as number);
-      if (c !== null && locks.has(`L${c}`)) released(c, store);
+      if (c !== null && locks.has(L(c))) released(c, store);
     }
     return r;
   };
   A.sub = function sub(ta: unknown, index: unknown, value: unknown) {
     const r = oSub.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
-    if (c !== null && locks.has(`L${c}`)) {
+    if (c !== null && locks.has(L(c))) {
       const after = typeof r === "bigint" ? r - BigInt(value as bigint) : (r as number) - Number(value);
       if (isZero(after)) released(c, sub);
     }

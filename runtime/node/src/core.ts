@@ -70,6 +70,11 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Atomics.wait as Node has it (the runtime's own waits are never recorded). */
 const rawWait = Atomics.wait;
 
+/** Block this thread for `ms` milliseconds (the runtime's own wait, never recorded). */
+export function sleepMs(ms: number): void {
+  rawWait(sleeper, 0, 0, ms);
+}
+
 /** Native id of the calling thread (Linux), else the pid. */
 function threadSelf(): number {
   try {

@@ -13,7 +13,10 @@ const childProcess: typeof import("node:child_process") = require("node:child_pr
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { directUserSite, userSite } from "./site";
+import { cachedSite, siteCache, directUserSite, userSite } from "./site";
+
+/** Call sites of sends, by sending end (site.ts cachedSite). */
+const sendSites = siteCache();
 import { registerPort, noteWorkerData } from "./ports";
 
 /** Environment data a thread sets just before starting a worker: the worker's parent lane and name. */
@@ -264,10 +267,10 @@ function isInternal(m: unknown): boolean {
 }
 
 function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcEnd | null) {
-  return function (this: object, ...a: unknown[]): boolean {
+  const send = function (this: object, ...a: unknown[]): boolean {
     const e = endOf(this);
     if (!e || isInternal(a[0])) return orig.apply(this, a);
-    const site = userSite();
+    const site = cachedSite(sendSites, e.end, send);
     const r = orig.apply(this, a);
     // A send that threw (closed channel, not serialisable) sent nothing.
     const n = ++e.sent;
@@ -275,6 +278,7 @@ function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcE
     core.flushAfterCallback();
     return r;
   };
+  return send;
 }
 
 function recvHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcEnd | null) {

@@ -92,6 +92,69 @@ export function userSite(skip?: Callee, direct = false): number | null {
   return long ? pick(long, direct) ?? null : null;
 }
 
+/**
+ * A call site remembered per operation (`siteCache`) and object (`key`, e.g. a cell) in this thread:
+ * capturing the stack is most of a hook's cost (V8 has no cheaper way to learn the caller:
+ * `Function.prototype.caller` costs as much as a capture), and a hot loop calls the same operation
+ * on the same object from the same line again and again (a lock helper's `compareExchange`, a
+ * ping-pong handler's `postMessage`). Once a key has given the same site 4 times in a row, that
+ * site is reused; it is captured again at the 2nd, 4th, 8th and then every 16th call, and a
+ * different site there drops the cache (and doubles the streak needed, up to 64, for that key).
+ * The price: when a program switches to another line for the same operation on the same object,
+ * up to 15 events before the next check can carry the previous line. That is a wrong line shown to
+ * the user, so the cache is off unless `IPCVIZ_FAST_SITES=1` is in the environment: by default
+ * every call is captured and every event carries its own line.
+ */
+interface SiteCacheEntry {
+  site: number | null;
+  /** Same site this many captures in a row. */
+  streak: number;
+  trust: number;
+  /** Calls since the site was trusted, and the call at which it is captured again. */
+  calls: number;
+  next: number;
+}
+const MAX_CHECK_GAP = 16;
+const EXACT = process.env.IPCVIZ_FAST_SITES !== "1";
+
+/** A cache of call sites for one operation (see {@link cachedSite}). */
+export type SiteCache = Map<string, SiteCacheEntry>;
+export function siteCache(): SiteCache {
+  return new Map();
+}
+
+export function cachedSite(siteCache: SiteCache, key: string, skip: Callee): number | null {
+  if (EXACT) return userSite(skip);
+  let e = siteCache.get(key);
+  if (e !== undefined && e.streak >= e.trust) {
+    if (++e.calls < e.next) return e.site;
+    const now = userSite(skip);
+    if (now === e.site) {
+      e.next = Math.min(e.next * 2, e.calls + MAX_CHECK_GAP);
+      return now;
+    }
+    // Another line: capture every call again until it is stable, and wait longer before trusting it.
+    e.site = now;
+    e.streak = 1;
+    e.trust = Math.min(e.trust * 2, 64);
+    return now;
+  }
+  const site = userSite(skip);
+  if (e === undefined) {
+    if (siteCache.size > 4096) siteCache.clear();
+    siteCache.set(key, (e = { site, streak: 1, trust: 4, calls: 0, next: 2 }));
+  } else if (site === e.site) {
+    if (++e.streak >= e.trust) {
+      e.calls = 0;
+      e.next = 2;
+    }
+  } else {
+    e.site = site;
+    e.streak = 1;
+  }
+  return site;
+}
+
 /** The site of the first user frame (undefined: none among these frames; null: not direct). */
 function pick(list: CallSiteLike[], direct: boolean): number | null | undefined {
   for (const c of list) {

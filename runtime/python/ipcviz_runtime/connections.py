@@ -144,10 +144,16 @@ def _pair_id(conn, accepting):
 
 def _install_listener(connection):
     L = connection.Listener
+    orig_linit = L.__init__
     orig_accept = L.accept
     orig_client = connection.Client
     orig_wait = connection.wait
     ctx_files = files_of(orig_client)
+
+    def linit(self, *a, **k):
+        orig_linit(self, *a, **k)
+        if user_site(1) is not None:  # `listener = Listener(address)`: named at its connections
+            self.__dict__["_ipcviz_name"] = naming.name("Listener", fallback=False)
 
     def accept(self):
         site = user_site(1)
@@ -164,7 +170,18 @@ def _install_listener(connection):
             pair, mine, other = _pair_id(c, True)
             trace_conn(c)
             c.__dict__["_ipcviz_id"] = mine
-            ev("pipe.create", pair, None, site, {"ends": [mine, other], "duplex": True, "listener": _addr_text(self.address)})
+            addr = _addr_text(self.address)
+            extra = {"ends": [mine, other], "duplex": True, "listener": addr}
+            names = {}
+            n = naming.name("Connection", fallback=False)  # conn = listener.accept()
+            if n is not None:
+                names[mine] = n
+            n = self.__dict__.get("_ipcviz_name")
+            if n is not None:
+                names["listener:" + addr] = n
+            if names:
+                extra["names"] = names
+            ev("pipe.create", pair, None, site, extra)
         except Exception:
             pass
         return c
@@ -181,9 +198,14 @@ def _install_listener(connection):
             strip(e)
             raise
         try:
-            _pair, mine, _other = _pair_id(c, False)
+            pair, mine, _other = _pair_id(c, False)
             trace_conn(c)
             c.__dict__["_ipcviz_id"] = mine
+            extra: "dict[str, object]" = {"pipe": pair, "listener": _addr_text(address)}
+            n = naming.name("Connection", fallback=False)  # conn = Client(address)
+            if n is not None:
+                extra["names"] = {mine: n}
+            ev("pipe.connect", mine, None, site, extra)
         except Exception:
             pass
         return c
@@ -215,6 +237,7 @@ def _install_listener(connection):
             ev("block.end", cid, None, site, {"op": "pipe.recv", "outcome": "ok" if r else "timeout"})
         return r
 
+    L.__init__ = linit
     L.accept = accept
     connection.Client = Client
     connection.wait = wait

@@ -22,7 +22,7 @@ never uses it pays nothing.
 import functools
 import sys
 
-from . import core, pools, queues
+from . import core, naming, pools, queues
 from .callsite import files_of, is_user, site_of
 from .core import clip, ev, ev_flush, now, preview, qualname
 from .frames import strip
@@ -105,7 +105,7 @@ def _maybe_hook(q):
             ex = f.f_locals.get("self")
             site = _site_from(f.f_back)[0]
             if ex is not None:
-                ex.__dict__["_ipcviz_pending"] = (site, ex._max_workers if hasattr(ex, "_max_workers") else None)
+                ex.__dict__["_ipcviz_pending"] = (site, naming.name("ProcessPoolExecutor", frame=f.f_back))
     except Exception:
         pass
 
@@ -145,7 +145,7 @@ def hook():
     orig_shutdown = PPE.shutdown
     orig_spawn = PPE.__dict__.get("_spawn_process")
 
-    def record_created(ex, site):
+    def record_created(ex, site, name=None):
         """Recorded once, when the executor has its call queue: its id, the tasks put on that queue."""
         d = ex.__dict__
         if "_ipcviz_id" in d:
@@ -156,6 +156,8 @@ def hook():
         pid_ = executor_id(cq)
         d["_ipcviz_id"] = pid_
         extra = {"processes": getattr(ex, "_max_workers", 0)}
+        if name is not None:
+            extra["name"] = name
         ev("pool.create", pid_, None, site, extra)
         qput = type(cq).put
 
@@ -183,15 +185,16 @@ def hook():
         pid_ = d.get("_ipcviz_id")
         if pid_ is None:
             pending = d.pop("_ipcviz_pending", None)
-            pid_ = record_created(ex, pending[0] if pending else None)
+            pid_ = record_created(ex, pending[0] if pending else None, pending[1] if pending else None)
         return pid_
 
     def __init__(self, *a, **k):
         site = user_site(1)[0]
+        name = naming.name("ProcessPoolExecutor") if site is not None else None
         with core.CREATING:
             orig_init(self, *a, **k)
         try:
-            record_created(self, site)
+            record_created(self, site, name)
         except Exception:
             pass
 
@@ -203,8 +206,11 @@ def hook():
         wid = getattr(self, "_queue_count", None)
         job = job_of(pid_, wid) if type(wid) is int else None
         if site is not None and job is not None:
-            method = "map" if outer == "map" else "submit"
-            ev("pool.submit", pid_, None, site, {"job": job, "method": method, "func": func_name(fn), "tasks": 1})
+            extra = {"job": job, "method": "map" if outer == "map" else "submit", "func": func_name(fn), "tasks": 1}
+            n = naming.name("Future", fallback=False) if outer != "map" else None
+            if n is not None:
+                extra["name"] = n  # fut = ex.submit(…): the job's name
+            ev("pool.submit", pid_, None, site, extra)
         try:
             fut = orig_submit(self, fn, *args, **kwargs)
         except BaseException as e:
@@ -426,7 +432,8 @@ def enter_worker(proc):
         if type(wid) is int:
             try:
                 # Sent at once: a worker keeps the default SIGTERM action (see pools.py).
-                ev_flush("pool.task.recv", pid_, task_msg(pid_, wid), None, {"job": job_of(pid_, wid), "index": 0, "func": func_name(item.fn)})
+                extra = {"job": job_of(pid_, wid), "index": 0, "func": func_name(item.fn)}
+                ev_flush("pool.task.recv", pid_, task_msg(pid_, wid), None, naming.task_fields(extra, item.fn, item.args, item.kwargs))
             except Exception:
                 pass
         return item

@@ -134,21 +134,30 @@ def install():
     BM = managers.BaseManager
     BP = managers.BaseProxy
     orig_start = BM.start
+    orig_init = BM.__init__
     orig_create = BM._create  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: makes a shared object in the server
     orig_call = BP.__dict__["_callmethod"]  # the function itself (typeshed declares it "-> None"; it returns the call's result)
     orig_serve = managers.Server.serve_client
+
+    def __init__(self, *a, **k):
+        orig_init(self, *a, **k)
+        if not creating() and user_site(1, mgr_files) is not None:
+            # m = Manager(), smm = SharedMemoryManager(), m = BaseManager(address=…): named here, for
+            # its start, or (a Manager this process connects to) its proxies' `names`
+            self.__dict__["_ipcviz_name"] = naming.name("Manager")
 
     def start(self, *a, **k):
         site = None if creating() else user_site(1, mgr_files)
         r = orig_start(self, *a, **k)
         if site is not None:
+            self.__dict__["_ipcviz_started"] = True
             try:
                 ev(
                     "manager.start",
                     manager_id(self._address),
                     None,
                     site,
-                    {"serverPid": self._process.pid, "address": str(self._address), "name": naming.name("Manager")},
+                    {"serverPid": self._process.pid, "address": str(self._address), "name": self.__dict__.get("_ipcviz_name") or naming.name("Manager")},
                 )
             except Exception:
                 pass
@@ -164,7 +173,11 @@ def install():
         if site is not None:
             try:
                 token = r[0]
-                extra = {"manager": manager_id(self._address), "objType": typeid, "name": naming.name(typeid)}
+                mid = manager_id(self._address)
+                extra = {"manager": mid, "objType": typeid, "name": naming.name(typeid)}
+                d = self.__dict__
+                if "_ipcviz_started" not in d and "_ipcviz_name" in d:
+                    extra["names"] = {mid: d["_ipcviz_name"]}  # a Manager reached with connect()
                 if args and typeid in ("Semaphore", "BoundedSemaphore", "Barrier") and isinstance(args[0], int):
                     extra["value"] = args[0]
                 if typeid == "Value" and len(args) > 1:
@@ -227,6 +240,7 @@ def install():
         conn.send = send
         return orig_serve(self, conn)
 
+    BM.__init__ = __init__
     BM.start = start
     BM._create = _create  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
     BP._callmethod = _callmethod

@@ -23,9 +23,9 @@ from .core import qualname
 _getframe = sys._getframe
 
 _trees = {}  # filename -> (parents map, calls by line) or None (source unavailable or unparsable)
-_rules = {}  # (id(code), lasti) -> rule; rule: None | ("fix", [names]) | ("seq", base, per) | ("key", base, keyvar)
+_rules = {}  # (id(code), lasti) -> rule; rule: None | ("fix", [names]) | ("seq", base) | ("app", base, receiver) | ("key", base, keyvar)
 _keep = []  # code objects whose ids key _rules (kept alive so an id is never reused)
-_counts = {}  # (id(code), lasti) -> [frame, n]: creation order within one run of a comprehension/loop
+_counts = {}  # (id(code), lasti) -> [token, n]: creation order within one evaluation of a comprehension (see _index_of)
 _kinds = {}  # kind -> objects of that kind made in this process (for fallback names)
 _ids = []  # (class, id function) registered by the families
 _id_of_type = {}  # type -> id function or None (a cache of _ids)
@@ -44,17 +44,21 @@ def register(cls, fn):
 # ------------------------------------------------------------------ names at creation
 
 
-def name(kind, n=1):
+def name(kind, n=1, frame=None, fallback=True):
     """The names of the object(s) the user's code is creating here: a string, or a list of n strings
-    for a call that makes n objects (Pipe). Never raises."""
+    for a call that makes n objects (Pipe). `frame`: where to start looking for the user's frame
+    (default: the caller). Without `fallback`, None where the statement binds it to nothing (a name
+    a process gives an object made elsewhere). Never raises."""
     f = None
     try:
-        f = _getframe(1)
+        f = frame if frame is not None else _getframe(1)
         while f is not None and not is_user(f.f_code):
             f = f.f_back
         names = _names_at(f, n) if f is not None else None
     except Exception:
         names = None
+    if not names and not fallback:
+        return None
     c = _kinds[kind] = _kinds.get(kind, 0) + 1
     if not names:
         try:
@@ -66,9 +70,13 @@ def name(kind, n=1):
     return names[0] if n == 1 else names
 
 
+_COMPS = ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>")
+
+
 def _names_at(f, n):
     code = f.f_code
-    key = (id(code), f.f_lasti)
+    lasti = f.f_lasti
+    key = (id(code), lasti)
     if key in _rules:
         rule = _rules[key]
     else:
@@ -79,11 +87,9 @@ def _names_at(f, n):
     if rule[0] == "fix":
         names = rule[1]
     else:
-        e = _counts.get(key)
-        if e is None or e[0] is not f:
-            e = _counts[key] = [f, 0]
-        i = e[1]
-        e[1] = i + 1
+        if _counts:
+            _sweep()
+        i = _index_of(f, key, rule)
         if rule[0] == "key":
             try:
                 k = repr(f.f_locals[rule[2]])
@@ -96,6 +102,128 @@ def _names_at(f, n):
         return list(names)
     if len(names) == 1:
         return ["%s[%d]" % (names[0], i) for i in range(n)]
+    return None
+
+
+def _index_of(f, key, rule):
+    """The creation's place in its sequence: `xs.append(…)` → len(xs); a comprehension → how many
+    objects this evaluation of it made before. An evaluation is told apart by a token that lives as
+    long as it does: the comprehension's own iterator (`.0`, where it has a frame of its own: 3.9–3.11,
+    and generator expressions), or on 3.12+ (PEP 709: list/set/dict comprehensions run in their
+    function's frame) its loop's end, seen through sys.monitoring (a BRANCH event at the loop's
+    FOR_ITER, in that code object only, which restarts the count); else the frame."""
+    if rule[0] == "app":
+        xs = _resolve(f, rule[2])
+        if type(xs) is list:
+            return len(xs)
+        token = xs if xs is not None else f
+    else:
+        token = None
+        code = f.f_code
+        if code.co_name in _COMPS:
+            try:
+                token = f.f_locals.get(".0")
+            except Exception:
+                token = None
+        elif key not in _watched and not _watch_loop(code, f.f_lasti, key):
+            _watched[key] = False
+        if token is None and _watched.get(key) is not True:
+            token = f
+    e = _counts.get(key)
+    if e is None or e[0] is not token:
+        e = _counts[key] = [token, 0]
+    i = e[1]
+    e[1] = i + 1
+    return i
+
+
+def _sweep():
+    """Forget the count of a sequence whose token (iterator, list, frame) only this module still holds:
+    nothing is kept alive for naming's sake past the next creation."""
+    try:
+        getrc = sys.getrefcount
+        for k, e in list(_counts.items()):
+            tok = e[0]
+            if tok is not None and getrc(tok) <= 3:  # e's slot, `tok`, getrefcount's argument
+                del _counts[k]
+    except Exception:
+        pass
+
+
+def _resolve(f, expr):
+    """The value of `name` or `name.attr…` in frame f, read from locals, globals and instance __dict__s
+    only (no property or __getattr__ of the program runs), or None."""
+    try:
+        parts = expr.split(".")
+        loc = f.f_locals
+        if parts[0] in loc:
+            x = loc[parts[0]]
+        elif parts[0] in f.f_globals:
+            x = f.f_globals[parts[0]]
+        else:
+            return None
+        for a in parts[1:]:
+            x = vars(x)[a]
+        return x
+    except Exception:
+        return None
+
+
+_watched = {}  # key -> True: its comprehension's loop end restarts its count (sys.monitoring)
+_loop_ends = {}  # code -> {FOR_ITER offset: (target offset, [keys])}
+_tool = []  # [tool id] once sys.monitoring is set up; [None] when it cannot be
+_DISABLE = [None]  # sys.monitoring.DISABLE, once set up
+
+
+def _watch_loop(code, lasti, key):
+    """3.12+: restart key's count each time the comprehension loop around lasti ends. True if set."""
+    mon = getattr(sys, "monitoring", None)
+    if mon is None:
+        return False
+    try:
+        if not _tool:
+            _tool.append(None)
+            _DISABLE[0] = mon.DISABLE
+            for t in (4, 3):
+                if mon.get_tool(t) is None:
+                    mon.use_tool_id(t, "ipcviz-naming")
+                    mon.register_callback(t, mon.events.BRANCH, _on_branch)
+                    _tool[0] = t
+                    break
+        tool = _tool[0]
+        if tool is None:
+            return False
+        import dis
+
+        best = None
+        for ins in dis.get_instructions(code):
+            if ins.opname == "FOR_ITER" and ins.offset < lasti < ins.argval:
+                if best is None or ins.offset > best[0]:
+                    best = (ins.offset, ins.argval)
+        if best is None:
+            return False
+        loops = _loop_ends.setdefault(code, {})
+        loops.setdefault(best[0], (best[1], []))[1].append(key)
+        ev = mon.get_local_events(tool, code)
+        if ev & mon.events.BRANCH:
+            # Already watched for another loop, whose FOR_ITER may have been disabled (DISABLE):
+            # set again, which instruments every branch of the code afresh.
+            mon.set_local_events(tool, code, ev & ~mon.events.BRANCH)
+        mon.set_local_events(tool, code, ev | mon.events.BRANCH)
+        _watched[key] = True
+        return True
+    except Exception:
+        return False
+
+
+def _on_branch(code, offset, dest):
+    loops = _loop_ends.get(code)
+    w = loops.get(offset) if loops is not None else None
+    if w is None:
+        return _DISABLE[0]  # another branch of that code: never again
+    if dest >= w[0]:  # the loop is done: the next evaluation counts from 0
+        for key in w[1]:
+            _counts.pop(key, None)
     return None
 
 
@@ -233,6 +361,12 @@ def _target(node):
     return None
 
 
+def _is_chain(node):
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
 def _bind_up(node, parents):
     """The rule naming what `node`'s value is bound to, looking up through the expression."""
     p = parents.get(node)
@@ -290,7 +424,10 @@ def _bind_up(node, parents):
         fn = p.func
         if isinstance(fn, ast.Attribute) and fn.attr in ("append", "add") and len(p.args) == 1:
             s = _src(fn.value)
-            return ("seq", s) if s else None
+            if not s:
+                return None
+            # `xs.append(…)`: the index is len(xs) when xs is a name or attribute chain
+            return ("app", s, s if _is_chain(fn.value) else "")
         if isinstance(fn, ast.Name) and fn.id in ("list", "tuple") and isinstance(node, ast.GeneratorExp):
             return _bind_up(p, parents)
         return None
@@ -438,7 +575,7 @@ def child_fields(proc):
 
 
 def task_fields(extra, func, args, kwds):
-    """A Pool task's pool.task.recv fields, with `names` when its arguments hold IPC objects."""
+    """A Pool's or a ProcessPoolExecutor's task: its pool.task.recv fields, with `names` when its arguments hold IPC objects."""
     try:
         n = getattr(func, "__name__", "")
         if n in ("mapstar", "starmapstar") and args and len(args) == 2:
@@ -450,6 +587,14 @@ def task_fields(extra, func, args, kwds):
                     continue
                 for k, v in call_names(f, item if n == "starmapstar" else (item,), None).items():
                     names.setdefault(k, v)
+        elif getattr(getattr(func, "func", None), "__name__", "") == "_process_chunk" and getattr(func, "args", None) and args:
+            # a ProcessPoolExecutor.map chunk: partial(_process_chunk, fn), called with the chunk of argument tuples
+            f = func.args[0]
+            names = {}
+            for item in list(args[0])[:64]:
+                if type(item) is tuple:
+                    for k, v in call_names(f, item, None).items():
+                        names.setdefault(k, v)
         else:
             names = call_names(func, args, kwds) if args or kwds else None
         if names:

@@ -11,6 +11,7 @@ Manager: its start is recorded as one; the blocks it makes are recorded as the p
 
 import os
 
+from . import naming
 from .callsite import files_of, user_site
 from .core import CREATING, creating, ev, now, preview
 from .frames import strip
@@ -40,8 +41,16 @@ def install():
     orig_get = SL.__getitem__
     orig_set = SL.__setitem__
 
-    def op(obj, method, args, result, site):
-        ev("proxy.op", obj, None, site, {"method": method, "args": args, "result": result, "ok": True})
+    naming.register(SM, lambda x: shm_id(x.name))
+    naming.register(SL, lambda x: shm_id(x.shm.name))
+
+    def op(obj, method, args, result, site, kind=None):
+        extra = {"method": method, "args": args, "result": result, "ok": True}
+        if kind is not None:  # attach: this process's name for the block
+            n = naming.name(kind, fallback=False)
+            if n is not None:
+                extra["names"] = {obj: n}
+        ev("proxy.op", obj, None, site, extra)
 
     def sm_init(self, name=None, create=False, size=0, *a, **k):
         site = None if creating() else user_site(1, skip)
@@ -53,9 +62,9 @@ def install():
         if site is not None:
             oid = shm_id(self.name)
             if create:
-                ev("value.create", oid, None, site, {"objType": "SharedMemory", "ctype": "bytes", "length": self.size, "preview": "<%d bytes>" % self.size})
+                ev("value.create", oid, None, site, {"objType": "SharedMemory", "ctype": "bytes", "length": self.size, "preview": "<%d bytes>" % self.size, "name": naming.name("SharedMemory")})
             else:
-                op(oid, "attach", preview((self.name,)), "<%d bytes>" % self.size, site)
+                op(oid, "attach", preview((self.name,)), "<%d bytes>" % self.size, site, "SharedMemory")
 
     def close(self):
         site = user_site(1)
@@ -90,9 +99,9 @@ def install():
                     pv = preview(list(self))
                 except Exception:
                     pv = "?"
-                ev("value.create", oid, None, site, {"objType": "ShareableList", "ctype": "list", "length": len(self), "preview": pv})
+                ev("value.create", oid, None, site, {"objType": "ShareableList", "ctype": "list", "length": len(self), "preview": pv, "name": naming.name("ShareableList")})
             else:
-                op(oid, "attach", preview((self.shm.name,)), "<%d items>" % len(self), site)
+                op(oid, "attach", preview((self.shm.name,)), "<%d items>" % len(self), site, "ShareableList")
 
     def sl_get(self, position):
         v = orig_get(self, position)

@@ -60,7 +60,13 @@ const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i) => {
 export const pipeFold = {
   "pipe.create": (s, e, i) => {
     const ends = e.ends as [string, string];
-    newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
+    const p = newPipe(s, e.obj, [ends[0], ends[1]], e.duplex, i, e.pid);
+    // A connection a Listener accepted: the accepting process holds its own end only; the client's
+    // end is the client's (its pipe.connect, or its first use).
+    if (e.listener !== undefined) {
+      p.accepted = true;
+      p.holders[1].delete(e.pid);
+    }
   },
   "pipe.send": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
@@ -73,6 +79,12 @@ export const pipeFold = {
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
     s.chanTake(pipe.dirs[1 - side], s.refs.partner(i), i);
+  },
+  "pipe.connect": (s, e, i) => {
+    // The client's end of a Listener connection (its names: the model's generic `names`).
+    const { pipe, side } = pipeOfEnd(s, e.obj, i);
+    pipe.users.add(e.pid);
+    pipe.holders[side].add(e.pid);
   },
   "pipe.poll": onPipePoll,
   "pipe.eof": onPipePoll,

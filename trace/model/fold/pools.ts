@@ -73,6 +73,8 @@ export const poolFold = {
     j.tasks = e.tasks ?? null;
     j.submittedAt = i;
     j.submitter = e.pid;
+    // fut = ex.submit(…): a future's result() waits on the job, named `fut`.
+    if (typeof e.name === "string" && !s.names.has(e.job)) s.names.set(e.job, e.name);
   },
   "pool.task.send": (s, e, i) => {
     const pl = pool(s, e.obj, i);

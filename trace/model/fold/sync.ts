@@ -158,6 +158,9 @@ const onBarrierAbort: Handler<"barrier.abort" | "barrier.reset"> = (s, e, i) => 
   b.broken = e.kind === "barrier.abort";
 };
 
+/** Waits a Node Atomics.notify ends (on a cell, or on an Atomics lock's cell); a Condition's notify ends its wait()s. */
+const ATOMICS_WAITS: ReadonlySet<string> = new Set(["atomics.wait", "atomics.waitAsync", "lock.acquire"]);
+
 /** Handlers of the sync kinds (trace/kinds/table.ts family "sync"). */
 export const syncFold = {
   "sync.create": (s, e, i, _p, _th, site) => {
@@ -225,9 +228,12 @@ export const syncFold = {
     if (c && c.cls === "condition") c.notifies++;
     s.use(e.obj, e.pid);
     let n = e.n === "all" ? Infinity : Number(e.n);
+    // Node's Atomics.notify says how many it woke: the longest waiting first (Atomics' waiter lists are FIFO).
+    const atomics = typeof e.woken === "number";
+    if (atomics) n = Math.min(n, e.woken!);
     for (const w of s.waitersOf(e.obj)) {
       if (n <= 0) break;
-      if (w.op !== "cond.wait" || w.notified) continue;
+      if (!(atomics ? ATOMICS_WAITS.has(w.op) : w.op === "cond.wait") || w.notified) continue;
       w.notified = true;
       n--;
     }

@@ -7,7 +7,8 @@
  * trace written). Also: the fixed cost of `ipcviz run` on an empty program over a plain run
  * (medians of alternating runs), and an uncontended multiprocessing Lock's and RLock's
  * acquire()+release() in one process (bench/programs/lock_speed.py, as CPython's mp_benchmarks
- * measures it), plain and under `ipcviz run`.
+ * measures it), plain and under `ipcviz run`; and the Queue loop under `ipcviz run` with and
+ * without the stacks helper thread (IPCVIZ_STACKS=0).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -26,6 +27,8 @@ const PROGRAMS: { name: string; short: string; file: string; target: number; who
   { name: "with v.get_lock(): v.value += 1, 2 processes", short: "locked Value", file: "locked_value.py", target: 2.5, wholeTarget: 2.5 },
 ];
 const FIXED_TARGET_S = 0.06;
+/** The stacks helper thread present over absent, Queue loop: within the noise of alternating runs. */
+const STACKS_TARGET = 1.05;
 const LOCK_TARGET = 4;
 /** Node programs (the Node runtime), run once with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
 const NODE_PROGRAMS: { name: string; file: string; target: number }[] = [
@@ -149,6 +152,29 @@ async function loops(python: string, version: string, cwd: string, dir: string, 
   }
 }
 
+/**
+ * "No cost while nobody asks for stacks": the Queue loop under `ipcviz run` with the runtime's
+ * stacks helper thread (the default) over the same without it (IPCVIZ_STACKS=0), alternating
+ * runs in this session; the helper waits in recv() with the GIL released until a request comes.
+ */
+async function stacksCost(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
+  const file = "queue_pairs.py";
+  const on: number[] = [], off: number[] = [];
+  const envOff: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "0" };
+  const envOn: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "1" }; // any value but "0": the helper runs
+  for (let i = 0; i < RUNS; i++) {
+    off.push((await instrumented(python, file, cwd, join(dir, `stacks-off-${i}.ipcviz.jsonl`), [String(N)], envOff)).work);
+    on.push((await instrumented(python, file, cwd, join(dir, `stacks-on-${i}.ipcviz.jsonl`), [String(N)], envOn)).work);
+  }
+  const ratio = median(on) / median(off);
+  figures[`${version} stacks helper ratio`] = ratio;
+  console.log(
+    `runtime ${version} no cost while nobody asks for stacks: Queue loop under ipcviz run with the stacks helper thread ${median(on).toFixed(3)} s, ` +
+      `without it (IPCVIZ_STACKS=0) ${median(off).toFixed(3)} s = ${ratio.toFixed(2)}x (target <= ${STACKS_TARGET}x; median of ${RUNS}, alternating)`,
+  );
+  record({ row: `no cost while nobody asks for stacks, Queue loop (${version})`, value: ratio, unit: "x", target: STACKS_TARGET, note: `${median(off).toFixed(3)} s without the helper -> ${median(on).toFixed(3)} s with it` });
+}
+
 /** `ipcviz run` on a program that does nothing, over the plain run: medians of alternating runs. */
 async function fixedCost(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
   const runs = Math.max(RUNS, 7);
@@ -210,6 +236,12 @@ async function lockSpeed(python: string, version: string, cwd: string, dir: stri
   }
 }
 
+/** False when IPCVIZ_BENCH_PROGRAMS names programs and not this one. */
+function excluded(file: string): boolean {
+  const names = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
+  return !!names && names.length > 0 && !names.includes(file);
+}
+
 export async function run(): Promise<Record<string, number>> {
   const root = findRepoRoot(__dirname);
   const cwd = join(root, "bench", "programs");
@@ -221,6 +253,7 @@ export async function run(): Promise<Record<string, number>> {
       const version = versionOf(python);
       await loops(python, version, cwd, dir, figures);
       await lockSpeed(python, version, cwd, dir, figures);
+      if (!excluded("queue_pairs.py")) await stacksCost(python, version, cwd, dir, figures);
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
       // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.

@@ -270,6 +270,11 @@ async function runCommand(argv: string[]): Promise<number> {
       );
       return;
     }
+    if (act.kind === "outside") {
+      // Not a hang: someone outside the run can end these waits; the run goes on.
+      process.stderr.write(`ipcviz: nothing recorded for ${grace} s, not a hang:\n${act.text.replace(/^/gm, "  ")}\n`);
+      return;
+    }
     const hang = act.report;
     found.hang = hang;
     reported = true;

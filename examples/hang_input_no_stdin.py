@@ -1,8 +1,9 @@
 """HANGS FOREVER (on purpose) when stdin stays open with nothing to read: input() waits.
 
 The child waits for the word main reads from stdin (Queue.get, recorded by ipcviz);
-main waits in input(). Run with stdin a pipe nobody writes to (or a terminal where
-nobody types): ipcviz reports "no progress" with main's input() line.
+main waits in input(). Run with stdin a pipe nobody writes to: ipcviz reports "no
+progress" with main's input() line. On a terminal it is no hang: a person may type the
+word, so ipcviz says main is waiting on the terminal (outside the run) and lets it run.
 """
 import multiprocessing as mp
 

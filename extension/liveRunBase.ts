@@ -6,6 +6,7 @@
 
 import * as vscode from "vscode";
 import { HangWatch, type LiveHangDetector, type LiveHangReport } from "../trace/analysis/live";
+import { STACK_KINDS } from "../trace/analysis/stacks";
 import type { TraceEvent, TraceFooter } from "../trace/format";
 import type { StatusMessage } from "../webview/protocol";
 import { deadlockNotificationText } from "./deadlockMessage";
@@ -21,6 +22,8 @@ export abstract class LiveRunBase<R> extends Disposable {
   footer: TraceFooter | null = null;
   result: R | null = null;
   hang: LiveHangReport | null = null;
+  /** Nothing is recorded and some process waits on something outside the run (not a hang): the text, until events arrive again. */
+  waitingOutside: string | null = null;
   protected state: LiveRunState = "running";
   protected stopReason: string | null = null;
   protected readonly stats = new RunStats();
@@ -55,6 +58,11 @@ export abstract class LiveRunBase<R> extends Disposable {
         );
         return;
       }
+      if (act.kind === "outside") {
+        this.waitingOutside = act.text.split("\n").join("; ");
+        this.updateStatus();
+        return;
+      }
       this.hang = act.report;
       this._onDidHang.fire(act.report);
     }, 250);
@@ -74,7 +82,10 @@ export abstract class LiveRunBase<R> extends Disposable {
 
   /** New events from the collector. */
   protected addEvents(events: TraceEvent[]): void {
-    for (const e of events) this.events.push(e);
+    for (const e of events) {
+      this.events.push(e);
+      if (this.waitingOutside !== null && !STACK_KINDS.has(e.kind)) this.waitingOutside = null;
+    }
     this.stats.feed(events);
     this._onDidAppend.fire(events);
   }

@@ -237,7 +237,7 @@ export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
   protected updateStatus(): void {
     if (this.state === "finished") return;
     this.statusItem.text = statusBarText({ processesRunning: this.stats.processesRunning, events: this.stats.events }, this.state);
-    this._onDidStatus.fire({ state: this.state, processes: this.stats.processesRunning, events: this.stats.events });
+    this._onDidStatus.fire({ state: this.state, processes: this.stats.processesRunning, events: this.stats.events, ...(this.waitingOutside ? { note: this.waitingOutside } : {}) });
   }
 
   private onDone(result: RunResult | null, error?: Error): void {

@@ -56,6 +56,12 @@ function validThreads(v: unknown[]): boolean {
     if (!Number.isSafeInteger(x.tid) || typeof x.name !== "string" || typeof x.main !== "boolean") return false;
     if (typeof x.state !== "string" || !ACTIVITIES.has(x.state)) return false;
     if (x.call !== undefined && typeof x.call !== "string") return false;
+    if (x.waitsOn !== undefined) {
+      const w = x.waitsOn as Record<string, unknown> | null;
+      if (typeof w !== "object" || w === null || typeof w.what !== "string" || typeof w.outside !== "boolean") return false;
+      if (w.progress !== undefined && typeof w.progress !== "boolean") return false;
+      if (w.peerPids !== undefined && !(Array.isArray(w.peerPids) && w.peerPids.every((p) => Number.isSafeInteger(p)))) return false;
+    }
     if (!Array.isArray(x.frames)) return false;
     for (const f of x.frames as unknown[]) {
       const fr = f as Record<string, unknown> | null;

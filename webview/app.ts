@@ -535,6 +535,7 @@ export class App {
     const st = s.status;
     const parts: string[] = [];
     if (s.live) parts.push(st ? `${st.state} (${st.processes} process${st.processes === 1 ? "" : "es"} alive)` : "running");
+    if (s.live && st?.note) parts.push(st.note);
     else if (s.finishedReason) parts.push(s.finishedReason);
     parts.push(`${n.toLocaleString("en")} events`);
     if (s.model.held) parts.push(`${s.model.held} waiting for their send`);

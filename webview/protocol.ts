@@ -56,6 +56,8 @@ export interface StatusMessage {
   state: string;
   processes: number;
   events: number;
+  /** What the run waits on outside itself, e.g. "MainProcess is waiting on a listening socket 127.0.0.1:8000 (outside the run) …" (not a hang). */
+  note?: string;
 }
 
 /** Move the cursor / selection (e.g. the notification's "Show" button). */

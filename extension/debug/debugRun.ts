@@ -268,7 +268,7 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
   protected updateStatus(): void {
     if (this.state === "finished") return;
     const state = this.state === "running" && this.lastPaused.length > 0 ? "paused in the debugger" : this.state;
-    this._onDidStatus.fire({ state, processes: this.stats.processesRunning, events: this.stats.events });
+    this._onDidStatus.fire({ state, processes: this.stats.processesRunning, events: this.stats.events, ...(this.waitingOutside ? { note: this.waitingOutside } : {}) });
   }
 
   /** VS Code is restarting the root session (its next launch needs a fresh recording). */

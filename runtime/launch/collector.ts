@@ -250,17 +250,20 @@ export class Collector extends WireDecoder {
     if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [] });
     this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids });
     const pending = new Set(pids);
+    // Every process of the run: a process tells from them whether a socket's peer is in the run.
+    const line = `${JSON.stringify({ stacks: request, pids: [...new Set([...this.connectedPids(), ...pids])] })}\n`;
     const cpu0 = new Map<number, number>();
     for (const c of conns) {
       cpu0.set(c.pid, readProcStat(c.pid)?.cpuTicks ?? -1);
       try {
-        c.socket.write(`{"stacks":${request}}\n`);
+        c.socket.write(line);
       } catch {
         /* closed meanwhile: it is reported missing */
       }
     }
     this.stacksPending.set(request, pending);
     const started = performance.now();
+    let lastLook = false;
     return new Promise((resolve) => {
       const tick = () => {
         this.drainQueue();
@@ -268,6 +271,15 @@ export class Collector extends WireDecoder {
         const timedOut = performance.now() - started >= timeoutMs;
         if (pending.size > 0 && !timedOut && [...pending].some((p) => open.has(p))) {
           setTimeout(tick, 25);
+          return;
+        }
+        if (pending.size > 0 && timedOut && !lastLook) {
+          // This timer may fire late (the collector runs at a lower priority than the program,
+          // and a busy machine may not run it for a second or more): answers that came in time
+          // may still wait unread in the sockets. An immediate runs after the event loop's next
+          // I/O phase, which reads them; only what is still missing then is missing.
+          lastLook = true;
+          setImmediate(tick);
           return;
         }
         this.stacksPending.delete(request);

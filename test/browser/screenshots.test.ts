@@ -75,3 +75,43 @@ test("screenshot of a 100k-event trace (canvas) and zoomed in (SVG)", async () =
   await page.screenshot({ path: join(OUT, "synthetic_100k-zoomed-dark.png") });
   await page.close();
 });
+
+/** Pairs of labels of the plot whose boxes overlap: [a's class: text, b's class: text]. */
+async function overlappingLabels(page: import("playwright-core").Page): Promise<string[]> {
+  // A string: the page's DOM types are not this file's.
+  return page.evaluate(`(() => {
+    const els = [...document.querySelectorAll("svg text.lane-exit, svg text.blocked-label, svg text.deadlock-label, svg text.no-progress-label")].filter(
+      (e) => e.textContent && e.getAttribute("display") !== "none",
+    );
+    const out = [];
+    const boxes = els.map((e) => e.getBoundingClientRect());
+    for (let i = 0; i < els.length; i++)
+      for (let j = i + 1; j < els.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top + 2 < b.bottom && b.top + 2 < a.bottom)
+          out.push(els[i].getAttribute("class") + ": " + els[i].textContent + " / " + els[j].getAttribute("class") + ": " + els[j].textContent);
+      }
+    return out;
+  })()`);
+}
+
+// A hanging run whose recorder died (`ipcviz run` killed with SIGKILL; the extension restores such
+// a run's view from its trace): its lane ends at the plot's right edge with "ended by the watchdog
+// (the recorder died)", where the STALL label goes too.
+for (const [width, height] of [
+  [1400, 900],
+  [900, 700],
+  [700, 600],
+] as const) {
+  test(`screenshot orphaned_hang at ${width}x${height}: no lane label overlaps another`, async () => {
+    const page = await vb.openReport(join(OWN, "orphaned_hang.ipcviz.jsonl"));
+    await page.setViewportSize({ width, height });
+    await settle(page);
+    await settle(page);
+    await page.screenshot({ path: join(OUT, `orphaned_hang-${width}.png`) });
+    assert.ok(await page.locator("svg text.deadlock-label").count(), "the stall is drawn");
+    assert.match((await page.locator("svg text.lane-exit").first().textContent()) ?? "", /watchdog/);
+    assert.deepEqual(await overlappingLabels(page), []);
+    await page.close();
+  });
+}

@@ -328,9 +328,13 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
       const btn = page.locator(".getting-started-step", { hasText: step.title }).first();
       await btn.waitFor({ timeout: 15_000 });
       await btn.click();
-      // Markdown media render in a webview beside the steps.
-      await wb.page.locator(".getting-started-media iframe.webview, .getting-started-media .webview").first().waitFor({ timeout: 10_000 }).catch(() => undefined);
-      await wb.page.waitForTimeout(700);
+      // Markdown media render in a webview beside the steps: its heading shows before the shot.
+      const heading = /^# (.+)$/m.exec(readFileSync(join(REPO_ROOT, step.media.markdown ?? ""), "utf8"))?.[1] ?? "";
+      const media = wb.page.frameLocator(".getting-started-media iframe.webview").frameLocator("iframe#active-frame").locator("body");
+      await waitUntil(async () => (await media.innerText({ timeout: 2000 }).catch(() => "")).includes(heading), 30_000, () => `step ${step.id}: its media (${heading}) did not render`).catch(async (e) => {
+        await shot(`walkthrough-${step.id.replace(/^ipcviz\./, "")}-no-media`);
+        throw e;
+      });
       await shot(`walkthrough-${step.id.replace(/^ipcviz\./, "")}`);
       // Step descriptions take links and bold only: no raw markdown (backticks, __x__) shows.
       const text = await btn.innerText();
@@ -341,6 +345,8 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
     await page.getByRole("button", { name: /Open the Queue example/ }).first().click();
     await wb.page.locator(".tabs-container .tab", { hasText: "queue_demo.py" }).first().waitFor({ timeout: 15_000 });
     assert.ok(existsSync(join(wb.workspace, "ipcviz-examples", "queue_demo.py")), "the example was copied into the workspace");
+    // What the example says to click is there: the CodeLens above its main guard.
+    await wb.page.locator(".editor-group-container.active .monaco-editor .codelens-decoration a", { hasText: "Visualise IPC" }).first().waitFor({ state: "visible", timeout: 30_000 });
     await shot("walkthrough-example-opened");
   });
 });

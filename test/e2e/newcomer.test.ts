@@ -149,6 +149,9 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
     await openFile(wb.page, HANGING);
     await runCommand(wb.page, "Visualise IPC");
     await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
+    // The run is under way in its view (main has sent twice and waits in recv()) when the host dies.
+    await waitForView(webviewFrame(wb.page), { lanes: 1, events: 5 }, 60_000);
+    await shot("hanging-before-extension-host-killed");
     const hosts = wb.server.processes().filter((p) => /--type=extensionHost/.test(p.cmdline));
     assert.equal(hosts.length, 1, `one extension host: ${describeProcesses(hosts)}`);
     const run = runProcesses(wb.server);
@@ -168,7 +171,7 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
       await shot("restored-view-after-kill-missing");
       throw new Error(`${(e as Error).message}${await context()}`);
     });
-    await waitForView(frame, { lanes: 1 }, 30_000);
+    await waitForView(frame, { lanes: 1, events: 5 }, 30_000);
     await shot("restored-view-after-extension-host-killed");
   });
 });

@@ -131,6 +131,8 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     await page.locator(".statusbar").waitFor({ timeout: 30_000 });
     // The explorer shows the folder once the remote file system answers.
     await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+    // What a person sees first is the workbench once it has started: no "Activating Extensions…".
+    await waitForStartupActivation(page, 120_000);
     let shot = 0;
     const s = server;
     const b = browser;
@@ -173,6 +175,25 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     rmSync(workspace, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Wait until the workbench has finished activating the extensions it activates at start-up: the
+ * status bar's "Activating Extensions…" entry has been absent for 6 looks in a row (0.25 s
+ * apart; it may appear a moment after the status bar does). Throws after timeoutMs.
+ */
+export async function waitForStartupActivation(page: Page, timeoutMs: number): Promise<void> {
+  let quiet = 0;
+  await waitUntil(
+    async () => {
+      const text = await page.locator(".statusbar").innerText({ timeout: 5000 }).catch(() => "Activating Extensions");
+      quiet = /Activating Extensions/i.test(text) ? 0 : quiet + 1;
+      return quiet >= 6;
+    },
+    timeoutMs,
+    () => `the status bar still says "Activating Extensions…" after ${timeoutMs / 1000} s`,
+    250,
+  );
 }
 
 /** Wait until fn returns a truthy value (polling); throws with message() after timeoutMs. */

@@ -247,6 +247,31 @@ export interface RunOptions {
   stopWhenIdle?: boolean;
   /** Python module to run with -m, instead of a program file. */
   module?: boolean;
+  /**
+   * Acts on the run while it runs (e.g. a client from outside the run): gets the output so far
+   * and the trace file's path; a rejection stops the run (the result then says so in stderr).
+   */
+  interact?: (io: RunIo) => Promise<void>;
+}
+
+/** What {@link RunOptions.interact} sees of a run while it runs. */
+export interface RunIo {
+  stdout(): string;
+  stderr(): string;
+  /** The trace file (instrumented runs; written as the run goes, every 200 ms). */
+  tracePath: string | null;
+  /** The run has ended. */
+  ended(): boolean;
+}
+
+/** Resolves once cond() holds, checking every 100 ms; rejects with `what` after budgetMs (a defect) or when the run ends first. */
+export async function until(io: RunIo, cond: () => boolean, what: string, budgetMs = 60000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (io.ended()) throw new Error(`the run ended before ${what}`);
+    if (Date.now() - start > budgetMs) throw new Error(`${what} did not happen within ${budgetMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
@@ -339,7 +364,17 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function runCommand(
   cmd: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; mark: string; stdin?: string; stdinOpen?: boolean; hardTimeoutMs: number; stopWhenIdle?: boolean },
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    mark: string;
+    stdin?: string;
+    stdinOpen?: boolean;
+    hardTimeoutMs: number;
+    stopWhenIdle?: boolean;
+    interact?: (io: RunIo) => Promise<void>;
+    tracePath?: string;
+  },
 ): Promise<RunResult> {
   const started = Date.now();
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
@@ -373,6 +408,19 @@ export async function runCommand(
     killMarked(opts.mark);
   };
   const hard = setTimeout(() => stop("timeout"), opts.hardTimeoutMs);
+  let interactError: string | null = null;
+  if (opts.interact) {
+    const io: RunIo = {
+      stdout: () => Buffer.concat(out).toString("utf8"),
+      stderr: () => Buffer.concat(err).toString("utf8"),
+      tracePath: opts.tracePath ?? null,
+      ended: () => finished,
+    };
+    opts.interact(io).catch((e: unknown) => {
+      interactError = (e as Error).message;
+      stop("timeout");
+    });
+  }
 
   // Idle detection: every process of the run asleep and no CPU tick spent for IDLE_SAMPLES samples.
   const IDLE_SAMPLES = 5;
@@ -424,7 +472,7 @@ export async function runCommand(
   const status = code !== null ? code : signal ? 128 + (SIGNALS[signal] ?? 0) : null;
   return {
     stdout: Buffer.concat(out).toString("utf8"),
-    stderr: Buffer.concat(err).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8") + (interactError ? `\n[test] ${interactError}\n` : ""),
     status,
     code,
     signal,
@@ -554,6 +602,8 @@ export async function runInstrumented(
     mark,
     stdin: opts.stdin,
     stdinOpen: opts.stdinOpen,
+    interact: opts.interact,
+    tracePath,
     // The CLI's own --timeout must act first; this is only a safety net.
     hardTimeoutMs: opts.timeoutSec * 1000 + 15000,
   });

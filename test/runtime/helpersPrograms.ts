@@ -1420,7 +1420,7 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       roles(v, p, { main: 1, child: 1 });
     },
   },
-  hang_subprocess_sleeper: {
+  hang_subprocess_waiter: {
     hangs: true,
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 1 });
@@ -1454,6 +1454,15 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
     hangs: true,
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 1 });
+    },
+  },
+  // Healthy: a server thread answers a client process; nothing is recorded for 3 s (no hang reported, stacks.test.ts).
+  ok_http_server_thread: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+      const [client] = pidsOf(v, p, "client");
+      p.check(ofPid(v, v.main?.pid, "process.join").map((j) => j.exitCode).join() === "0", "main joins the client: exit code 0");
+      p.check(client !== undefined, "the client process is recorded");
     },
   },
   ok_join_after_drain: {

@@ -13,10 +13,12 @@
  */
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, test } from "node:test";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import {
   CLI_JS,
   EXAMPLES_DIR,
@@ -33,6 +35,7 @@ import {
   runtimeMissingReason,
   selectedMethods,
   selectedPythons,
+  until,
 } from "./helpers";
 import { validateTrace } from "../../trace/validate";
 
@@ -56,7 +59,7 @@ interface HangCase {
 const CASES: HangCase[] = [
   { program: "hang_socket_recv.py", who: "main", marker: "# HANGS HERE (main)", call: "socket.recv", how: "waiting" },
   { program: "hang_socket_recv.py", who: "child", marker: "# HANGS HERE (client)", call: "socket.recv", how: "waiting" },
-  { program: "hang_subprocess_sleeper.py", who: "child", marker: "# HANGS HERE", call: "subprocess.run", how: "waiting" },
+  { program: "hang_subprocess_waiter.py", who: "child", marker: "# HANGS HERE", call: "subprocess.run", how: "waiting" },
   { program: "hang_input_no_stdin.py", who: "main", marker: "# HANGS HERE", call: "input", how: "waiting", stdinOpen: true },
   { program: "hang_thread_join.py", who: "child", marker: "# HANGS HERE", call: "Thread.join", how: "waiting" },
   { program: "hang_busy_poll.py", who: "child", marker: "# HANGS HERE", call: "Queue.empty", how: "spinning" },
@@ -142,13 +145,17 @@ describe("no progress: hangs outside the recorded primitives", { skip: missing ?
 
 describe("no report for a program that computes or sleeps", { skip: missing ?? undefined }, () => {
   const py = defaultPython();
-  for (const [program, state] of [
-    ["stacks_compute.py", "running"],
-    ["stacks_sleep.py", "sleeping"],
+  for (const [program, state, child] of [
+    ["stacks_compute.py", "running", "Process-1"],
+    ["stacks_sleep.py", "sleeping", "Process-1"],
+    // The child waits in subprocess.run for `sleep 3`: a command that sleeps ends by itself.
+    ["stacks_subprocess_sleep.py", "waiting", "Process-1"],
+    // A server thread answers a client process of the run; one page takes 3 s (its handler sleeps).
+    ["examples/ok_http_server_thread.py", "waiting", "Process-1"],
   ] as const) {
     for (const method of selectedMethods()) {
       test(`${program} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
-        const file = join(TEST_PROGRAMS_DIR, program);
+        const file = program.startsWith("examples/") ? join(EXAMPLES_DIR, basename(program)) : join(TEST_PROGRAMS_DIR, program);
         const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
         assert.equal(run.status, 0, `${run.command}\n${excerpt(run.stderr)}`);
         assert.equal(run.stdout, plain.stdout, "the same output with and without the runtime");
@@ -158,9 +165,10 @@ describe("no report for a program that computes or sleeps", { skip: missing ?? u
         assert.equal((s.deadlocks ?? []).length, 0);
         // Nothing was recorded for seconds: a snapshot was taken, and it saw the child at work.
         assert.ok(s.stacks, "a snapshot was taken while nothing was recorded");
-        const child = s.stacks!.processes.find((p) => p.name === "Process-1");
-        assert.ok(child, `the snapshot has the child: ${JSON.stringify(s.stacks)}`);
-        assert.equal(child!.threads.find((t) => t.name === "MainThread")?.state, state, JSON.stringify(child));
+        const proc = s.stacks!.processes.find((p) => p.name === child);
+        assert.ok(proc, `the snapshot has the child: ${JSON.stringify(s.stacks)}`);
+        assert.equal(proc!.threads.find((t) => t.name === "MainThread")?.state, state, JSON.stringify(proc));
+        assert.ok(!run.stderr.includes("no progress"), `false alarm on stderr:\n${excerpt(run.stderr)}`);
         cleanup(run);
       });
     }
@@ -180,4 +188,134 @@ describe("the helper thread does not make os.fork() warn (3.12+)", { skip: missi
       cleanup(run);
     });
   }
+});
+
+/** The `process.stacks` events in a trace file written so far (the run is still going). */
+function stacksEventsSoFar(tracePath: string | null): Array<Record<string, unknown>> {
+  if (!tracePath) return [];
+  let text = "";
+  try {
+    text = readFileSync(tracePath, "utf8");
+  } catch {
+    return [];
+  }
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of text.split("\n")) {
+    if (!line.includes("stacks")) continue;
+    try {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      // A batch line holds several events; a plain line is one.
+      const events = Array.isArray(e.events) ? (e.events as Array<Record<string, unknown>>) : [e];
+      for (const x of events) if (x.kind === "process.stacks" || x.kind === "stacks.request") out.push(x);
+    } catch {
+      /* a line being written */
+    }
+  }
+  return out;
+}
+
+describe("no report for a server waiting for a client from outside the run", { skip: missing ?? undefined }, () => {
+  const py = defaultPython();
+  const file = join(TEST_PROGRAMS_DIR, "stacks_server_external.py");
+  for (const mode of ["socket", "http"] as const) {
+    const methods = mode === "socket" ? selectedMethods() : selectedMethods().filter((m) => m === "fork");
+    for (const method of methods) {
+      test(`stacks_server_external.py ${mode} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
+        let port = 0;
+        const run = await RUNS.run(() =>
+          runInstrumented(py!.path!, method, file, {
+            timeoutSec: END_TIMEOUT * 2,
+            args: mode === "http" ? ["http"] : [],
+            interact: async (io) => {
+              await until(io, () => /listening on \d+/.test(io.stdout()), "the server's port on stdout");
+              port = Number(/listening on (\d+)/.exec(io.stdout())![1]);
+              // Nothing is recorded while no client comes: three snapshots are taken meanwhile
+              // (a "no progress" report needs two, and would stop the run at once).
+              await until(io, () => stacksEventsSoFar(io.tracePath).filter((e) => e.kind === "stacks.request").length >= 3, "three stack snapshots while the server waits");
+              // Now the client from outside the run.
+              if (mode === "socket") {
+                await new Promise<void>((resolve, reject) => {
+                  const c = connect(port, "127.0.0.1", () => c.end("hello\nquit\n"));
+                  c.on("close", () => resolve());
+                  c.on("error", reject);
+                });
+              } else {
+                for (const path of ["/hello", "/quit"]) {
+                  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+                  await r.arrayBuffer();
+                }
+              }
+            },
+          }),
+        );
+        const problems: string[] = [];
+        if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
+        if (!run.stdout.includes("worker got hello")) problems.push(`the server did not get the client's line: ${excerpt(run.stdout)}`);
+        if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
+        if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks)}`);
+        if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
+        const main = run.trace?.events.find((e) => e.kind === "process.start" && (e as unknown as { role: string }).role === "main")?.pid;
+        const mainAnswers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === main) as unknown as Array<{ threads: Array<{ main: boolean; state: string; waitsOn?: { what: string; outside: boolean } }> }>;
+        const mainThreads = mainAnswers.map((a) => a.threads.find((t) => t.main)).filter((t) => t !== undefined);
+        if (mode === "socket") {
+          // main waits in accept(): on a listening socket, outside the run, said once on stderr.
+          const line = lineOf(file, "srv.accept()");
+          const want = `MainProcess is waiting on a listening socket 127.0.0.1:${port} (outside the run) in \`socket.accept\` at stacks_server_external.py:${line}`;
+          if (!run.stderr.includes(want)) problems.push(`stderr lacks "${want}":\n${excerpt(run.stderr)}`);
+          if (!mainThreads.some((t) => t!.waitsOn?.outside === true && t!.state === "waiting")) problems.push(`no snapshot says main waits outside: ${JSON.stringify(mainThreads)}`);
+        } else {
+          // serve_forever waits on a timer (poll with 0.5 s): progress, nothing to say.
+          if (run.stderr.includes("(outside the run)")) problems.push(`serve_forever's timer wait reported as outside:\n${excerpt(run.stderr)}`);
+          if (!mainThreads.some((t) => t!.state === "sleeping" && /timeout/.test(t!.waitsOn?.what ?? ""))) problems.push(`no snapshot says main waits on a timer: ${JSON.stringify(mainThreads)}`);
+        }
+        if (run.trace) {
+          const invalid = validateTrace(run.trace.header, run.trace.events);
+          if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
+        }
+        if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+        if (problems.length === 0) cleanup(run);
+        assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
+      });
+    }
+  }
+});
+
+describe("input() from a terminal someone may type into is no hang", { skip: missing ?? (existsSync("/usr/bin/script") ? undefined : "no `script` (util-linux) to give the run a terminal") }, () => {
+  const py = defaultPython();
+  test(`hang_input_no_stdin.py on a terminal (${py?.label}, fork)`, { skip: py?.path ? undefined : "no Python" }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ipcviz-tty-"));
+    const trace = join(dir, "trace.ipcviz.jsonl");
+    const program = join(EXAMPLES_DIR, "hang_input_no_stdin.py");
+    const cmd = [process.execPath, CLI_JS, "run", "--python", py!.path!, "--start-method", "fork", "--out", trace, "--timeout", "120", "--", program].map((a) => `'${a}'`).join(" ");
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("PYTHON") && !k.startsWith("IPCVIZ_") && k !== "NODE_OPTIONS" && !k.startsWith("NODE_TEST")) env[k] = v;
+    // `script` runs the CLI on a new terminal: the program's stdin is that terminal; what this test writes is typed into it.
+    const child = spawn("/usr/bin/script", ["-qfec", cmd, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => (out += b.toString("utf8")));
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    let ended = false;
+    void exited.then(() => (ended = true));
+    const io = { stdout: () => out, stderr: () => "", tracePath: trace, ended: () => ended };
+    try {
+      const line = lineOf(program, "# HANGS HERE");
+      await until(io, () => out.includes("(outside the run)"), "the report that main waits on the terminal", 120000);
+      // Nothing was recorded for a while and the run goes on: a person types the word.
+      await until(io, () => stacksEventsSoFar(trace).filter((e) => e.kind === "stacks.request").length >= 3, "three snapshots while main waits", 120000);
+      child.stdin.write("hi\n");
+      const code = await exited;
+      assert.equal(code, 0, out);
+      assert.match(out, /child got hi/);
+      assert.match(out, new RegExp(`MainProcess is waiting on the terminal /dev/\\S+ \\(stdin\\) \\(outside the run\\) in \`input\` at hang_input_no_stdin\\.py:${line}`));
+      assert.ok(!out.includes("no progress"), out);
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* ended */
+      }
+    }
+  });
 });

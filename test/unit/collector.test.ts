@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { parseProcStat, spareCores, SpareCpu, underCpuQuota } from "../../runtim
 import type { TraceEvent } from "../../trace/format";
 import { readTraceFileSync } from "../../trace/readFile";
 import { validateTrace } from "../../trace/validate";
-import { tempDir, testHeader } from "./launchTestUtil";
+import { tempDir, testHeader, waitFor } from "./launchTestUtil";
 
 type Rec = unknown[];
 
@@ -518,4 +518,47 @@ test("spare CPU: a cgroup CPU quota (v2 cpu.max, v1 cpu.cfs_quota_us) is found; 
   assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "2:cpuacct:/\n1:cpu:/\n0::/\n", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n" })), false);
   assert.equal(underCpuQuota(fs({ "/proc/self/cgroup": "1:cpu:/\n" })), false, "no quota file: no quota");
   assert.equal(underCpuQuota(fs({})), false, "no /proc/self/cgroup: no quota");
+});
+
+test("a stack answer that came in time counts, even when the collector looks late", async () => {
+  await withCollector(async (h) => {
+    // A process of the run in a child process: it answers every stacks request at once.
+    const answer = (request: string) => `[[1,2000,77,"process.stacks",null,null,null,{"request":${request},"threads":[]}]]`;
+    const script = `
+      const s = require("net").connect(${JSON.stringify(h.c.socketPath)}, () => {
+        s.write(JSON.stringify({ hello: 1, token: ${JSON.stringify(h.c.token)}, pid: process.pid, lang: "python" }) + "\\n");
+        s.write(${JSON.stringify(line(rec(0, "process.start", null, null, { name: "P", ppid: 1, role: "child", startMethod: "fork" })))});
+      });
+      let buf = "";
+      s.on("data", (d) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf("\\n")) >= 0) {
+          const req = JSON.parse(buf.slice(0, i)).stacks;
+          buf = buf.slice(i + 1);
+          s.write((${answer.toString()})(String(req)) + "\\n");
+        }
+      });`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+    try {
+      assert.ok(await waitFor(() => h.emitted.some((e) => e.kind === "process.start" && e.pid === child.pid), 30000), "the child connected");
+      const asked = h.c.requestStacks("request", child.pid!, 1000);
+      // One turn of the collector's event loop takes longer than the wait (as any does when a
+      // busy machine hardly runs the collector): the answer arrives meanwhile and waits in the
+      // socket, and the next turn starts with the request's timer, before reading the sockets.
+      setImmediate(() => {
+        const until = performance.now() + 1500;
+        while (performance.now() < until) {
+          /* busy */
+        }
+      });
+      const r = await asked;
+      assert.deepEqual(r.missing, [], "the answer came in time: not missing");
+      assert.deepEqual(r.answered, [child.pid]);
+      assert.equal(h.emitted.filter((e) => e.kind === "stacks.missing").length, 0);
+      assert.equal(h.emitted.filter((e) => e.kind === "process.stacks").length, 1);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 });

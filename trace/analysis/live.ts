@@ -10,7 +10,7 @@
 import type { TraceEvent, TraceHeader } from "../format";
 import { TraceModel } from "../model/model";
 import { liveDeadlocks } from "./diagnose";
-import { noProgress, StackLog, STACK_KINDS, type NoProgress, type StackSnapshot } from "./stacks";
+import { noProgress, outsideWaits, StackLog, STACK_KINDS, type NoProgress, type OutsideWait, type StackSnapshot } from "./stacks";
 import type { Deadlock } from "./types";
 
 export interface LiveHangOptions {
@@ -113,7 +113,12 @@ export class LiveHangDetector {
 }
 
 /** What {@link HangWatch.tick} asks the caller to do. */
-export type HangAction = { kind: "request-stacks" } | { kind: "report"; report: LiveHangReport } | null;
+export type HangAction =
+  | { kind: "request-stacks" }
+  | { kind: "report"; report: LiveHangReport }
+  /** Nothing recorded, but some thread waits on something outside the run (not a hang; the run goes on). Once per new set of waits. */
+  | { kind: "outside"; waits: OutsideWait[]; text: string; stacks: StackSnapshot }
+  | null;
 
 /**
  * The live hang check with stack snapshots, for `ipcviz run` and the extension. Call tick() now
@@ -123,7 +128,10 @@ export type HangAction = { kind: "request-stacks" } | { kind: "report"; report: 
  * reported with the stacks attached; otherwise, when every live process waits, spins or cannot
  * answer (trace/analysis/stacks.ts noProgress) at the same places in two snapshots a grace period
  * apart, "no progress" is reported. While something runs, sleeps or computes, snapshots are
- * taken again less and less often (up to every 8 grace periods) until events arrive again.
+ * taken again less and less often (up to every 8 grace periods) until events arrive again. A
+ * thread that waits on something outside the run (a listening socket, a peer that is no process
+ * of the run, a terminal) or on a timer is not stuck: "outside" tells the caller once per new set
+ * of such waits, and the run goes on.
  */
 export class HangWatch {
   private pending = false;
@@ -134,6 +142,7 @@ export class HangWatch {
   private lastSignature: string | null = null;
   private evaluated = -1;
   private answered = false;
+  private lastOutside: string | null = null;
 
   constructor(
     readonly detector: LiveHangDetector,
@@ -192,6 +201,12 @@ export class HangWatch {
         this.lastSignature = null;
         this.backoff = Math.min(this.backoff * 2, 8 * d.graceNs);
         this.nextAt = nowNs + this.backoff;
+        const waits = snap ? outsideWaits(snap, m) : [];
+        const sig = waits.map((w) => `${w.pid}/${w.thread}@${w.site}/${w.what}`).join("|");
+        if (snap && waits.length > 0 && sig !== this.lastOutside) {
+          this.lastOutside = sig;
+          return { kind: "outside", waits, stacks: snap, text: waits.map((w) => w.text).join("\n") };
+        }
       }
       return null;
     }

@@ -214,6 +214,8 @@ export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: R
     if (counted.length === 0) continue;
     for (const t of counted) {
       if (t.state === "running" || t.state === "sleeping") return null;
+      // A timer, a command at work, or something outside the run can end the wait (see outsideWaits).
+      if (t.waitsOn && (t.waitsOn.progress || t.waitsOn.outside)) return null;
       const b = st?.threads.get(t.tid)?.block;
       if (b && b.timeout !== null && t.state !== "spinning") return null; // a timed wait ends by itself
     }
@@ -248,6 +250,50 @@ export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: R
   return { request: snapshot.request, processes: out, signature, text };
 }
 
+// ---------------------------------------------------------------- waits outside the run
+
+/** A thread that waits on something outside the run (a listening socket, a peer outside, a terminal): not a hang. */
+export interface OutsideWait {
+  pid: number;
+  process: string;
+  thread: string;
+  /** What it waits on (StackThread.waitsOn.what). */
+  what: string;
+  call: string | null;
+  site: string | null;
+  /** "MainProcess is waiting on a listening socket 127.0.0.1:8000 (outside the run) in `socket.accept` at server.py:12". */
+  text: string;
+}
+
+/** Every live thread of a complete snapshot that waits on something outside the run ([] when none). */
+export function outsideWaits(snapshot: StackSnapshot, model: TraceModel): OutsideWait[] {
+  if (!snapshot.complete) return [];
+  const out: OutsideWait[] = [];
+  for (const p of snapshot.processes) {
+    const st = model.head.processes.get(p.pid);
+    if (st && (st.exit !== null || st.disconnect !== null)) continue;
+    if (NOT_PARTICIPANTS.has(st?.role ?? p.role)) continue; // the machinery's own listeners (a forkserver, a Manager's server)
+    const name = st?.name ?? p.name;
+    for (const t of countedThreads(p.threads ?? [])) {
+      if (!t.waitsOn?.outside || t.state === "running" || t.state === "spinning") continue;
+      const frame = t.userFrame !== null ? t.frames[t.userFrame] : (t.frames[0] ?? null);
+      const site = frame ? `${frame.file}:${frame.line}` : null;
+      const thread = t.main ? "" : ` (thread ${t.name})`;
+      const call = t.call ?? null;
+      out.push({
+        pid: p.pid,
+        process: name,
+        thread: t.name,
+        what: t.waitsOn.what,
+        call,
+        site,
+        text: `${name}${thread} is waiting on ${t.waitsOn.what} (outside the run)${call ? ` in \`${call}\`` : ""}${site ? ` at ${short(site)}` : ""}`,
+      });
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- text
 
 export interface SnapshotTextOptions {
@@ -273,7 +319,8 @@ export function formatSnapshot(s: StackSnapshot, options: SnapshotTextOptions = 
     for (const t of p.threads) {
       if (options.allThreads === false && !t.main && t.userFrame === null) continue;
       const call = t.call ? ` in \`${t.call}\`` : "";
-      lines.push(`  thread ${t.name} (tid ${t.tid}) ${t.state}${call}${t.spin ? ` (${t.spin.method} → ${t.spin.result} ×${t.spin.repeats})` : ""}`);
+      const on = t.waitsOn ? ` on ${t.waitsOn.what}${t.waitsOn.outside ? " (outside the run)" : ""}` : "";
+      lines.push(`  thread ${t.name} (tid ${t.tid}) ${t.state}${call}${on}${t.spin ? ` (${t.spin.method} → ${t.spin.result} ×${t.spin.repeats})` : ""}`);
       const user = t.frames.filter((f) => f.user);
       for (const f of user) lines.push(`    ${f === t.frames[t.userFrame ?? -1] ? "→" : " "} ${short(`${f.file}:${f.line}`)} in ${f.fn}`);
       const libFrames = t.frames.filter((f) => !f.user).slice(0, lib);

@@ -64,6 +64,20 @@ export interface StackThread {
   spin?: { obj: string; method: string; result: string | null; repeats: number };
   /** The OS's state letter of the thread (Linux: R running, S sleeping, D disk, …). */
   os?: string;
+  /** What the system call the thread is blocked in waits on (docs/trace-format.md, "Stacks"). */
+  waitsOn?: WaitsOn;
+}
+
+/** What a blocked thread's system call waits on. */
+export interface WaitsOn {
+  /** E.g. "a listening socket 127.0.0.1:8000", "the terminal /dev/pts/3 (stdin)", "poll with a 0.5 s timeout". */
+  what: string;
+  /** The wait can end without the run (a listening socket, a peer outside the run, a terminal): not a hang. */
+  outside: boolean;
+  /** The wait ends by itself (a timer, a command that runs or sleeps): progress. */
+  progress?: boolean;
+  /** The processes holding the other end of the socket, when known. */
+  peerPids?: number[];
 }
 
 /** Role of a process in the program. */

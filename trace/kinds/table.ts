@@ -432,7 +432,7 @@ export const KINDS = {
     class: "meta",
     fields: {
       request: f.int("the `stacks.request` answered"),
-      threads: f.threads("every thread: `tid`, `name`, `main`, `state`, `frames`, `userFrame`, `call?`, `spin?`, `os?` (see Stacks)"),
+      threads: f.threads("every thread: `tid`, `name`, `main`, `state`, `frames`, `userFrame`, `call?`, `spin?`, `os?`, `waitsOn?` (see Stacks)"),
       error: opt(f.str("the snapshot failed; `threads` is empty")),
     },
     note: "the process's answer to a `stacks.request`: where each of its threads is (not the program's activity)",

@@ -26,7 +26,7 @@ import threading
 import types
 import warnings
 
-from . import callsite, core, frames
+from . import callsite, core, frames, waits
 
 SAMPLE_GAP_S = 0.1  # between the two looks that tell waiting from running
 SPIN_REPEATS = 20  # busy-poll results repeated within the gap: spinning
@@ -45,6 +45,8 @@ def reset_after_fork():
 
 
 def install():
+    if os.environ.get("IPCVIZ_STACKS") == "0":
+        return  # no helper thread: nobody can ask this run for stacks (npm run bench compares)
     core.on_connect.append(_start_helper)
     if sys.version_info >= (3, 12) and hasattr(os, "fork"):
         os.fork = _fork
@@ -99,10 +101,12 @@ def _serve(sock):
 
                 req = json.loads(line.decode("utf-8"))
                 rid = int(req["stacks"])
+                pids = req.get("pids")
+                run_pids = set(int(p) for p in pids) if isinstance(pids, list) else None
             except Exception:
                 continue
             try:
-                answer(rid)
+                answer(rid, run_pids)
             except Exception as e:
                 try:
                     core.ev_flush("process.stacks", None, None, None, {"request": rid, "threads": [], "error": repr(e)[:200]})
@@ -152,8 +156,8 @@ def _look(me):
     return out, polls, natives
 
 
-def answer(rid):
-    """Send this process's process.stacks event for request rid."""
+def answer(rid, run_pids=None):
+    """Send this process's process.stacks event for request rid (run_pids: the run's processes, when known)."""
     me = _thread.get_ident()
     first, polls1, natives = _look(me)
     core._real_sleep(SAMPLE_GAP_S)
@@ -197,6 +201,13 @@ def answer(rid):
             th["state"] = "running"
         else:
             th["state"] = "waiting"
+            # What the OS call it is blocked in waits on: a timer, something outside the run (waits.py).
+            if ident in natives:
+                w = waits.describe(natives[ident], run_pids)
+                if w is not None:
+                    if w.pop("timer", False):
+                        th["state"] = "sleeping"
+                    th["waitsOn"] = w
         if state is not None:
             th["os"] = state
         threads.append(th)

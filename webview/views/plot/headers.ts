@@ -33,9 +33,18 @@ export class Headers {
     const scale = scaleLinear().domain([domain.x0, domain.x1]).range([0, w]);
     const ax = select(this.axisSvg).attr("width", w).attr("height", 22);
     const g = ax.selectAll<SVGGElement, number>("g.axis").data([0]).join("g").attr("class", "axis").attr("transform", "translate(0,21)");
+    // A span too short for the labels' precision (a trace of one instant) would repeat one label
+    // at every tick: each label is shown once, at its first tick.
+    const seen = new Set<string>();
+    const ticks = scale.ticks(Math.max(2, Math.floor(w / 110))).filter((v) => {
+      const label = formatX(mode, v, span);
+      if (seen.has(label)) return false;
+      seen.add(label);
+      return true;
+    });
     g.call(
       axisTop(scale)
-        .ticks(Math.max(2, Math.floor(w / 110)))
+        .tickValues(ticks)
         .tickFormat((v) => formatX(mode, Number(v), span)),
     );
   }

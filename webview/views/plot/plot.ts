@@ -223,6 +223,7 @@ export class Plot {
     svg.drawMatches(f);
     svg.drawDiagnosis(f);
     svg.drawNoProgress(f);
+    svg.separateLabels(f.scene.width);
     svg.drawOverlay(f);
     phase("overlays");
     this.headers.drawAxis(f);

@@ -283,6 +283,70 @@ export class SvgRenderer {
       .attr("r", 6);
   }
 
+  /**
+   * Keep the diagnosis labels (DEADLOCK/STALL, NO PROGRESS) off the lane labels drawn before them
+   * (a lane's exit label, a wait's label) and off each other: a label that overlaps one is moved
+   * to the first free place among its lane's other rows (its top, its bottom, just above it), then
+   * to the left of what it overlaps; where none is free it stays (its halo keeps it readable).
+   * A lane ending at the plot's right edge puts its exit label where these labels go (e.g. a hanging
+   * run whose recorder died, restored in a narrow view).
+   */
+  separateLabels(width: number): void {
+    type Box = { x: number; y: number; w: number; h: number };
+    const boxOf = (el: SVGGraphicsElement): Box | null => {
+      if (el.getAttribute("display") === "none" || !el.textContent) return null;
+      try {
+        const b = el.getBBox();
+        return b.width > 0 ? { x: b.x, y: b.y, w: b.width, h: b.height } : null;
+      } catch {
+        return null; // not laid out (a hidden view)
+      }
+    };
+    // Overlap: closer than 2 px side by side, or their boxes share more than 2 px of height (a
+    // text's box has room below the baseline: touching boxes do not touch glyphs).
+    const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y + 2 < b.y + b.h && b.y + 2 < a.y + a.h;
+    const placed: Box[] = [];
+    for (const el of this.svg.querySelectorAll<SVGTextElement>("text.lane-exit, text.blocked-label, text.hold-label")) {
+      const b = boxOf(el);
+      if (b) placed.push(b);
+    }
+    for (const el of this.svg.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label")) {
+      const b = boxOf(el);
+      if (!b) continue;
+      const inPlot = (c: Box) => c.x >= 0 && c.x + c.w <= width;
+      if (inPlot(b) && !placed.some((p) => hits(b, p))) {
+        placed.push(b);
+        continue;
+      }
+      const laneY = Number(el.getAttribute("data-lane-y"));
+      const laneH = Number(el.getAttribute("data-lane-h"));
+      const anchorEnd = el.getAttribute("text-anchor") === "end";
+      // Rows: where it is, the lane's top, its bottom, just above it; places in a row: where it
+      // is (kept inside the plot), left of what it hits, at the plot's right edge, at its left edge.
+      const rows = [b.y, laneY, laneY + laneH - b.h, laneY - 3 - b.h].filter((y) => y >= 0);
+      const blockers = placed.filter((p) => hits(b, p));
+      const xs = [Math.max(2, Math.min(b.x, width - 4 - b.w)), ...blockers.map((p) => p.x - 8 - b.w), width - 4 - b.w, 2].filter((x) => x >= 0);
+      let spot: Box | null = null;
+      for (const y of rows) {
+        for (const x of xs) {
+          const c = { x, y, w: b.w, h: b.h };
+          if (inPlot(c) && !placed.some((p) => hits(c, p))) {
+            spot = c;
+            break;
+          }
+        }
+        if (spot) break;
+      }
+      if (!spot) {
+        placed.push(b); // nowhere free: it stays (its halo keeps it readable)
+        continue;
+      }
+      el.setAttribute("x", String(anchorEnd ? spot.x + spot.w : spot.x));
+      el.setAttribute("y", String(Number(el.getAttribute("y")) + (spot.y - b.y)));
+      placed.push(spot);
+    }
+  }
+
   /** "No progress" (trace/analysis/stacks.ts): on each stuck lane, where it waits, from its stacks. */
   drawNoProgress(f: Frame): void {
     const np = this.store.noProgress();
@@ -295,6 +359,8 @@ export class SvgRenderer {
       .join("text")
       .attr("class", "no-progress-label")
       .attr("data-no-progress-pid", (p) => p.pid)
+      .attr("data-lane-y", (p) => boxOf.get(p.pid)!.y)
+      .attr("data-lane-h", (p) => boxOf.get(p.pid)!.h)
       .attr("x", w - 6)
       .attr("y", (p) => boxOf.get(p.pid)!.y + boxOf.get(p.pid)!.h * 0.62)
       .attr("text-anchor", "end")
@@ -377,6 +443,8 @@ export class SvgRenderer {
         const label = (dead.kind === "cycle" ? `DEADLOCK: ${dead.cycle.join(" → ")} → ${dead.cycle[0] ?? ""}` : `STALL: ${dead.processes.join(", ")} ${dead.processes.length === 1 ? "waits" : "wait"} forever`) + also;
         g.append("text")
           .attr("class", "deadlock-label")
+          .attr("data-lane-y", first.y)
+          .attr("data-lane-h", first.h)
           .attr("x", Math.min(w - 6, colX + 40))
           .attr("y", Math.max(12, first.y + first.h * 0.62))
           .attr("text-anchor", colX + 40 > w - 300 ? "end" : "start")

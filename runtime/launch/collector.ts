@@ -87,6 +87,8 @@ export interface StacksRequestResult {
   answered: number[];
   /** Asked, no answer in time (each has a `stacks.missing` event). */
   missing: number[];
+  /** Still starting: started by the run, alive, not connected yet (not asked; the request's `starting`). */
+  starting: number[];
 }
 
 /** A running collector. Create with {@link Collector.start}; end with {@link Collector.close}. */
@@ -247,11 +249,13 @@ export class Collector extends WireDecoder {
     // Only runtimes that answer stack requests are asked (the Python runtime; docs/wire-protocol.md).
     const conns = [...this.conns].filter((c) => c.hello && !c.finished && STACKS_LANGS.has(c.lang));
     const pids = conns.map((c) => c.pid);
-    if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [] });
-    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids });
+    if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [], starting: [] });
+    const starting = this.startingPids(mainPid);
+    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids, ...(starting.length > 0 ? { starting } : {}) });
     const pending = new Set(pids);
-    // Every process of the run: a process tells from them whether a socket's peer is in the run.
-    const line = `${JSON.stringify({ stacks: request, pids: [...new Set([...this.connectedPids(), ...pids])] })}\n`;
+    // Every process of the run: a process tells from them whether a socket's peer is in the run
+    // (or whether the child it waits for is one of the run's, still starting).
+    const line = `${JSON.stringify({ stacks: request, pids: [...new Set([...this.connectedPids(), ...pids, ...starting])] })}\n`;
     const cpu0 = new Map<number, number>();
     for (const c of conns) {
       cpu0.set(c.pid, readProcStat(c.pid)?.cpuTicks ?? -1);
@@ -298,10 +302,33 @@ export class Collector extends WireDecoder {
             waitedMs: Math.round(performance.now() - started),
           });
         }
-        resolve({ request, pids, answered: pids.filter((p) => !pending.has(p)), missing });
+        resolve({ request, pids, answered: pids.filter((p) => !pending.has(p)), missing, starting });
       };
       setTimeout(tick, 25);
     });
+  }
+
+  /**
+   * Children the run started (their parent's `process.spawn`) that are alive and have never
+   * connected: still starting (a spawned interpreter importing, a child running the main
+   * module's top level before its bootstrap). A pid counts only while it is the run's: its
+   * parent is the process that started it or another process of the run, or it is in the main
+   * process's session (a reused pid is neither).
+   */
+  private startingPids(mainPid: number): number[] {
+    const out: number[] = [];
+    let session: number | null | undefined;
+    for (const [pid, parent] of this.spawned) {
+      if (this.pids.has(pid)) continue;
+      const st = readProcStat(pid);
+      if (st === null || st.state === "Z" || st.state === "X") continue;
+      if (st.ppid !== parent && !this.pids.has(st.ppid)) {
+        if (session === undefined) session = readProcStat(mainPid)?.session ?? null;
+        if (session === null || st.session !== session) continue;
+      }
+      out.push(pid);
+    }
+    return out.sort((a, b) => a - b);
   }
 
   /** Write and emit an event made by the launcher or the collector (src "collector"). */

@@ -136,6 +136,11 @@ export abstract class WireDecoder extends EventEmitter<CollectorEventMap> {
   readonly stats: CollectorStats = { events: 0, lostEvents: 0, badLines: 0, connections: 0 };
   /** Pids that connected with a valid hello. */
   readonly pids = new Set<number>();
+  /**
+   * Children the run's processes started (a `process.spawn`'s `child`, not a worker thread's
+   * lane) → the pid that started them: a child that has not connected yet is still starting.
+   */
+  readonly spawned = new Map<number, number>();
   /** The first problems reported (see maxProblems). */
   readonly problems: string[] = [];
 
@@ -398,6 +403,7 @@ export abstract class WireDecoder extends EventEmitter<CollectorEventMap> {
     c.prefix = Buffer.from(`{"pid":${c.pid},"tid":`);
     this.stats.connections++;
     this.pids.add(c.pid);
+    this.spawned.delete(c.pid);
     this.emit("hello", { pid: c.pid, lang: c.lang });
   }
 
@@ -542,6 +548,7 @@ export abstract class WireDecoder extends EventEmitter<CollectorEventMap> {
       c.sawExit = true;
       c.exitT = t;
     } else if (kind === "process.stacks") this.stacksPending.get(ev.request as number)?.delete(c.pid);
+    else if (kind === "process.spawn" && typeof ev.child === "number" && ev.thread === undefined && !this.pids.has(ev.child)) this.spawned.set(ev.child, c.pid);
     this.batchEvents.push(ev as unknown as TraceEvent);
     let kt = this.kindText.get(kind);
     if (kt === undefined) {

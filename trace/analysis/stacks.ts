@@ -31,6 +31,11 @@ export interface StackSnapshot {
   /** Trace time of the request. */
   t: number;
   processes: ProcessSnapshot[];
+  /**
+   * Processes the run started that were alive and not connected yet (the request's `starting`):
+   * still starting, so they could not be asked.
+   */
+  starting: Array<{ pid: number; name: string }>;
   /** Every process asked has answered or is known missing. */
   complete: boolean;
 }
@@ -72,8 +77,13 @@ export class StackLog {
       case "process.start":
         this.names.set(e.pid, { name: String(x.name), role: String(x.role) });
         break;
+      case "process.spawn":
+        // A child's name before its own process.start arrives (it may still be starting).
+        if (typeof x.child === "number" && x.thread === undefined && !this.names.has(x.child)) this.names.set(x.child, { name: String(x.name), role: "child" });
+        break;
       case "stacks.request": {
-        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], complete: false };
+        const starting = ((x.starting as number[] | undefined) ?? []).map((pid) => ({ pid, name: this.names.get(pid)?.name ?? `pid ${pid}` }));
+        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], starting, complete: false };
         const pids = (x.pids as number[]) ?? [];
         for (const pid of pids) this.proc(s, pid);
         this.byRequest.set(s.request, s);
@@ -178,12 +188,19 @@ function countedThreads(threads: StackThread[]): StackThread[] {
 
 /**
  * Judge a complete snapshot: null when some live participant is making progress (running,
- * sleeping, a timed recorded wait, a paused process, one that did not answer but used CPU), else
- * the report. `paused`: pids a debugger has paused.
+ * sleeping, a timed recorded wait, a paused process, one that did not answer but used CPU, one
+ * still starting), else the report. `paused`: pids a debugger has paused.
  */
 export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: ReadonlySet<number> = new Set()): NoProgress | null {
   if (!snapshot.complete) return null;
   const head = model.head;
+  // A process of the run that is still starting (alive, not connected yet, so it could not be
+  // asked: a spawned interpreter importing, a child running the main module's top level) is
+  // making progress, and whoever waits for it is not stuck.
+  for (const { pid } of snapshot.starting) {
+    const st = head.processes.get(pid);
+    if (!st || (st.exit === null && st.disconnect === null)) return null;
+  }
   const out: StuckProcess[] = [];
   for (const p of snapshot.processes) {
     const st = head.processes.get(p.pid);
@@ -308,6 +325,7 @@ export function formatSnapshot(s: StackSnapshot, options: SnapshotTextOptions = 
   const lib = options.libraryFrames ?? 3;
   const lines: string[] = [];
   lines.push(`stacks of ${s.processes.length} process(es) (request ${s.request}, ${s.reason === "hang" ? "taken because nothing was recorded" : "asked for"}):`);
+  for (const p of s.starting ?? []) lines.push(`${p.name} (pid ${p.pid}): still starting (not connected yet, so not asked)`);
   for (const p of s.processes) {
     if (p.threads === null) {
       const m = p.missing;

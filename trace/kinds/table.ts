@@ -461,7 +461,12 @@ export const KINDS = {
   "stacks.request": kind({
     family: "collector",
     class: "meta",
-    fields: { request: f.int("integer, unique in the run"), reason: f.reason('`"hang"` or `"request"`'), pids: f.intArray("the processes asked") },
+    fields: {
+      request: f.int("integer, unique in the run"),
+      reason: f.reason('`"hang"` or `"request"`'),
+      pids: f.intArray("the processes asked"),
+      starting: opt(f.intArray("processes the run started (a `process.spawn`) that are alive and have not connected yet: still starting, not asked")),
+    },
     note: "the collector asked every connected process for its stacks (see Stacks); `pid` is the main process",
   }),
   "stacks.missing": kind({

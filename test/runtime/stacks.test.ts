@@ -7,8 +7,9 @@
  *   3.11, and fork on every other Python present (3.9 and 3.10 find the call from the line, 3.11+
  *   from the instruction's position);
  * - the trace holds the snapshot (valid events; `ipcviz stacks TRACE` prints it);
- * - healthy programs that record nothing for seconds (a child computing, a child sleeping) get
- *   snapshots but no report, and the program's own thread count is unchanged;
+ * - healthy programs that record nothing for seconds (a child computing, a child sleeping, a
+ *   child slow to start that has not connected yet) get snapshots but no report, and the
+ *   program's own thread count is unchanged;
  * - on 3.12+, os.fork() with only the runtime's helper thread running does not warn.
  */
 
@@ -172,6 +173,38 @@ describe("no report for a program that computes or sleeps", { skip: missing ?? u
         cleanup(run);
       });
     }
+  }
+});
+
+describe("no report while a child is still starting", { skip: missing ?? undefined }, () => {
+  // The child waits 6 s (six grace periods) before its bootstrap: it has not connected, so it
+  // cannot be asked for its stacks, while main waits for it in join(). The run is starting, not
+  // hung: no "no progress" (before, two snapshots of main in join() stopped it with exit 3).
+  const py = defaultPython();
+  const file = join(TEST_PROGRAMS_DIR, "stacks_slow_child_start.py");
+  for (const method of selectedMethods()) {
+    test(`stacks_slow_child_start.py (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
+      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
+      const problems: string[] = [];
+      if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
+      if (run.stdout !== plain.stdout) problems.push(`stdout differs from the plain run's: ${JSON.stringify(run.stdout)} vs ${JSON.stringify(plain.stdout)}`);
+      if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
+      if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks?.map((d) => d.explanation))}`);
+      if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
+      const events = run.trace?.events ?? [];
+      const child = (events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined)?.child;
+      // Snapshots were taken while nothing was recorded, and they name the child as starting.
+      const requests = events.filter((e) => e.kind === "stacks.request") as unknown as Array<{ pids: number[]; starting?: number[] }>;
+      if (requests.length === 0) problems.push("no snapshot was taken while the child started");
+      else if (child === undefined || !requests.some((r) => r.starting?.includes(child) && !r.pids.includes(child))) problems.push(`no stacks.request names the child ${child} as starting: ${JSON.stringify(requests)}`);
+      if (run.trace) {
+        const invalid = validateTrace(run.trace.header, run.trace.events);
+        if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
+      } else problems.push(`no trace: ${run.traceError}`);
+      if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+      if (problems.length === 0) cleanup(run);
+      assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
+    });
   }
 });
 

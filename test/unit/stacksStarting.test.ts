@@ -1,0 +1,72 @@
+/**
+ * A child still starting is progress (trace/analysis/stacks.ts noProgress, HangWatch), on a real
+ * trace: test/runtime/programs/stacks_slow_child_start.py under fork, recorded while its child
+ * waited 6 s before its bootstrap (not connected, so not asked) and main waited in join() for it.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { TraceEvent } from "../../trace/format";
+import { HangWatch, LiveHangDetector } from "../../trace/analysis/live";
+import { formatSnapshot, noProgress, snapshotsOf, STACK_KINDS } from "../../trace/analysis/stacks";
+import { TraceModel } from "../../trace/model/model";
+import { loadFixture } from "./modelTestUtil";
+
+const fx = loadFixture("real/stacks_slow_child_start");
+const lastAnswer = fx.events.map((e) => e.kind).lastIndexOf("process.stacks");
+/** The events up to the last snapshot answer (the child has not connected yet). */
+const before = fx.events.slice(0, lastAnswer + 1);
+const child = (fx.events.find((e) => e.kind === "process.spawn") as unknown as { child: number }).child;
+
+test("a snapshot names the child that is still starting, and it is progress", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  const snaps = snapshotsOf(before);
+  assert.ok(snaps.length >= 2, "two snapshots while the child started");
+  for (const snap of snaps) {
+    assert.ok(snap.complete);
+    assert.deepEqual(snap.starting, [{ pid: child, name: "Process-1" }]);
+    assert.ok(!snap.processes.some((p) => p.pid === child), "the child was not asked");
+    assert.equal(noProgress(snap, model), null);
+    assert.match(formatSnapshot(snap), new RegExp(`^Process-1 \\(pid ${child}\\): still starting`, "m"));
+  }
+});
+
+test("without the starting child, main's join would be 'no progress'", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  const snap = { ...snapshotsOf(before).at(-1)!, starting: [] };
+  const np = noProgress(snap, model);
+  assert.ok(np, "main waits in join() for a child nobody knows to be alive");
+  assert.deepEqual(np.processes.map((p) => [p.process, p.call]), [["MainProcess", "process.join"]]);
+});
+
+test("a starting child the model knows has ended is not progress", () => {
+  const ended: TraceEvent = { src: "collector", pid: child, t: before.at(-1)!.t + 1, kind: "process.disconnect", clean: false } as TraceEvent;
+  const model = TraceModel.fromEvents([...before, ended], fx.header);
+  assert.ok(noProgress(snapshotsOf(before).at(-1)!, model));
+});
+
+test("HangWatch reports nothing over the whole start", () => {
+  const det = new LiveHangDetector({ graceNs: 1e9, header: fx.header });
+  const watch = new HangWatch(det);
+  const program = before.filter((e) => !STACK_KINDS.has(e.kind));
+  const byRequest = new Map<number, TraceEvent[]>();
+  for (const e of before.filter((x) => STACK_KINDS.has(x.kind))) {
+    const r = (e as unknown as { request: number }).request;
+    byRequest.set(r, [...(byRequest.get(r) ?? []), e]);
+  }
+  const requests = [...byRequest.values()];
+  let now = 0;
+  det.feed(program, now);
+  let asked = 0;
+  for (let step = 0; step < 200 && now < 30e9; step++) {
+    now += 0.25e9;
+    const act = watch.tick(now);
+    if (act === null) continue;
+    assert.notEqual(act.kind, "report", act.kind === "report" ? act.report.text : "");
+    if (act.kind === "request-stacks") {
+      // The recorded snapshots in turn, then the last one again (the child is still starting).
+      det.feed(requests[Math.min(asked++, requests.length - 1)], now);
+      watch.stacksDone();
+    }
+  }
+  assert.ok(asked >= 3, `snapshots were asked for again and again (${asked})`);
+});

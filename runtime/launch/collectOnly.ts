@@ -19,10 +19,8 @@
 import { resolve } from "node:path";
 import type { TraceHeader } from "../../trace/format";
 import type { CollectorEventMap, StacksRequestResult } from "./collector";
-import { statSync } from "node:fs";
-import { join } from "node:path";
-import { findRepoRoot, LaunchError, locateRuntime, packageVersion, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, whichExecutable, type RunOptions } from "./launcher";
-import { findTsRunner, isNodeProgram, isTypeScript, nodePreload, nodeRuntimeEnv, nodeTraceHeader, probeNode } from "./node";
+import { LaunchError, locateRuntime, planNodeRun, probeInterpreter, pythonTraceHeader, runtimeEnv, startCollector, startWatchdog, whichExecutable, type RunOptions } from "./launcher";
+import { isNodeProgram, nodeRuntimeEnv } from "./node";
 import { findRunProcesses, killRunTree, readProcStat, type RunProcessQuery } from "./procTree";
 import type { EventEmitter } from "node:events";
 
@@ -100,12 +98,12 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   const { runtimeDir, bootDir, runtimeVersion } = locateRuntime(options);
   const program = options.program !== undefined ? resolve(cwd, options.program) : options.module!;
   const isNode = options.program !== undefined && isNodeProgram(program);
-  const plan = isNode ? await nodePlan(options, program, cwd, baseEnv) : null;
+  const plan = isNode ? await planNodeRun(options, program, cwd, baseEnv) : null;
   const interp = plan ? null : await probeInterpreter(options.python, baseEnv, cwd);
   const out = options.out === null ? null : resolve(cwd, options.out);
 
   const t0 = process.hrtime.bigint();
-  const header = plan ? plan.header(t0) : pythonTraceHeader({ program, args: options.args ?? [], cwd, interp: interp!, startMethod: options.startMethod, runtimeVersion });
+  const header = plan ? plan.header() : pythonTraceHeader({ program, args: options.args ?? [], cwd, interp: interp!, startMethod: options.startMethod, runtimeVersion });
   const collector = await startCollector(out, header, t0, "choose another trace path");
   let mainPid: number | null = null;
   // Before the listeners the owner gave, so mainPid is set when they see the first events.
@@ -238,37 +236,3 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
   return run;
 }
 
-/**
- * A JavaScript or TypeScript program (the JavaScript debugger starts it): the Node executable
- * (`options.node`, else the `node` on PATH; Node 20+) recorded in the header, the runtime's
- * preload, and the TypeScript runner's loader for a .ts program (as startRun does). Throws
- * LaunchError with the same messages as a normal run.
- */
-async function nodePlan(options: CollectOnlyOptions, program: string, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<{ preload: string; tsOptions: string; header: (t0: bigint) => TraceHeader }> {
-  const root = findRepoRoot();
-  const preload = nodePreload(root);
-  if (!preload) throw new LaunchError("no-runtime", `ipcviz: the Node runtime is missing (${join(root, "out", "runtime", "node", "ipcviz-node.js")} not found); rebuild ipcviz (npm run build)`);
-  const exe = whichExecutable(options.node ?? "node", baseEnv, cwd);
-  if (!exe) {
-    throw new LaunchError("no-node", options.node ? `ipcviz: Node.js not found: ${options.node}; pass --node with the path of Node 20 or newer` : "ipcviz: no node found on PATH; install Node.js 20 or newer, or pass --node PATH");
-  }
-  const node = await probeNode(exe, baseEnv, cwd);
-  if ("code" in node) throw new LaunchError(node.code, node.message);
-  let ok = false;
-  try {
-    ok = statSync(program).isFile();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new LaunchError("no-program", `ipcviz: program file not found: ${program}; check the path (a relative path is taken from ${cwd})`);
-  let tsOptions = "";
-  let tsName: string | null = null;
-  if (isTypeScript(program)) {
-    const ts = findTsRunner(program, cwd, options.tsRunner);
-    if ("code" in ts) throw new LaunchError(ts.code, ts.message);
-    tsOptions = ts.options;
-    tsName = ts.name;
-  }
-  const runtimeVersion = packageVersion(root);
-  return { preload, tsOptions, header: () => nodeTraceHeader({ program, args: options.args ?? [], cwd, node, runtimeVersion, tsRunner: tsName }) };
-}

@@ -380,20 +380,32 @@ export async function startRun(options: RunOptions): Promise<Run> {
   });
 }
 
-/** Start a JavaScript or TypeScript program under the Node runtime (docs/node-runtime.md). */
-async function startNodeRun(options: RunOptions, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<Run> {
+/** What a Node run needs before it starts (see {@link planNodeRun}). */
+export interface NodeRunPlan {
+  preload: string;
+  tsOptions: string;
+  /** The Node executable, probed (Node 20+). */
+  node: Exclude<Awaited<ReturnType<typeof probeNode>>, { code: string }>;
+  header: () => TraceHeader;
+}
+
+/**
+ * A JavaScript or TypeScript program's run, checked before anything starts: the runtime's preload,
+ * the Node executable (`options.node`, else the `node` on PATH; Node 20+), the program file, and
+ * the TypeScript runner's loader for a .ts program. Throws LaunchError naming what is missing and
+ * what to do. Used by `ipcviz run` and by the JavaScript debugger's recording (collectOnly.ts).
+ */
+export async function planNodeRun(options: Pick<RunOptions, "node" | "args" | "tsRunner">, program: string, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<NodeRunPlan> {
   const root = findRepoRoot();
   const runtimeVersion = packageVersion(root);
   const preload = nodePreload(root);
   if (!preload) throw new LaunchError("no-runtime", `ipcviz: the Node runtime is missing (${join(root, "out", "runtime", "node", "ipcviz-node.js")} not found); rebuild ipcviz (npm run build)`);
-  const nodeCmd = options.node ?? "node";
-  const exe = whichExecutable(nodeCmd, baseEnv, cwd);
+  const exe = whichExecutable(options.node ?? "node", baseEnv, cwd);
   if (!exe) {
     throw new LaunchError("no-node", options.node ? `ipcviz: Node.js not found: ${options.node}; pass --node with the path of Node 20 or newer` : "ipcviz: no node found on PATH; install Node.js 20 or newer, or pass --node PATH");
   }
   const node = await probeNode(exe, baseEnv, cwd);
   if ("code" in node) throw new LaunchError(node.code, node.message);
-  const program = resolve(cwd, options.program!);
   let ok = false;
   try {
     ok = statSync(program).isFile();
@@ -409,10 +421,17 @@ async function startNodeRun(options: RunOptions, cwd: string, baseEnv: NodeJS.Pr
     tsOptions = ts.options;
     tsName = ts.name;
   }
+  return { preload, tsOptions, node, header: () => nodeTraceHeader({ program, args: options.args ?? [], cwd, node, runtimeVersion, tsRunner: tsName }) };
+}
+
+/** Start a JavaScript or TypeScript program under the Node runtime (docs/node-runtime.md). */
+async function startNodeRun(options: RunOptions, cwd: string, baseEnv: NodeJS.ProcessEnv): Promise<Run> {
+  const program = resolve(cwd, options.program!);
+  const { preload, tsOptions, node, header: makeHeader } = await planNodeRun(options, program, cwd, baseEnv);
   const out = options.out === null ? null : resolve(cwd, options.out);
   if (out !== null) prepareOutput(out);
   const t0 = process.hrtime.bigint();
-  const header = nodeTraceHeader({ program, args: options.args ?? [], cwd, node, runtimeVersion, tsRunner: tsName });
+  const header = makeHeader();
   return launch(options, {
     cwd,
     out,

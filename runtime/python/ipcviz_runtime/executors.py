@@ -488,12 +488,36 @@ def enter_worker(proc):
                 pass
         return item
 
+    from multiprocessing.reduction import ForkingPickler
+
+    dumps = ForkingPickler.dumps
+    writer = getattr(rq, "_writer", None)
+    wlock = getattr(rq, "_wlock", None)
+    layout = writer is not None and hasattr(rq, "_wlock")
+
     def put(obj):
         wid = getattr(obj, "work_id", None)
         if type(wid) is not int:
             return sput(rq, obj)
         t0 = now()
-        r = sput(rq, obj)  # may raise (an unpicklable result): the library then sends the error instead
+        if not layout:
+            # Not SimpleQueue's layout: send, then record (a worker killed between loses the record).
+            r = sput(rq, obj)
+            record_result(wid, obj, t0)
+            return r
+        # SimpleQueue.put's own steps, with the record between them: pickled first (an unpicklable
+        # result raises here, nothing is recorded, and the library sends the error instead), recorded
+        # and flushed, then written. A worker ended right after its write (a broken pool's SIGTERM)
+        # has already sent the record of what it sent.
+        data = dumps(obj)
+        record_result(wid, obj, t0)
+        if wlock is None:
+            writer.send_bytes(data)  # pyright: ignore[reportOptionalMemberAccess] -- layout checked
+        else:
+            with wlock:
+                writer.send_bytes(data)  # pyright: ignore[reportOptionalMemberAccess] -- layout checked
+
+    def record_result(wid, obj, t0):
         try:
             job, index = running.pop(wid, None) or (job_of(pid_, wid), 0)
             exc = obj.exception
@@ -508,7 +532,6 @@ def enter_worker(proc):
             )
         except Exception:
             pass
-        return r
 
     cq.get = get
     rq.put = put

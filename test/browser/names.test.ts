@@ -2,37 +2,15 @@
 // examples/hang_dining_philosophers.py and examples/naming_forms.py): lane titles, hold bars,
 // blocked labels, the details of an event, the inspector, the legend's channels, arrow colours per
 // channel, search by name (`obj:left`), and the deadlock overlay with its bystander apart.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { attrs, OWN, readTrace, settle, violations, ViewBrowser } from "./viewPage";
-import { TraceModel } from "../../trace/model/model";
+import { attrs, OWN, settle, viewSuite } from "./viewPage";
 import type { TraceEvent } from "../../trace/format";
 
-let vb: ViewBrowser;
-const pages: Page[] = [];
-
-before(async () => {
-  vb = await ViewBrowser.start();
-});
-
-after(async () => {
-  try {
-    for (const p of pages) assert.deepEqual(await violations(p).catch(() => []), [], "no CSP violation on any page");
-  } finally {
-    await vb.close();
-  }
-  assert.deepEqual(vb.errors, [], "no page errors");
-});
-
-async function report(name: string): Promise<{ page: Page; model: TraceModel; events: TraceEvent[] }> {
-  const path = join(OWN, name);
-  const t = readTrace(path);
-  const page = await vb.openReport(path);
-  pages.push(page);
-  return { page, model: TraceModel.fromEvents(t.events, t.header), events: t.events };
-}
+const suite = viewSuite();
+const report = (name: string) => suite.report(join(OWN, name));
 
 type Ev = TraceEvent & { obj?: string; op?: string; name?: string; names?: Record<string, string> };
 

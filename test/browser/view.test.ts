@@ -2,11 +2,10 @@
 // through the stable test hooks — lanes, arrows, lock spans, keyboard stepping, the inspector at
 // chosen cursors, the s03 diagnosis overlay, live appends from a simulated host, debugger pauses,
 // messages to the host, canvas mode beyond the SVG limit, and no CSP violation anywhere.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
-import { attrs, OWN, post, readTrace, REAL, rootData, sent, settle, synthetic, violations, ViewBrowser } from "./viewPage";
+import { attrs, OWN, post, readTrace, REAL, rootData, sent, settle, synthetic, viewSuite } from "./viewPage";
 import { TraceModel } from "../../trace/model/model";
 import { step } from "../../trace/model/stepping";
 import { dumpState } from "../../trace/model/dump";
@@ -14,29 +13,8 @@ import { diagnose } from "../../trace/analysis/diagnose";
 import type { TraceEvent } from "../../trace/format";
 import { PROTOCOL_VERSION } from "../../webview/protocol";
 
-let vb: ViewBrowser;
-const pages: Page[] = [];
-
-before(async () => {
-  vb = await ViewBrowser.start();
-});
-
-after(async () => {
-  try {
-    for (const p of pages) assert.deepEqual(await violations(p).catch(() => []), [], "no CSP violation on any page");
-  } finally {
-    await vb.close();
-  }
-  assert.deepEqual(vb.errors, [], "no page errors");
-});
-
-async function report(name: string, dir = REAL): Promise<{ page: Page; model: TraceModel; events: TraceEvent[] }> {
-  const path = join(dir, name);
-  const t = readTrace(path);
-  const page = await vb.openReport(path);
-  pages.push(page);
-  return { page, model: TraceModel.fromEvents(t.events, t.header), events: t.events };
-}
+const suite = viewSuite();
+const report = (name: string, dir = REAL) => suite.report(join(dir, name));
 
 type Ev = TraceEvent & { msg?: string; obj?: string; ok?: boolean; op?: string };
 
@@ -71,8 +49,7 @@ test("the page ipcviz report writes (the trace file embedded, compressed) shows 
   const path = join(REAL, "queue_producer_consumer.ipcviz.jsonl");
   const t = readTrace(path);
   const model = TraceModel.fromEvents(t.events, t.header);
-  const written = await vb.openWrittenReport(path, model.length);
-  pages.push(written);
+  const written = suite.watch(await suite.vb.openWrittenReport(path, model.length));
   const { page } = await report("queue_producer_consumer.ipcviz.jsonl");
   const [a, b] = [await rootData(written), await rootData(page)];
   assert.equal(a.events, String(model.length));
@@ -264,8 +241,7 @@ test("details, Go to source, lane header selects the process, debugger pauses", 
 
 test("live: ready handshake, snapshot, appends grow the lanes, the cursor follows until moved, finished", async () => {
   const t = readTrace(join(OWN, "twelve_processes.ipcviz.jsonl"));
-  const page = await vb.openEmpty();
-  pages.push(page);
+  const page = suite.watch(await suite.vb.openEmpty());
   assert.deepEqual((await sent(page))[0], { type: "ready", protocol: PROTOCOL_VERSION });
   const ev = t.events;
   const cut = 40;
@@ -385,8 +361,7 @@ test("UI state (cursor, layout, collapsed lanes) survives a reload", async () =>
 
 test("beyond 5,000 events in view the plot is a canvas that still reports its counts", async () => {
   const events = synthetic(12000);
-  const page = await vb.openEvents(events);
-  pages.push(page);
+  const page = suite.watch(await suite.vb.openEvents(events));
   const d = await rootData(page);
   assert.equal(d.render, "canvas");
   assert.equal(d.events, String(events.length));

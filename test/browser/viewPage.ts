@@ -4,6 +4,8 @@
  * errors, and read the view through its stable hooks (data-* attributes, window.__ipcviz).
  */
 
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +15,7 @@ import { readTraceFileSync } from "../../trace/readFile";
 import { reportHtml, writeReport } from "../../cli/report";
 import { makeNonce, renderPage } from "../../webview/html";
 import type { TraceEvent, TraceFooter, TraceHeader } from "../../trace/format";
+import { TraceModel } from "../../trace/model/model";
 
 /** The repository root (tests run from it; out/test/browser is three levels down). */
 export const ROOT = join(__dirname, "..", "..", "..");
@@ -23,6 +26,53 @@ export const ASSETS = { script: join(ROOT, "out", "webview", "main.js"), style: 
 /** A trace file, parsed. */
 export function readTrace(path: string): { header: TraceHeader; events: TraceEvent[]; footer: TraceFooter | null } {
   return readTraceFileSync(path);
+}
+
+/** One browser for a test file, its pages checked when the file ends. */
+export interface ViewSuite {
+  /** The browser (once before() has run). */
+  readonly vb: ViewBrowser;
+  /** Check this page for CSP violations when the file ends (pages opened by `report` are). */
+  watch(page: Page): Page;
+  /** Open the standalone report of a trace file; with its model and events. */
+  report(path: string): Promise<{ page: Page; model: TraceModel; events: TraceEvent[] }>;
+}
+
+/**
+ * The browser of a test file: started in before(); in after(), no CSP violation on any watched
+ * page, the browser closed, and no page error or console error on any page.
+ */
+export function viewSuite(): ViewSuite {
+  let vb: ViewBrowser | undefined;
+  const pages: Page[] = [];
+  const suite: ViewSuite = {
+    get vb(): ViewBrowser {
+      if (!vb) throw new Error("the browser is not started (its before() failed or has not run)");
+      return vb;
+    },
+    watch(page) {
+      pages.push(page);
+      return page;
+    },
+    async report(path) {
+      const t = readTrace(path);
+      const page = suite.watch(await suite.vb.openReport(path));
+      return { page, model: TraceModel.fromEvents(t.events, t.header), events: t.events };
+    },
+  };
+  before(async () => {
+    vb = await ViewBrowser.start();
+  });
+  after(async () => {
+    if (!vb) return;
+    try {
+      for (const p of pages) assert.deepEqual(await violations(p).catch(() => []), [], "no CSP violation on any page");
+    } finally {
+      await vb.close();
+    }
+    assert.deepEqual(vb.errors, [], "no page errors");
+  });
+  return suite;
 }
 
 /** Script run in every page before its own: records CSP violations and errors. */

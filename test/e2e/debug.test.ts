@@ -18,7 +18,7 @@
  * Screenshots: out/screenshots/e2e-debug/. Skips with a hint when the tools or debugpy are missing.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -27,9 +27,7 @@ import type { Page } from "playwright-core";
 import {
   buildVsix,
   focusWorkbench,
-  notificationTexts,
   openFile,
-  openWorkbench,
   realVSCodeSkipReason,
   runCommand,
   runProcesses,
@@ -39,6 +37,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const COMMAND = "Start Debugging with Process Lanes";
@@ -79,16 +78,8 @@ function callStackState(page: Page, text: RegExp) {
 
 describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shots: string[] = [];
-  const shot = async (name: string) => {
-    const p = await wb.screenshot(name);
-    shots.push(p);
-    return p;
-  };
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    wb = await openWorkbench({
+  const { shot, context } = workbenchSuite(
+    () => ({
       vsix: buildVsix(),
       files: [CHILD_BREAK.file, HANGING],
       screenshots: "e2e-debug",
@@ -97,12 +88,17 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
         "ipcviz.deadlockGrace": 1,
         "debug.internalConsoleOptions": "neverOpen",
       },
-    });
-    // The interpreter, as a person sets it for the project: ipcviz.python is machine-scoped, so in
-    // a remote window (code-server) user settings do not reach it; the workspace's do.
-    mkdirSync(join(wb.workspace, ".vscode"), { recursive: true });
-    writeFileSync(join(wb.workspace, ".vscode", "settings.json"), JSON.stringify({ "ipcviz.python": SYSTEM_PYTHON }, null, 2));
-  });
+    }),
+    {
+      setup: (w) => {
+        wb = w;
+        // The interpreter, as a person sets it for the project: ipcviz.python is machine-scoped, so in
+        // a remote window (code-server) user settings do not reach it; the workspace's do.
+        mkdirSync(join(wb.workspace, ".vscode"), { recursive: true });
+        writeFileSync(join(wb.workspace, ".vscode", "settings.json"), JSON.stringify({ "ipcviz.python": SYSTEM_PYTHON }, null, 2));
+      },
+    },
+  );
 
   /**
    * F1 "Start Debugging with Process Lanes", until the debugger starts. The workspace settings written just
@@ -131,14 +127,6 @@ describe("e2e: Debug and Visualise IPC in the real VS Code workbench", { skip, t
       await wb.page.waitForTimeout(2000);
     }
   }
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-    if (shots.length) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
-  });
 
   test("a breakpoint in a child's function is hit in that child, its lane shows paused; Continue; the run finishes", { timeout: 120_000 }, async () => {
     const name = basename(CHILD_BREAK.file);

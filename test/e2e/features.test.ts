@@ -8,38 +8,37 @@
  * Screenshots: out/screenshots/e2e-features/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticTrace } from "./traces";
 import {
-  REPO_ROOT,
   answerFileDialog,
   buildVsix,
-  focusEditor,
   describeProcesses,
-  notificationTexts,
+  focusEditor,
   openFile,
-  openWorkbench,
   quickInput,
   quickOpen,
   realVSCodeSkipReason,
-  recordNotifications,
   recordedNotifications,
+  recordNotifications,
+  REPO_ROOT,
   rootHooks,
   runCommand,
   runProcesses,
   setStringSettingInUi,
   waitForDialog,
-  waitForNotification,
   waitForEventsToSettle,
+  waitForNotification,
   waitForView,
   waitNoRunProcesses,
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 import { launchChromium } from "../chromium";
 import { isAlive } from "../vscode/procs";
@@ -67,29 +66,26 @@ describe("e2e: CodeLens, exports, reload, rerun, interpreter errors, big traces,
   let wb: Workbench;
   let tmp: string;
   let traceEvents = 0;
-  const shot = (name: string) => wb.screenshot(name);
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    const vsix = buildVsix();
-    tmp = mkdtempSync(join(tmpdir(), "ipcviz-e2e-files-"));
-    traceEvents = writeSyntheticTrace(join(tmp, BIG_TRACE), BIG_EVENTS);
-    wb = await openWorkbench({
-      vsix,
-      files: [`examples/${PRODUCER_CONSUMER}`, `examples/${LOCK_CYCLE}`, join(tmp, BIG_TRACE)],
-      screenshots: "e2e-features",
-      settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 },
-    });
-    await recordNotifications(wb.page);
-  });
-
-  after(async () => {
-    try {
-      if (wb) await wb.close();
-    } finally {
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  const { shot, context } = workbenchSuite(
+    () => {
+      const vsix = buildVsix();
+      tmp = mkdtempSync(join(tmpdir(), "ipcviz-e2e-files-"));
+      traceEvents = writeSyntheticTrace(join(tmp, BIG_TRACE), BIG_EVENTS);
+      return {
+        vsix,
+        files: [`examples/${PRODUCER_CONSUMER}`, `examples/${LOCK_CYCLE}`, join(tmp, BIG_TRACE)],
+        screenshots: "e2e-features",
+        settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 },
+      };
+    },
+    {
+      setup: async (w) => {
+        wb = w;
+        await recordNotifications(wb.page);
+      },
+      cleanup: () => tmp && rmSync(tmp, { recursive: true, force: true }),
+    },
+  );
 
   test("the CodeLens above the main guard runs the program; starting it shows progress", { timeout: 60_000 }, async () => {
     await openFile(wb.page, PRODUCER_CONSUMER);

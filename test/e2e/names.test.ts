@@ -7,13 +7,11 @@
  * Screenshots: out/screenshots/e2e-names/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   buildVsix,
-  notificationTexts,
   openFile,
-  openWorkbench,
   realVSCodeSkipReason,
   runCommand,
   waitForNotification,
@@ -21,6 +19,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const PLAIN = "hang_dining_philosophers_locks.py";
@@ -29,19 +28,10 @@ const skip = realVSCodeSkipReason();
 
 describe("e2e: the program's names in the live diagnosis", { skip, timeout: 300_000 }, () => {
   let wb: Workbench;
-  const shot = (name: string) => wb.screenshot(name);
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${PLAIN}`, `examples/${MANAGER}`], screenshots: "e2e-names", settings: { "ipcviz.deadlockGrace": 1 } });
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-  });
+  const { shot, context } = workbenchSuite(
+    () => ({ vsix: buildVsix(), files: [`examples/${PLAIN}`, `examples/${MANAGER}`], screenshots: "e2e-names", settings: { "ipcviz.deadlockGrace": 1 } }),
+    { setup: (w) => (wb = w) },
+  );
 
   async function dining(file: string, tag: string, lock: string): Promise<void> {
     await openFile(wb.page, file);

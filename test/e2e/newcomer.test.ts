@@ -9,17 +9,14 @@
  * process of the run is left. Screenshots: out/screenshots/e2e-newcomer/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import {
   buildVsix,
   describeProcesses,
-  focusWorkbench,
   notificationTexts,
   openFile,
-  openWorkbench,
-  quickInput,
+  paletteEnter,
   realVSCodeSkipReason,
   runCommand,
   runProcesses,
@@ -29,6 +26,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 import { listProcesses } from "../vscode/procs";
 
@@ -36,55 +34,18 @@ const PROGRAM = "queue_producer_consumer.py";
 const HANGING = "pipe_same_end_hangs.py";
 const skip = realVSCodeSkipReason();
 
-/** F1, type `text`, press Enter on whatever row VS Code made active. Returns that row's label. */
-async function paletteEnter(wb: Workbench, text: string, shot: (n: string) => Promise<string>): Promise<string> {
-  const page: Page = wb.page;
-  const input = quickInput(page);
-  await waitUntil(
-    async () => {
-      await focusWorkbench(page);
-      await page.keyboard.press("F1");
-      const ok = await input.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
-      if (!ok) await page.keyboard.press("Escape");
-      return ok;
-    },
-    30_000,
-    () => "F1 did not open the command palette",
-  );
-  // As a person types (the palette filters as the text grows).
-  await page.keyboard.type(text, { delay: 30 });
-  const active = page.locator(".quick-input-list .monaco-list-row.focused .label-name").first();
-  await active.waitFor({ timeout: 15_000 });
-  // The list settles once the filter has run for the whole text.
-  await page.waitForTimeout(500);
-  const label = (await active.innerText()).replace(/\s+/g, " ").trim();
-  await shot(`palette-${text.replace(/\W+/g, "-")}`);
-  await page.keyboard.press("Enter");
-  await input.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
-  return label;
-}
-
 describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shot = (name: string) => wb.screenshot(name);
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    // Defaults as a user has them: no traces.save setting (no question after a run), python3 on PATH.
-    wb = await openWorkbench({ vsix: buildVsix(), files: [`examples/${PROGRAM}`, `examples/${HANGING}`], screenshots: "e2e-newcomer", settings: { "ipcviz.deadlockGrace": 1 } });
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-  });
+  // Defaults as a user has them: no traces.save setting (no question after a run), python3 on PATH.
+  const { shot, context } = workbenchSuite(
+    () => ({ vsix: buildVsix(), files: [`examples/${PROGRAM}`, `examples/${HANGING}`], screenshots: "e2e-newcomer", settings: { "ipcviz.deadlockGrace": 1 } }),
+    { setup: (w) => (wb = w) },
+  );
 
   /** Enter on `text` ran Visualise IPC: the active row was it, and the view shows the run's lanes. */
   async function enterRunsVisualise(text: string, expected: RegExp): Promise<void> {
     await openFile(wb.page, PROGRAM);
-    const label = await paletteEnter(wb, text, shot);
+    const label = await paletteEnter(wb.page, text, shot);
     assert.match(label, expected, `the row Enter picks for "${text}"`);
     const frame = webviewFrame(wb.page);
     await waitForView(frame, { lanes: 3, arrows: 2 }, 60_000).catch(async (e) => {

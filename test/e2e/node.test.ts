@@ -11,23 +11,20 @@
  * Screenshots: out/screenshots/e2e-node/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
-  REPO_ROOT,
-  runCommand,
   buildVsix,
   describeProcesses,
-  focusWorkbench,
-  notificationTexts,
   openFile,
-  openWorkbench,
-  quickInput,
+  paletteEnter,
   realVSCodeSkipReason,
+  REPO_ROOT,
   rootHooks,
+  runCommand,
   runProcesses,
   waitForNotification,
   waitForView,
@@ -35,6 +32,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const TS_MAIN = "squares_main.ts";
@@ -43,30 +41,6 @@ const FORKS = "fork_messages.js";
 const WORKER = "worker_ping_pong.js";
 const DEBUG_COMMAND = "Start Debugging with Process Lanes";
 const skip = realVSCodeSkipReason();
-
-/** F1, type `text`, Enter on the row VS Code made active; returns that row's label. */
-async function paletteEnter(page: Page, text: string): Promise<string> {
-  const input = quickInput(page);
-  await waitUntil(
-    async () => {
-      await focusWorkbench(page);
-      await page.keyboard.press("F1");
-      const ok = await input.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
-      if (!ok) await page.keyboard.press("Escape");
-      return ok;
-    },
-    30_000,
-    () => "F1 did not open the command palette",
-  );
-  await page.keyboard.type(text, { delay: 30 });
-  const active = page.locator(".quick-input-list .monaco-list-row.focused .label-name").first();
-  await active.waitFor({ timeout: 15_000 });
-  await page.waitForTimeout(500);
-  const label = (await active.innerText()).replace(/\s+/g, " ").trim();
-  await page.keyboard.press("Enter");
-  await input.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
-  return label;
-}
 
 /** Thread count of each live process of the run (from /proc/<pid>/task). */
 function threadsOf(pids: number[]): Record<number, number> {
@@ -86,27 +60,24 @@ const PYTHON_WORDS = /\b(multiprocessing|mp\.Queue|Queue\.get|Queue\.put|Pipe\(\
 
 describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shot = (name: string) => wb.screenshot(name);
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    wb = await openWorkbench({
+  const { shot, context } = workbenchSuite(
+    () => ({
       vsix: buildVsix(),
       files: ["examples/node/ts/squares_main.ts", "examples/node/ts/squares_worker.ts", "examples/node/ts/squares_types.ts", `examples/node/${HANGING}`, `examples/node/${FORKS}`, `examples/node/${WORKER}`],
       screenshots: "e2e-node",
       settings: { "ipcviz.traces.save": process.env.E2E_KEEP_TRACES ? "always" : "never", "ipcviz.deadlockGrace": 1 },
-    });
-    // The workspace has tsx installed, as a TypeScript project has (its node_modules).
-    symlinkSync(join(REPO_ROOT, "node_modules"), join(wb.workspace, "node_modules"));
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      if (process.env.E2E_KEEP_TRACES) cpSync(wb.workspace, process.env.E2E_KEEP_TRACES, { recursive: true, dereference: false, filter: (f) => !f.includes("node_modules") });
-      await wb.close();
-    }
-  });
+    }),
+    {
+      setup: (w) => {
+        wb = w;
+        // The workspace has tsx installed, as a TypeScript project has (its node_modules).
+        symlinkSync(join(REPO_ROOT, "node_modules"), join(wb.workspace, "node_modules"));
+      },
+      beforeClose: (w) => {
+        if (process.env.E2E_KEEP_TRACES) cpSync(w.workspace, process.env.E2E_KEEP_TRACES, { recursive: true, dereference: false, filter: (f) => !f.includes("node_modules") });
+      },
+    },
+  );
 
   test("a .ts worker program from the palette: a lane per thread, arrows, Node words", { timeout: 240_000 }, async () => {
     await openFile(wb.page, TS_MAIN);
@@ -180,24 +151,15 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
 
 describe("e2e: a Node program under VS Code's JavaScript debugger", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shot = (name: string) => wb.screenshot(name);
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    wb = await openWorkbench({
+  const { shot, context } = workbenchSuite(
+    () => ({
       vsix: buildVsix(),
       files: [`examples/node/${FORKS}`, `examples/node/${WORKER}`],
       screenshots: "e2e-node-debug",
       settings: { "ipcviz.traces.save": "always", "debug.internalConsoleOptions": "openOnSessionStart" },
-    });
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-  });
+    }),
+    { setup: (w) => (wb = w) },
+  );
 
   /** The Debug Console's text (the program's output goes there: console "internalConsole"). */
   async function debugConsole(page: Page): Promise<string> {

@@ -7,16 +7,14 @@
  * Screenshots: out/screenshots/e2e-stacks/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   activeTabTitle,
   buildVsix,
-  notificationTexts,
   openFile,
-  openWorkbench,
   realVSCodeSkipReason,
   runCommand,
   runProcesses,
@@ -26,6 +24,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const PROGRAM = "hang_socket_recv.py";
@@ -33,30 +32,15 @@ const skip = realVSCodeSkipReason();
 
 describe("e2e: stacks of a hang outside the recorded primitives", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shots: string[] = [];
-  const shot = async (name: string) => {
-    const p = await wb.screenshot(name);
-    shots.push(p);
-    return p;
-  };
-  const context = async () => `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    wb = await openWorkbench({
+  const { shot, context } = workbenchSuite(
+    () => ({
       vsix: buildVsix(),
       files: [`examples/${PROGRAM}`],
       screenshots: "e2e-stacks",
       settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 },
-    });
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-    if (shots.length) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
-  });
+    }),
+    { setup: (w) => (wb = w) },
+  );
 
   test("notification → Show → Stacks panel; a frame goes to its line; Show All Stacks asks again; Stop ends the run", { timeout: 240_000 }, async () => {
     await openFile(wb.page, PROGRAM);

@@ -6,7 +6,7 @@
  * Screenshots: out/screenshots/e2e-trust/.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +19,6 @@ import {
   focusEditor,
   notificationTexts,
   openFile,
-  openWorkbench,
   quickOpen,
   realVSCodeSkipReason,
   rootHooks,
@@ -30,6 +29,7 @@ import {
   waitUntil,
   webviewFrame,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const PROGRAM = "queue_producer_consumer.py";
@@ -41,22 +41,15 @@ describe("e2e: an untrusted workspace (workspace trust enabled)", { skip, timeou
   let wb: Workbench;
   let tmp: string;
   let traceEvents = 0;
-  const shot = (name: string) => wb.screenshot(name);
-
-  before(async () => {
-    const vsix = buildVsix();
-    tmp = mkdtempSync(join(tmpdir(), "ipcviz-e2e-files-"));
-    traceEvents = writeSyntheticTrace(join(tmp, TRACE), 2000);
-    wb = await openWorkbench({ vsix, files: [`examples/${PROGRAM}`, join(tmp, TRACE)], screenshots: "e2e-trust", workspaceTrust: true, settings: { "ipcviz.traces.save": "never" } });
-  });
-
-  after(async () => {
-    try {
-      if (wb) await wb.close();
-    } finally {
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  const { shot } = workbenchSuite(
+    () => {
+      const vsix = buildVsix();
+      tmp = mkdtempSync(join(tmpdir(), "ipcviz-e2e-files-"));
+      traceEvents = writeSyntheticTrace(join(tmp, TRACE), 2000);
+      return { vsix, files: [`examples/${PROGRAM}`, join(tmp, TRACE)], screenshots: "e2e-trust", workspaceTrust: true, settings: { "ipcviz.traces.save": "never" } };
+    },
+    { setup: (w) => (wb = w), cleanup: () => tmp && rmSync(tmp, { recursive: true, force: true }) },
+  );
 
   test("the folder opens untrusted: the user answers the trust dialog with No (Restricted Mode)", { timeout: 40_000 }, async () => {
     const dialog = wb.page.locator(".monaco-dialog-box", { hasText: /trust the authors/i }).first();

@@ -9,7 +9,7 @@
  * Needs the tools from scripts/setup-test-tools.sh; skips with that hint when they are missing.
  */
 
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -17,23 +17,22 @@ import {
   activateTab,
   activeTabTitle,
   buildVsix,
-  notificationTexts,
+  clickArrowStart,
   openFile,
-  openWorkbench,
   realVSCodeSkipReason,
   rootHooks,
   runCommand,
   runProcesses,
   statusBarLine,
   viewRoot,
-  waitForNotification,
   waitForEventsToSettle,
+  waitForNotification,
   waitForView,
   waitNoRunProcesses,
   waitUntil,
   webviewFrame,
-  clickArrowStart,
   type Workbench,
+  workbenchSuite,
 } from "./workbench";
 
 const COMMAND = "Visualise IPC";
@@ -49,35 +48,14 @@ const corpusSkip = skip ?? (existsSync(join(CORPUS_DIR, CORPUS_PROGRAM)) ? undef
 
 describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 600_000 }, () => {
   let wb: Workbench;
-  const shots: string[] = [];
-  const shot = async (name: string) => {
-    const p = await wb.screenshot(name);
-    shots.push(p);
-    return p;
-  };
-  /** Everything a failure message needs: what the page logged, what notifications say. */
-  const context = async () =>
-    `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
-
-  before(async () => {
-    const vsix = buildVsix();
-    const files = [`examples/${PRODUCER_CONSUMER}`, `examples/${HANGING}`, `examples/${LOCK_CYCLE}`];
-    if (!corpusSkip) files.push(join(CORPUS_DIR, CORPUS_PROGRAM));
-    wb = await openWorkbench({
-      vsix,
-      files,
-      screenshots: "e2e",
-      settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 },
-    });
-  });
-
-  after(async () => {
-    if (wb) {
-      await shot("final").catch(() => undefined);
-      await wb.close();
-    }
-    if (shots.length) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
-  });
+  const { shot, context } = workbenchSuite(
+    () => {
+      const files = [`examples/${PRODUCER_CONSUMER}`, `examples/${HANGING}`, `examples/${LOCK_CYCLE}`];
+      if (!corpusSkip) files.push(join(CORPUS_DIR, CORPUS_PROGRAM));
+      return { vsix: buildVsix(), files, screenshots: "e2e", settings: { "ipcviz.traces.save": "never", "ipcviz.deadlockGrace": 1 } };
+    },
+    { setup: (w) => (wb = w) },
+  );
 
   test("opens an example with Ctrl+P and runs Visualise IPC from F1: lanes and arrows appear", { timeout: 60_000 }, async () => {
     await openFile(wb.page, PRODUCER_CONSUMER);

@@ -7,6 +7,7 @@
  */
 
 import { spawnSync } from "node:child_process";
+import { after, before } from "node:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -175,6 +176,92 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     rmSync(workspace, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** What a describe block of the e2e tier holds: its workbench, screenshots, failure context. */
+export interface WorkbenchSuite {
+  /** The workbench (once the suite's before() has run). */
+  readonly wb: Workbench;
+  /** Save a screenshot (listed at the end of the suite); returns its path. */
+  shot(name: string): Promise<string>;
+  /** The visible notifications and the page console's tail, to end a failure message with. */
+  context(): Promise<string>;
+}
+
+/**
+ * The workbench of one describe block, as every e2e suite uses it: opened in before() (the
+ * options are made there, since packaging and temp files take time), then `setup` runs on it;
+ * in after(), a last screenshot, `beforeClose`, the workbench closed, then `cleanup`, and the
+ * screenshots taken are listed. Call it inside the describe block.
+ */
+export function workbenchSuite(
+  options: () => WorkbenchOptions | Promise<WorkbenchOptions>,
+  hooks: { setup?: (wb: Workbench) => unknown; beforeClose?: (wb: Workbench) => unknown; cleanup?: () => unknown } = {},
+): WorkbenchSuite {
+  let wb: Workbench | undefined;
+  const shots: string[] = [];
+  const suite: WorkbenchSuite = {
+    get wb(): Workbench {
+      if (!wb) throw new Error("the workbench is not open (its before() failed or has not run)");
+      return wb;
+    },
+    async shot(name) {
+      const p = await suite.wb.screenshot(name);
+      shots.push(p);
+      return p;
+    },
+    async context() {
+      if (!wb) return "";
+      return `\nnotifications: ${JSON.stringify(await notificationTexts(wb.page))}\npage console (tail):\n${wb.consoleLines.slice(-15).join("\n")}`;
+    },
+  };
+  before(async () => {
+    wb = await openWorkbench(await options());
+    await hooks.setup?.(wb);
+  });
+  after(async () => {
+    try {
+      if (wb) {
+        await suite.shot("final").catch(() => undefined);
+        await hooks.beforeClose?.(wb);
+        await wb.close();
+      }
+    } finally {
+      await hooks.cleanup?.();
+      if (shots.length) console.log(`screenshots:\n  ${shots.join("\n  ")}`);
+    }
+  });
+  return suite;
+}
+
+/**
+ * F1, type `text` as a person types, press Enter on whatever row VS Code made active (never a
+ * row picked by the test). Returns that row's label; `shot`, when given, saves the palette first.
+ */
+export async function paletteEnter(page: Page, text: string, shot?: (name: string) => Promise<string>): Promise<string> {
+  const input = quickInput(page);
+  await waitUntil(
+    async () => {
+      await focusWorkbench(page);
+      await page.keyboard.press("F1");
+      const ok = await input.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
+      if (!ok) await page.keyboard.press("Escape");
+      return ok;
+    },
+    30_000,
+    () => "F1 did not open the command palette",
+  );
+  // The palette filters as the text grows.
+  await page.keyboard.type(text, { delay: 30 });
+  const active = page.locator(".quick-input-list .monaco-list-row.focused .label-name").first();
+  await active.waitFor({ timeout: 15_000 });
+  // The list settles once the filter has run for the whole text.
+  await page.waitForTimeout(500);
+  const label = (await active.innerText()).replace(/\s+/g, " ").trim();
+  await shot?.(`palette-${text.replace(/\W+/g, "-")}`);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+  return label;
 }
 
 /**

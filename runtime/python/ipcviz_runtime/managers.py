@@ -225,15 +225,16 @@ def install():
         send0 = conn.send
 
         def send(msg):
-            send0(msg)
             t = core.tls
             cid = getattr(t, "call", None)
             if cid is not None:
                 t.call = None
                 ok = type(msg) is tuple and len(msg) == 2 and msg[0] in ("#RETURN", "#PROXY")
-                # Sent at once: the server thread now waits for the next request, and the caller's
-                # mgr.return (pairing with this reply) may already be on its way to a live view.
+                # Recorded and sent to the collector before the reply itself: once the caller has
+                # its answer it may terminate this server at once (a SIGTERM does not wait for a
+                # buffered event), and its mgr.return must never be left without this reply.
                 ev_flush("mgr.reply", None, cid + "r", None, {"ok": ok})
+            send0(msg)
 
         # Every server records its replies: a manager's own server process, and one the program
         # runs itself (get_server().serve_forever(), in any process).

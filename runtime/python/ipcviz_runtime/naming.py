@@ -11,6 +11,9 @@ found: `Queue #2 (line 14)`. Never raises.
 `process_names(proc)` (at a child's start) and `call_names(func, args, kwds)` (a Pool task) say which
 of a function's parameters (or a Process subclass's attributes) hold which IPC object: `{id: "left"}`.
 Families register how to find an object's id (`register`), so this leaf imports no family.
+
+About 600 lines in one module: the two halves (names at creation, names per process) share the
+id registry and the source cache, and each is one small reader of the program's source.
 """
 
 import ast

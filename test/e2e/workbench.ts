@@ -4,6 +4,9 @@
  * copies of example programs, and helpers to open a file (Ctrl+P), run a command (F1), reach the
  * view's webview, wait for its test hooks, read the editor's line, handle notifications, take
  * screenshots, and find the processes of a run.
+ *
+ * About 630 lines in one file: every e2e test file imports this one driver of the workbench; its
+ * parts (start, palette, webview, notifications, processes) share the page and its profile.
  */
 
 import { spawnSync } from "node:child_process";

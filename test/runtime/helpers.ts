@@ -7,6 +7,9 @@
  * the marker is reported (`leftovers`) and killed, so no test leaves orphans behind. A run that
  * exceeds its hard timeout is killed with its whole process tree.
  *
+ * About 650 lines: running a program plain and instrumented, and cleaning up after both, share
+ * their environment and process bookkeeping; splitting them would pass that state around.
+ *
  * Environment knobs (all optional), for quicker local runs:
  * - IPCVIZ_TEST_PYTHONS: comma-separated labels or paths to test ("3.11,debian"); default all.
  * - IPCVIZ_TEST_METHODS: comma-separated start methods; default fork,spawn,forkserver.

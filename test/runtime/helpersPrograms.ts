@@ -4,6 +4,9 @@
  * trace/format.ts: processes and roles, messages and their pairing, blocks, lock ownership,
  * shared values, namespaces, call sites (found by the text of the line, so editing a program
  * does not break its spec).
+ *
+ * Long because it is a table: one spec per program (corpus and examples), each a few lines, kept
+ * together so that the checks they share read once.
  */
 
 import { readFileSync } from "node:fs";

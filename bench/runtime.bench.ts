@@ -17,7 +17,10 @@ import { join } from "node:path";
 import { findRepoRoot, startRun } from "../runtime/launch/launcher";
 import { record } from "./table";
 
-/** IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file names to run (default all). */
+/**
+ * IPCVIZ_BENCH_RUNS: runs per program (default 5); IPCVIZ_BENCH_PROGRAMS: comma-separated file
+ * names to run (default all; lock_speed.py and empty.py stand for the lock and fixed-cost sections).
+ */
 const RUNS = Number(process.env.IPCVIZ_BENCH_RUNS) || 5;
 const N = 100_000;
 /** Targets (issue 17): the loop ratio on every interpreter, the whole `ipcviz run` ratio. */
@@ -252,12 +255,12 @@ export async function run(): Promise<Record<string, number>> {
     for (const python of pythons) {
       const version = versionOf(python);
       await loops(python, version, cwd, dir, figures);
-      await lockSpeed(python, version, cwd, dir, figures);
+      if (!excluded("lock_speed.py")) await lockSpeed(python, version, cwd, dir, figures);
       if (!excluded("queue_pairs.py")) await stacksCost(python, version, cwd, dir, figures);
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
       // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.
-      if (python === pythons[0]) {
+      if (python === pythons[0] && !excluded("empty.py")) {
         const exe = executableOf(python);
         await fixedCost(exe, version, cwd, dir, figures);
         await fixedCostInProcess(exe, version, cwd, dir);

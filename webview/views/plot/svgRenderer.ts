@@ -305,12 +305,15 @@ export class SvgRenderer {
     // Overlap: closer than 2 px side by side, or their boxes share more than 2 px of height (a
     // text's box has room below the baseline: touching boxes do not touch glyphs).
     const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y + 2 < b.y + b.h && b.y + 2 < a.y + a.h;
+    // Nothing to move without a diagnosis label: skip measuring the others (getBBox forces a layout).
+    const labels = this.svg.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label");
+    if (labels.length === 0) return;
     const placed: Box[] = [];
     for (const el of this.svg.querySelectorAll<SVGTextElement>("text.lane-exit, text.blocked-label, text.hold-label")) {
       const b = boxOf(el);
       if (b) placed.push(b);
     }
-    for (const el of this.svg.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label")) {
+    for (const el of labels) {
       const b = boxOf(el);
       if (!b) continue;
       const inPlot = (c: Box) => c.x >= 0 && c.x + c.w <= width;

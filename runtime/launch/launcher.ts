@@ -9,6 +9,9 @@
  * and writes the trace footer. Finding and probing the interpreter is python.ts; a Node
  * program's runner is node.ts; LaunchError is common.ts (all re-exported here).
  *
+ * About 600 lines: one run's lifecycle (start, watch, end the tree, footer) shares the run's
+ * state; its separable parts are already in python.ts, node.ts, procTree.ts and common.ts.
+ *
  * Plain Node: no `vscode` import (the CLI and the extension both use it).
  */
 

@@ -7,8 +7,8 @@
  * Security: the socket lives in a fresh directory only the user can enter (mode 0700) and a
  * connection must present the run's random token in its hello line.
  *
- * About 630 lines in one file: the socket, the three line decoders and the per-process sequence
- * bookkeeping share one connection's state; decoding lives in wireDecoder.ts and pyMarshal.ts beside it.
+ * About 630 lines in one file: the socket, its connections, the input queue and the per-process
+ * sequence bookkeeping share one run's state; decoding lives in wireDecoder.ts and pyMarshal.ts.
  *
  * Robustness: a line that is not valid (not JSON or marshal, not a batch, a record of the wrong
  * shape, an event that fails validation, a line over {@link CollectorOptions.maxLineChars}) is counted

@@ -115,3 +115,38 @@ for (const [width, height] of [
     await page.close();
   });
 }
+
+// The dining philosophers' deadlock label ("DEADLOCK: phil-0 → … · also blocked: MainProcess") is
+// wider than the plot of a narrow view (the view beside an editor): it is cut to fit inside the plot
+// (where the lanes leave no free row it lies over a lane label, on its halo), and its tooltip keeps
+// the whole text. A wide view shows it whole, over no lane label.
+for (const [width, height] of [
+  [1400, 900],
+  [520, 600],
+] as const) {
+  test(`screenshot names_dining at ${width}x${height}: the deadlock label stays inside the plot`, async () => {
+    const page = await vb.openReport(join(OWN, "names_dining.ipcviz.jsonl"));
+    await page.setViewportSize({ width, height });
+    await settle(page);
+    await settle(page);
+    await page.screenshot({ path: join(OUT, `names_dining-${width}.png`) });
+    const box = await page.evaluate(`(() => {
+      const el = document.querySelector("[data-deadlock] text.deadlock-label");
+      const svg = el && el.ownerSVGElement;
+      if (!el || !svg) return null;
+      const a = el.getBoundingClientRect(), p = svg.getBoundingClientRect();
+      return { left: a.left - p.left, right: a.right - p.left, plot: p.width,
+        shown: [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(""),
+        title: (el.querySelector("title") || {}).textContent || "" };
+    })()`) as { left: number; right: number; plot: number; shown: string; title: string } | null;
+    assert.ok(box, "the deadlock label is drawn");
+    assert.ok(box.left >= 0 && box.right <= box.plot + 0.5, `label [${box.left}, ${box.right}] inside the plot [0, ${box.plot}]: ${box.shown}`);
+    assert.match(box.shown, /^DEADLOCK: phil-\d/);
+    assert.match(box.title, /DEADLOCK: phil-\d → phil-\d → phil-\d → phil-\d · also blocked: MainProcess/);
+    if (width === 1400) {
+      assert.ok(!box.shown.endsWith("…"), `a wide view shows it whole: ${box.shown}`);
+      assert.deepEqual(await overlappingLabels(page), []);
+    } else assert.ok(box.shown.endsWith("…"), `a narrow view cuts it: ${box.shown}`);
+    await page.close();
+  });
+}

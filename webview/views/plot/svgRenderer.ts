@@ -287,7 +287,8 @@ export class SvgRenderer {
    * Keep the diagnosis labels (DEADLOCK/STALL, NO PROGRESS) off the lane labels drawn before them
    * (a lane's exit label, a wait's label) and off each other: a label that overlaps one is moved
    * to the first free place among its lane's other rows (its top, its bottom, just above it), then
-   * to the left of what it overlaps; where none is free it stays (its halo keeps it readable).
+   * to the left of what it overlaps; where none is free it stays in its row, moved inside the plot
+   * (its halo keeps it readable). One wider than the plot is cut to fit, with "…".
    * A lane ending at the plot's right edge puts its exit label where these labels go (e.g. a hanging
    * run whose recorder died, restored in a narrow view).
    */
@@ -314,7 +315,9 @@ export class SvgRenderer {
       if (b) placed.push(b);
     }
     for (const el of labels) {
-      const b = boxOf(el);
+      // Wider than the plot (a narrow view): cut it to fit, with "…"; the full text is its tooltip.
+      let b = boxOf(el);
+      if (b && b.w > width - 8 && fitText(el, width - 8)) b = boxOf(el);
       if (!b) continue;
       const inPlot = (c: Box) => c.x >= 0 && c.x + c.w <= width;
       if (inPlot(b) && !placed.some((p) => hits(b, p))) {
@@ -341,8 +344,9 @@ export class SvgRenderer {
         if (spot) break;
       }
       if (!spot) {
-        placed.push(b); // nowhere free: it stays (its halo keeps it readable)
-        continue;
+        // Nowhere free: it stays in its row, inside the plot (its halo keeps it readable).
+        const x = Math.max(2, Math.min(b.x, width - 4 - b.w));
+        spot = { x, y: b.y, w: b.w, h: b.h };
       }
       el.setAttribute("x", String(anchorEnd ? spot.x + spot.w : spot.x));
       el.setAttribute("y", String(Number(el.getAttribute("y")) + (spot.y - b.y)));
@@ -453,7 +457,7 @@ export class SvgRenderer {
           .attr("text-anchor", colX + 40 > w - 300 ? "end" : "start")
           .text(clip(label, 120))
           .append("title")
-          .text(dead.short ?? label);
+          .text(dead.short && dead.short !== label ? `${label}\n${dead.short}` : label);
       }
     });
   }
@@ -527,4 +531,29 @@ function markPath(kind: string, x: number, y: number): string {
   if (/\.(put|send|call|reply|task\.send|result\.send|get|recv|return|task\.recv|result\.recv)$/.test(kind))
     return `M${r(x - 3)},${r(y)}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
   return `M${r(x - 0.75)},${r(y - 5)}h1.5v10h-1.5Z`;
+}
+
+/**
+ * Cut a label's own text (not its <title>) to the longest prefix that, with "…", is at most maxW
+ * wide. False when it has no text to cut or cannot be measured.
+ */
+function fitText(el: SVGTextElement, maxW: number): boolean {
+  const node = Array.from(el.childNodes).find((n) => n.nodeType === 3);
+  if (!node) return false;
+  const full = node.textContent ?? "";
+  try {
+    let lo = 0;
+    let hi = full.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      node.textContent = full.slice(0, mid) + "…";
+      if (el.getComputedTextLength() <= maxW) lo = mid;
+      else hi = mid - 1;
+    }
+    node.textContent = lo >= full.length ? full : `${full.slice(0, lo).trimEnd()}…`;
+    return true;
+  } catch {
+    node.textContent = full;
+    return false;
+  }
 }

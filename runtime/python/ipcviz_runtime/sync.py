@@ -11,6 +11,7 @@ happens, and no batch is sent while a recorded lock is held (see core.FLUSH_HARD
 
 import copyreg
 import sys
+from weakref import ref as _weakref
 
 from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
@@ -152,11 +153,26 @@ def _lock_body(rlock):
     rel_cache = site_cache()
 
     def _make_methods(self):
+        # The methods reach the lock through a weak reference: the instance holds them, and a
+        # strong one would make every lock a reference cycle, freed by the cyclic GC at any
+        # allocation instead of when its last reference goes (as in a plain run). Its finalizer
+        # (SemLock._cleanup, which writes to the resource tracker) could then run inside a
+        # resource-tracker call: 3.12+ warns "ResourceTracker called reentrantly".
         sl = self._semlock
-        lock = self
+        wlock = _weakref(self)
+        ids = [None]  # the lock's id (core.lock_id), once known
         sl_acquire = sl.acquire
         sl_release = sl.release
         sl_count = sl._count
+
+        def lid_of():
+            lid = ids[0]
+            if lid is None:
+                lock = wlock()
+                if lock is None:  # only a method outlived it
+                    return None
+                lid = ids[0] = lock_id(lock)
+            return lid
 
         def acquire(block=True, timeout=None):
             f = _getframe(1)
@@ -164,12 +180,14 @@ def _lock_body(rlock):
             site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, acq_cache)
             if site is None:
                 return sl_acquire(block, timeout)
-            try:
-                lid = lock._ipcviz_id  # stored in the instance by core.lock_id on first use
-            except AttributeError:
-                lid = lock_id(lock)
+            lid = ids[0] or lid_of()
+            if lid is None:
+                return sl_acquire(block, timeout)
             tid = _tids_get(_get_ident()) or _tid()  # worked out before the critical section
             if not sl_acquire(False):
+                lock = wlock()
+                if lock is None:
+                    return sl_acquire(block, timeout)
                 return do_acquire(lock, sl, site, block, timeout, rlock, None, True)
             t = _mono() - _T0
             if rlock:
@@ -196,10 +214,9 @@ def _lock_body(rlock):
             site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, rel_cache)
             if site is None:
                 return
-            try:
-                lid = lock._ipcviz_id  # stored in the instance by core.lock_id on first use
-            except AttributeError:
-                lid = lock_id(lock)
+            lid = ids[0] or lid_of()
+            if lid is None:
+                return
             if rlock:
                 d = sl_count()
                 x = _REL_DEPTH[d] if d < 16 else {"depth": d}

@@ -115,6 +115,53 @@ class WhenImportedTest(unittest.TestCase):
         self.assertEqual(r.stdout.strip(), "ok", r.stderr)
 
 
+class SleepFlushTest(unittest.TestCase):
+    """How a sleeping process's buffer is sent (core.install_sleep_flush): the quiet-batch thread,
+    never visible to `threading`; on 3.11+ an audit hook instead under a debugger, with no thread."""
+
+    HAS_EVENT = sys.version_info >= (3, 11)
+
+    def run_py(self, env_extra, body, before=""):
+        code = (
+            "import sys, threading, time, types; sys.path.insert(0, %r)\n" % RUNTIME
+            + before
+            + "from ipcviz_runtime import core\ncore.install_sleep_flush()\n"
+            + body
+        )
+        env = dict(os.environ)
+        env.pop("IPCVIZ_DEBUG_WAKE", None)
+        env["IPCVIZ_SOCK"] = os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket")
+        env.update(env_extra)
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.split()
+
+    # audit hook installed, quiet thread running, threading's counts
+    STATE = "print(core._audit_installed, core._quiet_thread == core.pid, threading.active_count(), len(threading.enumerate()))\n"
+    THREAD = ["False", "True", "1", "1"]
+    HOOK = ["True", "False", "1", "1"]
+
+    def test_a_plain_run_has_the_thread_and_no_audit_hook(self):
+        self.assertEqual(self.run_py({}, self.STATE), self.THREAD)
+
+    def test_a_debug_run_has_no_thread_on_3_11_plus(self):
+        self.assertEqual(self.run_py({"IPCVIZ_DEBUG_WAKE": "SIGURG"}, self.STATE), self.HOOK if self.HAS_EVENT else self.THREAD)
+
+    def test_a_debugger_loaded_first_means_no_thread_on_3_11_plus(self):
+        before = "sys.modules['pydevd'] = types.ModuleType('pydevd')\n"
+        self.assertEqual(self.run_py({}, self.STATE, before), self.HOOK if self.HAS_EVENT else self.THREAD)
+
+    def test_a_debugger_loaded_later_ends_the_thread_on_3_11_plus(self):
+        body = (
+            "sys.modules['debugpy'] = types.ModuleType('debugpy')\n"
+            "deadline = time.monotonic() + 20\n"  # a budget only a defect exceeds (the thread wakes every 50 ms)
+            "while core._quiet_thread == core.pid and time.monotonic() < deadline:\n"
+            "    time.sleep(0.01)\n" + self.STATE
+        )
+        if self.HAS_EVENT:
+            self.assertEqual(self.run_py({}, body), self.HOOK)
+
+
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):
         data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])

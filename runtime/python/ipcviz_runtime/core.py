@@ -463,16 +463,31 @@ def _mark_dead():
 # ------------------------------------------------------------------ a sleeping process is up to date
 #
 # time.sleep itself is never replaced (the program may look at it: its repr, inspect.isbuiltin, a
-# Pool task's function name). Python 3.11+ raises the audit event "time.sleep" before sleeping: an
-# audit hook sends the buffer then. On 3.9 and 3.10, which have no such event, a thread that is not
-# a `threading` thread (invisible to threading.enumerate/active_count) sends a batch that has sat
-# unchanged for QUIET_NS: a process that sleeps, computes or waits in code the runtime does not see
-# is up to date within that time, and a busy one, which sends its own batches, is left alone.
+# Pool task's function name). A thread that is not a `threading` thread (invisible to
+# threading.enumerate/active_count; every signal blocked in it) sends a batch that has sat
+# unchanged for QUIET_NS: a process that sleeps, computes or waits in code the runtime does not
+# see is up to date within that time, and a busy one, which sends its own batches, is left alone.
+#
+# Under a debugger (pydevd, which debugpy runs) that thread is a Python thread the debugger traces
+# and would stop on "pause" instead of the program's threads. So on 3.11+, which raises the audit
+# event "time.sleep" before sleeping, a process of a debug run ("Debug and Visualise IPC" sets
+# IPCVIZ_DEBUG_WAKE in every process of the run) or one where pydevd/debugpy is loaded sends its
+# buffer from an audit hook instead, and starts no thread; a thread already running (a debugger
+# attached later) installs the hook on its next wake and ends. The hook is not used otherwise: a
+# Python audit hook runs on every audited call, and every hot hook makes two (sys._getframe and
+# frame.f_code); it made an uncontended Lock acquire+release about 5x slower under the runtime.
+# On 3.9 and 3.10 (no such event) the thread runs under a debugger too.
 
 QUIET_NS = 50_000_000
-_AUDIT_SLEEP = sys.version_info >= (3, 11)
+_AUDIT_SLEEP = sys.version_info >= (3, 11)  # the "time.sleep" audit event exists
+_DEBUG_RUN = bool(os.environ.get("IPCVIZ_DEBUG_WAKE"))
 _audit_installed = False
 _quiet_thread = 0  # pid whose quiet-batch thread runs (a fork child starts its own)
+
+
+def _debugger_loaded():
+    m = sys.modules
+    return "pydevd" in m or "debugpy" in m
 
 
 def _on_audit(event, args):
@@ -483,7 +498,19 @@ def _on_audit(event, args):
             pass
 
 
+def _install_audit():
+    global _audit_installed
+    if not _audit_installed:
+        _audit_installed = True
+        sys.addaudithook(_on_audit)  # for the life of the interpreter (fork children keep it)
+
+
 def _quiet_loop():
+    global _quiet_thread
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    except Exception:
+        pass
     seen = -1
     while True:
         _real_sleep(QUIET_NS / 1e9)
@@ -498,15 +525,19 @@ def _quiet_loop():
             seen = -1
         else:
             seen = n
+        if _AUDIT_SLEEP and _debugger_loaded():
+            _install_audit()  # a debugger came: the hook takes over (see above)
+            _quiet_thread = 0
+            return
 
 
 def install_sleep_flush():
     """Send the buffer when the process sleeps (see above); in a fork child, again."""
-    global _audit_installed, _quiet_thread
-    if _AUDIT_SLEEP:
-        if not _audit_installed:
-            _audit_installed = True
-            sys.addaudithook(_on_audit)
+    global _quiet_thread
+    if _audit_installed:
+        return
+    if _AUDIT_SLEEP and (_DEBUG_RUN or _debugger_loaded()):
+        _install_audit()
         return
     if _quiet_thread == pid or not _SOCK:
         return

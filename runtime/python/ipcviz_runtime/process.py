@@ -228,7 +228,7 @@ def reset_after_fork():
     core.hold = ROLE == "forkserver"  # like a spawn child, it runs the main module before its bootstrap
     ROLE = None
     _announced = False
-    core.install_sleep_flush()  # 3.9/3.10: the quiet-batch thread did not survive the fork
+    core.install_sleep_flush()  # the quiet-batch thread did not survive the fork (an audit hook did)
 
 
 def announce_fork(caller):

@@ -14,7 +14,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { cachedSite, siteCache, directUserSite, runnerCall, userSite } from "./site";
+import { cachedSite, FAST, siteCache, directUserSite, runnerCall, userSite } from "./site";
 
 /** Call sites of sends, by sending end (site.ts cachedSite). */
 const postSites = siteCache();
@@ -138,7 +138,7 @@ export function installPorts(): void {
   MP.postMessage = function postMessage(this: import("node:worker_threads").MessagePort, value: unknown, transfer?: unknown) {
     const info = ports.get(this);
     if (!info) return arguments.length > 1 ? origPost.call(this, value, transfer) : origPost.call(this, value);
-    const site = cachedSite(postSites, info.end, postMessage);
+    const site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
     const list = Array.isArray(transfer) ? transfer : transfer && typeof transfer === "object" && Array.isArray((transfer as { transfer?: unknown[] }).transfer) ? (transfer as { transfer: unknown[] }).transfer : undefined;
     const env = envelope(value, list, site);
     if (env) {

@@ -230,9 +230,13 @@ export function installAtomics(): void {
   };
 
   A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown) {
-    const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
+    // What may take a lock (0 → x ≠ 0) finds its call site before it runs: a lock taken is then
+    // held no longer than without the runtime (the other threads wait less), at the price of a
+    // capture for an attempt that fails.
     const c = cell(ta as Cellable, index as number);
-    if (c === null) return r;
+    if (c === null) return oCas.apply(Atomics, arguments as unknown as unknown[]);
+    const pre = !FAST && isZero(expected) && !isZero(replacement) ? userSite(compareExchange) : undefined;
+    const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
     // Compare as the typed array stores: r is the old value, a success is old == expected (coerced).
     const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
     if (!ok) {
@@ -240,7 +244,7 @@ export function installAtomics(): void {
       if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
       return r;
     }
-    if (isZero(r) && !isZero(replacement)) acquired(c, FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
+    if (isZero(r) && !isZero(replacement)) acquired(c, pre !== undefined ? pre : FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
     else if (isZero(replacement)) {
       const l = held(c);
       if (l) release(c, l, FAST ? cachedSite(sites.compareExchange, c, compareExchange) : userSite(compareExchange));

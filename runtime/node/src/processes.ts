@@ -270,11 +270,13 @@ function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcE
   const send = function (this: object, ...a: unknown[]): boolean {
     const e = endOf(this);
     if (!e || isInternal(a[0])) return orig.apply(this, a);
-    const site = FAST ? cachedSite(sendSites, e.end, send) : userSite(send);
     const r = orig.apply(this, a);
-    // A send that threw (closed channel, not serialisable) sent nothing.
+    // A send that threw (closed channel, not serialisable) sent nothing. The call site is found
+    // after the message is on its way (the receiver does not wait for it).
+    const t = core.now();
+    const site = FAST ? cachedSite(sendSites, e.end, send) : userSite(send);
     const n = ++e.sent;
-    core.ev("pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
+    core.evAt(t, "pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
     core.flushAfterCallback();
     return r;
   };

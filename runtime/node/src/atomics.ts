@@ -22,7 +22,7 @@ import * as core from "./core";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import { sabId } from "./ports";
-import { cachedSite, siteCache, userSite } from "./site";
+import { cachedSite, FAST, siteCache, userSite } from "./site";
 
 type Cellable = Int32Array | BigInt64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array | BigUint64Array;
 
@@ -133,7 +133,7 @@ export function installAtomics(): void {
       return oWait.apply(Atomics, arguments as unknown as unknown[]);
     }
     if (current !== (typeof current === "bigint" ? BigInt(value as bigint) : Number(value) | 0)) return oWait.apply(Atomics, arguments as unknown as unknown[]);
-    const site = cachedSite(sites.wait, c, wait);
+    const site = FAST ? cachedSite(sites.wait, c, wait) : userSite(wait);
     if (site === null) return oWait.apply(Atomics, arguments as unknown as unknown[]); // not the program's own call
     const lock = locks.has(L(c));
     const op = lock ? "lock.acquire" : "atomics.wait";
@@ -196,7 +196,7 @@ export function installAtomics(): void {
     // A notify that woke nobody changes nothing: not recorded (and costs no call-site capture). One
     // that did tells the waiters it woke its number (negative: not the program's call, so no event to name).
     if (woken > 0) {
-      const site = cachedSite(sites.notify, c, notify);
+      const site = FAST ? cachedSite(sites.notify, c, notify) : userSite(notify);
       const h = hashOf(c);
       const k = slotOf(h);
       const g = ((oAdd(wakes, 0, 1) as number) + 1) & 0x3fffffff || 1;
@@ -219,17 +219,24 @@ export function installAtomics(): void {
     l.held = true;
     core.ev("lock.acquire", id, null, site, { ok: true });
   };
-  const released = (c: string, fn: (...args: never[]) => unknown) => {
+  /** The lock entry of cell `c` when this thread holds it (a release by the holder gives it back). */
+  const held = (c: string): { held: boolean } | null => {
     const l = locks.get(L(c));
-    if (!l || !l.held) return;
+    return l !== undefined && l.held ? l : null;
+  };
+  const release = (c: string, l: { held: boolean }, site: number | null) => {
     l.held = false;
-    core.ev("lock.release", L(c), null, cachedSite(sites[fn.name as "store"] ?? sites.store, c, fn), null);
+    core.ev("lock.release", L(c), null, site, null);
   };
 
   A.compareExchange = function compareExchange(ta: unknown, index: unknown, expected: unknown, replacement: unknown) {
-    const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
+    // What may take a lock (0 → x ≠ 0) finds its call site before it runs: a lock taken is then
+    // held no longer than without the runtime (the other threads wait less), at the price of a
+    // capture for an attempt that fails.
     const c = cell(ta as Cellable, index as number);
-    if (c === null) return r;
+    if (c === null) return oCas.apply(Atomics, arguments as unknown as unknown[]);
+    const pre = !FAST && isZero(expected) && !isZero(replacement) ? userSite(compareExchange) : undefined;
+    const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
     // Compare as the typed array stores: r is the old value, a success is old == expected (coerced).
     const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
     if (!ok) {
@@ -237,16 +244,21 @@ export function installAtomics(): void {
       if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
       return r;
     }
-    if (isZero(r) && !isZero(replacement)) acquired(c, cachedSite(sites.cas, c, compareExchange));
-    else if (isZero(replacement)) released(c, compareExchange);
+    if (isZero(r) && !isZero(replacement)) acquired(c, pre !== undefined ? pre : FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
+    else if (isZero(replacement)) {
+      const l = held(c);
+      if (l) release(c, l, FAST ? cachedSite(sites.compareExchange, c, compareExchange) : userSite(compareExchange));
+    }
     return r;
   };
   A.exchange = function exchange(ta: unknown, index: unknown, value: unknown) {
     const r = oExchange.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
     if (c !== null && locks.has(L(c))) {
-      if (isZero(value)) released(c, exchange);
-      else if (isZero(r) && !locks.get(L(c))!.held) acquired(c, cachedSite(sites.xchg, c, exchange));
+      if (isZero(value)) {
+        const l = held(c);
+        if (l) release(c, l, FAST ? cachedSite(sites.exchange, c, exchange) : userSite(exchange));
+      } else if (isZero(r) && !locks.get(L(c))!.held) acquired(c, FAST ? cachedSite(sites.xchg, c, exchange) : userSite(exchange));
     }
     return r;
   };
@@ -254,16 +266,18 @@ export function installAtomics(): void {
     const r = oStore.apply(Atomics, arguments as unknown as unknown[]);
     if (isZero(r)) {
       const c = cell(ta as Cellable, index as number);
-      if (c !== null && locks.has(L(c))) released(c, store);
+      const l = c !== null ? held(c) : null;
+      if (l) release(c!, l, FAST ? cachedSite(sites.store, c!, store) : userSite(store));
     }
     return r;
   };
   A.sub = function sub(ta: unknown, index: unknown, value: unknown) {
     const r = oSub.apply(Atomics, arguments as unknown as unknown[]);
     const c = cell(ta as Cellable, index as number);
-    if (c !== null && locks.has(L(c))) {
+    const l = c !== null ? held(c) : null;
+    if (l) {
       const after = typeof r === "bigint" ? r - BigInt(value as bigint) : (r as number) - Number(value);
-      if (isZero(after)) released(c, sub);
+      if (isZero(after)) release(c!, l, FAST ? cachedSite(sites.sub, c!, sub) : userSite(sub));
     }
     return r;
   };

@@ -157,7 +157,7 @@ export function ev(kind: string, obj: string | null, msg: string | null, site: n
 
 /** Same, with a time measured before. */
 export function evAt(t: number, kind: string, obj: string | null, msg: string | null, site: number | null, extra: unknown): void {
-  if (idle !== null) endIdle();
+  if (idle !== null) endIdle(t);
   buf.push([seq++, t, tid, kind, obj, msg, site, extra]);
   if (++events >= 2048) flush();
 }
@@ -235,10 +235,10 @@ export function abandonIdle(): void {
   idle = null;
 }
 
-function endIdle(): void {
+function endIdle(t = now()): void {
   const obj = idle!;
   idle = null;
-  buf.push([seq++, now(), tid, "block.end", obj, null, null, { op: "message.wait", outcome: "ok" }]);
+  buf.push([seq++, t, tid, "block.end", obj, null, null, { op: "message.wait", outcome: "ok" }]);
   events++;
 }
 

@@ -14,7 +14,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { cachedSite, siteCache, directUserSite, runnerCall, userSite } from "./site";
+import { cachedSite, FAST, siteCache, directUserSite, runnerCall, userSite } from "./site";
 
 /** Call sites of sends, by sending end (site.ts cachedSite). */
 const postSites = siteCache();
@@ -101,7 +101,11 @@ function isEnvelope(v: unknown): v is Envelope {
 /** The envelope for a payload that carries SharedArrayBuffers or known ports, else undefined. */
 function envelope(data: unknown, transfer: readonly unknown[] | undefined, site: number | null): Envelope | undefined {
   const sh = findShared(data, transfer);
-  if (!sh) return undefined;
+  return sh ? wrap(data, sh, site) : undefined;
+}
+
+/** The envelope around `data` for what findShared found in it. */
+function wrap(data: unknown, sh: { sabs: SharedArrayBuffer[]; ports: object[] }, site: number | null): Envelope {
   const e: Envelope = { [MARK]: 1, d: data };
   if (sh.sabs.length) e.s = sh.sabs.map((b) => [b, sabId(b, site)]);
   if (sh.ports.length) {
@@ -138,15 +142,20 @@ export function installPorts(): void {
   MP.postMessage = function postMessage(this: import("node:worker_threads").MessagePort, value: unknown, transfer?: unknown) {
     const info = ports.get(this);
     if (!info) return arguments.length > 1 ? origPost.call(this, value, transfer) : origPost.call(this, value);
-    const site = cachedSite(postSites, info.end, postMessage);
     const list = Array.isArray(transfer) ? transfer : transfer && typeof transfer === "object" && Array.isArray((transfer as { transfer?: unknown[] }).transfer) ? (transfer as { transfer: unknown[] }).transfer : undefined;
-    const env = envelope(value, list, site);
+    const sh = findShared(value, list);
+    // The call site is found after the message is on its way (the receiver does not wait for it),
+    // unless the envelope needs it first (a SharedArrayBuffer announced with this send's line).
+    let site: number | null | undefined = sh ? (FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage)) : undefined;
+    const env = sh ? wrap(value, sh, site!) : undefined;
     if (env) {
       // Ports moving with the message stop being this thread's.
       if (arguments.length > 1) origPost.call(this, env, transfer);
       else origPost.call(this, env);
     } else if (arguments.length > 1) origPost.call(this, value, transfer);
     else origPost.call(this, value);
+    const t = core.now();
+    if (site === undefined) site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
     const n = ++info.sent;
     const extra: Record<string, unknown> | string | number = env || list ? { preview: core.previewText(value), bytes: false } : core.preview(value);
     if (typeof extra === "object") {
@@ -156,7 +165,7 @@ export function installPorts(): void {
       if (list) for (const t of list) if (t instanceof ArrayBuffer) moved.push(`ArrayBuffer(${t.byteLength})`);
       if (moved.length) extra.transfer = moved;
     }
-    core.ev("pipe.send", info.end, `${info.end}#${n}`, site, extra);
+    core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site, extra);
     core.flushAfterCallback();
   };
   const origDispatch = MP[HYBRID] as ((this: object, data: unknown, type: string, ev: unknown) => unknown) | undefined;

@@ -13,7 +13,7 @@ const childProcess: typeof import("node:child_process") = require("node:child_pr
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import * as core from "./core";
-import { cachedSite, siteCache, directUserSite, userSite } from "./site";
+import { cachedSite, FAST, siteCache, directUserSite, userSite } from "./site";
 
 /** Call sites of sends, by sending end (site.ts cachedSite). */
 const sendSites = siteCache();
@@ -270,11 +270,13 @@ function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcE
   const send = function (this: object, ...a: unknown[]): boolean {
     const e = endOf(this);
     if (!e || isInternal(a[0])) return orig.apply(this, a);
-    const site = cachedSite(sendSites, e.end, send);
     const r = orig.apply(this, a);
-    // A send that threw (closed channel, not serialisable) sent nothing.
+    // A send that threw (closed channel, not serialisable) sent nothing. The call site is found
+    // after the message is on its way (the receiver does not wait for it).
+    const t = core.now();
+    const site = FAST ? cachedSite(sendSites, e.end, send) : userSite(send);
     const n = ++e.sent;
-    core.ev("pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
+    core.evAt(t, "pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
     core.flushAfterCallback();
     return r;
   };

@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import * as core from "./core";
 
-type CallSiteLike = { getFileName(): string | null | undefined; getLineNumber(): number | null; getColumnNumber(): number | null; getFunctionName(): string | null; getMethodName?(): string | null; getTypeName?(): string | null };
+type CallSiteLike = { getFileName(): string | null | undefined; getPosition?(): number; getLineNumber(): number | null; getColumnNumber(): number | null; getFunctionName(): string | null; getMethodName?(): string | null; getTypeName?(): string | null };
 
 let findSourceMap: ((path: string) => { findEntry(line: number, col: number): Record<string, unknown> } | undefined) | null = null;
 try {
@@ -77,18 +77,60 @@ function frames(skip: Callee, limit: number): CallSiteLike[] | undefined {
   }
 }
 
+/** What a file is: the program's own, the runtime's, the TypeScript runner's, or another's (Node's, a package's). */
+const USER = 0;
+const RUNTIME = 1;
+const RUNNER_FILE = 2;
+const OTHER = 3;
+const fileKinds = new Map<string, number>();
+function kindOf(file: string): number {
+  let k = fileKinds.get(file);
+  if (k === undefined) {
+    k = file === core.runtimeFile ? RUNTIME : RUNNER.test(file) ? RUNNER_FILE : isUser(file) ? USER : OTHER;
+    if (fileKinds.size > 4096) fileKinds.clear();
+    fileKinds.set(file, k);
+  }
+  return k;
+}
+
 /**
  * Site id of the user's frame calling into the runtime, or null when there is none. Most calls
- * come straight from the program: two frames are taken first (capturing is most of a hook's
- * cost), sixteen only when those two are not the program's.
+ * come straight from the program: one frame, the caller of `skip`, is taken first (capturing is
+ * most of a hook's cost, and V8 walks every frame above `skip` too: hooks call this from the
+ * hooked function itself), sixteen only when that one is not the program's. The frame is known
+ * by its file and source position (cheap to read); its line, column and source map are looked
+ * up once per position (`define`).
  */
 export function userSite(skip?: Callee, direct = false): number | null {
-  const fn = skip ?? userSite;
-  const short = frames(fn, 2);
-  if (!short) return null;
-  const r = pick(short, direct);
-  if (r !== undefined || short.length < 2) return r ?? null;
-  const long = frames(fn, 16);
+  const prep = Error.prepareStackTrace;
+  const saved = Error.stackTraceLimit;
+  let c: CallSiteLike | undefined;
+  try {
+    Error.prepareStackTrace = captured as typeof Error.prepareStackTrace;
+    Error.stackTraceLimit = 1;
+    const holder: { stack?: CallSiteLike[] } = {};
+    Error.captureStackTrace(holder, skip ?? userSite);
+    const s = holder.stack;
+    if (!Array.isArray(s) || s.length === 0) return null;
+    c = s[0];
+  } catch {
+    return null;
+  } finally {
+    Error.prepareStackTrace = prep;
+    Error.stackTraceLimit = saved;
+  }
+  let file: string | null | undefined;
+  try {
+    file = c.getFileName();
+  } catch {
+    file = undefined;
+  }
+  if (file) {
+    const k = kindOf(file);
+    if (k === USER) return siteOf(c, file);
+    if (k === RUNNER_FILE || (direct && k === OTHER)) return null;
+  }
+  const long = frames(skip ?? userSite, 16);
   return long ? pick(long, direct) ?? null : null;
 }
 
@@ -116,6 +158,8 @@ interface SiteCacheEntry {
 }
 const MAX_CHECK_GAP = 16;
 const EXACT = process.env.IPCVIZ_FAST_SITES !== "1";
+/** The call-site cache is on (IPCVIZ_FAST_SITES=1). Off, hooks call userSite themselves (one frame less for V8 to walk). */
+export const FAST = !EXACT;
 
 /** A cache of call sites for one operation (see {@link cachedSite}). */
 export type SiteCache = Map<string, SiteCacheEntry>;
@@ -164,19 +208,55 @@ function pick(list: CallSiteLike[], direct: boolean): number | null | undefined 
     } catch {
       continue;
     }
-    if (file && RUNNER.test(file)) return null;
-    if (!file || !isUser(file)) {
-      if (direct && file !== core.runtimeFile) return null;
+    const k = file ? kindOf(file) : OTHER;
+    if (k === RUNNER_FILE) return null;
+    if (k !== USER) {
+      if (direct && k !== RUNTIME) return null;
       continue;
     }
-    const line = c.getLineNumber() ?? 0;
-    const col = c.getColumnNumber() ?? 0;
-    const key = `${file}:${line}:${col}`;
-    const known = ids.get(key);
-    if (known !== undefined) return known;
-    return define(key, file, line, col, c);
+    return siteOf(c, file!);
   }
   return undefined;
+}
+
+/**
+ * Site ids by file and source position (the call's offset in its script). A position is one line
+ * and column of its script; the line, column, function name and source map are looked up once.
+ * (Two different scripts loaded under the same file name would share ids: Node loads a file once.)
+ */
+const byPosition = new Map<string, Map<number, number>>();
+
+function siteOf(c: CallSiteLike, file: string): number {
+  let pos = -1;
+  try {
+    const p = c.getPosition?.();
+    if (typeof p === "number") pos = p;
+  } catch {
+    pos = -1;
+  }
+  let m = byPosition.get(file);
+  if (pos >= 0 && m !== undefined) {
+    const known = m.get(pos);
+    if (known !== undefined) return known;
+  }
+  let line = 0;
+  let col = 0;
+  try {
+    line = c.getLineNumber() ?? 0;
+    col = c.getColumnNumber() ?? 0;
+  } catch {
+    /* no position */
+  }
+  const key = `${file}:${line}:${col}`;
+  const id = ids.get(key) ?? define(key, file, line, col, c);
+  if (pos >= 0) {
+    if (m === undefined) {
+      if (byPosition.size > 4096) byPosition.clear();
+      byPosition.set(file, (m = new Map()));
+    }
+    m.set(pos, id);
+  }
+  return id;
 }
 
 function define(key: string, rawFile: string, line: number, col: number, c: CallSiteLike): number {

@@ -447,23 +447,26 @@ test("decodeWhenQuietMs: input waits while it keeps coming, is decoded once quie
   const events = await withCollector(
     async (h) => {
       const s = await h.client(6);
+      // Budgets: the quiet period is 3 s, so "not yet" checks 120 ms in, and "at once" (well
+      // under 3 s), hold on a busy machine; only waiting for the quiet (a defect) fails them.
       s.write(b1);
       await new Promise((r) => setTimeout(r, 120));
-      assert.equal(h.emitted.length, 0, "nothing is decoded before the input has been quiet for 300 ms");
+      assert.equal(h.emitted.length, 0, "nothing is decoded before the input has been quiet for 3 s");
       assert.ok(h.c.backlogBytes > 0, "the input is queued");
       const t0 = performance.now();
       await h.c.caughtUp();
-      assert.ok(performance.now() - t0 < 200, "caughtUp() decodes at once");
+      assert.ok(performance.now() - t0 < 2500, "caughtUp() decodes at once, without waiting for the quiet");
       assert.equal(h.emitted.length, 100);
       assert.equal(h.c.backlogBytes, 0);
       s.write(b2);
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(h.emitted.length, 100, "the second batch waits for quiet too");
-      await new Promise((r) => setTimeout(r, 400));
+      const t1 = performance.now();
+      while (h.emitted.length < 200 && performance.now() - t1 < 15_000) await new Promise((r) => setTimeout(r, 20));
       assert.equal(h.emitted.length, 200, "and is decoded once the input has been quiet");
       await finish(h, s, 6);
     },
-    { decodeWhenQuietMs: 300, spareCpu: () => 0.5 },
+    { decodeWhenQuietMs: 3000, spareCpu: () => 0.5 },
   );
   assert.equal(events.filter((e) => e.kind === "queue.put").length, 199);
 });
@@ -478,9 +481,10 @@ test("decodeWhenQuietMs with a whole core to spare: input is decoded as it comes
       const s = await h.client(7);
       s.write(b);
       const t0 = performance.now();
-      while (h.emitted.length < 50 && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(h.emitted.length, 50);
-      assert.ok(performance.now() - t0 < 1000, "decoded long before the 5 s of quiet");
+      // Waiting for the 5 s of quiet would take 5 s: anything well under that (a busy machine
+      // included) shows it was decoded as it came.
+      while (h.emitted.length < 50 && performance.now() - t0 < 4000) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(h.emitted.length, 50, "decoded before the 5 s of quiet");
       await finish(h, s, 7);
     },
     {

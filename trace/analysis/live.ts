@@ -10,7 +10,7 @@
 import type { TraceEvent, TraceHeader } from "../format";
 import { TraceModel } from "../model/model";
 import { liveDeadlocks } from "./diagnose";
-import { noProgress, outsideWaits, StackLog, STACK_KINDS, STARTING_BUDGET_GRACES, startingLine, type NoProgress, type OutsideWait, type StackSnapshot } from "./stacks";
+import { noProgress, outsideWaits, StackLog, STACK_KINDS, STARTING_BUDGET_GRACES, type NoProgress, type OutsideWait, type StackSnapshot } from "./stacks";
 import type { Deadlock } from "./types";
 
 export interface LiveHangOptions {
@@ -116,10 +116,7 @@ export class LiveHangDetector {
 export type HangAction =
   | { kind: "request-stacks" }
   | { kind: "report"; report: LiveHangReport }
-  /**
-   * Nothing recorded, but some thread waits on something outside the run, or a child is still
-   * starting (not a hang; the run goes on). Once per new set of such waits and children.
-   */
+  /** Nothing recorded, but some thread waits on something outside the run (not a hang; the run goes on). Once per new set of waits. */
   | { kind: "outside"; waits: OutsideWait[]; text: string; stacks: StackSnapshot }
   | null;
 
@@ -205,13 +202,10 @@ export class HangWatch {
         this.backoff = Math.min(this.backoff * 2, 8 * d.graceNs);
         this.nextAt = nowNs + this.backoff;
         const waits = snap ? outsideWaits(snap, m) : [];
-        // Children still starting: said once each (they cannot be asked for their stacks).
-        const starting = (snap?.starting ?? []).filter((p) => m.head.alive(p.pid));
-        const sig = [...waits.map((w) => `${w.pid}/${w.thread}@${w.site}/${w.what}`), ...starting.map((p) => `starting ${p.pid}`)].join("|");
-        if (snap && sig !== "" && sig !== this.lastOutside) {
+        const sig = waits.map((w) => `${w.pid}/${w.thread}@${w.site}/${w.what}`).join("|");
+        if (snap && waits.length > 0 && sig !== this.lastOutside) {
           this.lastOutside = sig;
-          const text = [...waits.map((w) => w.text), ...starting.map((p) => startingLine(p))].join("\n");
-          return { kind: "outside", waits, stacks: snap, text };
+          return { kind: "outside", waits, stacks: snap, text: waits.map((w) => w.text).join("\n") };
         }
       }
       return null;

@@ -13,9 +13,10 @@ whether the wait can end without the run's help:
   outside acts, so it is not a hang; stdin that is no terminal (a pipe, a file, a socket) is the
   run's given input and counts as the run's own;
 - a command the thread waits for (`wait4`: `subprocess.run`), or whose output it reads from a
-  pipe (`communicate`, `capture_output`), that is no process of the run: looked at the same way
-  (`/proc/<pid>/syscall`, its descriptors): one that runs or sleeps or waits on a timer —
-  progress; one that waits on something outside the run (a socket whose peer is no process of the
+  pipe (`communicate`, `capture_output`; a process running this interpreter is taken for one of
+  the run not connected yet, not for a command), that is no process of the run: looked at the same way
+  (`/proc/<pid>/syscall`, its descriptors): one that runs or sleeps, or waits on a timer and
+  nothing of the run — progress; one that waits on something outside the run (a socket whose peer is no process of the
   run, as `curl` talking to a server; a terminal) — outside; one that waits on a pipe a process of
   the run holds open for writing (`cat` fed by the run) — only the run can end it; a command that
   waits for its own command (`sh -c`) is looked through;
@@ -399,8 +400,10 @@ def _command_wait(pid, name, a, run_pids, depth):
         if d.get("outside"):
             return d
         first = first or d
-    if timer:
-        return _timer("a timer" if first is None else "%s, with a timeout" % first["what"])
+    # A timeout alone ends nothing when what the command waits on is the run's (a curl polling a
+    # socket to a stuck process of the run wakes now and then, and waits again).
+    if timer and first is None:
+        return _timer("a timer")
     return first
 
 
@@ -442,8 +445,18 @@ def _other_socket(pid, inode, run_pids):
                         return {"what": what, "outside": run_pids is not None}
         except (OSError, ValueError):
             continue
-    # A Unix socket: its peer cannot be told from /proc; someone outside the run may answer.
-    return {"what": "a Unix socket", "outside": run_pids is not None}
+    # A Unix socket: listening (someone outside may connect), or its peer cannot be told from
+    # /proc (often the command's own socketpair, as curl's): no evidence either way.
+    try:
+        with open("/proc/%d/net/unix" % pid, "r") as f:
+            next(f, None)
+            for line in f:
+                c = line.split()
+                if len(c) > 6 and c[6] == inode and int(c[3], 16) & 0x10000:
+                    return {"what": "a listening socket %s" % (c[7] if len(c) > 7 else "(unnamed)"), "outside": True}
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _parse_hex_addr(family, text):
@@ -472,6 +485,13 @@ def _descendants(me):
                 break
             p, hops = parent.get(p), hops + 1
     return sorted(out)
+
+
+def _same_interpreter(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid) == os.readlink("/proc/self/exe")
+    except OSError:
+        return False
 
 
 def _writes(pid, link):
@@ -505,7 +525,9 @@ def _pipe_from_commands(link, reader, run_pids, depth=0):
     if depth > _MAX_DEPTH:
         return None
     me = os.getpid()
-    commands = [p for p in _descendants(me) if p != reader and (run_pids is None or p not in run_pids)]
+    # A process below this one that runs this interpreter is taken for one of the run that has not
+    # connected yet (a forkserver, a resource tracker, a child just started), never for a command.
+    commands = [p for p in _descendants(me) if p != reader and (run_pids is None or p not in run_pids) and not _same_interpreter(p)]
     if not commands:
         return None
     # A process of the run (this one too) that can write to it: only the run can end the wait.

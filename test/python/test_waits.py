@@ -54,6 +54,7 @@ class CommandWaitTest(unittest.TestCase):
     def start(self, code, *args):
         p = subprocess.Popen([sys.executable, "-I", "-c", code] + list(args), stdout=subprocess.PIPE)
         self.procs.append(p)
+        assert p.stdout is not None
         p.stdout.readline()
         blocked(p.pid)
         return p
@@ -82,12 +83,14 @@ class CommandWaitTest(unittest.TestCase):
         conn, _ = self.srv.accept()
         blocked(p.pid)
         try:
+            assert p.stdout is not None
             link = os.readlink("/proc/self/fd/%d" % p.stdout.fileno())
             d = waits._pipe_from_commands(link, self.me, set())
-            self.assertTrue(d and d["outside"], d)
+            assert d is not None
+            self.assertTrue(d["outside"], d)
             self.assertTrue(d["what"].startswith("a pipe from the command curl (pid %d), which waits on a socket" % p.pid), d)
             d = waits._pipe_from_commands(link, self.me, {self.me})
-            self.assertFalse(d.get("outside") or d.get("progress"), d)
+            self.assertFalse(d is not None and (d.get("outside") or d.get("progress")), d)
         finally:
             conn.close()
 

@@ -102,16 +102,24 @@ test("a child still for the whole budget while nothing is recorded is reported a
   const stuck = np.processes.find((p) => p.pid === child)!;
   assert.equal(stuck.how, "not-connected");
   assert.match(stuck.site ?? "", /stacks_slow_child_start\.py:42$/);
-  assert.match(stuck.text, new RegExp(`^Process-1 \\(pid ${child}, started by MainProcess at stacks_slow_child_start\\.py:42\\) cannot answer \\(not connected\\): it has been starting without using CPU for 11\\.0 s`));
+  assert.match(stuck.text, new RegExp(`^Process-1 \\(pid ${child}, started by MainProcess at stacks_slow_child_start\\.py:42\\) cannot answer \\(not connected\\): it has been starting for 11\\.0 s using 0 ms of CPU`));
   assert.deepEqual(np.processes.map((p) => p.how), ["not-connected", "waiting"], "main's join is reported too");
   // A larger budget (a longer grace period): still starting.
   assert.equal(noProgress(late, model, new Set(), { startingBudgetNs: 20e9 }), null);
-  assert.match(formatSnapshot(late), /still starting, cannot answer \(not connected\); started by MainProcess at stacks_slow_child_start\.py:42; no CPU used for 11\.0 s/);
+  assert.match(formatSnapshot(late), /still starting, cannot answer \(not connected\); started by MainProcess at stacks_slow_child_start\.py:42; 0 ms of CPU in 11\.0 s/);
+});
+
+test("a child charged a tick now and then while blocked is still", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  const snap = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(6e9, 102, 8), ...again(12e9, 103, 9)]).at(-1)!;
+  assert.equal(snap.starting[0].stillCpuMs, 20);
+  assert.ok(noProgress(snap, model));
 });
 
 test("a starting child that uses CPU, or that the OS has running, is progress however long it takes", () => {
   const model = TraceModel.fromEvents(before, fx.header);
-  const moving = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 102, 9)]).at(-1)!;
+  // 11 s using 240 ms (2% is a trace): it moves.
+  const moving = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 102, 31)]).at(-1)!;
   assert.equal(moving.starting[0].stillNs, 0);
   assert.equal(noProgress(moving, model), null);
   const running = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 102, 7, true)]).at(-1)!;

@@ -42,6 +42,11 @@ export interface StackSnapshot {
   complete: boolean;
 }
 
+/** A clock tick of /proc CPU times (USER_HZ 100). */
+const TICK_NS = 10e6;
+/** A starting child using less than this share of one CPU counts as still. */
+const STILL_CPU_SHARE = 0.02;
+
 /** A child of the run that had not connected at a snapshot: it cannot answer. */
 export interface StartingProcess {
   pid: number;
@@ -54,9 +59,12 @@ export interface StartingProcess {
   busy: boolean;
   /** Its CPU time (clock ticks) at the request, or null when not known. */
   cpu: number | null;
+  /** CPU time it used over stillNs (ms), or null when not known. */
+  stillCpuMs: number | null;
   /**
-   * How long it had been starting without using CPU, as far as the snapshots tell (ns): since the
-   * first snapshot that found it starting, or the last one at which its CPU time had moved. (A
+   * How long it had been starting using (almost) no CPU, as far as the snapshots tell (ns): since
+   * the first snapshot that found it starting, or the last one at which it had used more than
+   * STILL_CPU_SHARE of one CPU since the one before. (A
    * trace without CPU times: since the first snapshot that found it starting.)
    */
   stillNs: number;
@@ -158,8 +166,12 @@ export class StackLog {
       const pid = pids[i];
       const ticks = cpu[i] ?? -1;
       const prev = this.still.get(pid);
-      // Its CPU time moved (or it is seen for the first time): it has been still since now.
-      if (!prev || (ticks >= 0 && ticks !== prev.cpu) || busy.has(pid)) this.still.set(pid, { cpu: ticks, since: t });
+      // It used more than a trace of CPU since it was last found still (or it is seen for the first
+      // time, or the OS has it running): it has been still since now. (A process blocked for good
+      // may still be charged a clock tick now and then, e.g. for a signal it wakes up for.)
+      const moved = prev !== undefined && ticks >= 0 && prev.cpu >= 0 && (ticks - prev.cpu) * TICK_NS > STILL_CPU_SHARE * (t - prev.since);
+      const first = prev === undefined || (prev.cpu < 0 && ticks >= 0);
+      if (first || moved || busy.has(pid)) this.still.set(pid, { cpu: ticks, since: t });
       const spawn = this.spawns.get(pid);
       out.push({
         pid,
@@ -170,6 +182,7 @@ export class StackLog {
         busy: busy.has(pid),
         cpu: ticks >= 0 ? ticks : null,
         stillNs: t - this.still.get(pid)!.since,
+        stillCpuMs: ticks >= 0 && this.still.get(pid)!.cpu >= 0 ? (ticks - this.still.get(pid)!.cpu) * (TICK_NS / 1e6) : null,
       });
     }
     return out;
@@ -248,7 +261,7 @@ function countedThreads(threads: StackThread[]): StackThread[] {
 }
 
 /**
- * How long a child may start without using CPU, while nothing of the program is recorded, before
+ * How long a child may start using (almost) no CPU, while nothing of the program is recorded, before
  * it counts as stuck (ns), in grace periods: a start-up on a loaded machine takes seconds, but it
  * uses CPU or waits on the disk meanwhile; only one that waits forever stays still this long.
  */
@@ -266,7 +279,7 @@ function seconds(ns: number): string {
 /** The "not connected" part of a report about a child that never finished starting. */
 function notConnectedText(p: StartingProcess): string {
   const by = p.parentName !== null ? `, started by ${p.parentName}${p.site ? ` at ${short(p.site)}` : ""}` : "";
-  const still = p.cpu !== null ? `without using CPU for ${seconds(p.stillNs)} s` : `for ${seconds(p.stillNs)} s`;
+  const still = p.stillCpuMs !== null ? `for ${seconds(p.stillNs)} s using ${p.stillCpuMs} ms of CPU` : `for ${seconds(p.stillNs)} s`;
   return `${p.name} (pid ${p.pid}${by}) cannot answer (not connected): it has been starting ${still} while nothing was recorded (its start-up waits: an import, an at-fork hook, unpickling its arguments)`;
 }
 
@@ -412,7 +425,7 @@ export interface SnapshotTextOptions {
 /** A starting child in a snapshot's text: it cannot answer; who started it, where; how long it has been still. */
 export function startingLine(p: StartingProcess): string {
   const by = p.parentName !== null ? `; started by ${p.parentName}${p.site ? ` at ${short(p.site)}` : ""}` : "";
-  const still = p.busy ? "; the OS has it running" : p.cpu !== null && p.stillNs >= 1e9 ? `; no CPU used for ${seconds(p.stillNs)} s` : "";
+  const still = p.busy ? "; the OS has it running" : p.stillCpuMs !== null && p.stillNs >= 1e9 ? `; ${p.stillCpuMs} ms of CPU in ${seconds(p.stillNs)} s` : "";
   return `${p.name} (pid ${p.pid}): still starting, cannot answer (not connected)${by}${still}`;
 }
 

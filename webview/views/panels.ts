@@ -366,7 +366,7 @@ export function renderStacks(root: HTMLElement, store: Store, host: Host): void 
       line.append(b);
     }
     if (p.busy) line.append(document.createTextNode("; the OS has it running"));
-    else if (p.cpu !== null && p.stillNs >= 1e9) line.append(document.createTextNode(`; no CPU used for ${(p.stillNs / 1e9).toFixed(1)} s`));
+    else if (p.stillCpuMs !== null && p.stillNs >= 1e9) line.append(document.createTextNode(`; ${p.stillCpuMs} ms of CPU in ${(p.stillNs / 1e9).toFixed(1)} s`));
     sec.append(line);
     root.append(sec);
   }

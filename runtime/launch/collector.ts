@@ -254,7 +254,15 @@ export class Collector extends WireDecoder {
     const pids = conns.map((c) => c.pid);
     if (this.closing || pids.length === 0) return Promise.resolve({ request, pids, answered: [], missing: [], starting: [] });
     const starting = this.startingPids(mainPid);
-    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids, ...(starting.length > 0 ? { starting } : {}) });
+    // How each still-starting child is doing: CPU time used so far, and whether the OS has it
+    // running or in a disk wait. One that uses no CPU while it starts for long is stuck (a start-up
+    // that blocks forever; trace/analysis/stacks.ts noProgress).
+    const stats = starting.map((pid) => readProcStat(pid));
+    const startingInfo =
+      starting.length > 0
+        ? { starting, startingCpu: stats.map((st) => st?.cpuTicks ?? -1), startingBusy: starting.filter((_, i) => stats[i]?.state === "R" || stats[i]?.state === "D") }
+        : {};
+    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids, ...startingInfo });
     const pending = new Set(pids);
     // Every process of the run: a process tells from them whether a socket's peer is in the run
     // (or whether the child it waits for is one of the run's, still starting).

@@ -447,3 +447,18 @@ test("zoom and pan with the pointer: the wheel zooms about the pointer, a drag p
   const d2 = await shown();
   assert.ok(Math.abs(at(d2, box.w * 0.5) - at(d1, box.w * 0.5)) < px(d1) / 2 && d2.x1 - d2.x0 < d1.x1 - d1.x0, "the wheel zooms from where the overview put the view");
 });
+
+test("stacks panel: a child that never finished starting is shown as not connected, with the line that started it", async () => {
+  // examples/hang_child_start_lock.py under fork, recorded until ipcviz stopped it: the child
+  // waited for main's lock in an at-fork hook and never connected.
+  const { page, model } = await report("child_start_lock_hang.ipcviz.jsonl", OWN);
+  const spawn = model.events().find((e) => e.kind === "process.spawn") as Ev & { child: number; site: { file: string; line: number } };
+  await page.click(".show-stacks");
+  await settle(page);
+  const box = await page.$eval("[data-panel=stacks] [data-no-progress]", (e) => e.textContent ?? "");
+  assert.match(box, new RegExp(`Process-1 \\(pid ${spawn.child}, started by MainProcess at hang_child_start_lock\\.py:${spawn.site.line}\\) cannot answer \\(not connected\\)`));
+  const sec = await page.$eval(`[data-panel=stacks] [data-stacks-starting][data-stacks-pid="${spawn.child}"]`, (e) => e.textContent ?? "");
+  assert.match(sec, /Process-1 \(pid \d+, starting\)still starting, cannot answer \(not connected\); started by MainProcess at hang_child_start_lock\.py:\d+; \d+ ms of CPU in \d+\.\d s/);
+  await page.click(`[data-stacks-starting][data-stacks-pid="${spawn.child}"] .frame-link`);
+  assert.deepEqual((await sent(page)).filter((m) => m.type === "goToSource").pop(), { type: "goToSource", file: spawn.site.file, line: spawn.site.line });
+});

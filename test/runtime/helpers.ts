@@ -532,7 +532,7 @@ export interface RunSummary {
   hazards?: { kind: string; processes: string[]; sites: string[]; explanation: string }[];
   stoppedForDeadlock?: boolean;
   /** The last stack snapshot (docs/cli.md). */
-  stacks?: { reason: string; processes: { pid: number; name: string; answered: boolean; threads: { tid: number; name: string; state: string; call: string | null; userFrame: { file: string; line: number; fn: string } | null }[] }[] } | null;
+  stacks?: { reason: string; processes: { pid: number; name: string; answered: boolean; threads: { tid: number; name: string; state: string; call: string | null; userFrame: { file: string; line: number; fn: string } | null }[] }[]; starting?: { pid: number; name: string; parent: number | null; site: string | null; busy: boolean; stillMs: number }[] } | null;
   /** What ipcviz run reported when it stopped a run that made no progress. */
   noProgress?: { text: string; processes: { pid: number; process: string; call: string | null; recorded: boolean; how: string; site: string | null; text: string }[] } | null;
 }
@@ -567,6 +567,12 @@ export function stripCliLine(stderr: string, tracePath: string): string {
   if (a >= 0) {
     const b = lines.findIndex((l, k) => k > a && l.startsWith("ipcviz: stopping every process"));
     lines.splice(a, (b >= 0 ? b : a) - a + 1);
+  }
+  // "Not a hang" notices (a wait outside the run): the header line and its indented lines.
+  for (let k = lines.findIndex((l) => /^ipcviz: nothing recorded for .*, not a hang:$/.test(l)); k >= 0; k = lines.findIndex((l) => /^ipcviz: nothing recorded for .*, not a hang:$/.test(l))) {
+    let n = 1;
+    while (k + n < lines.length && lines[k + n].startsWith("  ")) n++;
+    lines.splice(k, n);
   }
   return lines.join("\n");
 }

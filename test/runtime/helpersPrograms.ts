@@ -1453,6 +1453,15 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(v.of("queue.poll", (e) => e.obj === q && e.method === "empty").length >= 1, "the child's empty() polls are recorded");
     },
   },
+  // The child never gets past its start-up (it waits for main's lock): it never connects.
+  hang_child_start_lock: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1 });
+      p.check(v.of("process.spawn").length === 1, "main starts one child");
+      blockedIn(v, p, v.main?.pid, "process.join", `proc:${v.of("process.spawn")[0]?.child}`);
+    },
+  },
   hang_thread_queue_get: {
     hangs: true,
     structure(v, x, p) {
@@ -1466,6 +1475,14 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       const [client] = pidsOf(v, p, "client");
       p.check(ofPid(v, v.main?.pid, "process.join").map((j) => j.exitCode).join() === "0", "main joins the client: exit code 0");
       p.check(client !== undefined, "the client process is recorded");
+    },
+  },
+  // Healthy: a child waits in subprocess.run for curl fetching slow pages from a server outside the run (no hang reported, stacks.test.ts).
+  ok_subprocess_curl: {
+    structure(v, x, p) {
+      if (!v.of("process.spawn").length) return; // no curl or wget: nothing is started
+      roles(v, p, { main: 1, child: 1 });
+      p.check(ofPid(v, v.main?.pid, "process.join").map((j) => j.exitCode).join() === "0", "main joins the child: exit code 0");
     },
   },
   ok_join_after_drain: {

@@ -3,13 +3,16 @@
  * with real Python processes under `ipcviz run`:
  * - each example that hangs outside the recorded primitives (examples/hang_socket_recv.py, …)
  *   is stopped with a "no progress" report that names, for the process that is stuck there,
- *   the line marked `# HANGS HERE` and the call it waits in; under fork, spawn and forkserver on
+ *   the line marked `# HANGS HERE` and the call it waits in (a child that never connects,
+ *   examples/hang_child_start_lock.py: the line that started it, marked `# STARTED HERE`); under fork, spawn and forkserver on
  *   3.11, and fork on every other Python present (3.9 and 3.10 find the call from the line, 3.11+
  *   from the instruction's position);
  * - the trace holds the snapshot (valid events; `ipcviz stacks TRACE` prints it);
  * - healthy programs that record nothing for seconds (a child computing, a child sleeping, a
  *   child slow to start that has not connected yet) get snapshots but no report, and the
  *   program's own thread count is unchanged;
+ * - a child waiting in subprocess.run for curl that talks to a server outside the run is no hang
+ *   (examples/ok_subprocess_curl.py; skipped without curl or wget);
  * - on 3.12+, os.fork() with only the runtime's helper thread running does not warn.
  */
 
@@ -50,9 +53,9 @@ interface HangCase {
   who: "main" | "child";
   /** Marker text on the line (after "# HANGS HERE"). */
   marker: string;
-  /** The call the report names. */
-  call: string;
-  how: "waiting" | "spinning";
+  /** The call the report names (null: none, a child that never connected). */
+  call: string | null;
+  how: "waiting" | "spinning" | "not-connected";
   /** Run with stdin open and empty (input() waits). */
   stdinOpen?: boolean;
 }
@@ -65,6 +68,8 @@ const CASES: HangCase[] = [
   { program: "hang_thread_join.py", who: "child", marker: "# HANGS HERE", call: "Thread.join", how: "waiting" },
   { program: "hang_busy_poll.py", who: "child", marker: "# HANGS HERE", call: "Queue.empty", how: "spinning" },
   { program: "hang_thread_queue_get.py", who: "main", marker: "# HANGS HERE", call: "Queue.get", how: "waiting" },
+  // The child never connects (its start-up waits for main's lock): named by the line that started it.
+  { program: "hang_child_start_lock.py", who: "child", marker: "# STARTED HERE", call: null, how: "not-connected" },
 ];
 
 function lineOf(file: string, marker: string): number {
@@ -100,6 +105,14 @@ function checkHang(c: HangCase, run: InstrumentedResult): string[] {
     if (hit.how !== c.how) out.push(`the report says ${hit.how}, expected ${c.how}: ${hit.text}`);
     if (!hit.recorded && c.how === "waiting" && !hit.text.includes("not an IPC primitive the runtime records")) out.push(`the text does not say the call is not recorded: ${hit.text}`);
     if (!run.stderr.includes(hit.text)) out.push(`stderr lacks the report line "${hit.text}":\n${excerpt(run.stderr)}`);
+    if (c.how === "not-connected") {
+      const pid = hit.pid;
+      const spawn = run.trace?.events.find((e) => e.kind === "process.spawn" && (e as unknown as { child: number }).child === pid);
+      if (!spawn) out.push(`no process.spawn of the reported child ${pid}`);
+      if (!hit.text.includes(`(pid ${pid}, started by MainProcess at ${c.program}:${line}) cannot answer (not connected)`)) out.push(`the text does not name the child, its parent and the line: ${hit.text}`);
+      const starting = s!.stacks?.starting?.find((p) => p.pid === pid);
+      if (!starting || starting.busy) out.push(`summary.stacks.starting lacks the child: ${JSON.stringify(s!.stacks)}`);
+    }
   }
   if (!run.stderr.includes("stacks of")) out.push(`stderr lacks the snapshot:\n${excerpt(run.stderr)}`);
   if (!s!.stacks || s!.stacks.reason !== "hang") out.push(`summary.stacks: ${JSON.stringify(s!.stacks)}`);
@@ -310,6 +323,45 @@ describe("no report for a server waiting for a client from outside the run", { s
         assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
       });
     }
+  }
+});
+
+/** A non-Python program that talks to the network (examples/ok_subprocess_curl.py uses curl, else wget). */
+const FETCHER = ["curl", "wget"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0) ?? null;
+
+describe("no report while a command the run waits for talks to a server outside the run", { skip: missing ?? (FETCHER ? undefined : "neither curl nor wget is installed") }, () => {
+  // The child waits in subprocess.run for curl (reading its output, then in wait4), and curl
+  // waits on a socket to a server that is no process of the run (3 s per page): a wait someone
+  // outside the run ends. Before, both waits were "no progress" and the run was stopped.
+  const py = defaultPython();
+  const file = join(EXAMPLES_DIR, "ok_subprocess_curl.py");
+  for (const method of selectedMethods()) {
+    test(`ok_subprocess_curl.py (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
+      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
+      const problems: string[] = [];
+      if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
+      if (run.stdout !== plain.stdout) problems.push(`stdout differs from the plain run's: ${JSON.stringify(run.stdout)} vs ${JSON.stringify(plain.stdout)}`);
+      if (!run.stdout.includes("fetched page /first")) problems.push(`the page was not fetched: ${excerpt(run.stdout)}`);
+      if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
+      if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks?.map((d) => d.explanation))}`);
+      if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
+      // What the child waits on, as the snapshots saw it: the command, and its socket outside the run.
+      const child = run.trace?.events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined;
+      const answers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === child?.child) as unknown as Array<{ threads: Array<{ main: boolean; waitsOn?: { what: string; outside: boolean } }> }>;
+      const waits = answers.map((a) => a.threads.find((t) => t.main)?.waitsOn).filter((w) => w !== undefined);
+      const tool = FETCHER!;
+      const socketOut = new RegExp(`the command ${tool} \\(pid \\d+\\), which waits on a socket 127\\.0\\.0\\.1:\\d+ to 127\\.0\\.0\\.1:\\d+$`);
+      if (!waits.some((w) => w!.outside && w!.what.startsWith("a pipe from ") && socketOut.test(w!.what))) problems.push(`no snapshot says the child reads from ${tool}, which waits outside: ${JSON.stringify(waits)}`);
+      if (!waits.some((w) => w!.outside && socketOut.test(w!.what) && !w!.what.startsWith("a pipe"))) problems.push(`no snapshot says the child waits for ${tool} to end while it waits outside: ${JSON.stringify(waits)}`);
+      if (!/Process-1 is waiting on (a pipe from )?the command \S+ \(pid \d+\), which waits on a socket .* \(outside the run\) in `subprocess\.run` at ok_subprocess_curl\.py:\d+/.test(run.stderr)) problems.push(`stderr lacks the "outside the run" line:\n${excerpt(run.stderr)}`);
+      if (run.trace) {
+        const invalid = validateTrace(run.trace.header, run.trace.events);
+        if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
+      } else problems.push(`no trace: ${run.traceError}`);
+      if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+      if (problems.length === 0) cleanup(run);
+      assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
+    });
   }
 });
 

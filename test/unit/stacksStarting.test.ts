@@ -1,7 +1,10 @@
 /**
  * A child still starting is progress (trace/analysis/stacks.ts noProgress, HangWatch), on a real
  * trace: test/runtime/programs/stacks_slow_child_start.py under fork, recorded while its child
- * waited 6 s before its bootstrap (not connected, so not asked) and main waited in join() for it.
+ * waited 6 s before its bootstrap (not connected, so not asked) and main waited in join() for it;
+ * and one that stays still (no CPU, not running) for the whole budget while nothing is recorded
+ * is reported "not connected", named with the line that started it (the same trace, with later
+ * snapshots added).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -23,10 +26,13 @@ test("a snapshot names the child that is still starting, and it is progress", ()
   assert.ok(snaps.length >= 2, "two snapshots while the child started");
   for (const snap of snaps) {
     assert.ok(snap.complete);
-    assert.deepEqual(snap.starting, [{ pid: child, name: "Process-1" }]);
+    assert.deepEqual(
+      snap.starting.map((p) => [p.pid, p.name, p.parentName, p.site?.replace(/^.*\//, "")]),
+      [[child, "Process-1", "MainProcess", "stacks_slow_child_start.py:42"]],
+    );
     assert.ok(!snap.processes.some((p) => p.pid === child), "the child was not asked");
     assert.equal(noProgress(snap, model), null);
-    assert.match(formatSnapshot(snap), new RegExp(`^Process-1 \\(pid ${child}\\): still starting`, "m"));
+    assert.match(formatSnapshot(snap), new RegExp(`^Process-1 \\(pid ${child}\\): still starting, cannot answer \\(not connected\\); started by MainProcess at stacks_slow_child_start\\.py:42`, "m"));
   }
 });
 
@@ -69,4 +75,53 @@ test("HangWatch reports nothing over the whole start", () => {
     }
   }
   assert.ok(asked >= 3, `snapshots were asked for again and again (${asked})`);
+});
+
+/** The last snapshot of `before` again at `dt` ns after it (a new request number), the child's CPU time `cpu`, busy or not. */
+function again(dt: number, request: number, cpu: number, busy = false): TraceEvent[] {
+  const last = snapshotsOf(before).at(-1)!.request;
+  return before
+    .filter((e) => STACK_KINDS.has(e.kind) && (e as unknown as { request: number }).request === last)
+    .map((e) => {
+      const x = { ...(e as unknown as Record<string, unknown>), request, t: e.t + dt };
+      if (e.kind === "stacks.request") Object.assign(x, { startingCpu: [cpu], startingBusy: busy ? [child] : [] });
+      return x as unknown as TraceEvent;
+    });
+}
+
+test("a child still for the whole budget while nothing is recorded is reported as not connected", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  const events = [...before, ...again(1e9, 101, 7), ...again(12e9, 102, 7)];
+  const snaps = snapshotsOf(events);
+  const first = snaps.find((s) => s.request === 101)!;
+  const late = snaps.find((s) => s.request === 102)!;
+  assert.ok(late.idleNs >= 12e9, `idle ${late.idleNs}`);
+  assert.equal(noProgress(first, model), null, "within the budget: still starting");
+  const np = noProgress(late, model);
+  assert.ok(np, "still (no CPU) for 11 s while nothing was recorded");
+  const stuck = np.processes.find((p) => p.pid === child)!;
+  assert.equal(stuck.how, "not-connected");
+  assert.match(stuck.site ?? "", /stacks_slow_child_start\.py:42$/);
+  assert.match(stuck.text, new RegExp(`^Process-1 \\(pid ${child}, started by MainProcess at stacks_slow_child_start\\.py:42\\) cannot answer \\(not connected\\): it has been starting for 11\\.0 s using 0 ms of CPU`));
+  assert.deepEqual(np.processes.map((p) => p.how), ["not-connected", "waiting"], "main's join is reported too");
+  // A larger budget (a longer grace period): still starting.
+  assert.equal(noProgress(late, model, new Set(), { startingBudgetNs: 20e9 }), null);
+  assert.match(formatSnapshot(late), /still starting, cannot answer \(not connected\); started by MainProcess at stacks_slow_child_start\.py:42; 0 ms of CPU in 11\.0 s/);
+});
+
+test("a child charged a tick now and then while blocked is still", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  const snap = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(6e9, 102, 8), ...again(12e9, 103, 9)]).at(-1)!;
+  assert.equal(snap.starting[0].stillCpuMs, 20);
+  assert.ok(noProgress(snap, model));
+});
+
+test("a starting child that uses CPU, or that the OS has running, is progress however long it takes", () => {
+  const model = TraceModel.fromEvents(before, fx.header);
+  // 11 s using 240 ms (2% is a trace): it moves.
+  const moving = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 102, 31)]).at(-1)!;
+  assert.equal(moving.starting[0].stillNs, 0);
+  assert.equal(noProgress(moving, model), null);
+  const running = snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 102, 7, true)]).at(-1)!;
+  assert.equal(noProgress(running, model), null);
 });

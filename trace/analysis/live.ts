@@ -10,7 +10,7 @@
 import type { TraceEvent, TraceHeader } from "../format";
 import { TraceModel } from "../model/model";
 import { liveDeadlocks } from "./diagnose";
-import { noProgress, outsideWaits, StackLog, STACK_KINDS, type NoProgress, type OutsideWait, type StackSnapshot } from "./stacks";
+import { noProgress, outsideWaits, StackLog, STACK_KINDS, STARTING_BUDGET_GRACES, type NoProgress, type OutsideWait, type StackSnapshot } from "./stacks";
 import type { Deadlock } from "./types";
 
 export interface LiveHangOptions {
@@ -190,7 +190,7 @@ export class HangWatch {
       if (snap) this.evaluated = snap.request;
       const r = d.check(nowNs);
       if (r) return { kind: "report", report: { ...r, stacks: snap, noProgress: null } };
-      const np = snap ? noProgress(snap, m, d.pausedPids) : null;
+      const np = snap ? noProgress(snap, m, d.pausedPids, { startingBudgetNs: STARTING_BUDGET_GRACES * d.graceNs }) : null;
       if (np) {
         if (this.lastSignature === np.signature) {
           return { kind: "report", report: { deadlocks: [], idleNs: nowNs - last, at: m.length - 1, text: np.text, stacks: snap, noProgress: np } };

@@ -35,9 +35,39 @@ export interface StackSnapshot {
    * Processes the run started that were alive and not connected yet (the request's `starting`):
    * still starting, so they could not be asked.
    */
-  starting: Array<{ pid: number; name: string }>;
+  starting: StartingProcess[];
+  /** How long nothing of the program had been recorded at the request (ns; from the trace's times). */
+  idleNs: number;
   /** Every process asked has answered or is known missing. */
   complete: boolean;
+}
+
+/** A clock tick of /proc CPU times (USER_HZ 100). */
+const TICK_NS = 10e6;
+/** A starting child using less than this share of one CPU counts as still. */
+const STILL_CPU_SHARE = 0.02;
+
+/** A child of the run that had not connected at a snapshot: it cannot answer. */
+export interface StartingProcess {
+  pid: number;
+  name: string;
+  /** The process that started it (its `process.spawn`), and the line that did ("file:line", full path). */
+  parent: number | null;
+  parentName: string | null;
+  site: string | null;
+  /** The OS had it running or in a disk wait at the request. */
+  busy: boolean;
+  /** Its CPU time (clock ticks) at the request, or null when not known. */
+  cpu: number | null;
+  /** CPU time it used over stillNs (ms), or null when not known. */
+  stillCpuMs: number | null;
+  /**
+   * How long it had been starting using (almost) no CPU, as far as the snapshots tell (ns): since
+   * the first snapshot that found it starting, or the last one at which it had used more than
+   * STILL_CPU_SHARE of one CPU since the one before. (A
+   * trace without CPU times: since the first snapshot that found it starting.)
+   */
+  stillNs: number;
 }
 
 type LastEvent = ProcessSnapshot["lastEvent"];
@@ -47,6 +77,12 @@ export class StackLog {
   private readonly byRequest = new Map<number, StackSnapshot>();
   private readonly waiting = new Map<number, Set<number>>();
   private readonly names = new Map<number, { name: string; role: string }>();
+  /** Each child's process.spawn: who started it and where. */
+  private readonly spawns = new Map<number, { parent: number; site: string | null }>();
+  /** Each starting child's CPU time when last seen, and since when it has not moved (trace time). */
+  private readonly still = new Map<number, { cpu: number; since: number }>();
+  /** Time of the last event of the program (not a snapshot's). */
+  private lastActivityT = Number.NEGATIVE_INFINITY;
   /** Each process's last event that is not a snapshot's. */
   private readonly last = new Map<number, TraceEvent>();
   /** Newest first is last. */
@@ -79,11 +115,16 @@ export class StackLog {
         break;
       case "process.spawn":
         // A child's name before its own process.start arrives (it may still be starting).
-        if (typeof x.child === "number" && x.thread === undefined && !this.names.has(x.child)) this.names.set(x.child, { name: String(x.name), role: "child" });
+        if (typeof x.child === "number" && x.thread === undefined) {
+          if (!this.names.has(x.child)) this.names.set(x.child, { name: String(x.name), role: "child" });
+          const site = (e as { site?: { file: string; line: number } }).site;
+          this.spawns.set(x.child, { parent: e.pid, site: site ? `${site.file}:${site.line}` : null });
+        }
         break;
       case "stacks.request": {
-        const starting = ((x.starting as number[] | undefined) ?? []).map((pid) => ({ pid, name: this.names.get(pid)?.name ?? `pid ${pid}` }));
-        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], starting, complete: false };
+        const starting = this.startingOf(x, e.t);
+        const idleNs = Number.isFinite(this.lastActivityT) ? Math.max(0, e.t - this.lastActivityT) : 0;
+        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], starting, idleNs, complete: false };
         const pids = (x.pids as number[]) ?? [];
         for (const pid of pids) this.proc(s, pid);
         this.byRequest.set(s.request, s);
@@ -112,6 +153,39 @@ export class StackLog {
         break;
     }
     this.last.set(e.pid, e);
+    this.lastActivityT = Math.max(this.lastActivityT, e.t);
+  }
+
+  /** The starting children a stacks.request names, with how long each has not moved. */
+  private startingOf(x: Record<string, unknown>, t: number): StartingProcess[] {
+    const pids = (x.starting as number[] | undefined) ?? [];
+    const cpu = (x.startingCpu as number[] | undefined) ?? [];
+    const busy = new Set((x.startingBusy as number[] | undefined) ?? []);
+    const out: StartingProcess[] = [];
+    for (let i = 0; i < pids.length; i++) {
+      const pid = pids[i];
+      const ticks = cpu[i] ?? -1;
+      const prev = this.still.get(pid);
+      // It used more than a trace of CPU since it was last found still (or it is seen for the first
+      // time, or the OS has it running): it has been still since now. (A process blocked for good
+      // may still be charged a clock tick now and then, e.g. for a signal it wakes up for.)
+      const moved = prev !== undefined && ticks >= 0 && prev.cpu >= 0 && (ticks - prev.cpu) * TICK_NS > STILL_CPU_SHARE * (t - prev.since);
+      const first = prev === undefined || (prev.cpu < 0 && ticks >= 0);
+      if (first || moved || busy.has(pid)) this.still.set(pid, { cpu: ticks, since: t });
+      const spawn = this.spawns.get(pid);
+      out.push({
+        pid,
+        name: this.names.get(pid)?.name ?? `pid ${pid}`,
+        parent: spawn?.parent ?? null,
+        parentName: spawn ? (this.names.get(spawn.parent)?.name ?? `pid ${spawn.parent}`) : null,
+        site: spawn?.site ?? null,
+        busy: busy.has(pid),
+        cpu: ticks >= 0 ? ticks : null,
+        stillNs: t - this.still.get(pid)!.since,
+        stillCpuMs: ticks >= 0 && this.still.get(pid)!.cpu >= 0 ? (ticks - this.still.get(pid)!.cpu) * (TICK_NS / 1e6) : null,
+      });
+    }
+    return out;
   }
 
   get(request: number): StackSnapshot | null {
@@ -142,7 +216,7 @@ export interface StuckProcess {
   /** What it waits in: a recorded operation ("queue.get"), an unrecorded call ("socket.recv"), or null. */
   call: string | null;
   recorded: boolean;
-  how: "waiting" | "spinning" | "unanswered";
+  how: "waiting" | "spinning" | "unanswered" | "not-connected";
   /** The innermost user frame (or the innermost frame), full path. */
   frame: StackFrame | null;
   /** "file:line" (full path) or null. */
@@ -187,21 +261,49 @@ function countedThreads(threads: StackThread[]): StackThread[] {
 }
 
 /**
+ * How long a child may start using (almost) no CPU, while nothing of the program is recorded, before
+ * it counts as stuck (ns), in grace periods: a start-up on a loaded machine takes seconds, but it
+ * uses CPU or waits on the disk meanwhile; only one that waits forever stays still this long.
+ */
+export const STARTING_BUDGET_GRACES = 10;
+
+export interface NoProgressOptions {
+  /** See {@link STARTING_BUDGET_GRACES} (default: 10 s, ten default grace periods). */
+  startingBudgetNs?: number;
+}
+
+function seconds(ns: number): string {
+  return (ns / 1e9).toFixed(1);
+}
+
+/** The "not connected" part of a report about a child that never finished starting. */
+function notConnectedText(p: StartingProcess): string {
+  const by = p.parentName !== null ? `, started by ${p.parentName}${p.site ? ` at ${short(p.site)}` : ""}` : "";
+  const still = p.stillCpuMs !== null ? `for ${seconds(p.stillNs)} s using ${p.stillCpuMs} ms of CPU` : `for ${seconds(p.stillNs)} s`;
+  return `${p.name} (pid ${p.pid}${by}) cannot answer (not connected): it has been starting ${still} while nothing was recorded (its start-up waits: an import, an at-fork hook, unpickling its arguments)`;
+}
+
+/**
  * Judge a complete snapshot: null when some live participant is making progress (running,
  * sleeping, a timed recorded wait, a paused process, one that did not answer but used CPU, one
- * still starting), else the report. `paused`: pids a debugger has paused.
+ * still starting within its budget), else the report. `paused`: pids a debugger has paused.
  */
-export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: ReadonlySet<number> = new Set()): NoProgress | null {
+export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: ReadonlySet<number> = new Set(), options: NoProgressOptions = {}): NoProgress | null {
   if (!snapshot.complete) return null;
   const head = model.head;
+  const budget = options.startingBudgetNs ?? STARTING_BUDGET_GRACES * 1e9;
+  const out: StuckProcess[] = [];
   // A process of the run that is still starting (alive, not connected yet, so it could not be
   // asked: a spawned interpreter importing, a child running the main module's top level) is
-  // making progress, and whoever waits for it is not stuck.
-  for (const { pid } of snapshot.starting) {
-    const st = head.processes.get(pid);
-    if (!st || (st.exit === null && st.disconnect === null)) return null;
+  // making progress, and whoever waits for it is not stuck — unless it has used no CPU, the OS
+  // has not had it running, and nothing was recorded, for the whole budget: then its start-up
+  // waits for something that is not coming, and it is reported as not connected.
+  for (const p of snapshot.starting) {
+    const st = head.processes.get(p.pid);
+    if (st && (st.exit !== null || st.disconnect !== null)) continue;
+    if (p.busy || p.stillNs < budget || snapshot.idleNs < budget) return null;
+    out.push({ pid: p.pid, process: p.name, call: null, recorded: false, how: "not-connected", frame: null, site: p.site, text: notConnectedText(p) });
   }
-  const out: StuckProcess[] = [];
   for (const p of snapshot.processes) {
     const st = head.processes.get(p.pid);
     if (st && (st.exit !== null || st.disconnect !== null)) continue;
@@ -320,12 +422,19 @@ export interface SnapshotTextOptions {
   allThreads?: boolean;
 }
 
+/** A starting child in a snapshot's text: it cannot answer; who started it, where; how long it has been still. */
+export function startingLine(p: StartingProcess): string {
+  const by = p.parentName !== null ? `; started by ${p.parentName}${p.site ? ` at ${short(p.site)}` : ""}` : "";
+  const still = p.busy ? "; the OS has it running" : p.stillCpuMs !== null && p.stillNs >= 1e9 ? `; ${p.stillCpuMs} ms of CPU in ${seconds(p.stillNs)} s` : "";
+  return `${p.name} (pid ${p.pid}): still starting, cannot answer (not connected)${by}${still}`;
+}
+
 /** A compact text of a snapshot: per process, per thread, user frames first (innermost first). */
 export function formatSnapshot(s: StackSnapshot, options: SnapshotTextOptions = {}): string {
   const lib = options.libraryFrames ?? 3;
   const lines: string[] = [];
   lines.push(`stacks of ${s.processes.length} process(es) (request ${s.request}, ${s.reason === "hang" ? "taken because nothing was recorded" : "asked for"}):`);
-  for (const p of s.starting ?? []) lines.push(`${p.name} (pid ${p.pid}): still starting (not connected yet, so not asked)`);
+  for (const p of s.starting ?? []) lines.push(startingLine(p));
   for (const p of s.processes) {
     if (p.threads === null) {
       const m = p.missing;
@@ -362,6 +471,8 @@ export interface SummaryStacks {
     threads: Array<{ tid: number; name: string; state: string; call: string | null; userFrame: StackFrame | null }>;
     lastEvent: LastEvent;
   }>;
+  /** Children still starting (not connected, so not asked); left out when none. */
+  starting?: Array<{ pid: number; name: string; parent: number | null; site: string | null; busy: boolean; stillMs: number }>;
 }
 
 export function summaryStacks(s: StackSnapshot | null): SummaryStacks | null {
@@ -377,5 +488,8 @@ export function summaryStacks(s: StackSnapshot | null): SummaryStacks | null {
       threads: (p.threads ?? []).map((t) => ({ tid: t.tid, name: t.name, state: t.state, call: t.call ?? null, userFrame: t.userFrame !== null ? t.frames[t.userFrame] : null })),
       lastEvent: p.lastEvent,
     })),
+    ...(s.starting.length > 0
+      ? { starting: s.starting.map((p) => ({ pid: p.pid, name: p.name, parent: p.parent, site: p.site, busy: p.busy, stillMs: Math.round(p.stillNs / 1e6) })) }
+      : {}),
   };
 }

@@ -466,6 +466,8 @@ export const KINDS = {
       reason: f.reason('`"hang"` or `"request"`'),
       pids: f.intArray("the processes asked"),
       starting: opt(f.intArray("processes the run started (a `process.spawn`) that are alive and have not connected yet: still starting, not asked")),
+      startingCpu: opt(f.intArray("the CPU time (clock ticks) each of `starting` had used so far, in the same order (-1: unknown)")),
+      startingBusy: opt(f.intArray("those of `starting` the OS had running or in a disk wait (state `R` or `D`)")),
     },
     note: "the collector asked every connected process for its stacks (see Stacks); `pid` is the main process",
   }),

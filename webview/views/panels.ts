@@ -346,4 +346,28 @@ export function renderStacks(root: HTMLElement, store: Store, host: Host): void 
     }
     root.append(sec);
   }
+  // Children still starting: not connected yet, so they could not be asked (no stacks).
+  for (const p of snap.starting) {
+    const sec = el("div", "stacks-proc stacks-starting");
+    sec.dataset.stacksPid = String(p.pid);
+    sec.dataset.stacksStarting = "1";
+    sec.append(el("div", "stacks-proc-head", `${p.name} (pid ${p.pid}, starting)`));
+    const line = el("div", "stacks-missing", "still starting, cannot answer (not connected)");
+    if (p.parentName !== null) line.append(document.createTextNode(`; started by ${p.parentName}`));
+    if (p.site !== null) {
+      const i = p.site.lastIndexOf(":");
+      const file = p.site.slice(0, i);
+      const lineNo = Number(p.site.slice(i + 1));
+      line.append(document.createTextNode(" at "));
+      const b = el("button", "link frame-link", `${baseName(file)}:${lineNo}`);
+      b.title = `${p.site} — go to source`;
+      b.dataset.frame = p.site;
+      b.addEventListener("click", () => host.post({ type: "goToSource", file, line: lineNo }));
+      line.append(b);
+    }
+    if (p.busy) line.append(document.createTextNode("; the OS has it running"));
+    else if (p.stillCpuMs !== null && p.stillNs >= 1e9) line.append(document.createTextNode(`; ${p.stillCpuMs} ms of CPU in ${(p.stillNs / 1e9).toFixed(1)} s`));
+    sec.append(line);
+    root.append(sec);
+  }
 }

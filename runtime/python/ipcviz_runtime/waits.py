@@ -12,8 +12,14 @@ whether the wait can end without the run's help:
   `SO_PEERCRED`), an unconnected datagram socket, a terminal — the wait may end when someone
   outside acts, so it is not a hang; stdin that is no terminal (a pipe, a file, a socket) is the
   run's given input and counts as the run's own;
-- a command the thread waits for (`wait4`: `subprocess.run`) that is no process of the run and
-  runs or sleeps — progress;
+- a command the thread waits for (`wait4`: `subprocess.run`), or whose output it reads from a
+  pipe (`communicate`, `capture_output`; a process running this interpreter is taken for one of
+  the run not connected yet, not for a command), that is no process of the run: looked at the same way
+  (`/proc/<pid>/syscall`, its descriptors): one that runs or sleeps, or waits on a timer and
+  nothing of the run — progress; one that waits on something outside the run (a socket whose peer is no process of the
+  run, as `curl` talking to a server; a terminal) — outside; one that waits on a pipe a process of
+  the run holds open for writing (`cat` fed by the run) — only the run can end it; a command that
+  waits for its own command (`sh -c`) is looked through;
 - otherwise (a pipe, a socket to a process of the run, a lock without timeout) nothing is added:
   only the run can end the wait.
 
@@ -66,26 +72,26 @@ def _syscall(path):
     return (name, args) if name else None
 
 
-def _mem(addr, n):
-    with open("/proc/self/mem", "rb", buffering=0) as f:
+def _mem(addr, n, pid=None):
+    with open("/proc/%s/mem" % ("self" if pid is None else pid), "rb", buffering=0) as f:
         f.seek(addr)
         return f.read(n)
 
 
-def _poll_fds(addr, n):
+def _poll_fds(addr, n, pid=None):
     n = min(n, 1024)
-    data = _mem(addr, 8 * n)
+    data = _mem(addr, 8 * n, pid)
     return [struct.unpack_from("=i", data, 8 * i)[0] for i in range(len(data) // 8)]
 
 
-def _select_fds(n, *sets):
+def _select_fds(n, *sets, pid=None):
     n = min(n, 4096)
     words = (n + 63) // 64
     fds = set()
     for addr in sets:
         if not addr:
             continue
-        data = _mem(addr, 8 * words)
+        data = _mem(addr, 8 * words, pid)
         for w in range(len(data) // 8):
             bits = struct.unpack_from("=Q", data, 8 * w)[0]
             for b in range(64):
@@ -94,10 +100,10 @@ def _select_fds(n, *sets):
     return sorted(fds)
 
 
-def _epoll_fds(epfd):
+def _epoll_fds(epfd, pid=None):
     out = []
     try:
-        with open("/proc/self/fdinfo/%d" % epfd, "r") as f:
+        with open("/proc/%s/fdinfo/%d" % ("self" if pid is None else pid, epfd), "r") as f:
             for line in f:
                 if line.startswith("tfd:"):
                     out.append(int(line.split()[1]))
@@ -170,6 +176,15 @@ def _describe(name, a, run_pids):
 def _fd(fd, run_pids):
     if fd < 0:
         return None
+    d = _fd_here(fd, run_pids)
+    if d is not None and d.get("pipe"):
+        # A pipe: when a command (no process of the run) holds its write end, what that command
+        # waits on decides (`communicate` reading `curl`'s output).
+        d = _pipe_from_commands(d.pop("pipe"), os.getpid(), run_pids) or d
+    return d
+
+
+def _fd_here(fd, run_pids):
     try:
         link = os.readlink("/proc/self/fd/%d" % fd)
     except OSError:
@@ -186,7 +201,7 @@ def _fd(fd, run_pids):
     if link.startswith("socket:["):
         return _socket(fd, link[8:-1], run_pids)
     if link.startswith("pipe:["):
-        return {"what": "a pipe", "outside": False}
+        return {"what": "a pipe", "outside": False, "pipe": link}
     return None
 
 
@@ -304,19 +319,228 @@ def _child_wait(name, a, run_pids):
         comm, state, _ = st
         if run_pids is not None and pid in run_pids:
             d = {"what": "process %d of the run" % pid, "outside": False}
-        elif state in ("R", "D"):
-            return {"what": "the command %s (pid %d), which is running" % (comm, pid), "outside": False, "progress": True}
         else:
-            wchan = ""
-            try:
-                with open("/proc/%d/wchan" % pid, "r") as f:
-                    wchan = f.read().strip()
-            except OSError:
-                pass
-            sc = _syscall("/proc/%d/syscall" % pid)
-            if "nanosleep" in wchan or (sc is not None and sc[0] in ("nanosleep", "clock_nanosleep")):
-                return {"what": "the command %s (pid %d), which sleeps" % (comm, pid), "outside": False, "progress": True}
-            d = {"what": "the command %s (pid %d), which waits%s" % (comm, pid, " in %s" % wchan if wchan and wchan != "0" else ""), "outside": False}
+            d = _command(pid, run_pids, 0)
+            if d.get("outside") or d.get("progress"):
+                return d
         if first is None:
             first = d
+    return first
+
+
+_MAX_DEPTH = 3
+
+
+def _command(pid, run_pids, depth):
+    """What a command (a process that is no process of the run) is doing: a waitsOn dict."""
+    st = _stat(pid)
+    if st is None:
+        return {"what": "the command (pid %d), which has ended" % pid, "outside": False, "progress": True}
+    comm, state, _ = st
+    name = "the command %s (pid %d)" % (comm, pid)
+    if state in ("R", "D"):
+        return {"what": name + ", which is running", "outside": False, "progress": True}
+    wchan = ""
+    try:
+        with open("/proc/%d/wchan" % pid, "r") as f:
+            wchan = f.read().strip()
+    except OSError:
+        pass
+    sc = _syscall("/proc/%d/syscall" % pid)
+    if "nanosleep" in wchan or (sc is not None and sc[0] in ("nanosleep", "clock_nanosleep")):
+        return {"what": name + ", which sleeps", "outside": False, "progress": True}
+    d = None
+    if sc is not None and depth < _MAX_DEPTH:
+        try:
+            d = _command_wait(pid, sc[0], sc[1], run_pids, depth)
+        except Exception:
+            d = None
+    if d is not None:
+        return dict(d, what="%s, which waits on %s" % (name, d["what"]))
+    return {"what": "%s, which waits%s" % (name, " in %s" % wchan if wchan and wchan != "0" else ""), "outside": False}
+
+
+def _command_wait(pid, name, a, run_pids, depth):
+    """What a command's blocked system call waits on (as _describe for this process), or None."""
+    timer = False
+    fds = []
+    if name == "futex":
+        return _timer("a wait with a timeout") if a[1] & 0x7F in _FUTEX_WAIT and a[3] else None
+    if name == "poll":
+        timer = _signed(a[2], 32) >= 0
+        fds = _poll_fds(a[0], a[1], pid)
+    elif name == "ppoll":
+        timer = bool(a[2])
+        fds = _poll_fds(a[0], a[1], pid)
+    elif name in ("select", "pselect6"):
+        timer = bool(a[4])
+        fds = _select_fds(a[0], a[1], a[2], pid=pid)
+    elif name in ("epoll_wait", "epoll_pwait", "epoll_pwait2"):
+        timer = bool(a[3]) if name == "epoll_pwait2" else _signed(a[3], 32) >= 0
+        fds = _epoll_fds(a[0], pid)
+    elif name in _FD_CALLS:
+        fds = [a[0] & 0xFFFFFFFF]
+    elif name in ("wait4", "waitid"):
+        target = _signed(a[0] & 0xFFFFFFFF, 32) if name == "wait4" else (a[1] if a[0] == 1 else -1)
+        first = None
+        for kid in [target] if target > 0 else _children(pid):
+            if run_pids is not None and kid in run_pids:
+                d = {"what": "process %d of the run" % kid, "outside": False}
+            else:
+                d = _command(kid, run_pids, depth + 1)
+                if d.get("outside") or d.get("progress"):
+                    return d
+            first = first or d
+        return first
+    first = None
+    for fd in fds:
+        d = _other_fd(pid, fd, run_pids, depth)
+        if d is None:
+            continue
+        if d.get("outside"):
+            return d
+        first = first or d
+    # A timeout alone ends nothing when what the command waits on is the run's (a curl polling a
+    # socket to a stuck process of the run wakes now and then, and waits again).
+    if timer and first is None:
+        return _timer("a timer")
+    return first
+
+
+def _other_fd(pid, fd, run_pids, depth):
+    """What descriptor fd of another process (a command) is, as _fd: a terminal, a socket, a pipe."""
+    if fd < 0:
+        return None
+    try:
+        link = os.readlink("/proc/%d/fd/%d" % (pid, fd))
+    except OSError:
+        return None
+    if link.startswith("/dev/pts/") or link.startswith("/dev/tty"):
+        return {"what": "the terminal %s" % link, "outside": True}
+    if link.startswith("socket:["):
+        return _other_socket(pid, link[8:-1], run_pids)
+    if link.startswith("pipe:["):
+        return _pipe_from_commands(link, pid, run_pids, depth + 1) or {"what": "a pipe", "outside": False}
+    return None
+
+
+def _other_socket(pid, inode, run_pids):
+    """A socket of another process, from its /proc/<pid>/net tables: listening, or connected to whom."""
+    for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6), ("udp", socket.AF_INET), ("udp6", socket.AF_INET6)):
+        try:
+            with open("/proc/%d/net/%s" % (pid, name), "r") as f:
+                next(f, None)
+                for line in f:
+                    c = line.split()
+                    if len(c) > 9 and c[9] == inode:
+                        local, remote = _parse_hex_addr(family, c[1]), _parse_hex_addr(family, c[2])
+                        if name.startswith("udp"):
+                            return {"what": "a datagram socket %s" % _addr(local), "outside": True}
+                        if c[3] == "0A":
+                            return {"what": "a listening socket %s" % _addr(local), "outside": True}
+                        owners = _tcp_peer_owners(family, local, remote, run_pids)
+                        what = "a socket %s to %s" % (_addr(local), _addr(remote))
+                        if owners:
+                            return {"what": what + " (pid %s)" % ", ".join(str(p) for p in owners), "outside": False, "peerPids": owners}
+                        return {"what": what, "outside": run_pids is not None}
+        except (OSError, ValueError):
+            continue
+    # A Unix socket: listening (someone outside may connect), or its peer cannot be told from
+    # /proc (often the command's own socketpair, as curl's): no evidence either way.
+    try:
+        with open("/proc/%d/net/unix" % pid, "r") as f:
+            next(f, None)
+            for line in f:
+                c = line.split()
+                if len(c) > 6 and c[6] == inode and int(c[3], 16) & 0x10000:
+                    return {"what": "a listening socket %s" % (c[7] if len(c) > 7 else "(unnamed)"), "outside": True}
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _parse_hex_addr(family, text):
+    ip, port = text.split(":")
+    if family == socket.AF_INET:
+        host = socket.inet_ntoa(struct.pack("=I", int(ip, 16)))
+    else:
+        host = socket.inet_ntop(socket.AF_INET6, struct.pack("=4I", *(int(ip[i:i + 8], 16) for i in range(0, 32, 8))))
+    return (host, int(port, 16))
+
+
+def _descendants(me):
+    """Every process below `me` (pid → ppid read from /proc once)."""
+    parent = {}
+    for n in os.listdir("/proc"):
+        if n.isdigit():
+            st = _stat(int(n))
+            if st is not None:
+                parent[int(n)] = st[2]
+    out = []
+    for pid in parent:
+        p, hops = parent.get(pid), 0
+        while p is not None and p > 1 and hops < 64:
+            if p == me:
+                out.append(pid)
+                break
+            p, hops = parent.get(p), hops + 1
+    return sorted(out)
+
+
+def _same_interpreter(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid) == os.readlink("/proc/self/exe")
+    except OSError:
+        return False
+
+
+def _writes(pid, link):
+    """Whether process pid holds the pipe `link` open for writing."""
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for n in names:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, n)) != link:
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, n), "r") as f:
+                for line in f:
+                    if line.startswith("flags:"):
+                        if int(line.split()[1], 8) & 3 in (1, 2):  # O_WRONLY, O_RDWR
+                            return True
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return False
+
+
+def _pipe_from_commands(link, reader, run_pids, depth=0):
+    """
+    A pipe that `reader` waits to read: when a process of the run holds its write end, None (only
+    the run can end the wait); when commands below this process hold it, what the first of them
+    that can end the wait (outside, progress) waits on, else what one of them waits on; None when
+    nothing is found.
+    """
+    if depth > _MAX_DEPTH:
+        return None
+    me = os.getpid()
+    # A process below this one that runs this interpreter is taken for one of the run that has not
+    # connected yet (a forkserver, a resource tracker, a child just started), never for a command.
+    commands = [p for p in _descendants(me) if p != reader and (run_pids is None or p not in run_pids) and not _same_interpreter(p)]
+    if not commands:
+        return None
+    # A process of the run (this one too) that can write to it: only the run can end the wait.
+    for pid in sorted(set(run_pids or ()) | {me}):
+        if (pid != reader or reader == me) and _writes(pid, link):
+            return None
+    first = None
+    for pid in commands:
+        if not _writes(pid, link):
+            continue
+        d = _command(pid, run_pids, depth)
+        d = dict(d, what="a pipe from " + d["what"])
+        if d.get("outside") or d.get("progress"):
+            return d
+        first = first or d
     return first

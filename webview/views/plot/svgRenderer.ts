@@ -371,7 +371,11 @@ export class SvgRenderer {
       .attr("x", w - 6)
       .attr("y", (p) => boxOf.get(p.pid)!.y + boxOf.get(p.pid)!.h * 0.62)
       .attr("text-anchor", "end")
-      .text((p) => clip(`NO PROGRESS: ${p.how === "spinning" ? "spins" : "waits"}${p.call ? ` in ${p.call}` : ""} at ${p.site ? p.site.slice(p.site.lastIndexOf("/") + 1) : "?"}`, 90));
+      .text((p) => {
+        const at = p.site ? p.site.slice(p.site.lastIndexOf("/") + 1) : "?";
+        if (p.how === "not-connected") return clip(`NO PROGRESS: never finished starting (started at ${at}; not connected)`, 90);
+        return clip(`NO PROGRESS: ${p.how === "spinning" ? "spins" : "waits"}${p.call ? ` in ${p.call}` : ""} at ${at}`, 90);
+      });
   }
 
   /** Deadlocks and stalls: the waits outlined, who waits for whom as arrows, a label. */

@@ -499,7 +499,9 @@ export class App {
       this.root.dataset.stacks = String(s.latestStacks()?.request ?? "");
       this.root.dataset.noProgress = s.noProgress() ? "1" : "";
     }
-    if (d.has("data") || d.has("layout"))
+    // The legend says nothing about the domain shown: only new data can change it (and then
+    // only when a kind, channel, lock or name is new: renderLegend compares).
+    if (d.has("data"))
       renderLegend(this.panels.legend, s, (q) => {
         this.ctl.search.value = q;
         s.setQuery(q);

@@ -11,6 +11,7 @@ import { toView } from "../../layout/scale";
 import { blockLabel, clip, exitLabel, lockName } from "../../layout/labels";
 import type { Store } from "../../store";
 import { SVG_NS, type Frame } from "./frame";
+import { Keyed, memo, setAttr, setStyle, setText } from "./keyed";
 
 type SVGSel = Selection<SVGGElement, unknown, null, undefined>;
 
@@ -26,6 +27,12 @@ export class SvgRenderer {
   private readonly gOverlay: SVGSel;
   private labelCache = new Map<number, string>();
   private labelCacheLen = -1;
+  private readonly blocks: Keyed;
+  private readonly holds: Keyed;
+  private readonly arrows: Keyed;
+  private readonly marks: Keyed;
+  /** The domain's origin and scale the per-event layers are drawn in (see drawContent). */
+  private base = { x0: 0, k: NaN, w: 0 };
 
   constructor(
     private readonly store: Store,
@@ -46,6 +53,10 @@ export class SvgRenderer {
     this.gMatches = root.append("g").attr("class", "g-matches");
     this.gDiag = root.append("g").attr("class", "g-diag");
     this.gOverlay = root.append("g").attr("class", "g-overlay");
+    this.blocks = new Keyed(this.gBlocks.node()!, "g", ["rect.blocked-rect", "text.blocked-label"]);
+    this.holds = new Keyed(this.gHolds.node()!, "g", ["rect.hold-rect", "text.hold-label"]);
+    this.arrows = new Keyed(this.gArrows.node()!, "g", ["path.arrow-line", "path.arrow-head"]);
+    this.marks = new Keyed(this.gMarks.node()!, "path", []);
   }
 
   /** Size the SVG to the frame. */
@@ -56,7 +67,7 @@ export class SvgRenderer {
 
   /** Remove the per-event layers (spans, arrows, marks): the canvas draws them. */
   clearContent(): void {
-    for (const g of [this.gBlocks, this.gHolds, this.gArrows, this.gMarks]) g.selectAll("*").remove();
+    for (const p of [this.blocks, this.holds, this.arrows, this.marks]) p.clear();
   }
 
   private blockText(begin: number): string {
@@ -147,111 +158,122 @@ export class SvgRenderer {
       });
   }
 
-  /** Blocked spans, lock holds, arrows and event marks as SVG elements with the test hooks. */
+  /**
+   * Blocked spans, lock holds, arrows and event marks as SVG elements with the test hooks. Each
+   * element is kept while its item stays in view (keyed by slot or event index) and only the
+   * attributes whose value changed are set again (a pan changes positions, nothing else).
+   */
   drawContent(f: Frame): void {
     const scene = f.scene;
     const m = this.store.model;
     const sel = this.store.selected;
     const selArrow = sel >= 0 ? this.store.data.arrowOf(sel) : -1;
+    const fw = f.width;
+    // The layers are drawn in the coordinates of a base domain and moved by one translation: a
+    // pan (same scale) changes that translation and what crosses the plot's edges, nothing else.
+    const k = fw / (f.domain.x1 - f.domain.x0);
+    let tx = (this.base.x0 - f.domain.x0) * k;
+    if (!(this.base.w === fw && Math.abs(this.base.k - k) <= 1e-9 * k && Math.abs(tx) < 1e6)) {
+      this.base = { x0: f.domain.x0, k, w: fw };
+      tx = 0;
+    }
+    const shift = tx ? `translate(${q(tx)},0)` : null;
+    for (const g of [this.gBlocks, this.gHolds, this.gArrows, this.gMarks]) setAttr(g.node()!, "transform", shift);
+    const lx = (x: number) => q(x - tx);
     // Blocked spans.
-    const blocks = this.gBlocks
-      .selectAll<SVGGElement, (typeof scene.blocks)[number]>("g.blocked")
-      .data(scene.blocks, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "blocked");
-        g.append("rect").attr("class", "blocked-rect");
-        g.append("text").attr("class", "blocked-label");
-        return g;
-      })
-      .attr("data-blocked", (d) => (m.event(d.begin) as { obj?: string }).obj ?? "")
-      .attr("data-op", (d) => (m.event(d.begin) as { op?: string }).op ?? "")
-      .attr("data-begin", (d) => d.begin)
-      .classed("open", (d) => d.end < 0)
-      .classed("lock-wait", (d) => d.lockSlot >= 0);
-    blocks
-      .select("rect.blocked-rect")
-      .attr("x", (d) => Math.max(-2, d.x0))
-      .attr("y", (d) => d.y + (d.h > 16 ? d.h * 0.3 : 0))
-      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
-      .attr("height", (d) => (d.h > 16 ? d.h * 0.7 : d.h))
-      .style("stroke", (d) => (d.lockSlot >= 0 ? `var(${LockColours.varOf(d.lockSlot)})` : null));
-    blocks
-      .select("text.blocked-label")
-      .attr("x", (d) => Math.max(2, d.x0) + 3)
-      .attr("y", (d) => d.y + d.h - 4)
-      .text((d) => {
-        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
-        if (d.h < 20 || w < 40) return "";
-        return clip("waits: " + this.blockText(d.begin), Math.floor(w / 6.2));
-      });
+    this.blocks.update(scene.blocks, (d) => d.slot, (e, d, fresh) => {
+      const [rect, label] = e.kids;
+      if (fresh || memo(e.el).begin !== d.begin) {
+        memo(e.el).begin = d.begin;
+        const ev = m.event(d.begin) as { obj?: string; op?: string };
+        setAttr(e.el, "data-blocked", ev.obj ?? "");
+        setAttr(e.el, "data-op", ev.op ?? "");
+        setAttr(e.el, "data-begin", d.begin);
+      }
+      setAttr(e.el, "class", d.end < 0 ? (d.lockSlot >= 0 ? "blocked open lock-wait" : "blocked open") : d.lockSlot >= 0 ? "blocked lock-wait" : "blocked");
+      const x0 = Math.max(-2, d.x0);
+      setAttr(rect, "x", lx(x0));
+      setAttr(rect, "y", d.y + (d.h > 16 ? d.h * 0.3 : 0));
+      setAttr(rect, "width", q(Math.max(2, Math.min(fw + 2, d.x1) - x0)));
+      setAttr(rect, "height", d.h > 16 ? d.h * 0.7 : d.h);
+      setStyle(rect, "stroke", d.lockSlot >= 0 ? `var(${LockColours.varOf(d.lockSlot)})` : null);
+      setAttr(label, "x", lx(Math.max(2, d.x0) + 3));
+      setAttr(label, "y", d.y + d.h - 4);
+      const w = Math.min(fw, d.x1) - Math.max(0, d.x0);
+      setText(label, d.h < 20 || w < 40 ? "" : clip("waits: " + this.blockText(d.begin), Math.floor(w / 6.2)));
+    });
     // Lock holds.
-    const holds = this.gHolds
-      .selectAll<SVGGElement, (typeof scene.holds)[number]>("g.hold")
-      .data(scene.holds, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "hold");
-        g.append("rect").attr("class", "hold-rect");
-        g.append("text").attr("class", "hold-label");
-        return g;
-      })
-      .attr("data-lock-hold", (d) => this.lockId(d.lockSlot))
-      .attr("data-acquire", (d) => d.acquire)
-      .attr("data-depth", (d) => d.depth);
-    holds
-      .select("rect.hold-rect")
-      .attr("x", (d) => Math.max(-2, d.x0))
-      .attr("y", (d) => d.y)
-      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
-      .attr("height", (d) => d.h)
-      .style("fill", (d) => `var(${LockColours.varOf(d.lockSlot)})`);
-    holds
-      .select("text.hold-label")
-      .attr("x", (d) => Math.max(2, d.x0) + 2)
-      .attr("y", (d) => d.y + d.h - 1)
-      .text((d) => {
-        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
-        if (d.h < 8 || w < 30) return "";
-        const id = lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid);
-        return clip(`${id}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6));
-      });
+    this.holds.update(scene.holds, (d) => d.slot, (e, d) => {
+      const [rect, label] = e.kids;
+      setAttr(e.el, "class", "hold");
+      setAttr(e.el, "data-lock-hold", this.lockId(d.lockSlot));
+      setAttr(e.el, "data-acquire", d.acquire);
+      setAttr(e.el, "data-depth", d.depth);
+      const x0 = Math.max(-2, d.x0);
+      setAttr(rect, "x", lx(x0));
+      setAttr(rect, "y", d.y);
+      setAttr(rect, "width", q(Math.max(2, Math.min(fw + 2, d.x1) - x0)));
+      setAttr(rect, "height", d.h);
+      setStyle(rect, "fill", `var(${LockColours.varOf(d.lockSlot)})`);
+      setAttr(label, "x", lx(Math.max(2, d.x0) + 2));
+      setAttr(label, "y", d.y + d.h - 1);
+      const w = Math.min(fw, d.x1) - Math.max(0, d.x0);
+      if (d.h < 8 || w < 30) setText(label, "");
+      else setText(label, clip(`${lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid)}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6)));
+    });
     // Arrows.
-    const arrows = this.gArrows
-      .selectAll<SVGGElement, (typeof scene.arrows)[number]>("g.arrow")
-      .data(scene.arrows, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "arrow");
-        g.append("path").attr("class", "arrow-line");
-        g.append("path").attr("class", "arrow-head");
-        return g;
-      })
-      .attr("data-arrow", (d) => (m.event(d.send) as { msg?: string }).msg ?? String(d.send))
-      .attr("data-send", (d) => d.send)
-      .attr("data-recv", (d) => d.recv)
-      .attr("data-class", (d) => d.cls)
-      .classed("in-flight", (d) => d.inFlight)
-      .classed("future", (d) => d.future)
-      .classed("selected", (d) => d.slot === selArrow)
-      .classed("faded", (d) => selArrow >= 0 && d.slot !== selArrow);
-    arrows
-      .select("path.arrow-line")
-      .attr("d", (d) => arrowPath(d.g))
-      .style("stroke", (d) => `var(${arrowColourVar(d.cls, d.channel)})`)
-      .style("stroke-dasharray", (d) => (d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null));
-    arrows
-      .select("path.arrow-head")
-      .attr("d", (d) => arrowHeadPath(d.g, 7))
-      .style("fill", (d) => `var(${arrowColourVar(d.cls, d.channel)})`);
+    this.arrows.update(scene.arrows, (d) => d.slot, (e, d, fresh) => {
+      const [line, headEl] = e.kids;
+      const mm = memo(e.el);
+      if (fresh || mm.send !== d.send || mm.recv !== d.recv) {
+        mm.send = d.send;
+        mm.recv = d.recv;
+        setAttr(e.el, "data-arrow", (m.event(d.send) as { msg?: string }).msg ?? String(d.send));
+        setAttr(e.el, "data-send", d.send);
+        setAttr(e.el, "data-recv", d.recv);
+        setAttr(e.el, "data-class", d.cls);
+      }
+      const flags = (d.inFlight ? 1 : 0) | (d.future ? 2 : 0) | (d.slot === selArrow ? 4 : 0) | (selArrow >= 0 && d.slot !== selArrow ? 8 : 0);
+      if (mm.flags !== flags) {
+        mm.flags = flags;
+        e.el.setAttribute("class", "arrow" + (flags & 1 ? " in-flight" : "") + (flags & 2 ? " future" : "") + (flags & 4 ? " selected" : "") + (flags & 8 ? " faded" : ""));
+      }
+      const g = d.g;
+      // The path data only when the geometry moved in the layer's coordinates (a zoom moves it; a
+      // pan or a cursor step does not).
+      const x1 = lx(g.x1);
+      const x2 = lx(g.x2);
+      const cx = lx(g.cx);
+      if (fresh || mm.x1 !== x1 || mm.y1 !== g.y1 || mm.x2 !== x2 || mm.y2 !== g.y2 || mm.cx !== cx || mm.cy !== g.cy) {
+        mm.x1 = x1;
+        mm.y1 = g.y1;
+        mm.x2 = x2;
+        mm.y2 = g.y2;
+        mm.cx = cx;
+        mm.cy = g.cy;
+        const local = { ...g, x1, x2, cx };
+        setAttr(line, "d", arrowPath(local));
+        setAttr(headEl, "d", arrowHeadPath(local, 7));
+      }
+      const colour = `var(${arrowColourVar(d.cls, d.channel)})`;
+      setStyle(line, "stroke", colour);
+      setStyle(line, "stroke-dasharray", d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null);
+      setStyle(headEl, "fill", colour);
+    });
     // Event marks (value writes as diamonds).
-    this.gMarks
-      .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
-      .data(scene.canvasMarks ? [] : scene.marks, (d) => String(d.index))
-      .join("path")
-      .attr("class", (d) => "mark " + markClass(m.kind(d.index)))
-      .attr("data-event", (d) => d.index)
-      .attr("d", (d) => markPath(m.kind(d.index), d.x, d.y))
-      .classed("selected", (d) => d.index === sel);
+    this.marks.update(scene.canvasMarks ? [] : scene.marks, (d) => d.index, (e, d, fresh) => {
+      const kind = m.kind(d.index);
+      if (fresh) setAttr(e.el, "data-event", d.index);
+      setAttr(e.el, "class", "mark " + markClass(kind) + (d.index === sel ? " selected" : ""));
+      const mm = memo(e.el);
+      const x = lx(d.x);
+      if (fresh || mm.x !== x || mm.y !== d.y) {
+        mm.x = x;
+        mm.y = d.y;
+        setAttr(e.el, "d", markPath(kind, x, d.y));
+      }
+    });
   }
-
 
   /** Search matches in view (at most 2000). */
   drawMatches(f: Frame): void {
@@ -507,6 +529,11 @@ export class SvgRenderer {
     o.selectAll("path.selection-arrow").data(arrowD).join("path").attr("class", "selection-arrow").attr("d", (d) => d);
   }
 
+}
+
+/** A coordinate rounded to 0.01 px (what is drawn; equal when only floating-point noise differs). */
+function q(v: number): number {
+  return Math.round(v * 100) / 100;
 }
 
 /** CSS class of an event mark by kind. */

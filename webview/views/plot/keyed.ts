@@ -27,12 +27,15 @@ export function setAttr(el: Element, name: string, v: string | number | null): v
 /** Set a style property through the CSSOM (null: remove it) unless it already has this value. */
 export function setStyle(el: SVGElement, name: string, v: string | null): void {
   const m = memo(el);
-  const k = "style " + name;
+  const k = STYLE_KEY[name] ?? (STYLE_KEY[name] = "style " + name);
   if (m[k] === v && k in m) return;
   m[k] = v;
   if (v === null) el.style.removeProperty(name);
   else el.style.setProperty(name, v);
 }
+
+/** The memo's key of each style property (made once). */
+const STYLE_KEY: Record<string, string> = Object.create(null) as Record<string, string>;
 
 /** Set the text unless it already is this. */
 export function setText(el: Element, v: string): void {

@@ -328,7 +328,7 @@ export class SvgRenderer {
     // text's box has room below the baseline: touching boxes do not touch glyphs).
     const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y + 2 < b.y + b.h && b.y + 2 < a.y + a.h;
     // Nothing to move without a diagnosis label: skip measuring the others (getBBox forces a layout).
-    const labels = this.svg.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label");
+    const labels = this.gDiag.node()!.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label");
     if (labels.length === 0) return;
     const placed: Box[] = [];
     for (const el of this.svg.querySelectorAll<SVGTextElement>("text.lane-exit, text.blocked-label, text.hold-label")) {

@@ -58,11 +58,15 @@ export class Keyed {
   private live = new Map<number, KeyedEl>();
   private spare = new Map<number, KeyedEl>();
 
-  /** `tag` of each item's element, `kids` as "tag.class" made inside it. */
+  /**
+   * `tag` of each item's element, `kids` as "tag.class" (with attributes "tag.class attr=value …")
+   * made inside it; `ordered`: keep the elements in the items' order.
+   */
   constructor(
     private readonly parent: SVGGElement,
     private readonly tag: string,
     private readonly kids: string[],
+    private readonly ordered = false,
   ) {}
 
   update<D>(items: readonly D[], key: (d: D) => number, apply: (e: KeyedEl, d: D, fresh: boolean) => void): void {
@@ -76,10 +80,15 @@ export class Keyed {
       else if (next.has(k)) continue; // the same item twice: drawn once
       else {
         const el = document.createElementNS(SVG_NS, this.tag) as SVGElement;
-        const kids = this.kids.map((tc) => {
+        const kids = this.kids.map((spec) => {
+          const [tc, ...attrs] = spec.split(" ");
           const [t, c] = tc.split(".");
           const kid = document.createElementNS(SVG_NS, t) as SVGElement;
           kid.setAttribute("class", c);
+          for (const a of attrs) {
+            const eq = a.indexOf("=");
+            kid.setAttribute(a.slice(0, eq), a.slice(eq + 1));
+          }
           el.appendChild(kid);
           return kid;
         });
@@ -94,6 +103,15 @@ export class Keyed {
     old.clear();
     this.live = next;
     this.spare = old;
+    if (this.ordered) {
+      // Keep the elements in the items' order (lanes: the DOM order is the lane order).
+      let prev: Element | null = null;
+      for (const e of next.values()) {
+        const want: Element | null = prev ? prev.nextElementSibling : this.parent.firstElementChild;
+        if (want !== e.el) this.parent.insertBefore(e.el, want);
+        prev = e.el;
+      }
+    }
   }
 
   /** Remove every element. */

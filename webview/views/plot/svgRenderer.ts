@@ -31,6 +31,7 @@ export class SvgRenderer {
   private readonly holds: Keyed;
   private readonly arrows: Keyed;
   private readonly marks: Keyed;
+  private readonly lanes: Keyed;
   /** The domain's origin and scale the per-event layers are drawn in (see drawContent). */
   private base = { x0: 0, k: NaN, w: 0 };
 
@@ -57,6 +58,7 @@ export class SvgRenderer {
     this.holds = new Keyed(this.gHolds.node()!, "g", ["rect.hold-rect", "text.hold-label"]);
     this.arrows = new Keyed(this.gArrows.node()!, "g", ["path.arrow-line", "path.arrow-head"]);
     this.marks = new Keyed(this.gMarks.node()!, "path", []);
+    this.lanes = new Keyed(this.gLanes.node()!, "g", ["rect.lane-bg", "line.lifeline", "circle.lane-start r=3", "rect.lane-end width=3", "text.lane-exit", "text.lane-paused text-anchor=end"], true);
   }
 
   /** Size the SVG to the frame. */
@@ -89,73 +91,47 @@ export class SvgRenderer {
     return this.store.data.locks.ids[slot] ?? "?";
   }
 
-  /** Lanes: band, lifeline, start and end marks, exit status, debugger pause. */
+  /** Lanes: band, lifeline, start and end marks, exit status, debugger pause (only changes written). */
   drawLanes(f: Frame): void {
-    const scene = f.scene;
     const w = f.width;
     const head = this.store.model.head;
     const sel = this.store.selectedPid;
-    const lanes = this.gLanes
-      .selectAll<SVGGElement, (typeof scene.lanes)[number]>("g.lane")
-      .data(scene.lanes, (d) => String(d.pid))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "lane");
-        g.append("rect").attr("class", "lane-bg");
-        g.append("line").attr("class", "lifeline");
-        g.append("circle").attr("class", "lane-start").attr("r", 3);
-        g.append("rect").attr("class", "lane-end").attr("width", 3);
-        g.append("text").attr("class", "lane-exit");
-        g.append("text").attr("class", "lane-paused");
-        return g;
-      })
-      .attr("data-lane", (d) => d.pid)
-      .classed("selected", (d) => d.pid === sel)
-      .classed("collapsed", (d) => d.box.collapsed)
-      .classed("paused", (d) => this.store.paused.has(d.pid));
-    lanes
-      .select("rect.lane-bg")
-      .attr("x", 0)
-      .attr("y", (d) => d.box.y - 2)
-      .attr("width", w)
-      .attr("height", (d) => d.box.h + 4);
+    const paused = this.store.paused;
     const cx = (x: number) => Math.max(-10, Math.min(w + 10, x));
-    lanes
-      .select("line.lifeline")
-      .attr("x1", (d) => cx(d.x0))
-      .attr("x2", (d) => cx(d.x1))
-      .attr("y1", (d) => d.box.y + d.box.h / 2)
-      .attr("y2", (d) => d.box.y + d.box.h / 2);
-    lanes
-      .select("circle.lane-start")
-      .attr("cx", (d) => d.x0)
-      .attr("cy", (d) => d.box.y + d.box.h / 2)
-      .attr("display", (d) => (d.x0 >= -5 && d.x0 <= w + 5 ? null : "none"));
-    lanes
-      .select("rect.lane-end")
-      .attr("x", (d) => d.x1 - 1)
-      .attr("y", (d) => d.box.y + 2)
-      .attr("height", (d) => Math.max(2, d.box.h - 4))
-      .attr("display", (d) => (d.ended && d.x1 >= -5 && d.x1 <= w + 5 ? null : "none"));
-    lanes
-      .select("text.lane-exit")
-      .attr("x", (d) => (d.x1 + 5 > w - 90 ? Math.min(d.x1, w) - 6 : d.x1 + 5))
-      .attr("y", (d) => d.box.y + d.box.h / 2 + (d.x1 + 5 > w - 90 ? -5 : 4))
-      .attr("text-anchor", (d) => (d.x1 + 5 > w - 90 ? "end" : "start"))
-      .text((d) => (d.ended && !d.box.collapsed ? exitLabel(head.processes.get(d.pid)) ?? "" : ""))
-      .classed("bad", (d) => {
-        const l = exitLabel(head.processes.get(d.pid));
-        return l !== null && l !== "exit 0" && l !== "exit ?";
-      })
-      .attr("display", (d) => (d.ended && d.x1 <= w + 5 && d.x1 >= -100 ? null : "none"));
-    lanes
-      .select("text.lane-paused")
-      .attr("x", (d) => Math.min(Math.max(4, d.x1 - 4), w - 4))
-      .attr("y", (d) => d.box.y + 10)
-      .attr("text-anchor", "end")
-      .text((d) => {
-        const p = this.store.paused.get(d.pid);
-        return p ? `❚❚ paused at ${p.file ? p.file.split(/[\\/]/).pop() : "?"}:${p.line ?? "?"}` : "";
-      });
+    this.lanes.update(f.scene.lanes, (d) => d.pid, (e, d) => {
+      const [bg, life, start, end, exit, pausedText] = e.kids;
+      const box = d.box;
+      const midY = box.y + box.h / 2;
+      setAttr(e.el, "data-lane", d.pid);
+      setAttr(e.el, "class", "lane" + (d.pid === sel ? " selected" : "") + (box.collapsed ? " collapsed" : "") + (paused.has(d.pid) ? " paused" : ""));
+      setAttr(bg, "x", 0);
+      setAttr(bg, "y", box.y - 2);
+      setAttr(bg, "width", w);
+      setAttr(bg, "height", box.h + 4);
+      setAttr(life, "x1", cx(d.x0));
+      setAttr(life, "x2", cx(d.x1));
+      setAttr(life, "y1", midY);
+      setAttr(life, "y2", midY);
+      setAttr(start, "cx", d.x0);
+      setAttr(start, "cy", midY);
+      setAttr(start, "display", d.x0 >= -5 && d.x0 <= w + 5 ? null : "none");
+      setAttr(end, "x", d.x1 - 1);
+      setAttr(end, "y", box.y + 2);
+      setAttr(end, "height", Math.max(2, box.h - 4));
+      setAttr(end, "display", d.ended && d.x1 >= -5 && d.x1 <= w + 5 ? null : "none");
+      const right = d.x1 + 5 > w - 90;
+      setAttr(exit, "x", right ? Math.min(d.x1, w) - 6 : d.x1 + 5);
+      setAttr(exit, "y", midY + (right ? -5 : 4));
+      setAttr(exit, "text-anchor", right ? "end" : "start");
+      const label = exitLabel(head.processes.get(d.pid));
+      setText(exit, d.ended && !box.collapsed ? label ?? "" : "");
+      setAttr(exit, "class", label !== null && label !== "exit 0" && label !== "exit ?" ? "lane-exit bad" : "lane-exit");
+      setAttr(exit, "display", d.ended && d.x1 <= w + 5 && d.x1 >= -100 ? null : "none");
+      setAttr(pausedText, "x", Math.min(Math.max(4, d.x1 - 4), w - 4));
+      setAttr(pausedText, "y", box.y + 10);
+      const p = paused.get(d.pid);
+      setText(pausedText, p ? `❚❚ paused at ${p.file ? p.file.split(/[\\/]/).pop() : "?"}:${p.line ?? "?"}` : "");
+    });
   }
 
   /**

@@ -54,6 +54,9 @@ export class App {
     emptyActions: HTMLElement;
   };
   private dirtyPanels = new Set<Change>();
+  private exportSelect: HTMLElement | null = null;
+  private countN = -1;
+  private countText = "";
   /** Messages handled (for tests). */
   received = 0;
 
@@ -499,7 +502,9 @@ export class App {
       this.root.dataset.stacks = String(s.latestStacks()?.request ?? "");
       this.root.dataset.noProgress = s.noProgress() ? "1" : "";
     }
-    if (d.has("data") || d.has("layout"))
+    // The legend says nothing about the domain shown: only new data can change it (and then
+    // only when a kind, channel, lock or name is new: renderLegend compares).
+    if (d.has("data"))
       renderLegend(this.panels.legend, s, (q) => {
         this.ctl.search.value = q;
         s.setQuery(q);
@@ -525,37 +530,38 @@ export class App {
     const s = this.store;
     const c = this.ctl;
     const n = s.model.length;
-    c.play.textContent = s.playing ? "❚❚" : "▶";
+    setText(c.play, s.playing ? "❚❚" : "▶");
     c.follow.classList.toggle("on", s.follow && s.live);
-    c.follow.hidden = !s.live;
-    c.stop.hidden = !(s.live && this.host.kind === "vscode" && !s.options.readOnly);
-    (this.root.querySelector(".export-select") as HTMLElement).hidden = this.host.kind !== "vscode";
+    setHidden(c.follow, !s.live);
+    setHidden(c.stop, !(s.live && this.host.kind === "vscode" && !s.options.readOnly));
+    setHidden((this.exportSelect ??= this.root.querySelector(".export-select") as HTMLElement), this.host.kind !== "vscode");
     const t = s.cursor >= 0 ? formatX("time", s.model.t(s.cursor), 1e6) : "–";
-    c.pos.textContent = s.cursor >= 0 ? `event ${s.cursor + 1} of ${n} · ${t}` : `before the first event (${n} events)`;
+    setText(c.pos, s.cursor >= 0 ? `event ${s.cursor + 1} of ${n} · ${t}` : `before the first event (${n} events)`);
     const st = s.status;
     const parts: string[] = [];
     if (s.live) parts.push(st ? `${st.state} (${st.processes} process${st.processes === 1 ? "" : "es"} alive)` : "running");
     if (s.live && st?.note) parts.push(st.note);
     else if (s.finishedReason) parts.push(s.finishedReason);
-    parts.push(`${n.toLocaleString("en")} events`);
+    if (this.countN !== n) this.countText = `${(this.countN = n).toLocaleString("en")} events`;
+    parts.push(this.countText);
     if (s.model.held) parts.push(`${s.model.held} waiting for their send`);
-    c.status.textContent = parts.join(" · ");
+    setText(c.status, parts.join(" · "));
     const nothing = n === 0 && !s.live;
-    c.empty.hidden = !nothing;
+    setHidden(c.empty, !nothing);
     if (nothing) {
-      c.emptyText.textContent = s.finishedReason
+      setText(c.emptyText, s.finishedReason
         ? `Nothing was recorded: ${s.finishedReason}.`
-        : `No run to show here${s.title ? ` (${s.title})` : ""}. Visualise IPC runs the Python or Node program in the active editor and shows each process as a lane, with its messages, locks and values.`;
-      c.emptyActions.hidden = this.host.kind !== "vscode";
+        : `No run to show here${s.title ? ` (${s.title})` : ""}. Visualise IPC runs the Python or Node program in the active editor and shows each process as a lane, with its messages, locks and values.`);
+      setHidden(c.emptyActions, this.host.kind !== "vscode");
     }
     const m = s.matches;
-    c.matchInfo.textContent = m ? `${m.length} match${m.length === 1 ? "" : "es"}` : "";
+    setText(c.matchInfo, m ? `${m.length} match${m.length === 1 ? "" : "es"}` : "");
     const hidden = s.hidden.size;
-    c.showHidden.hidden = hidden === 0 && !s.onlyMatchingLanes;
-    c.showHidden.textContent = `Show all lanes${hidden ? ` (${hidden} hidden)` : ""}`;
+    setHidden(c.showHidden, hidden === 0 && !s.onlyMatchingLanes);
+    setText(c.showHidden, `Show all lanes${hidden ? ` (${hidden} hidden)` : ""}`);
     const dl = s.diagnosis;
     const cnt = dl ? dl.deadlocks.length + dl.potentialDeadlocks.length + dl.hazards.length : 0;
-    c.diagCount.textContent = cnt ? String(cnt) : "";
+    setText(c.diagCount, cnt ? String(cnt) : "");
     c.diagCount.classList.toggle("error", !!dl && dl.deadlocks.length > 0);
   }
 
@@ -563,4 +569,16 @@ export class App {
   ready(): void {
     this.host.post({ type: "ready", protocol: PROTOCOL_VERSION });
   }
+}
+
+/**
+ * Set a control's text or visibility only when it differs: the controls are refreshed every
+ * frame, and each write would invalidate the page's style and layout.
+ */
+function setText(e: HTMLElement, v: string): void {
+  if (e.textContent !== v) e.textContent = v;
+}
+
+function setHidden(e: HTMLElement, v: boolean): void {
+  if (e.hidden !== v) e.hidden = v;
 }

@@ -61,9 +61,12 @@ export function arrowHeadPath(g: ArrowGeometry, size = 6): string {
   return `M${r(g.x2)},${r(g.y2)}L${r(a.x)},${r(a.y)}L${r(b.x)},${r(b.y)}Z`;
 }
 
+/** Half the angle of an arrowhead's tip (radians). */
+export const ARROW_HEAD_SPREAD = 0.45;
+
 /** The two back corners of the arrowhead. */
 export function arrowHeadPoints(g: ArrowGeometry, size = 6): [Point, Point] {
-  const spread = 0.45;
+  const spread = ARROW_HEAD_SPREAD;
   return [
     { x: g.x2 - size * Math.cos(g.angle - spread), y: g.y2 - size * Math.sin(g.angle - spread) },
     { x: g.x2 - size * Math.cos(g.angle + spread), y: g.y2 - size * Math.sin(g.angle + spread) },

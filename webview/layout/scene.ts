@@ -119,9 +119,17 @@ export function sampleByPixel(xs: ArrayLike<number>, lo: number, hi: number, dom
     out.push(k);
     const px = Math.floor(toView(domain, width, xs[k]));
     const next = toTrace(domain, width, px + 1);
-    let j = lowerBound(xs, hi, next);
-    if (j <= k) j = k + 1;
-    k = j;
+    // The first event of a later column: galloping from k (columns hold few events when zoomed
+    // in, many at the whole run), then a binary search in the last step.
+    let a = k + 1;
+    let b = a;
+    let step = 1;
+    while (b < hi && xs[b] < next) {
+      a = b + 1;
+      b += step;
+      step *= 2;
+    }
+    k = lowerBound(xs, Math.min(b, hi), next, a);
   }
   return out;
 }

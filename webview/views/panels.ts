@@ -158,12 +158,33 @@ export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: num
   d.hazards.forEach((x, k) => item("hazard", `Hazard: ${x.kind}`, x.explanation, x.at, [], k));
 }
 
-/** Legend: arrow kinds present, locks by colour, marks. */
+/** Per legend root: what it shows (its key) and how far the arrows were scanned for their classes. */
+const legendState = new WeakMap<HTMLElement, { key: string; data: Store["data"]; scanned: number; present: Set<number> }>();
+
+/**
+ * Legend: arrow kinds present, locks by colour, marks. Rebuilt only when what it says changes
+ * (a new arrow kind, channel, lock or name): the arrows are scanned once, incrementally.
+ */
 export function renderLegend(root: HTMLElement, store: Store, onFind: (query: string) => void = () => {}): void {
-  root.replaceChildren();
   const data = store.data;
-  const present = new Set<number>();
-  for (let k = 0; k < data.arrowClass.length && present.size < ARROW_CLASSES.length; k++) present.add(data.arrowClass.data[k]);
+  let st = legendState.get(root);
+  if (!st || st.data !== data || st.scanned > data.arrowClass.length) legendState.set(root, (st = { key: "", data, scanned: 0, present: new Set() }));
+  const present = st.present;
+  for (let k = st.scanned; k < data.arrowClass.length && present.size < ARROW_CLASSES.length; k++) present.add(data.arrowClass.data[k]);
+  st.scanned = present.size < ARROW_CLASSES.length ? data.arrowClass.length : st.scanned;
+  const head0 = store.model.head;
+  const key = [
+    [...present].sort().join(","),
+    data.channels.ids.map((id, slot) => `${id}\u0001${data.channels.classes[slot]}\u0001${channelLabel(head0, id)}\u0001${head0.ends.has(id)}`).join("\u0002"),
+    data.locks.ids.map((id) => {
+      const o = head0.object(id);
+      const extra = o && o.cls === "lock" && o.kind === "semaphore" && o.initialKnown ? `${o.value}/${o.initial}` : "";
+      return `${id}\u0001${objectLabel(head0, id)}\u0001${extra}`;
+    }).join("\u0002"),
+  ].join("\u0003");
+  if (key === st.key && root.childElementCount) return;
+  st.key = key;
+  root.replaceChildren();
   const arrows = el("div", "legend-group");
   arrows.append(el("div", "legend-title", "Messages"));
   ARROW_CLASSES.forEach((c, k) => {

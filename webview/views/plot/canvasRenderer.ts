@@ -4,8 +4,8 @@
  * marks alone when only they are too many (`canvasMarks`). Colours come from the theme.
  */
 
-import { arrowHeadPoints } from "../../layout/arrows";
-import { ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
+import { ARROW_HEAD_SPREAD } from "../../layout/arrows";
+import { ARROW_CLASSES, ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
 import type { Store } from "../../store";
 import type { Theme } from "../../theme";
 import type { Frame } from "./frame";
@@ -13,6 +13,8 @@ import type { Frame } from "./frame";
 export class CanvasRenderer {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly holdGroups = new Map<number, Frame["scene"]["holds"]>();
+  private readonly arrowGroups = new Map<number, Frame["scene"]["arrows"]>();
 
   constructor(
     private readonly store: Store,
@@ -74,8 +76,9 @@ export class CanvasRenderer {
       ctx.fillRect(x0, y, Math.max(1, x1 - x0), b.h > 16 ? b.h * 0.7 : b.h);
     }
     ctx.globalAlpha = 1;
-    // Lock holds, grouped by colour.
-    const bySlot = new Map<number, typeof scene.holds>();
+    // Lock holds, grouped by colour (the groups' arrays are reused from frame to frame).
+    const bySlot = this.holdGroups;
+    for (const l of bySlot.values()) l.length = 0;
     for (const h of scene.holds) {
       const k = h.lockSlot % 12;
       let l = bySlot.get(k);
@@ -83,6 +86,7 @@ export class CanvasRenderer {
       l.push(h);
     }
     for (const [slot, list] of bySlot) {
+      if (!list.length) continue;
       ctx.fillStyle = th.get(LockColours.varOf(slot), "#d18616");
       for (const h of list) {
         const x0 = Math.max(-2, h.x0);
@@ -90,16 +94,18 @@ export class CanvasRenderer {
         ctx.fillRect(x0, h.y, Math.max(1, x1 - x0), h.h);
       }
     }
-    // Arrows, by class and channel colour.
-    const byClass = new Map<string, typeof scene.arrows>();
+    // Arrows, by class and channel colour: one path for the lines and one for the heads per group.
+    const byClass = this.arrowGroups;
+    for (const l of byClass.values()) l.length = 0;
     for (const a of scene.arrows) {
-      const key = `${a.cls} ${arrowColourVar(a.cls, a.channel)}`;
+      const key = ARROW_CLASSES.indexOf(a.cls) * 65536 + (a.channel + 1);
       let l = byClass.get(key);
       if (!l) byClass.set(key, (l = []));
       l.push(a);
     }
     ctx.lineWidth = 1;
     for (const list of byClass.values()) {
+      if (!list.length) continue;
       const st = ARROW_STYLE[list[0].cls];
       ctx.strokeStyle = ctx.fillStyle = th.get(arrowColourVar(list[0].cls, list[0].channel), "#3794ff");
       // Many arrows: straight, solid, translucent lines (dashes and curves cost too much there).
@@ -115,13 +121,17 @@ export class CanvasRenderer {
       ctx.stroke();
       ctx.setLineDash([]);
       if (!many) {
+        // Heads: triangles in one path, filled once (fill closes each subpath: no closePath).
         ctx.beginPath();
         for (const a of list) {
-          const [p, q] = arrowHeadPoints(a.g, 6);
-          ctx.moveTo(a.g.x2, a.g.y2);
-          ctx.lineTo(p.x, p.y);
-          ctx.lineTo(q.x, q.y);
-          ctx.closePath();
+          const g = a.g;
+          const c0 = Math.cos(g.angle - ARROW_HEAD_SPREAD) * 6;
+          const s0 = Math.sin(g.angle - ARROW_HEAD_SPREAD) * 6;
+          const c1 = Math.cos(g.angle + ARROW_HEAD_SPREAD) * 6;
+          const s1 = Math.sin(g.angle + ARROW_HEAD_SPREAD) * 6;
+          ctx.moveTo(g.x2, g.y2);
+          ctx.lineTo(g.x2 - c0, g.y2 - s0);
+          ctx.lineTo(g.x2 - c1, g.y2 - s1);
         }
         ctx.fill();
       }

@@ -11,6 +11,7 @@ import { toView } from "../../layout/scale";
 import { blockLabel, clip, exitLabel, lockName } from "../../layout/labels";
 import type { Store } from "../../store";
 import { SVG_NS, type Frame } from "./frame";
+import { Keyed, memo, setAttr, setStyle, setText } from "./keyed";
 
 type SVGSel = Selection<SVGGElement, unknown, null, undefined>;
 
@@ -26,6 +27,13 @@ export class SvgRenderer {
   private readonly gOverlay: SVGSel;
   private labelCache = new Map<number, string>();
   private labelCacheLen = -1;
+  private readonly blocks: Keyed;
+  private readonly holds: Keyed;
+  private readonly arrows: Keyed;
+  private readonly marks: Keyed;
+  private readonly lanes: Keyed;
+  /** The domain's origin and scale the per-event layers are drawn in (see drawContent). */
+  private base = { x0: 0, k: NaN, w: 0 };
 
   constructor(
     private readonly store: Store,
@@ -46,6 +54,11 @@ export class SvgRenderer {
     this.gMatches = root.append("g").attr("class", "g-matches");
     this.gDiag = root.append("g").attr("class", "g-diag");
     this.gOverlay = root.append("g").attr("class", "g-overlay");
+    this.blocks = new Keyed(this.gBlocks.node()!, "g", ["rect.blocked-rect", "text.blocked-label"]);
+    this.holds = new Keyed(this.gHolds.node()!, "g", ["rect.hold-rect", "text.hold-label"]);
+    this.arrows = new Keyed(this.gArrows.node()!, "g", ["path.arrow-line", "path.arrow-head"]);
+    this.marks = new Keyed(this.gMarks.node()!, "path", []);
+    this.lanes = new Keyed(this.gLanes.node()!, "g", ["rect.lane-bg", "line.lifeline", "circle.lane-start r=3", "rect.lane-end width=3", "text.lane-exit", "text.lane-paused text-anchor=end"], true);
   }
 
   /** Size the SVG to the frame. */
@@ -56,7 +69,7 @@ export class SvgRenderer {
 
   /** Remove the per-event layers (spans, arrows, marks): the canvas draws them. */
   clearContent(): void {
-    for (const g of [this.gBlocks, this.gHolds, this.gArrows, this.gMarks]) g.selectAll("*").remove();
+    for (const p of [this.blocks, this.holds, this.arrows, this.marks]) p.clear();
   }
 
   private blockText(begin: number): string {
@@ -78,180 +91,165 @@ export class SvgRenderer {
     return this.store.data.locks.ids[slot] ?? "?";
   }
 
-  /** Lanes: band, lifeline, start and end marks, exit status, debugger pause. */
+  /** Lanes: band, lifeline, start and end marks, exit status, debugger pause (only changes written). */
   drawLanes(f: Frame): void {
-    const scene = f.scene;
     const w = f.width;
     const head = this.store.model.head;
     const sel = this.store.selectedPid;
-    const lanes = this.gLanes
-      .selectAll<SVGGElement, (typeof scene.lanes)[number]>("g.lane")
-      .data(scene.lanes, (d) => String(d.pid))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "lane");
-        g.append("rect").attr("class", "lane-bg");
-        g.append("line").attr("class", "lifeline");
-        g.append("circle").attr("class", "lane-start").attr("r", 3);
-        g.append("rect").attr("class", "lane-end").attr("width", 3);
-        g.append("text").attr("class", "lane-exit");
-        g.append("text").attr("class", "lane-paused");
-        return g;
-      })
-      .attr("data-lane", (d) => d.pid)
-      .classed("selected", (d) => d.pid === sel)
-      .classed("collapsed", (d) => d.box.collapsed)
-      .classed("paused", (d) => this.store.paused.has(d.pid));
-    lanes
-      .select("rect.lane-bg")
-      .attr("x", 0)
-      .attr("y", (d) => d.box.y - 2)
-      .attr("width", w)
-      .attr("height", (d) => d.box.h + 4);
+    const paused = this.store.paused;
     const cx = (x: number) => Math.max(-10, Math.min(w + 10, x));
-    lanes
-      .select("line.lifeline")
-      .attr("x1", (d) => cx(d.x0))
-      .attr("x2", (d) => cx(d.x1))
-      .attr("y1", (d) => d.box.y + d.box.h / 2)
-      .attr("y2", (d) => d.box.y + d.box.h / 2);
-    lanes
-      .select("circle.lane-start")
-      .attr("cx", (d) => d.x0)
-      .attr("cy", (d) => d.box.y + d.box.h / 2)
-      .attr("display", (d) => (d.x0 >= -5 && d.x0 <= w + 5 ? null : "none"));
-    lanes
-      .select("rect.lane-end")
-      .attr("x", (d) => d.x1 - 1)
-      .attr("y", (d) => d.box.y + 2)
-      .attr("height", (d) => Math.max(2, d.box.h - 4))
-      .attr("display", (d) => (d.ended && d.x1 >= -5 && d.x1 <= w + 5 ? null : "none"));
-    lanes
-      .select("text.lane-exit")
-      .attr("x", (d) => (d.x1 + 5 > w - 90 ? Math.min(d.x1, w) - 6 : d.x1 + 5))
-      .attr("y", (d) => d.box.y + d.box.h / 2 + (d.x1 + 5 > w - 90 ? -5 : 4))
-      .attr("text-anchor", (d) => (d.x1 + 5 > w - 90 ? "end" : "start"))
-      .text((d) => (d.ended && !d.box.collapsed ? exitLabel(head.processes.get(d.pid)) ?? "" : ""))
-      .classed("bad", (d) => {
-        const l = exitLabel(head.processes.get(d.pid));
-        return l !== null && l !== "exit 0" && l !== "exit ?";
-      })
-      .attr("display", (d) => (d.ended && d.x1 <= w + 5 && d.x1 >= -100 ? null : "none"));
-    lanes
-      .select("text.lane-paused")
-      .attr("x", (d) => Math.min(Math.max(4, d.x1 - 4), w - 4))
-      .attr("y", (d) => d.box.y + 10)
-      .attr("text-anchor", "end")
-      .text((d) => {
-        const p = this.store.paused.get(d.pid);
-        return p ? `❚❚ paused at ${p.file ? p.file.split(/[\\/]/).pop() : "?"}:${p.line ?? "?"}` : "";
-      });
+    this.lanes.update(f.scene.lanes, (d) => d.pid, (e, d) => {
+      const [bg, life, start, end, exit, pausedText] = e.kids;
+      const box = d.box;
+      const midY = box.y + box.h / 2;
+      setAttr(e.el, "data-lane", d.pid);
+      setAttr(e.el, "class", "lane" + (d.pid === sel ? " selected" : "") + (box.collapsed ? " collapsed" : "") + (paused.has(d.pid) ? " paused" : ""));
+      setAttr(bg, "x", 0);
+      setAttr(bg, "y", box.y - 2);
+      setAttr(bg, "width", w);
+      setAttr(bg, "height", box.h + 4);
+      setAttr(life, "x1", cx(d.x0));
+      setAttr(life, "x2", cx(d.x1));
+      setAttr(life, "y1", midY);
+      setAttr(life, "y2", midY);
+      setAttr(start, "cx", d.x0);
+      setAttr(start, "cy", midY);
+      setAttr(start, "display", d.x0 >= -5 && d.x0 <= w + 5 ? null : "none");
+      setAttr(end, "x", d.x1 - 1);
+      setAttr(end, "y", box.y + 2);
+      setAttr(end, "height", Math.max(2, box.h - 4));
+      setAttr(end, "display", d.ended && d.x1 >= -5 && d.x1 <= w + 5 ? null : "none");
+      const right = d.x1 + 5 > w - 90;
+      setAttr(exit, "x", right ? Math.min(d.x1, w) - 6 : d.x1 + 5);
+      setAttr(exit, "y", midY + (right ? -5 : 4));
+      setAttr(exit, "text-anchor", right ? "end" : "start");
+      const label = exitLabel(head.processes.get(d.pid));
+      setText(exit, d.ended && !box.collapsed ? label ?? "" : "");
+      setAttr(exit, "class", label !== null && label !== "exit 0" && label !== "exit ?" ? "lane-exit bad" : "lane-exit");
+      setAttr(exit, "display", d.ended && d.x1 <= w + 5 && d.x1 >= -100 ? null : "none");
+      setAttr(pausedText, "x", Math.min(Math.max(4, d.x1 - 4), w - 4));
+      setAttr(pausedText, "y", box.y + 10);
+      const p = paused.get(d.pid);
+      setText(pausedText, p ? `❚❚ paused at ${p.file ? p.file.split(/[\\/]/).pop() : "?"}:${p.line ?? "?"}` : "");
+    });
   }
 
-  /** Blocked spans, lock holds, arrows and event marks as SVG elements with the test hooks. */
+  /**
+   * Blocked spans, lock holds, arrows and event marks as SVG elements with the test hooks. Each
+   * element is kept while its item stays in view (keyed by slot or event index) and only the
+   * attributes whose value changed are set again (a pan changes positions, nothing else).
+   */
   drawContent(f: Frame): void {
     const scene = f.scene;
     const m = this.store.model;
     const sel = this.store.selected;
     const selArrow = sel >= 0 ? this.store.data.arrowOf(sel) : -1;
+    const fw = f.width;
+    // The layers are drawn in the coordinates of a base domain and moved by one translation: a
+    // pan (same scale) changes that translation and what crosses the plot's edges, nothing else.
+    const k = fw / (f.domain.x1 - f.domain.x0);
+    let tx = (this.base.x0 - f.domain.x0) * k;
+    if (!(this.base.w === fw && Math.abs(this.base.k - k) <= 1e-9 * k && Math.abs(tx) < 1e6)) {
+      this.base = { x0: f.domain.x0, k, w: fw };
+      tx = 0;
+    }
+    const shift = tx ? `translate(${q(tx)},0)` : null;
+    for (const g of [this.gBlocks, this.gHolds, this.gArrows, this.gMarks]) setAttr(g.node()!, "transform", shift);
+    const lx = (x: number) => q(x - tx);
     // Blocked spans.
-    const blocks = this.gBlocks
-      .selectAll<SVGGElement, (typeof scene.blocks)[number]>("g.blocked")
-      .data(scene.blocks, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "blocked");
-        g.append("rect").attr("class", "blocked-rect");
-        g.append("text").attr("class", "blocked-label");
-        return g;
-      })
-      .attr("data-blocked", (d) => (m.event(d.begin) as { obj?: string }).obj ?? "")
-      .attr("data-op", (d) => (m.event(d.begin) as { op?: string }).op ?? "")
-      .attr("data-begin", (d) => d.begin)
-      .classed("open", (d) => d.end < 0)
-      .classed("lock-wait", (d) => d.lockSlot >= 0);
-    blocks
-      .select("rect.blocked-rect")
-      .attr("x", (d) => Math.max(-2, d.x0))
-      .attr("y", (d) => d.y + (d.h > 16 ? d.h * 0.3 : 0))
-      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
-      .attr("height", (d) => (d.h > 16 ? d.h * 0.7 : d.h))
-      .style("stroke", (d) => (d.lockSlot >= 0 ? `var(${LockColours.varOf(d.lockSlot)})` : null));
-    blocks
-      .select("text.blocked-label")
-      .attr("x", (d) => Math.max(2, d.x0) + 3)
-      .attr("y", (d) => d.y + d.h - 4)
-      .text((d) => {
-        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
-        if (d.h < 20 || w < 40) return "";
-        return clip("waits: " + this.blockText(d.begin), Math.floor(w / 6.2));
-      });
+    this.blocks.update(scene.blocks, (d) => d.slot, (e, d, fresh) => {
+      const [rect, label] = e.kids;
+      if (fresh || memo(e.el).begin !== d.begin) {
+        memo(e.el).begin = d.begin;
+        const ev = m.event(d.begin) as { obj?: string; op?: string };
+        setAttr(e.el, "data-blocked", ev.obj ?? "");
+        setAttr(e.el, "data-op", ev.op ?? "");
+        setAttr(e.el, "data-begin", d.begin);
+      }
+      setAttr(e.el, "class", d.end < 0 ? (d.lockSlot >= 0 ? "blocked open lock-wait" : "blocked open") : d.lockSlot >= 0 ? "blocked lock-wait" : "blocked");
+      const x0 = Math.max(-2, d.x0);
+      setAttr(rect, "x", lx(x0));
+      setAttr(rect, "y", d.y + (d.h > 16 ? d.h * 0.3 : 0));
+      setAttr(rect, "width", q(Math.max(2, Math.min(fw + 2, d.x1) - x0)));
+      setAttr(rect, "height", d.h > 16 ? d.h * 0.7 : d.h);
+      setStyle(rect, "stroke", d.lockSlot >= 0 ? `var(${LockColours.varOf(d.lockSlot)})` : null);
+      setAttr(label, "x", lx(Math.max(2, d.x0) + 3));
+      setAttr(label, "y", d.y + d.h - 4);
+      const w = Math.min(fw, d.x1) - Math.max(0, d.x0);
+      setText(label, d.h < 20 || w < 40 ? "" : clip("waits: " + this.blockText(d.begin), Math.floor(w / 6.2)));
+    });
     // Lock holds.
-    const holds = this.gHolds
-      .selectAll<SVGGElement, (typeof scene.holds)[number]>("g.hold")
-      .data(scene.holds, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "hold");
-        g.append("rect").attr("class", "hold-rect");
-        g.append("text").attr("class", "hold-label");
-        return g;
-      })
-      .attr("data-lock-hold", (d) => this.lockId(d.lockSlot))
-      .attr("data-acquire", (d) => d.acquire)
-      .attr("data-depth", (d) => d.depth);
-    holds
-      .select("rect.hold-rect")
-      .attr("x", (d) => Math.max(-2, d.x0))
-      .attr("y", (d) => d.y)
-      .attr("width", (d) => Math.max(2, Math.min(f.width + 2, d.x1) - Math.max(-2, d.x0)))
-      .attr("height", (d) => d.h)
-      .style("fill", (d) => `var(${LockColours.varOf(d.lockSlot)})`);
-    holds
-      .select("text.hold-label")
-      .attr("x", (d) => Math.max(2, d.x0) + 2)
-      .attr("y", (d) => d.y + d.h - 1)
-      .text((d) => {
-        const w = Math.min(f.width, d.x1) - Math.max(0, d.x0);
-        if (d.h < 8 || w < 30) return "";
-        const id = lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid);
-        return clip(`${id}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6));
-      });
+    this.holds.update(scene.holds, (d) => d.slot, (e, d) => {
+      const [rect, label] = e.kids;
+      setAttr(e.el, "class", "hold");
+      setAttr(e.el, "data-lock-hold", this.lockId(d.lockSlot));
+      setAttr(e.el, "data-acquire", d.acquire);
+      setAttr(e.el, "data-depth", d.depth);
+      const x0 = Math.max(-2, d.x0);
+      setAttr(rect, "x", lx(x0));
+      setAttr(rect, "y", d.y);
+      setAttr(rect, "width", q(Math.max(2, Math.min(fw + 2, d.x1) - x0)));
+      setAttr(rect, "height", d.h);
+      setStyle(rect, "fill", `var(${LockColours.varOf(d.lockSlot)})`);
+      setAttr(label, "x", lx(Math.max(2, d.x0) + 2));
+      setAttr(label, "y", d.y + d.h - 1);
+      const w = Math.min(fw, d.x1) - Math.max(0, d.x0);
+      if (d.h < 8 || w < 30) setText(label, "");
+      else setText(label, clip(`${lockName(this.store.model.head, this.lockId(d.lockSlot), d.pid)}${d.depth > 1 ? ` ×${d.depth}` : ""}`, Math.floor(w / 6)));
+    });
     // Arrows.
-    const arrows = this.gArrows
-      .selectAll<SVGGElement, (typeof scene.arrows)[number]>("g.arrow")
-      .data(scene.arrows, (d) => String(d.slot))
-      .join((enter) => {
-        const g = enter.append("g").attr("class", "arrow");
-        g.append("path").attr("class", "arrow-line");
-        g.append("path").attr("class", "arrow-head");
-        return g;
-      })
-      .attr("data-arrow", (d) => (m.event(d.send) as { msg?: string }).msg ?? String(d.send))
-      .attr("data-send", (d) => d.send)
-      .attr("data-recv", (d) => d.recv)
-      .attr("data-class", (d) => d.cls)
-      .classed("in-flight", (d) => d.inFlight)
-      .classed("future", (d) => d.future)
-      .classed("selected", (d) => d.slot === selArrow)
-      .classed("faded", (d) => selArrow >= 0 && d.slot !== selArrow);
-    arrows
-      .select("path.arrow-line")
-      .attr("d", (d) => arrowPath(d.g))
-      .style("stroke", (d) => `var(${arrowColourVar(d.cls, d.channel)})`)
-      .style("stroke-dasharray", (d) => (d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null));
-    arrows
-      .select("path.arrow-head")
-      .attr("d", (d) => arrowHeadPath(d.g, 7))
-      .style("fill", (d) => `var(${arrowColourVar(d.cls, d.channel)})`);
+    this.arrows.update(scene.arrows, (d) => d.slot, (e, d, fresh) => {
+      const [line, headEl] = e.kids;
+      const mm = memo(e.el);
+      if (fresh || mm.send !== d.send || mm.recv !== d.recv) {
+        mm.send = d.send;
+        mm.recv = d.recv;
+        setAttr(e.el, "data-arrow", (m.event(d.send) as { msg?: string }).msg ?? String(d.send));
+        setAttr(e.el, "data-send", d.send);
+        setAttr(e.el, "data-recv", d.recv);
+        setAttr(e.el, "data-class", d.cls);
+      }
+      const flags = (d.inFlight ? 1 : 0) | (d.future ? 2 : 0) | (d.slot === selArrow ? 4 : 0) | (selArrow >= 0 && d.slot !== selArrow ? 8 : 0);
+      if (mm.flags !== flags) {
+        mm.flags = flags;
+        e.el.setAttribute("class", "arrow" + (flags & 1 ? " in-flight" : "") + (flags & 2 ? " future" : "") + (flags & 4 ? " selected" : "") + (flags & 8 ? " faded" : ""));
+      }
+      const g = d.g;
+      // The path data only when the geometry moved in the layer's coordinates (a zoom moves it; a
+      // pan or a cursor step does not).
+      const x1 = lx(g.x1);
+      const x2 = lx(g.x2);
+      const cx = lx(g.cx);
+      if (fresh || mm.x1 !== x1 || mm.y1 !== g.y1 || mm.x2 !== x2 || mm.y2 !== g.y2 || mm.cx !== cx || mm.cy !== g.cy) {
+        mm.x1 = x1;
+        mm.y1 = g.y1;
+        mm.x2 = x2;
+        mm.y2 = g.y2;
+        mm.cx = cx;
+        mm.cy = g.cy;
+        const local = { ...g, x1, x2, cx };
+        setAttr(line, "d", arrowPath(local));
+        setAttr(headEl, "d", arrowHeadPath(local, 7));
+      }
+      const colour = `var(${arrowColourVar(d.cls, d.channel)})`;
+      setStyle(line, "stroke", colour);
+      setStyle(line, "stroke-dasharray", d.inFlight ? "3 3" : ARROW_STYLE[d.cls].dash.join(" ") || null);
+      setStyle(headEl, "fill", colour);
+    });
     // Event marks (value writes as diamonds).
-    this.gMarks
-      .selectAll<SVGPathElement, (typeof scene.marks)[number]>("path.mark")
-      .data(scene.canvasMarks ? [] : scene.marks, (d) => String(d.index))
-      .join("path")
-      .attr("class", (d) => "mark " + markClass(m.kind(d.index)))
-      .attr("data-event", (d) => d.index)
-      .attr("d", (d) => markPath(m.kind(d.index), d.x, d.y))
-      .classed("selected", (d) => d.index === sel);
+    this.marks.update(scene.canvasMarks ? [] : scene.marks, (d) => d.index, (e, d, fresh) => {
+      const kind = m.kind(d.index);
+      if (fresh) setAttr(e.el, "data-event", d.index);
+      setAttr(e.el, "class", "mark " + markClass(kind) + (d.index === sel ? " selected" : ""));
+      const mm = memo(e.el);
+      const x = lx(d.x);
+      if (fresh || mm.x !== x || mm.y !== d.y) {
+        mm.x = x;
+        mm.y = d.y;
+        setAttr(e.el, "d", markPath(kind, x, d.y));
+      }
+    });
   }
-
 
   /** Search matches in view (at most 2000). */
   drawMatches(f: Frame): void {
@@ -307,7 +305,7 @@ export class SvgRenderer {
     // text's box has room below the baseline: touching boxes do not touch glyphs).
     const hits = (a: Box, b: Box) => a.x < b.x + b.w + 2 && b.x < a.x + a.w + 2 && a.y + 2 < b.y + b.h && b.y + 2 < a.y + a.h;
     // Nothing to move without a diagnosis label: skip measuring the others (getBBox forces a layout).
-    const labels = this.svg.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label");
+    const labels = this.gDiag.node()!.querySelectorAll<SVGTextElement>("text.deadlock-label, text.no-progress-label");
     if (labels.length === 0) return;
     const placed: Box[] = [];
     for (const el of this.svg.querySelectorAll<SVGTextElement>("text.lane-exit, text.blocked-label, text.hold-label")) {
@@ -515,6 +513,11 @@ export class SvgRenderer {
     o.selectAll("path.selection-arrow").data(arrowD).join("path").attr("class", "selection-arrow").attr("d", (d) => d);
   }
 
+}
+
+/** A coordinate rounded to 0.01 px (what is drawn; equal when only floating-point noise differs). */
+function q(v: number): number {
+  return Math.round(v * 100) / 100;
 }
 
 /** CSS class of an event mark by kind. */

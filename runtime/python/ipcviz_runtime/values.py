@@ -355,7 +355,7 @@ def _struct_setattr(orig, fields):
     def __setattr__(self, name, value):
         r = _shared_get(_id(self))
         site = user_site(1) if r is not None and name in fields else None
-        if site is None:
+        if r is None or site is None:
             try:
                 return orig(self, name, value)
             except BaseException as e:

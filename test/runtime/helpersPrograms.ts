@@ -1219,6 +1219,27 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       }
     },
   },
+  terminate_after_receipt: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 5 });
+      const main = v.main?.pid;
+      // Each child is terminated as soon as main has what it sent: its send is in the trace all the same.
+      for (const [fn, kind, line] of [
+        ["pipe_sender", "pipe.send", 'conn.send("from the pipe")'],
+        ["bytes_sender", "pipe.send", 'conn.send_bytes(b"raw bytes")'],
+        ["simple_putter", "queue.put", 'q.put("from the simple queue")'],
+        ["queue_putter", "queue.put", 'q.put("from the queue")'],
+        ["finisher", "queue.task_done", "q.task_done()"],
+      ] as const) {
+        const [kid] = pidsOf(v, p, fn);
+        const sent = ofPid(v, kid, kind);
+        p.check(sent.length === 1, () => `${fn} records its ${kind} before main terminates it:\n${v.dumpPid(kid)}`);
+        at(p, x, sent[0], line);
+        if (kind !== "queue.task_done") allReceived(v, p, sent, main);
+        p.check(v.of("process.join", (e) => e.pid === main && e.child === kid && e.exitCode === -15).length === 1, `main joins ${fn} and sees -15`);
+      }
+    },
+  },
   connection_wait_any: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 3 });

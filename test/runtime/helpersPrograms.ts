@@ -1191,6 +1191,56 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(seen(tag) === "b'ok'", () => `main reads tag.value b'ok': ${seen(tag)}`);
     },
   },
+  value_types_seen: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 2 });
+      const kids = pidsOf(v, p, "child", 2);
+      // [creating line, index written by child 0 / child 1 (a function of the slot), old → new of each, writing line]
+      const want: [string, (s: number) => string | number | undefined, [string, string][], string][] = [
+        ["mp.RawValue(ctypes.c_int, 1),", () => undefined, [["1", "11"], ["11", "21"]], "number.value += 10"],
+        ["mp.Value(ctypes.c_int, 0, lock=False),", () => undefined, [["0", "1"], ["1", "2"]], "counter.value = slot + 1"],
+        ["mp.RawValue(ctypes.c_double, 1.5),", () => undefined, [["1.5", "3.0"], ["3.0", "6.0"]], "ratio.value = ratio.value * 2"],
+        ["mp.RawArray(ctypes.c_int, 3),", (s) => s, [["0", "0"], ["0", "100"]], "ints[slot] = slot * 100"],
+        ['mp.Array("i", 2, lock=False),', (s) => s, [["0", "0"], ["0", "-1"]], "tail[slot] = -slot"],
+        ['mp.RawArray("c", 4),', () => undefined, [["b''", "b'c0'"], ["b'c0'", "b'c1'"]], 'chars.value = b"c%d" % slot'],
+        ["mp.RawValue(Point, 1, 2),", () => "x", [["1", "7"], ["7", "8"]], "point.x = slot + 7"],
+        ["mp.RawArray(Point, [(1, 2), (3, 4)]),", (s) => `${s}.y`, [["2", "20"], ["4", "21"]], "points[slot].y = slot + 20"],
+        ["mp.Array(Point, [(5, 6), (7, 8)]),", (s) => `${s}.x`, [["5", "30"], ["7", "31"]], "locked[slot].x = slot + 30"],
+      ];
+      for (const [create, index, olds, line] of want) {
+        const obj = createdAt(v, x, create)[0];
+        p.check(obj !== undefined, `${create} is created`);
+        kids.forEach((kid, slot) => {
+          const hit = v.of("value.write", (e) => e.obj === obj && e.pid === kid);
+          const [old, value] = olds[slot];
+          p.check(hit.length === 1 && hit[0].index === index(slot) && hit[0].old === old && hit[0].value === value, () => `child ${slot} writes ${create} ${old} -> ${value}: ${hit.map(describeEvent).join("; ") || "none"}`);
+          at(p, x, hit[0], line);
+        });
+      }
+    },
+  },
+  terminate_after_receipt: {
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 5 });
+      const main = v.main?.pid;
+      // Each child is terminated as soon as main has what it sent: its send is in the trace all the same.
+      for (const [fn, kind, line] of [
+        ["pipe_sender", "pipe.send", 'conn.send("from the pipe")'],
+        ["bytes_sender", "pipe.send", 'conn.send_bytes(b"raw bytes")'],
+        ["simple_putter", "queue.put", 'q.put("from the simple queue")'],
+        ["queue_putter", "queue.put", 'q.put("from the queue")'],
+        ["finisher", "queue.task_done", "q.task_done()"],
+      ] as const) {
+        const [kid] = pidsOf(v, p, fn);
+        const sent = ofPid(v, kid, kind);
+        p.check(sent.length === 1, () => `${fn} records its ${kind} before main terminates it:\n${v.dumpPid(kid)}`);
+        at(p, x, sent[0], line);
+        // Raw bytes carry no message id (paired first-in-first-out by the model): their receipt is checked by the invariants.
+        if (kind !== "queue.task_done" && fn !== "bytes_sender") allReceived(v, p, sent, main);
+        p.check(v.of("process.join", (e) => e.pid === main && e.child === kid && e.exitCode === -15).length === 1, `main joins ${fn} and sees -15`);
+      }
+    },
+  },
   connection_wait_any: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 3 });

@@ -15,7 +15,7 @@ import sys
 
 from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
-from .core import MARK, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview
+from .core import MARK, ev, ev_flush, is_wrapped, new_msg, poll_event, preview
 from .frames import strip
 from .nowait import NOWAIT, begin_read_wait, header_nowait, read, read_exact, read_rest, unpack_i
 
@@ -369,18 +369,21 @@ def _install_connection(connection, reduction):
             return b_send(self, obj)
         n = next(core._msgs)
         mid = core.mid_base + n if n < _MSG_INT_LIMIT else core._msg_prefix + str(n)
-        t = _mono() - _T0
-        try:
-            b_send(self, (MARK, mid, obj))
-        except BaseException as e:
-            strip(e)
-            raise
         try:
             cid = self._ipcviz_id  # stored in the instance by conn_id on first use
         except AttributeError:
             cid = conn_id(self)
+        t = _mono() - _T0
+        # Recorded before the write (core.retract): the receiver may end this process as soon as it has the message.
         # A message event's extra is its preview alone: the int itself or a string (wire protocol).
-        _append((t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
+        rec = (t, _tids_get(_get_ident()) or _tid(), "pipe.send", cid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj))
+        _append(rec)
+        try:
+            b_send(self, (MARK, mid, obj))
+        except BaseException as e:
+            core.retract(rec)
+            strip(e)
+            raise
         if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
             _flush()
 
@@ -389,12 +392,6 @@ def _install_connection(connection, reduction):
         if site is None:
             return b_send_bytes(self, buf, offset, size)
         mid = new_msg()
-        t0 = now()
-        try:
-            b_send_bytes(self, buf, offset, size)
-        except BaseException as e:
-            strip(e)
-            raise
         try:
             m = memoryview(buf)
             end = len(m) if size is None else offset + size
@@ -403,7 +400,15 @@ def _install_connection(connection, reduction):
                 pv += "…(%d bytes)" % (end - offset)
         except Exception:
             pv = "?"
-        ev("pipe.send", conn_id(self), mid, site, {"preview": pv, "bytes": True}, t0)
+        # Recorded before the write, taken back if it fails (core.retract).
+        rec = core.ev_first("pipe.send", conn_id(self), mid, site, {"preview": pv, "bytes": True})
+        try:
+            b_send_bytes(self, buf, offset, size)
+        except BaseException as e:
+            core.retract(rec)
+            strip(e)
+            raise
+        core.ev_done(rec)
 
     def recv(self):
         f = _getframe(1)

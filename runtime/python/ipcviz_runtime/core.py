@@ -296,6 +296,36 @@ def ev(kind, obj=None, msg=None, site=None, extra=None, t=None):
         flush()
 
 
+def ev_first(kind, obj=None, msg=None, site=None, extra=None, t=None):
+    """Record an event before the operation it describes (a send: see retract); returns the record.
+    After the operation: ev_done(rec), or retract(rec) if it failed."""
+    if t is None:
+        t = _mono() - _T0
+    rec = (t, _tids.get(_get_ident()) or _tid(), kind, obj, msg, site, extra)
+    append(rec)
+    return rec
+
+
+def ev_done(rec):
+    """The operation recorded by ev_first is done: the flush check of ev."""
+    if rec[0] > flush_due or len(_buf) >= FLUSH_EVERY:
+        flush()
+
+
+def retract(rec):
+    """Take back a record appended before the operation it describes, when that operation failed.
+
+    A send is recorded before its message is written: once the peer has the message it may end
+    this process at once (terminate: the SIGTERM handler sends the buffer), and a receipt must
+    never be left without its send. If the write then fails, the record is taken back; True if it
+    was still buffered (one `list.remove`, atomic under the GIL), False if a flush had sent it."""
+    try:
+        _buf.remove(rec)
+        return True
+    except ValueError:
+        return False
+
+
 def ev_flush(kind, obj=None, msg=None, site=None, extra=None, t=None):
     """Record one event and send everything buffered (before blocking, at exit, on busy polls)."""
     ev(kind, obj, msg, site, extra, t)

@@ -13,7 +13,7 @@ import weakref
 
 from . import core, naming
 from .callsite import files_of, site_cache, site_miss, user_site
-from .core import CREATING, MARK, creating, derived_id, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
+from .core import CREATING, MARK, creating, derived_id, ev, ev_flush, is_wrapped, new_msg, poll_event, preview, wrap
 from .frames import strip
 from .nowait import GRACE_MS, NOWAIT, begin_read_wait, header_nowait, pollers, read, read_exact, read_rest, readable, unpack_i
 
@@ -122,24 +122,32 @@ def install():
                     extra["timeout"] = timeout
                 ev_flush("block.begin", qid, None, site, extra)
             t0 = _mono() - _T0
+            # A message event's extra is its preview alone: the int itself or a string (wire protocol).
+            rec = (t0, _tids_get(_get_ident()) or _tid(), "queue.put", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj))
+            if not blocked:
+                # Recorded before the feeder can write it (core.retract): the receiver may end this process at once.
+                _append(rec)
             try:
                 orig(self, (MARK, mid, obj), block, timeout)
             except Full as e:
                 if blocked:
                     ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "timeout"})
+                else:
+                    core.retract(rec)
                 poll_event("queue.poll", qid, "put", "Full", site)
                 strip(e)
                 raise
             except BaseException as e:
                 if blocked:
                     ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "error", "error": type(e).__name__})
+                else:
+                    core.retract(rec)
                 strip(e)
                 raise
             if blocked:
                 ev("block.end", qid, None, site, {"op": "queue.put", "outcome": "ok"})
                 t0 = _mono() - _T0
-            # A message event's extra is its preview alone: the int itself or a string (wire protocol).
-            _append((t0, _tids_get(_get_ident()) or _tid(), "queue.put", qid, mid, site, obj if type(obj) is int and _NSAFE <= obj <= _SAFE else preview(obj)))
+                _append((t0,) + rec[1:])
             if t0 > core.flush_due or len(_buf) >= _FLUSH_EVERY:
                 _flush()
 
@@ -267,12 +275,16 @@ def install():
                 ev("block.end", qid, None, site, {"op": "queue.join", "outcome": "ok"})
                 ev(kind, qid, None, site, None)
                 return r
+            # Recorded first, taken back if it fails (core.retract): a task_done() can release the
+            # join() of a process that ends this one at once.
+            rec = core.ev_first(kind, qid, None, site, None)
             try:
                 r = orig(self, *a, **k)
             except BaseException as e:
+                core.retract(rec)
                 strip(e)
                 raise
-            ev(kind, qid, None, site, None)
+            core.ev_done(rec)
             return r
 
         op.__name__ = name
@@ -345,13 +357,15 @@ def install():
             return orig_sq_put(self, obj)
         qid = queue_id(self)
         mid = new_msg()
-        t0 = now()
+        # Recorded before the write, taken back if it fails (core.retract): the receiver may end this process at once.
+        rec = core.ev_first("queue.put", qid, mid, site, {"preview": preview(obj)})
         try:
             orig_sq_put(self, wrap(mid, obj))
         except BaseException as e:
+            core.retract(rec)
             strip(e)
             raise
-        ev("queue.put", qid, mid, site, {"preview": preview(obj)}, t0)
+        core.ev_done(rec)
 
     SQ.get = sq_get
     SQ.put = sq_put

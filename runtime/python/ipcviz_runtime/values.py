@@ -6,11 +6,13 @@ value. `.value` read and write are hot paths: they inline core.ev and the call-s
 frame per operation), take the lock as the original does without its extra frames, and inside the
 program's `with v.get_lock():` leave the batch for the release (core.FLUSH_HARD).
 
-RawValue, RawArray and lock=False make plain ctypes objects from shared memory: the one the
-program gets is switched to a subclass of its ctypes type (same name, module and repr) whose
-`.value`, `.raw`, items and Structure fields record reads and writes as a locked one's do. Its id
-(`V<pid>.<n>`) is kept in the object's shared-memory wrapper (`_wrapper`), which pickles with it,
-so a spawn child rebuilding it (sharedctypes.rebuild_ctype) gets the same id and a traced object.
+RawValue, RawArray and lock=False make plain ctypes objects from shared memory. The program keeps
+the object ctypes made, of the type ctypes made (`type(v) is ctypes.c_int`): the object is
+registered by `id`, and its type gets, once, a `value`/`raw` descriptor, `__getitem__`/
+`__setitem__` or a Structure's `__setattr__` that records for registered objects only (see "the
+program's own ctypes objects" below). Its id (`V<pid>.<n>`) is kept in the object's shared-memory
+wrapper (`_wrapper`), which pickles with it, so a spawn child rebuilding it
+(sharedctypes.rebuild_ctype) registers it under the same id.
 Writes through a pointer, `ctypes.memmove`, `memoryview(obj)` or `from_buffer` on it are plain
 memory stores that no hook sees.
 """
@@ -57,27 +59,35 @@ def item_access(orig_get, orig_set, id_of, on_read=None):
 
     One shape for every shared sequence: an Array (with its lock or raw) and a ShareableList
     (sharedmem.py). A factory, so the hook is the one frame between the program and the original.
-    `id_of(obj)` is the object id; `on_read(value, id, index)`, if given, runs after a recorded read.
+    `id_of(obj)` is the object id, or None for an object that is not recorded (then the hooks only
+    call the originals); `on_read(value, id, index)`, if given, runs after a recorded read.
     """
 
     def getitem(self, i):
+        vid = id_of(self)
         try:
             v = orig_get(self, i)
         except BaseException as e:
             strip(e)
             raise
+        if vid is None:
+            return v
         site = user_site(1)
         if site is not None:
-            vid = id_of(self)
             ev("value.read", vid, None, site, {"index": index_text(i), "value": preview(v)})
             if on_read is not None:
                 on_read(v, vid, i)
         return v
 
     def setitem(self, i, value):
-        site = user_site(1)
+        vid = id_of(self)
+        site = user_site(1) if vid is not None else None
         if site is None:
-            return orig_set(self, i, value)
+            try:
+                return orig_set(self, i, value)
+            except BaseException as e:
+                strip(e)
+                raise
         try:
             old = preview(orig_get(self, i))
         except Exception:
@@ -88,7 +98,7 @@ def item_access(orig_get, orig_set, id_of, on_read=None):
         except BaseException as e:
             strip(e)
             raise
-        ev("value.write", id_of(self), None, site, {"index": index_text(i), "old": old, "value": preview(value)}, t0)
+        ev("value.write", vid, None, site, {"index": index_text(i), "old": old, "value": preview(value)}, t0)
 
     return getitem, setitem
 
@@ -246,182 +256,223 @@ def install():
     orig_getitem = SA.__getitem__
     orig_setitem = SA.__setitem__
 
-    traced_structs = {}  # a Structure class -> its traced subclass (same name, module, layout)
-
-    def struct_setattr(self, name, value):
-        ref = self.__dict__.get("_ipcviz_elem")
-        site = user_site(1) if ref is not None else None
-        if ref is None or site is None or name not in self._ipcviz_fields:
-            return Structure_setattr(self, name, value)
-        try:
-            old = preview(getattr(self, name))
-        except Exception:
-            old = "?"
-        t0 = now()
-        Structure_setattr(self, name, value)
-        index = name if ref[1] is None else "%s.%s" % (ref[1], name)
-        ev("value.write", ref[0], None, site, {"index": index, "old": old, "value": preview(getattr(self, name))}, t0)
-
-    import ctypes
-
-    Structure_setattr = ctypes.Structure.__setattr__
-
-    def trace_element(el, vid, index):
-        """An element of a shared Array of Structures: writes to its fields are recorded (a[i].x = …)."""
-        cls = type(el)
-        t = traced_structs.get(cls)
-        if t is None:
-            if cls in traced_structs.values():
-                t = cls
-            else:
-                body = {
-                    "__setattr__": struct_setattr,
-                    "__module__": cls.__module__,
-                    "__qualname__": cls.__qualname__,
-                    "_ipcviz_fields": frozenset(f[0] for f in cls._fields_),
-                }
-                meta = type(cls)  # ctypes' Structure metaclass: the subclass keeps the layout
-                t = meta(cls.__name__, (cls,), body)  # pyright: ignore[reportCallIssue] -- a metaclass call
-                traced_structs[cls] = t
-        el.__class__ = t
-        el.__dict__["_ipcviz_elem"] = (vid, index)
-
     __getitem__ = item_access(orig_getitem, orig_setitem, vid_of, _struct_read)[0]
     # A write's old value is read from the ctypes array itself (no lock taken, nothing recorded).
     __setitem__ = item_access(lambda o, i: o._obj[i], orig_setitem, vid_of)[1]
 
     SA.__getitem__ = __getitem__
     SA.__setitem__ = __setitem__
-    global _trace_element, _Structure
-    _trace_element = trace_element
-    _Structure = ctypes.Structure
 
 
-_trace_element = None  # install(): makes an Array element's (or a raw Structure's) field writes recorded
-_Structure = None  # ctypes.Structure, once installed (ctypes is imported by install, not at import time)
+# ------------------------------------------------------------------ the program's own ctypes objects
+#
+# A raw shared object (RawValue, RawArray, lock=False) and an element of an Array of Structures
+# keep the type ctypes gave them: `type(v) is ctypes.c_int` holds as in a plain run. What records
+# is installed on that type itself, once, the first time an object of it is shared: a `value`
+# (and `raw`) data descriptor, `__getitem__`/`__setitem__`, or a Structure's `__setattr__`. It
+# records only for the objects registered here (by `id`, removed by a weak reference's callback
+# when the object dies, before its id can be reused); any other object of the type is served by
+# the descriptor or method it inherits, one Python frame later.
+
+_shared = {}  # id(obj) -> (value id, index or None, weak reference) of the shared ctypes objects
+_shared_get = _shared.get
+_id = id
+_originals = {}  # a function or descriptor this module installed -> what it wraps
+_traced_types = set()  # the ctypes types that have this module's accessors
+
+
+def _forget(k):
+    return lambda _ref: _shared.pop(k, None)
+
+
+def _register(obj, vid, index=None):
+    """Record the reads and writes of this ctypes object as those of the shared object `vid`."""
+    import weakref
+
+    k = _id(obj)
+    _shared[k] = (vid, index, weakref.ref(obj, _forget(k)))
+    t = type(obj)
+    if t not in _traced_types:
+        _trace_type(t)
+
+
+def registered_id(obj):
+    """The shared-object id of a registered ctypes object (naming.register), or None."""
+    r = _shared_get(_id(obj))
+    return r[0] if r is not None else None
+
+
+def _inherited(cls, name):
+    """What `cls` resolves `name` to, and the original under it if this module installed it."""
+    for k in cls.__mro__:
+        if name in k.__dict__:
+            d = k.__dict__[name]
+            return _originals.get(d, d)
+    return None
+
+
+def _trace_type(cls):
+    import ctypes
+
+    _traced_types.add(cls)
+    try:
+        if issubclass(cls, ctypes.Array):
+            orig_get = _inherited(cls, "__getitem__")
+            orig_set = _inherited(cls, "__setitem__")
+            getitem, setitem = item_access(orig_get, orig_set, registered_id, _struct_read)
+            _install(cls, "__getitem__", getitem, orig_get)
+            _install(cls, "__setitem__", setitem, orig_set)
+            for name in ("value", "raw"):  # a char array's own getsets
+                if name in cls.__dict__:
+                    desc = cls.__dict__[name]
+                    _install(cls, name, _accessors(desc, name if name == "raw" else None), desc)
+        elif issubclass(cls, ctypes._SimpleCData):  # pyright: ignore[reportAttributeAccessIssue] -- ctypes internal base
+            desc = _inherited(cls, "value")
+            _install(cls, "value", _accessors(desc, None), desc)
+        elif issubclass(cls, ctypes.Structure) and _fields(cls):
+            orig = _inherited(cls, "__setattr__")
+            _install(cls, "__setattr__", _struct_setattr(orig, _fields(cls)), orig)
+    except Exception:
+        pass
+
+
+def _install(cls, name, new, orig):
+    _originals[new] = orig
+    setattr(cls, name, new)
+
+
+def _fields(cls):
+    names = set()
+    for k in cls.__mro__:
+        for f in k.__dict__.get("_fields_", ()):
+            names.add(f[0])
+    return frozenset(names)
+
+
+def _struct_setattr(orig, fields):
+    """A Structure type's `__setattr__`: a registered object's field writes are `value.write`."""
+
+    def __setattr__(self, name, value):
+        r = _shared_get(_id(self))
+        site = user_site(1) if r is not None and name in fields else None
+        if r is None or site is None:
+            try:
+                return orig(self, name, value)
+            except BaseException as e:
+                strip(e)
+                raise
+        try:
+            old = preview(getattr(self, name))
+        except Exception:
+            old = "?"
+        t0 = now()
+        try:
+            orig(self, name, value)
+        except BaseException as e:
+            strip(e)
+            raise
+        index = name if r[1] is None else "%s.%s" % (r[1], name)
+        ev("value.write", r[0], None, site, {"index": index, "old": old, "value": preview(getattr(self, name))}, t0)
+
+    return __setattr__
 
 
 def _struct_read(v, vid, i):
     """An element of an Array of Structures taken with a[i]: its field writes are recorded."""
-    if type(i) is int and _trace_element is not None:
-        if isinstance(v, _Structure) and getattr(type(v), "_fields_", None):  # pyright: ignore[reportArgumentType] -- set with _trace_element
+    if type(i) is int and type(v) not in _PLAIN_ITEMS:
+        try:
+            import ctypes
+
+            if isinstance(v, ctypes.Structure) and _fields(type(v)):
+                _register(v, vid, i)
+        except Exception:
+            pass
+
+
+_PLAIN_ITEMS = frozenset((int, float, bytes, str, bool, type(None)))
+
+
+def _accessors(desc, index_label):
+    """A `.value`/`.raw` data descriptor recording a registered object's reads and writes (core.ev
+    and the site cache inlined, as wrap_prop); any other object goes to `desc` at once."""
+    get_cache = site_cache()
+    set_cache = site_cache()
+    vget = desc.__get__
+    vset = desc.__set__
+
+    def getter(self):
+        r = _shared_get(_id(self))
+        if r is None:
+            return vget(self)
+        f = _getframe(1)
+        e = get_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, get_cache)
+        v = vget(self)
+        if site is None:
+            return v
+        pv = v if type(v) is int and _NSAFE <= v <= _SAFE else preview(v)
+        extra = {"value": pv if type(pv) is str else repr(pv), "index": index_label} if index_label else pv
+        t = _mono() - _T0
+        _append((t, _tids_get(_get_ident()) or _tid(), "value.read", r[0], None, site, extra))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+        return v
+
+    def setter(self, value):
+        r = _shared_get(_id(self))
+        if r is None:
             try:
-                _trace_element(v, vid, i)
-            except Exception:
-                pass
+                return vset(self, value)
+            except BaseException as e:
+                strip(e)
+                raise
+        f = _getframe(1)
+        e = set_cache[0]
+        site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, set_cache)
+        if site is None:
+            try:
+                return vset(self, value)
+            except BaseException as e:
+                strip(e)
+                raise
+        old = vget(self)
+        t = _mono() - _T0
+        try:
+            vset(self, value)
+        except BaseException as e:
+            strip(e)
+            raise
+        new = vget(self)
+        extra = (
+            old if type(old) is int and _NSAFE <= old <= _SAFE else preview(old),
+            new if type(new) is int and _NSAFE <= new <= _SAFE else preview(new),
+        )
+        if index_label:
+            extra = {"old": str(extra[0]), "value": str(extra[1]), "index": index_label}
+        _append((t, _tids_get(_get_ident()) or _tid(), "value.write", r[0], None, site, extra))
+        if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
+            _flush()
+
+    return property(getter, setter, None, getattr(desc, "__doc__", None))
 
 
 def _install_raw(sharedctypes, shared_files, ctype_name):
-    """RawValue, RawArray and the lock=False forms: traced subclasses of their ctypes types."""
+    """RawValue, RawArray and the lock=False forms: the object ctypes made, registered (above)."""
     import ctypes
-
-    from multiprocessing.reduction import ForkingPickler
 
     orig_raw_value = sharedctypes.RawValue
     orig_raw_array = sharedctypes.RawArray
     orig_rebuild = sharedctypes.rebuild_ctype
-    orig_reduce = sharedctypes.reduce_ctype
-    simple_value = ctypes._SimpleCData.__dict__["value"]  # pyright: ignore[reportAttributeAccessIssue] -- ctypes internal base
-    traced = {}  # a ctypes type -> its traced subclass
-
-    def reduce_traced(obj):
-        if "_wrapper" not in obj.__dict__:
-            # Not in shared memory (an element taken from an Array of Structures): by value, as ctypes does.
-            fn, args = obj.__reduce__()
-            return fn, (type(obj).__bases__[0],) + tuple(args[1:])
-        fn, args = orig_reduce(obj)  # asserts spawning, as the original does
-        if not isinstance(obj, ctypes.Array):
-            args = (type(obj).__bases__[0],) + tuple(args[1:])
-        return fn, args
-
-    def accessors(desc, index_label):
-        """A `.value`/`.raw` property recording reads and writes (core.ev and the site cache inlined, as wrap_prop)."""
-        get_cache = site_cache()
-        set_cache = site_cache()
-        vget = desc.__get__
-        vset = desc.__set__
-
-        def getter(self):
-            f = _getframe(1)
-            e = get_cache[0]
-            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, get_cache)
-            v = vget(self)
-            if site is None:
-                return v
-            pv = v if type(v) is int and _NSAFE <= v <= _SAFE else preview(v)
-            extra = {"value": pv if type(pv) is str else repr(pv), "index": index_label} if index_label else pv
-            t = _mono() - _T0
-            _append((t, _tids_get(_get_ident()) or _tid(), "value.read", self._ipcviz_id, None, site, extra))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
-                _flush()
-            return v
-
-        def setter(self, value):
-            f = _getframe(1)
-            e = set_cache[0]
-            site = e[2] if (e[0] is f.f_code and e[1] == f.f_lasti) else site_miss(f, set_cache)
-            if site is None:
-                return vset(self, value)
-            old = vget(self)
-            t = _mono() - _T0
-            try:
-                vset(self, value)
-            except BaseException as e:
-                strip(e)
-                raise
-            new = vget(self)
-            extra = (
-                old if type(old) is int and _NSAFE <= old <= _SAFE else preview(old),
-                new if type(new) is int and _NSAFE <= new <= _SAFE else preview(new),
-            )
-            if index_label:
-                extra = {"old": str(extra[0]), "value": str(extra[1]), "index": index_label}
-            _append((t, _tids_get(_get_ident()) or _tid(), "value.write", self._ipcviz_id, None, site, extra))
-            if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
-                _flush()
-
-        return property(getter, setter, None, getattr(desc, "__doc__", None))
-
-    def traced_class(cls):
-        t = traced.get(cls)
-        if t is not None:
-            return t
-        body = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
-        props = {}
-        if issubclass(cls, ctypes.Array):
-            getitem, setitem = item_access(cls.__getitem__, cls.__setitem__, lambda o: o._ipcviz_id, _struct_read)
-            body["__getitem__"] = getitem
-            body["__setitem__"] = setitem
-            props = {name: accessors(cls.__dict__[name], name if name == "raw" else None) for name in ("value", "raw") if name in cls.__dict__}
-        elif issubclass(cls, ctypes._SimpleCData):  # pyright: ignore[reportAttributeAccessIssue] -- ctypes internal base
-            body["value"] = accessors(simple_value, None)
-            # A subclass of a simple type would repr as <c_int object at …>: keep the type's own form.
-            body["__repr__"] = lambda self: "%s(%r)" % (cls.__name__, simple_value.__get__(self))
-        else:
-            return None  # a Structure: its fields are traced as an Array element's (trace_element)
-        t = type(cls)(cls.__name__, (cls,), body)  # pyright: ignore[reportCallIssue] -- ctypes' metaclass
-        for name, prop in props.items():
-            setattr(t, name, prop)  # after: ctypes' metaclass puts a char array's own getsets in its dict
-        traced[cls] = t
-        traced[t] = t
-        ForkingPickler.register(t, reduce_traced)
-        return t
+    for base in (ctypes._SimpleCData, ctypes.Array, ctypes.Structure):  # pyright: ignore[reportAttributeAccessIssue] -- ctypes internal base
+        naming.register(base, registered_id)
 
     def trace_raw(obj, vid):
-        """Switch the program's raw object to its traced class; its id goes with its wrapper."""
+        """Register the program's raw object; its id goes with its shared-memory wrapper."""
         try:
-            obj.__dict__["_ipcviz_id"] = vid
             w = obj.__dict__.get("_wrapper")
             if w is not None:
                 w.__dict__["_ipcviz_id"] = vid
-            if isinstance(obj, ctypes.Structure):
-                if getattr(type(obj), "_fields_", None) and _trace_element is not None:
-                    _trace_element(obj, vid, None)
-                    ForkingPickler.register(type(obj), reduce_traced)
-                return
-            t = traced_class(type(obj))
-            if t is not None:
-                obj.__class__ = t
+            _register(obj, vid)
         except Exception:
             pass
 

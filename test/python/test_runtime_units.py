@@ -162,6 +162,34 @@ class SleepFlushTest(unittest.TestCase):
             self.assertEqual(self.run_py({}, body), self.HOOK)
 
 
+class ThreadMaskTest(unittest.TestCase):
+    """With the runtime's SIGTERM handler in place, threading's threads are born with SIGTERM blocked
+    (so the main thread receives it), and the starting thread's mask is as it was; without the
+    handler, nothing changes."""
+
+    CODE = (
+        "import signal, sys, threading; sys.path.insert(0, %r)\n"
+        "from ipcviz_runtime import core, process\n"
+        "process._install_thread_mask()\n"
+        "if sys.argv[1] == 'handler': signal.signal(signal.SIGTERM, core.on_sigterm)\n"
+        "out = []\n"
+        "t = threading.Thread(target=lambda: out.append(signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, [])))\n"
+        "t.start(); t.join()\n"
+        "print(out[0], signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, []))\n"
+    )
+
+    def run_py(self, mode):
+        r = subprocess.run([sys.executable, "-c", self.CODE % RUNTIME, mode], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.split()
+
+    def test_with_the_handler_a_new_thread_blocks_sigterm(self):
+        self.assertEqual(self.run_py("handler"), ["True", "False"])
+
+    def test_without_the_handler_nothing_changes(self):
+        self.assertEqual(self.run_py("default"), ["False", "False"])
+
+
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):
         data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])

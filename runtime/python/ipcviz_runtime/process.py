@@ -163,9 +163,43 @@ def install():
             _set_default_start_method(sm)
     _role_name = (role, name)
     _install_process()
+    _install_thread_mask()
     ROLE = role
     core.install_sleep_flush()
     os._exit = exit_now
+
+
+def _install_thread_mask():
+    """A thread that threading starts while the runtime's SIGTERM handler is in place is born with
+    SIGTERM blocked (a new thread inherits its creator's signal mask), so the kernel gives SIGTERM to
+    the main thread. Without the runtime the default action ends the process whichever thread the
+    kernel picks; with a Python handler, a SIGTERM given to another thread (a Queue's feeder, a
+    program's worker) would wait until the main thread next runs Python: terminate() of a process
+    sleeping in its main thread would wait for the sleep to end. The module-private function that
+    Thread.start calls is wrapped (Thread.start itself stays as it is)."""
+    import threading
+
+    attr = "_start_joinable_thread" if hasattr(threading, "_start_joinable_thread") else "_start_new_thread"
+    orig = getattr(threading, attr, None)
+    if orig is None or not hasattr(signal, "pthread_sigmask"):
+        return
+    term = {signal.SIGTERM}
+    handler = core.on_sigterm
+
+    def start_thread(*args, **kwds):
+        if signal.getsignal(signal.SIGTERM) is not handler:
+            return orig(*args, **kwds)
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, term)
+        except Exception:
+            return orig(*args, **kwds)
+        try:
+            return orig(*args, **kwds)
+        finally:
+            if signal.SIGTERM not in old:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, term)
+
+    setattr(threading, attr, start_thread)
 
 
 def ROLE_IS_EAGER():

@@ -160,7 +160,7 @@ def _lock_body(rlock):
         # resource-tracker call: 3.12+ warns "ResourceTracker called reentrantly".
         sl = self._semlock
         wlock = _weakref(self)
-        ids = [None]  # the lock's id (core.lock_id), once known
+        ids: "list[str | None]" = [None]  # the lock's id (core.lock_id), once known
         sl_acquire = sl.acquire
         sl_release = sl.release
         sl_count = sl._count

@@ -193,10 +193,11 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
   // The child waits 6 s (six grace periods) before its bootstrap: it has not connected, so it
   // cannot be asked for its stacks, while main waits for it in join(). The run is starting, not
   // hung: no "no progress" (before, two snapshots of main in join() stopped it with exit 3).
+  // The same for a Manager's server, which the library starts (main waits inside Manager()).
   const py = defaultPython();
-  const file = join(TEST_PROGRAMS_DIR, "stacks_slow_child_start.py");
-  for (const method of selectedMethods()) {
-    test(`stacks_slow_child_start.py (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
+  for (const [name, method] of ["stacks_slow_child_start.py", "stacks_slow_manager_start.py"].flatMap((n) => selectedMethods().map((m) => [n, m] as const))) {
+    const file = join(TEST_PROGRAMS_DIR, name);
+    test(`${name} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
       const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
       const problems: string[] = [];
       if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);

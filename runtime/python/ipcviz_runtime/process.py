@@ -169,6 +169,26 @@ def install():
     os._exit = exit_now
 
 
+def _library_spawn(proc, target):
+    """A Manager's server, started by the library (no call site of the program): its process.spawn
+    tells the collector a child of the run is starting. Its parent waits for it (BaseManager.start
+    reads the server's address) and may wait long on a busy machine: without it the run looked as if
+    nothing could end that wait. (Pool and executor workers record theirs: pools.record_worker_start.)"""
+    try:
+        if getattr(target, "__name__", None) != "_run_server" or getattr(target, "__module__", None) != "multiprocessing.managers":
+            return
+        pid = proc.pid
+        if not pid:
+            return
+        extra = {"child": pid, "name": proc.name, "daemon": bool(proc.daemon), "target": qualname(target)}
+        method = getattr(getattr(proc, "_popen", None), "method", None)
+        if method:
+            extra["startMethod"] = method
+        ev("process.spawn", "proc:%d" % pid, None, None, extra)
+    except Exception:
+        pass
+
+
 def _install_thread_mask():
     """A thread that threading starts while the runtime's SIGTERM handler is in place is born with
     SIGTERM blocked (a new thread inherits its creator's signal mask), so the kernel gives SIGTERM to
@@ -293,7 +313,10 @@ def _install_process():
     def start(self):
         site = user_site(1)
         if site is None:
-            return orig_start(self)
+            target = getattr(self, "_target", None)  # start() deletes it
+            r = orig_start(self)
+            _library_spawn(self, target)
+            return r
         target = getattr(self, "_target", None)
         tname = qualname(target) if target is not None else None
         t0 = now()

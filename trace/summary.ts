@@ -349,9 +349,17 @@ export class SummaryBuilder {
       case "manager.start":
         this.created(e, e.obj, "manager", "Manager");
         break;
-      case "proxy.create":
+      case "proxy.create": {
+        // A Manager's server names an object by its address (`id()`): once an object is freed, a
+        // new one can get the same id. A later creation describes the object from then on.
+        const o = this.objects.get(e.obj);
+        if (o && o.kind !== "unknown") {
+          o.kind = "unknown";
+          delete o.name;
+        }
         this.created(e, e.obj, "proxy", e.objType);
         break;
+      }
       case "pool.create":
         this.created(e, e.obj, "pool", "Pool");
         break;

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pairMessages, signalName, signalNumber, summarize, SummaryBuilder } from "../../trace/summary";
 import { EventScript, testHeader } from "./launchTestUtil";
+import { TraceModel } from "../../trace/model/model";
 
 test("pairs sends and receipts by msg, whatever the arrival order; counts in-flight", () => {
   const s = new EventScript()
@@ -213,4 +214,19 @@ test("objects carry the program's names and each process's own names; default-na
   assert.equal(p.get(11)!.label, undefined, "a name the program gave is the label");
   assert.equal(p.get(12)!.label, "Process-2 · consumer");
   assert.equal(p.get(12)!.target, "__main__.consumer");
+});
+
+test("a Manager object id reused by the server (the first object freed): the later creation names it", () => {
+  const s = new EventScript()
+    .start(10, "MainProcess", "main", 1)
+    .ev(10, "proxy.create", { obj: "M1/7f00", manager: "M1", objType: "Lock", name: "forks[1]" })
+    .ev(10, "proxy.create", { obj: "M1/7f00", manager: "M1", objType: "list", name: "log" })
+    .ev(10, "mgr.call", { obj: "M1/7f00", msg: "10.1", method: "append", preview: "('x',)" });
+  const sum = summarize(testHeader(), s.events);
+  const o = sum.objects.filter((x) => x.id === "M1/7f00");
+  assert.equal(o.length, 1);
+  assert.equal(o[0].kind, "list");
+  assert.equal(o[0].name, "log");
+  const m = TraceModel.fromEvents(s.events, testHeader());
+  assert.equal(m.stateAt(m.length - 1).names.get("M1/7f00"), "log", "the view's model names it too");
 });

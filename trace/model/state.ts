@@ -314,7 +314,9 @@ export class ModelState {
         const o = this.objects.get(x.obj);
         if (o && o.site === null) o.site = site;
       }
-      if (typeof x.name === "string" && !this.names.has(x.obj)) this.names.set(x.obj, x.name);
+      // A proxy's id is its object's address in the Manager's server, which a later object can reuse
+      // once the first is freed: its creation names it from then on.
+      if (typeof x.name === "string" && (!this.names.has(x.obj) || e.kind === "proxy.create")) this.names.set(x.obj, x.name);
       if (Array.isArray(x.endNames) && Array.isArray(x.ends)) {
         for (let k = 0; k < 2; k++) {
           if (typeof x.endNames[k] === "string" && typeof x.ends[k] === "string" && !this.names.has(x.ends[k])) this.names.set(x.ends[k], x.endNames[k]);

@@ -25,7 +25,7 @@ export const WORKSPACE_EXAMPLES = ["queue_producer_consumer.py", "pipe_duplex.py
 const extensionPath = process.env.IPCVIZ_VSCODE_EXTENSION_PATH ?? REPO_ROOT;
 const testsPath = process.env.IPCVIZ_VSCODE_TESTS_PATH ?? join(REPO_ROOT, "out", "test", "vscode", "suite", "index.js");
 
-test("integration suite passes in the real VS Code extension host", { skip: realVSCodeSkipReason(), timeout: 240_000 }, async () => {
+test("integration suite passes in the real VS Code extension host", { skip: realVSCodeSkipReason(), timeout: 1_200_000 }, async () => {
   assert.ok(existsSync(testsPath), `no suite bundle at ${testsPath}: run "npm run build" first`);
   if (extensionPath === REPO_ROOT) {
     const main = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).main as string | undefined;
@@ -47,7 +47,7 @@ test("integration suite passes in the real VS Code extension host", { skip: real
       extensionTestsPath: testsPath,
       workspace,
       env: { IPCVIZ_TEST_WORKSPACE: workspace, ...(other ? { IPCVIZ_TEST_OTHER_PYTHON: other } : {}) },
-      timeoutMs: 180_000,
+      timeoutMs: 1_080_000,
       screenshot: join(REPO_ROOT, "out", "screenshots", "vscode", "integration-end.png"),
     });
     console.log(`--- extension host output (${r.log.length} lines, ${r.elapsedMs} ms) ---\n${r.log.join("\n")}\n--- end ---`);

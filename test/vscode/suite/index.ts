@@ -48,7 +48,7 @@ function writeResults(path: string | undefined, tests: TestRecord[], fatal?: str
 export async function run(): Promise<void> {
   const resultsPath = process.env.IPCVIZ_TEST_RESULTS || undefined;
   const tests: TestRecord[] = [];
-  const mocha = new Mocha({ ui: "bdd", color: false, timeout: 60_000, reporter: "spec" });
+  const mocha = new Mocha({ ui: "bdd", color: false, timeout: 300_000, reporter: "spec" });
   try {
     mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, "ipcviz-suite", mocha);
     registerExtensionTests();

@@ -57,7 +57,7 @@ export function registerInterpreterTests(): void {
       const before = fake!.testing.calls();
       const info = await vscode.commands.executeCommand<{ traceFile: string } | null>("ipcviz.visualise", vscode.Uri.file(join(examples, "pipe_one_way.py")));
       assert.ok(info, "the run started (see the IPC Visualiser output channel if not)");
-      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 30_000);
+      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 60_000);
       assert.equal(done.exitCode, 0);
       const header = JSON.parse(readFileSync(done.traceFile, "utf8").split("\n", 1)[0]) as { interpreter: { path: string; version: string } };
       assert.equal(header.interpreter.version, want, `the trace header names the Python extension's interpreter (${other}): ${JSON.stringify(header.interpreter)}`);

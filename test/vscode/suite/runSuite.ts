@@ -62,13 +62,13 @@ export function registerRunTests(): void {
     it("runs queue_producer_consumer.py and the panel receives its events", async () => {
       const started = await visualise(join(examples, "queue_producer_consumer.py"));
       assert.ok(started.pid > 0);
-      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 30_000);
+      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 60_000);
       assert.equal(done.exitCode, 0);
       assert.ok(done.events > 20, `the run recorded events (${done.events})`);
       const view = await waitFor(
         "the run panel to load and receive every event",
         () => api.views().find((v) => v.kind === "run" && v.ready && v.eventsPosted === v.sourceEvents && v.sourceEvents === done.events),
-        20_000,
+        60_000,
         () => ({ run: api.run(), views: api.views() }),
       );
       assert.equal(view.finished, true);
@@ -77,24 +77,24 @@ export function registerRunTests(): void {
 
     it("reports a live deadlock, and Stop ends every process of the deadlocked program", async () => {
       const started = await visualise(join(examples, "hang_lock_cycle_2.py"));
-      await waitFor("the deadlock to be reported", () => api.run()?.hangReported, 20_000);
+      await waitFor("the deadlock to be reported", () => api.run()?.hangReported, 60_000);
       assert.ok(runProcesses(started.pid, started.socketPath).length >= 3, "main and both children are running");
       const stopped = await vscode.commands.executeCommand<RunInfo>("ipcviz.stop");
       assert.equal(stopped.state, "finished");
       assert.equal(stopped.stopped, true);
-      await waitFor("every process of the run to be gone", () => runProcesses(started.pid, started.socketPath).length === 0, 5_000);
+      await waitFor("every process of the run to be gone", () => runProcesses(started.pid, started.socketPath).length === 0, 15_000);
     });
 
     it("Stop ends a program whose processes ignore SIGTERM", async () => {
       const file = join(tmp, "ignores_sigterm.py");
       writeFileSync(file, IGNORES_SIGTERM);
       const started = await visualise(file);
-      await waitFor("three processes to run", () => runProcesses(started.pid, started.socketPath).length >= 3 && (api.run()?.processes ?? 0) >= 3, 20_000);
+      await waitFor("three processes to run", () => runProcesses(started.pid, started.socketPath).length >= 3 && (api.run()?.processes ?? 0) >= 3, 60_000);
       const t0 = Date.now();
       const stopped = await vscode.commands.executeCommand<RunInfo>("ipcviz.stop");
       assert.equal(stopped.state, "finished");
       assert.ok(Date.now() - t0 < 15_000, "stop did not hang");
-      await waitFor("every process of the run to be gone", () => runProcesses(started.pid, started.socketPath).length === 0, 5_000);
+      await waitFor("every process of the run to be gone", () => runProcesses(started.pid, started.socketPath).length === 0, 15_000);
     });
   });
 }

@@ -32,8 +32,8 @@ export function registerTraceTests(): void {
     it("saves a run's trace and opens it in the trace editor with the same events", async () => {
       const info = await vscode.commands.executeCommand<{ pid: number } | null>("ipcviz.visualise", vscode.Uri.file(join(examples, "pipe_one_way.py")));
       assert.ok(info, "the run started");
-      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 30_000);
-      await waitFor("the run panel", () => api.views().find((v) => v.kind === "run"), 10_000);
+      const done = await waitFor("the run to finish", () => (api.run()?.state === "finished" ? api.run() : null), 60_000);
+      await waitFor("the run panel", () => api.views().find((v) => v.kind === "run"), 60_000);
 
       const target = join(tmp, "saved.ipcviz.jsonl");
       const saved = await vscode.commands.executeCommand<string | undefined>("ipcviz.saveTrace", vscode.Uri.file(target));
@@ -47,7 +47,7 @@ export function registerTraceTests(): void {
       const view = await waitFor(
         "the trace editor to show every event",
         () => api.views().find((v) => v.kind === "trace" && v.title === "saved.ipcviz.jsonl" && v.sourceEvents === done.events && v.ready && v.eventsPosted === done.events),
-        20_000,
+        60_000,
         () => ({ run: api.run(), views: api.views() }),
       );
       assert.equal(view.finished, true);
@@ -62,7 +62,7 @@ export function registerTraceTests(): void {
       await waitFor(
         "the run view to reload and get every event again",
         () => api.views().find((v) => v.kind === "run" && v.visible && v.ready && v.eventsPosted === v.sourceEvents && v.sourceEvents > 0),
-        20_000,
+        60_000,
         () => api.views(),
       );
     });

@@ -287,7 +287,7 @@ export const KINDS = {
     family: "managers",
     class: "create",
     fields: {
-      obj: obj("the shared object's id"),
+      obj: obj("the shared object's id: the Manager's id and the object's address in its server, which a later object may reuse once the first is freed — a later `proxy.create` of the same id describes that object, its type and name, from then on"),
       manager: f.str(),
       objType: f.str("`dict`, `list`, `Namespace`, `Queue`, `Lock`, `Value`, …"),
       value: opt(f.num("Semaphore initial value, Barrier parties")),

@@ -100,10 +100,19 @@ def _trace_worker_queues(inq, outq):
 def record_worker_start(w, target_name="multiprocessing.pool.worker"):
     """The owner started a worker process (library code: no call site)."""
     try:
+        if w.pid:
+            w.__dict__["_ipcviz_worker"] = True  # its end is recorded when the library joins it
+            record_library_spawn(w, target_name)
+    except Exception:
+        pass
+
+
+def record_library_spawn(w, target_name):
+    """process.spawn of a process the library started (no call site of the program)."""
+    try:
         pid = w.pid
         if not pid:
             return
-        w.__dict__["_ipcviz_worker"] = True  # its end is recorded when the library joins it
         extra = {"child": pid, "name": w.name, "daemon": bool(w.daemon), "target": target_name}
         method = getattr(getattr(w, "_popen", None), "method", None)
         if method:

@@ -174,19 +174,8 @@ def _library_spawn(proc, target):
     tells the collector a child of the run is starting. Its parent waits for it (BaseManager.start
     reads the server's address) and may wait long on a busy machine: without it the run looked as if
     nothing could end that wait. (Pool and executor workers record theirs: pools.record_worker_start.)"""
-    try:
-        if getattr(target, "__name__", None) != "_run_server" or getattr(target, "__module__", None) != "multiprocessing.managers":
-            return
-        pid = proc.pid
-        if not pid:
-            return
-        extra = {"child": pid, "name": proc.name, "daemon": bool(proc.daemon), "target": qualname(target)}
-        method = getattr(getattr(proc, "_popen", None), "method", None)
-        if method:
-            extra["startMethod"] = method
-        ev("process.spawn", "proc:%d" % pid, None, None, extra)
-    except Exception:
-        pass
+    if getattr(target, "__name__", None) == "_run_server" and getattr(target, "__module__", None) == "multiprocessing.managers":
+        pools.record_library_spawn(proc, qualname(target))
 
 
 def _install_thread_mask():

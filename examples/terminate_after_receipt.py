@@ -1,6 +1,6 @@
 """A child sends (a Pipe end, a SimpleQueue, a Queue) or marks a task done; the
 parent terminates it the moment it has what it waited for. Each child then
-waits (sleeps, or spins), so the only way it ends is the parent's terminate() (exit code -15).
+sleeps, so the only way it ends is the parent's terminate() (exit code -15).
 Ends by itself.
 """
 import multiprocessing as mp
@@ -24,10 +24,7 @@ def simple_putter(q):
 
 def queue_putter(q):
     q.put("from the queue")
-    # Not time.sleep: with the feeder thread running, the runtime's SIGTERM handler can wait for
-    # the sleep to end (a known defect, see docs/python-runtime.md); a busy main thread runs it at once.
-    while True:
-        pass
+    time.sleep(60)  # with the feeder thread running (see terminate_while_going_to_sleep.py)
 
 
 def finisher(q):

@@ -190,6 +190,50 @@ class ThreadMaskTest(unittest.TestCase):
         self.assertEqual(self.run_py("default"), ["False", "False"])
 
 
+class SigtermWakeupTest(unittest.TestCase):
+    """A SIGTERM whose C handler ran in another thread, while the main thread sleeps, still ends the
+    process at once (the quiet-batch thread reads the wakeup descriptor and gives it to the main
+    thread); a program's own wakeup descriptor is left to it."""
+
+    def run_py(self, body, timeout=60):
+        code = (
+            "import os, signal, sys, threading, time; sys.path.insert(0, %r)\n" % RUNTIME
+            + "from ipcviz_runtime import core\ncore.install_sleep_flush(); core.install_sigterm()\n"
+            + body
+        )
+        env = dict(os.environ)
+        env.pop("IPCVIZ_DEBUG_WAKE", None)
+        env["IPCVIZ_SOCK"] = os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket")
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+
+    def test_a_sigterm_taken_by_another_thread_ends_a_sleeping_process(self):
+        # The other thread signals itself: CPython's C handler runs there, the main thread's sleep
+        # sees no EINTR. Plain CPython would sleep the full 600 s (the budget of 60 s is a defect's).
+        body = (
+            "print(core._wake_w >= 512, flush=True)\n"
+            "t = threading.Thread(target=lambda: (time.sleep(0.2), signal.pthread_kill(threading.get_ident(), signal.SIGTERM)))\n"
+            "t.start()\n"
+            "time.sleep(600)\n"
+            "print('slept')\n"
+        )
+        r = self.run_py(body)
+        self.assertEqual((r.returncode, r.stdout.split()), (-15, ["True"]), r.stderr)
+
+    def test_a_programs_own_wakeup_fd_is_its_own(self):
+        body = (
+            "r, w = os.pipe(); os.set_blocking(w, False)\n"
+            "ours = core._wake_w\n"
+            "a = signal.set_wakeup_fd(w)\n"  # plain: -1 (none was set)
+            "b = signal.set_wakeup_fd(-1)\n"  # plain: w
+            "c = core._orig_set_wakeup_fd(ours)\n"  # the runtime's came back when the program cleared its own
+            "print(a, b == w, c == ours, signal.set_wakeup_fd.__name__)\n"
+            "core.uninstall_sigterm()\n"
+            "print(core._orig_set_wakeup_fd(-1), core._wake_w)\n"
+        )
+        r = self.run_py(body)
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["-1", "True", "True", "set_wakeup_fd", "-1", "-1"]), r.stderr)
+
+
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):
         data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])

@@ -1241,6 +1241,23 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       }
     },
   },
+  terminate_while_going_to_sleep: {
+    structure(v, x, p) {
+      const rounds = x.method === "fork" ? 200 : 15;
+      roles(v, p, { main: 1, child: rounds });
+      const main = v.main?.pid;
+      const kids = pidsOf(v, p, "child", rounds);
+      const late = kids.filter((kid) => v.of("process.join", (e) => e.pid === main && e.child === kid && e.exitCode === -15).length !== 1);
+      p.check(late.length === 0, () => `main joins every child and sees -15; not: ${late.join(", ")}`);
+      // Each child's handler ran: its process.exit says SIGTERM, and its put is in the trace, received by main.
+      const noExit = kids.filter((kid) => ofPid(v, kid, "process.exit").filter((e) => e.signal === 15).length !== 1);
+      p.check(noExit.length === 0, () => `every child records its exit by SIGTERM; not: ${noExit.join(", ")}`);
+      const puts = kids.flatMap((kid) => ofPid(v, kid, "queue.put"));
+      p.check(puts.length === rounds, () => `one put per child: ${puts.length}`);
+      allAt(p, x, puts, 'q.put("about to sleep")');
+      allReceived(v, p, puts, main);
+    },
+  },
   connection_wait_any: {
     structure(v, x, p) {
       roles(v, p, { main: 1, child: 3 });

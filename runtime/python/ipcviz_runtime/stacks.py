@@ -75,16 +75,12 @@ def _start_helper(sock):
     if _helper_ident is not None:
         return
     try:
-        _helper_ident = _start_new_thread(_serve, (sock,))
+        _helper_ident = core.start_quiet_thread(_start_new_thread, _serve, (sock,))
     except Exception:
         _helper_ident = None
 
 
 def _serve(sock):
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-    except Exception:
-        pass
     buf = b""
     while True:
         try:

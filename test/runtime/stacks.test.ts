@@ -29,6 +29,7 @@ import {
   type InstrumentedResult,
   type PythonTarget,
   RUNS,
+  type RunResult,
   type StartMethod,
   TEST_PROGRAMS_DIR,
   cleanup,
@@ -157,6 +158,31 @@ describe("no progress: hangs outside the recorded primitives", { skip: missing ?
   }
 });
 
+/**
+ * What every run that must end by itself without a report shows: exit status 0, the plain run's
+ * output (when one is given), no diagnosis in the summary and no hang on stderr.
+ */
+function falseAlarms(run: InstrumentedResult, plain?: RunResult): string[] {
+  const problems: string[] = [];
+  if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
+  if (plain && run.stdout !== plain.stdout) problems.push(`stdout differs from the plain run's: ${JSON.stringify(run.stdout)} vs ${JSON.stringify(plain.stdout)}`);
+  if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
+  if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks?.map((d) => d.explanation))}`);
+  if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
+  return problems;
+}
+
+/** The trace is there and valid, and no process of the run is left. */
+function wholeAndGone(run: InstrumentedResult): string[] {
+  const problems: string[] = [];
+  if (run.trace) {
+    const invalid = validateTrace(run.trace.header, run.trace.events);
+    if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
+  } else problems.push(`no trace: ${run.traceError}`);
+  if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+  return problems;
+}
+
 describe("no report for a program that computes or sleeps", { skip: missing ?? undefined }, () => {
   const py = defaultPython();
   for (const [program, state, child] of [
@@ -199,23 +225,14 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
     const file = join(TEST_PROGRAMS_DIR, name);
     test(`${name} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
       const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
-      const problems: string[] = [];
-      if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
-      if (run.stdout !== plain.stdout) problems.push(`stdout differs from the plain run's: ${JSON.stringify(run.stdout)} vs ${JSON.stringify(plain.stdout)}`);
-      if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
-      if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks?.map((d) => d.explanation))}`);
-      if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
+      const problems = falseAlarms(run, plain);
       const events = run.trace?.events ?? [];
       const child = (events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined)?.child;
       // Snapshots were taken while nothing was recorded, and they name the child as starting.
       const requests = events.filter((e) => e.kind === "stacks.request") as unknown as Array<{ pids: number[]; starting?: number[] }>;
       if (requests.length === 0) problems.push("no snapshot was taken while the child started");
       else if (child === undefined || !requests.some((r) => r.starting?.includes(child) && !r.pids.includes(child))) problems.push(`no stacks.request names the child ${child} as starting: ${JSON.stringify(requests)}`);
-      if (run.trace) {
-        const invalid = validateTrace(run.trace.header, run.trace.events);
-        if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
-      } else problems.push(`no trace: ${run.traceError}`);
-      if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+      problems.push(...wholeAndGone(run));
       if (problems.length === 0) cleanup(run);
       assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
     });
@@ -295,12 +312,8 @@ describe("no report for a server waiting for a client from outside the run", { s
             },
           }),
         );
-        const problems: string[] = [];
-        if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
+        const problems = falseAlarms(run);
         if (!run.stdout.includes("worker got hello")) problems.push(`the server did not get the client's line: ${excerpt(run.stdout)}`);
-        if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
-        if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks)}`);
-        if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
         const main = run.trace?.events.find((e) => e.kind === "process.start" && (e as unknown as { role: string }).role === "main")?.pid;
         const mainAnswers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === main) as unknown as Array<{ threads: Array<{ main: boolean; state: string; waitsOn?: { what: string; outside: boolean } }> }>;
         const mainThreads = mainAnswers.map((a) => a.threads.find((t) => t.main)).filter((t) => t !== undefined);
@@ -315,11 +328,7 @@ describe("no report for a server waiting for a client from outside the run", { s
           if (run.stderr.includes("(outside the run)")) problems.push(`serve_forever's timer wait reported as outside:\n${excerpt(run.stderr)}`);
           if (!mainThreads.some((t) => t!.state === "sleeping" && /timeout/.test(t!.waitsOn?.what ?? ""))) problems.push(`no snapshot says main waits on a timer: ${JSON.stringify(mainThreads)}`);
         }
-        if (run.trace) {
-          const invalid = validateTrace(run.trace.header, run.trace.events);
-          if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
-        }
-        if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+        problems.push(...wholeAndGone(run));
         if (problems.length === 0) cleanup(run);
         assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
       });
@@ -339,13 +348,8 @@ describe("no report while a command the run waits for talks to a server outside 
   for (const method of selectedMethods()) {
     test(`ok_subprocess_curl.py (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
       const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
-      const problems: string[] = [];
-      if (run.status !== 0) problems.push(`the run should end by itself with 0, exited with ${run.status}`);
-      if (run.stdout !== plain.stdout) problems.push(`stdout differs from the plain run's: ${JSON.stringify(run.stdout)} vs ${JSON.stringify(plain.stdout)}`);
+      const problems = falseAlarms(run, plain);
       if (!run.stdout.includes("fetched page /first")) problems.push(`the page was not fetched: ${excerpt(run.stdout)}`);
-      if (run.summary?.noProgress) problems.push(`false alarm: ${run.summary.noProgress.text}`);
-      if ((run.summary?.deadlocks ?? []).length) problems.push(`false deadlock: ${JSON.stringify(run.summary?.deadlocks?.map((d) => d.explanation))}`);
-      if (run.stderr.includes("no progress") || run.stderr.includes("stopping every process")) problems.push("stderr reports a hang");
       // What the child waits on, as the snapshots saw it: the command, and its socket outside the run.
       const child = run.trace?.events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined;
       const answers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === child?.child) as unknown as Array<{ threads: Array<{ main: boolean; waitsOn?: { what: string; outside: boolean } }> }>;
@@ -355,11 +359,7 @@ describe("no report while a command the run waits for talks to a server outside 
       if (!waits.some((w) => w!.outside && w!.what.startsWith("a pipe from ") && socketOut.test(w!.what))) problems.push(`no snapshot says the child reads from ${tool}, which waits outside: ${JSON.stringify(waits)}`);
       if (!waits.some((w) => w!.outside && socketOut.test(w!.what) && !w!.what.startsWith("a pipe"))) problems.push(`no snapshot says the child waits for ${tool} to end while it waits outside: ${JSON.stringify(waits)}`);
       if (!/Process-1 is waiting on (a pipe from )?the command \S+ \(pid \d+\), which waits on a socket .* \(outside the run\) in `subprocess\.run` at ok_subprocess_curl\.py:\d+/.test(run.stderr)) problems.push(`stderr lacks the "outside the run" line:\n${excerpt(run.stderr)}`);
-      if (run.trace) {
-        const invalid = validateTrace(run.trace.header, run.trace.events);
-        if (invalid.length) problems.push(`the trace is not valid: ${invalid.slice(0, 5).join("; ")}`);
-      } else problems.push(`no trace: ${run.traceError}`);
-      if (run.leftovers.length) problems.push(`processes left running: ${run.leftovers.join("; ")}`);
+      problems.push(...wholeAndGone(run));
       if (problems.length === 0) cleanup(run);
       assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
     });

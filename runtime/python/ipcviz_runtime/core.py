@@ -817,14 +817,17 @@ set_wakeup_fd.__doc__ = _orig_set_wakeup_fd.__doc__
 def _check_term():
     """In the quiet-batch thread, after each wake (see above)."""
     global _term_seen
-    try:
-        data = os.read(_wake_r, 512)
-    except (BlockingIOError, InterruptedError):
-        data = b""
-    except OSError:
-        return
-    if _TERM_BYTE in data:
-        _term_seen = True
+    for _ in range(64):  # drained (a program's own handled signals write there too), up to 256 KiB
+        try:
+            data = os.read(_wake_r, 4096)
+        except (BlockingIOError, InterruptedError):
+            break
+        except OSError:
+            return
+        if _TERM_BYTE in data:
+            _term_seen = True
+        if len(data) < 4096:
+            break
     if _term_ran:
         _term_seen = False
     elif _term_seen and signal.getsignal(signal.SIGTERM) is on_sigterm and _main_ident is not None:

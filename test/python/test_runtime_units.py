@@ -234,6 +234,31 @@ class SigtermWakeupTest(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["-1", "True", "True", "set_wakeup_fd", "-1", "-1"]), r.stderr)
 
 
+class StacksRequestTest(unittest.TestCase):
+    """The helper thread reads the collector's request line without importing json."""
+
+    def test_the_collectors_form_and_others(self):
+        from ipcviz_runtime import stacks
+
+        self.assertEqual(stacks.parse_request(b'{"stacks":7,"pids":[1,22,333]}\n'), (7, {1, 22, 333}))
+        self.assertEqual(stacks.parse_request(b'{"stacks":8,"pids":[]}'), (8, set()))
+        self.assertEqual(stacks.parse_request(b'{"stacks":9}'), (9, None))
+        self.assertEqual(stacks.parse_request(b'{"stacks": 10, "pids": [4, 5]}'), (10, {4, 5}))  # json's way
+        with self.assertRaises(ValueError):
+            stacks.parse_request(b"not a request")
+
+    def test_the_collectors_form_needs_no_import(self):
+        code = (
+            "import sys; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import stacks\n"
+            "sys.modules.pop('json', None)\n"
+            "stacks.parse_request(b'{\"stacks\":1,\"pids\":[2]}')\n"
+            "print('json' in sys.modules)\n" % RUNTIME
+        )
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["False"]), r.stderr)
+
+
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):
         data = core.encode_batch(7, [(1, "/x.py", 3, "f")], [(10, 1, "queue.put", "Q1", "1.1", 1, {"preview": "5\n"})])

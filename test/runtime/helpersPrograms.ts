@@ -108,6 +108,12 @@ function ofPid<K extends RuntimeEvent["kind"]>(v: TraceView, pid: number | undef
   return v.of(kind, (e) => e.pid === pid && (!where || where(e)));
 }
 
+/** The children the program started (of one pid, if given): not the fork server, which the library starts. */
+function programSpawns(v: TraceView, pid?: number): EventOf<"process.spawn">[] {
+  return v.of("process.spawn", (e) => (pid === undefined || e.pid === pid) && e.target !== FORK_SERVER);
+}
+const FORK_SERVER = "multiprocessing.forkserver.main";
+
 /** The open (never ended) blocks of a pid. */
 function openBlocksOf(v: TraceView, pid: number | undefined): EventOf<"block.begin">[] {
   return v.openBlocks().filter((b) => b.pid === pid);
@@ -1336,7 +1342,7 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
   process_lifecycle: {
     structure(v, x, p) {
       const main = v.main?.pid;
-      const spawns = ofPid(v, main, "process.spawn");
+      const spawns = programSpawns(v, main);
       p.check(spawns.length === 7, () => `main starts 7 children, got ${spawns.length}`);
       const joins = ofPid(v, main, "process.join").map((j) => j.exitCode);
       p.check(JSON.stringify(joins) === JSON.stringify([0, 3, 1, 0, null, -15, -9]), `main's joins should see exit codes 0, 3, 1, 0, null (timeout), -15, -9; got ${JSON.stringify(joins)}`);
@@ -1345,7 +1351,7 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       p.check(v.exitOf(exit3)?.exitCode === 3, () => `sys.exit(3) child: process.exit exitCode 3:\n${v.dumpPid(exit3)}`);
       p.check(v.exitOf(crash)?.exitCode === 1, () => `crashing child: process.exit exitCode 1:\n${v.dumpPid(crash)}`);
       const [parent] = pidsOf(v, p, "parent_of_one");
-      const grand = ofPid(v, parent, "process.spawn");
+      const grand = programSpawns(v, parent);
       if (p.check(grand.length === 1, "the parent_of_one child starts one grandchild")) {
         const st = v.starts.get(grand[0].child);
         p.check(st?.name === `${v.starts.get(parent)?.name}:1` && st?.ppid === parent, () => `the grandchild should be named <parent>:1 with ppid ${parent}: ${st ? describeEvent(st) : "no process.start"}`);
@@ -1525,8 +1531,9 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
     hangs: true,
     structure(v, x, p) {
       roles(v, p, { main: 1 });
-      p.check(v.of("process.spawn").length === 1, "main starts one child");
-      blockedIn(v, p, v.main?.pid, "process.join", `proc:${v.of("process.spawn")[0]?.child}`);
+      const spawns = programSpawns(v);
+      p.check(spawns.length === 1, "main starts one child");
+      blockedIn(v, p, v.main?.pid, "process.join", `proc:${spawns[0]?.child}`);
     },
   },
   hang_thread_queue_get: {

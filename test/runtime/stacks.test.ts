@@ -158,6 +158,9 @@ describe("no progress: hangs outside the recorded primitives", { skip: missing ?
   }
 });
 
+/** The fork server's process.spawn (the library starts it; under forkserver it comes before the program's child's). */
+const isForkServer = (e: object): boolean => (e as { target?: string }).target === "multiprocessing.forkserver.main";
+
 /**
  * What every run that must end by itself without a report shows: exit status 0, the plain run's
  * output (when one is given), no diagnosis in the summary and no hang on stderr.
@@ -219,16 +222,21 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
   // The child waits 6 s (six grace periods) before its bootstrap: it has not connected, so it
   // cannot be asked for its stacks, while main waits for it in join(). The run is starting, not
   // hung: no "no progress" (before, two snapshots of main in join() stopped it with exit 3).
-  // The same for a Manager's server, which the library starts (main waits inside Manager()).
+  // The same for a Manager's server, which the library starts (main waits inside Manager()), and
+  // for the fork server (main waits inside Process.start; this program always uses forkserver).
   const py = defaultPython();
-  for (const [name, method] of ["stacks_slow_child_start.py", "stacks_slow_manager_start.py"].flatMap((n) => selectedMethods().map((m) => [n, m] as const))) {
+  const starts = ["stacks_slow_child_start.py", "stacks_slow_manager_start.py"].flatMap((n) => selectedMethods().map((m) => [n, m] as const));
+  if (selectedMethods().includes("forkserver")) starts.push(["stacks_slow_forkserver_start.py", "forkserver"]);
+  for (const [name, method] of starts) {
     const file = join(TEST_PROGRAMS_DIR, name);
     test(`${name} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
       const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
       const problems = falseAlarms(run, plain);
       const events = run.trace?.events ?? [];
-      const child = (events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined)?.child;
-      // Snapshots were taken while nothing was recorded, and they name the child as starting.
+      // The process main waits for: the child, or the fork server that is to fork it.
+      const server = name === "stacks_slow_forkserver_start.py";
+      const child = (events.find((e) => e.kind === "process.spawn" && isForkServer(e) === server) as unknown as { child: number } | undefined)?.child;
+      // Snapshots were taken while nothing was recorded, and they name that process as starting.
       const requests = events.filter((e) => e.kind === "stacks.request") as unknown as Array<{ pids: number[]; starting?: number[] }>;
       if (requests.length === 0) problems.push("no snapshot was taken while the child started");
       else if (child === undefined || !requests.some((r) => r.starting?.includes(child) && !r.pids.includes(child))) problems.push(`no stacks.request names the child ${child} as starting: ${JSON.stringify(requests)}`);
@@ -351,7 +359,7 @@ describe("no report while a command the run waits for talks to a server outside 
       const problems = falseAlarms(run, plain);
       if (!run.stdout.includes("fetched page /first")) problems.push(`the page was not fetched: ${excerpt(run.stdout)}`);
       // What the child waits on, as the snapshots saw it: the command, and its socket outside the run.
-      const child = run.trace?.events.find((e) => e.kind === "process.spawn") as unknown as { child: number } | undefined;
+      const child = run.trace?.events.find((e) => e.kind === "process.spawn" && !isForkServer(e)) as unknown as { child: number } | undefined;
       const answers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === child?.child) as unknown as Array<{ threads: Array<{ main: boolean; waitsOn?: { what: string; outside: boolean } }> }>;
       const waits = answers.map((a) => a.threads.find((t) => t.main)?.waitsOn).filter((w) => w !== undefined);
       const tool = FETCHER!;

@@ -43,7 +43,7 @@ export const KINDS = {
       startMethod: opt(f.str("how the child was started; Node: `spawn`, `worker`")),
       thread: opt(f.int("a Node worker thread's `threadId`; `child` is its lane id")),
     },
-    note: "a parent started a child (or a worker thread); without `site` when a library started it (a Pool's or a ProcessPoolExecutor's worker, `target` `multiprocessing.pool.worker` / `concurrent.futures.process._process_worker`)",
+    note: "a parent started a child (or a worker thread); without `site` when a library started it (a Pool's or a ProcessPoolExecutor's worker, `target` `multiprocessing.pool.worker` / `concurrent.futures.process._process_worker`; a Manager's server; the fork server, `target` `multiprocessing.forkserver.main`, `daemon` true)",
     relies: ["child"],
   }),
   "process.join": kind({

@@ -515,6 +515,7 @@ _AUDIT_SLEEP = sys.version_info >= (3, 11)  # the "time.sleep" audit event exist
 _DEBUG_RUN = bool(os.environ.get("IPCVIZ_DEBUG_WAKE"))
 _audit_installed = False
 _quiet_thread = 0  # pid whose quiet-batch thread runs (a fork child starts its own)
+quiet_ident = None  # that thread's ident
 
 
 def _debugger_loaded():
@@ -580,7 +581,7 @@ def _quiet_loop():
 
 def install_sleep_flush():
     """Send the buffer when the process sleeps (see above); in a fork child, again."""
-    global _quiet_thread
+    global _quiet_thread, quiet_ident
     if _audit_installed:
         return
     if _AUDIT_SLEEP and (_DEBUG_RUN or _debugger_loaded()):
@@ -590,7 +591,7 @@ def install_sleep_flush():
         return
     _quiet_thread = pid
     try:
-        start_quiet_thread(_thread.start_new_thread, _quiet_loop, ())
+        quiet_ident = start_quiet_thread(_thread.start_new_thread, _quiet_loop, ())
     except Exception:
         _quiet_thread = 0
 

@@ -93,12 +93,7 @@ def _serve(sock):
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             try:
-                import json  # on a request only: not part of every process's start
-
-                req = json.loads(line.decode("utf-8"))
-                rid = int(req["stacks"])
-                pids = req.get("pids")
-                run_pids = set(int(p) for p in pids) if isinstance(pids, list) else None
+                rid, run_pids = parse_request(line)
             except Exception:
                 continue
             try:
@@ -108,6 +103,30 @@ def _serve(sock):
                     core.ev_flush("process.stacks", None, None, None, {"request": rid, "threads": [], "error": repr(e)[:200]})
                 except Exception:
                     pass
+
+
+def parse_request(line):
+    """(request id, the run's pids or None) of a request line as the collector writes it
+    (`{"stacks":7,"pids":[1,2]}`, JSON.stringify's compact form), read without the json module: an
+    import in this thread would read a dozen files, each read a hand-over of the GIL to a busy main
+    thread (seconds on a loaded machine), and could wait forever on a module lock that a thread of
+    a forked parent held. Anything else is read with json."""
+    s = line.decode("ascii").strip()
+    head = '{"stacks":'
+    if s.startswith(head) and s.endswith("}"):
+        body = s[len(head) : -1]
+        rid_text, sep, rest = body.partition(",")
+        rid = int(rid_text)
+        if not sep:
+            return rid, None
+        if rest.startswith('"pids":[') and rest.endswith("]"):
+            inner = rest[8:-1]
+            return rid, set(int(x) for x in inner.split(",")) if inner else set()
+    import json
+
+    req = json.loads(s)
+    pids = req.get("pids")
+    return int(req["stacks"]), set(int(p) for p in pids) if isinstance(pids, list) else None
 
 
 # ------------------------------------------------------------------ the snapshot
@@ -143,9 +162,10 @@ def _look(me):
     cur = sys._current_frames()
     polls = {k: v[1] for k, v in list(core._poll_state.items())}
     out = {}
+    quiet = core.quiet_ident
     for ident, f in cur.items():
-        if ident == me:
-            continue
+        if ident == me or ident == quiet:
+            continue  # the runtime's own threads: no /proc reads (each one a GIL hand-over)
         n = natives.get(ident)
         state, cpu = _task_stat(n) if n is not None else (None, None)
         out[ident] = (f, f.f_lasti, f.f_code, state, cpu)

@@ -541,10 +541,10 @@ def _install_audit():
 def start_quiet_thread(start, fn, args):
     """Start one of the runtime's own threads with every signal blocked from its birth: the creator
     blocks them, starts it (a new thread inherits its creator's mask) and restores its own. A thread
-    that blocked them itself, once it ran, left a window in which the kernel could give it a SIGTERM
-    meant for the program: the handler then waited for the main thread's sleep to end, and a
-    terminate() of a child that had just started sleeping was not obeyed (1 in ~150 on 3.9, fork).
-    A signal that comes while the creator has them blocked stays pending and reaches it after."""
+    that blocked them itself, once it ran, left a window in which the kernel could give it a signal
+    meant for the program. (Closing that window alone did not end the late terminate() that the
+    wakeup descriptor below ends: 4 in 600 still.) A signal that comes while the creator has them
+    blocked stays pending and reaches it after."""
     try:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     except Exception:
@@ -725,10 +725,11 @@ def uninstall_sigterm():
 # has a wakeup descriptor (signal.set_wakeup_fd: the C handler writes the signal's number there, in
 # whichever thread it runs), which the quiet-batch thread reads on each wake. A SIGTERM whose handler
 # has not run then is given again to the main thread alone (signal.pthread_kill), on every wake
-# until it has: the main thread's blocking call ends with EINTR and the handler runs. The pipe sits at HIGH_FD and above (the
-# program's descriptors are numbered as in a plain run); signal.set_wakeup_fd is wrapped so that a
-# program (asyncio's add_signal_handler, trio) sees -1 where only the runtime's was set, and gets the
-# runtime's back when it clears its own. Not under a debugger's audit-hook mode (no quiet thread).
+# until it has: the main thread's blocking call ends with EINTR and the handler runs. The pipe sits
+# at HIGH_FD and above (the program's descriptors are numbered as in a plain run);
+# signal.set_wakeup_fd is wrapped so that a program (asyncio's add_signal_handler, trio) sees -1
+# where only the runtime's was set, and gets the runtime's back when it clears its own. Not under a
+# debugger's audit-hook mode (no quiet thread).
 
 _wake_r = -1
 _wake_w = -1

@@ -20,7 +20,6 @@ collector then records `stacks.missing` for it.
 
 import _thread
 import os
-import signal
 import sys
 import threading
 import types

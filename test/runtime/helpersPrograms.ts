@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { RuntimeEvent } from "../../trace/format";
 import type { PythonTarget, StartMethod } from "./helpers";
-import { describeEvent, type EventOf, Problems, TraceView } from "./helpersTrace";
+import { describeEvent, type EventOf, isForkServerSpawn, Problems, TraceView } from "./helpersTrace";
 
 /** What a structure check knows about the run. */
 export interface SpecContext {
@@ -110,9 +110,8 @@ function ofPid<K extends RuntimeEvent["kind"]>(v: TraceView, pid: number | undef
 
 /** The children the program started (of one pid, if given): not the fork server, which the library starts. */
 function programSpawns(v: TraceView, pid?: number): EventOf<"process.spawn">[] {
-  return v.of("process.spawn", (e) => (pid === undefined || e.pid === pid) && e.target !== FORK_SERVER);
+  return v.of("process.spawn", (e) => (pid === undefined || e.pid === pid) && !isForkServerSpawn(e));
 }
-const FORK_SERVER = "multiprocessing.forkserver.main";
 
 /** The open (never ended) blocks of a pid. */
 function openBlocksOf(v: TraceView, pid: number | undefined): EventOf<"block.begin">[] {

@@ -65,6 +65,11 @@ const CREATE_KINDS = new Set([
 ]);
 
 /** One readable line for an event (for messages). */
+/** The fork server's process.spawn: the library starts it (no site), not the program. */
+export function isForkServerSpawn(e: object): boolean {
+  return (e as { target?: string }).target === "multiprocessing.forkserver.main";
+}
+
 export function describeEvent(e: TraceEvent): string {
   const { pid, t: _t, kind, ...rest } = e as unknown as Record<string, unknown>;
   const r = rest as Record<string, unknown>;

@@ -42,6 +42,7 @@ import {
   selectedPythons,
   until,
 } from "./helpers";
+import { isForkServerSpawn } from "./helpersTrace";
 import { validateTrace } from "../../trace/validate";
 
 /** A hang budget only a defect exceeds: diagnosis needs two snapshots (about 3 s); the CLI stops the run at this timeout otherwise. */
@@ -158,9 +159,6 @@ describe("no progress: hangs outside the recorded primitives", { skip: missing ?
   }
 });
 
-/** The fork server's process.spawn (the library starts it; under forkserver it comes before the program's child's). */
-const isForkServer = (e: object): boolean => (e as { target?: string }).target === "multiprocessing.forkserver.main";
-
 /**
  * What every run that must end by itself without a report shows: exit status 0, the plain run's
  * output (when one is given), no diagnosis in the summary and no hang on stderr.
@@ -235,7 +233,7 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
       const events = run.trace?.events ?? [];
       // The process main waits for: the child, or the fork server that is to fork it.
       const server = name === "stacks_slow_forkserver_start.py";
-      const child = (events.find((e) => e.kind === "process.spawn" && isForkServer(e) === server) as unknown as { child: number } | undefined)?.child;
+      const child = (events.find((e) => e.kind === "process.spawn" && isForkServerSpawn(e) === server) as unknown as { child: number } | undefined)?.child;
       // Snapshots were taken while nothing was recorded, and they name that process as starting.
       const requests = events.filter((e) => e.kind === "stacks.request") as unknown as Array<{ pids: number[]; starting?: number[] }>;
       if (requests.length === 0) problems.push("no snapshot was taken while the child started");
@@ -359,7 +357,7 @@ describe("no report while a command the run waits for talks to a server outside 
       const problems = falseAlarms(run, plain);
       if (!run.stdout.includes("fetched page /first")) problems.push(`the page was not fetched: ${excerpt(run.stdout)}`);
       // What the child waits on, as the snapshots saw it: the command, and its socket outside the run.
-      const child = run.trace?.events.find((e) => e.kind === "process.spawn" && !isForkServer(e)) as unknown as { child: number } | undefined;
+      const child = run.trace?.events.find((e) => e.kind === "process.spawn" && !isForkServerSpawn(e)) as unknown as { child: number } | undefined;
       const answers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === child?.child) as unknown as Array<{ threads: Array<{ main: boolean; waitsOn?: { what: string; outside: boolean } }> }>;
       const waits = answers.map((a) => a.threads.find((t) => t.main)?.waitsOn).filter((w) => w !== undefined);
       const tool = FETCHER!;

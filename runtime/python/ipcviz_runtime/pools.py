@@ -108,18 +108,21 @@ def record_worker_start(w, target_name="multiprocessing.pool.worker"):
 
 
 def record_library_spawn(w, target_name):
-    """process.spawn of a process the library started (no call site of the program)."""
+    """process.spawn of a Process the library started (no call site of the program)."""
     try:
-        pid = w.pid
-        if not pid:
-            return
-        extra = {"child": pid, "name": w.name, "daemon": bool(w.daemon), "target": target_name}
-        method = getattr(getattr(w, "_popen", None), "method", None)
-        if method:
-            extra["startMethod"] = method
-        ev("process.spawn", "proc:%d" % pid, None, None, extra)
+        record_spawn(w.pid, w.name, w.daemon, target_name, getattr(getattr(w, "_popen", None), "method", None))
     except Exception:
         pass
+
+
+def record_spawn(pid, name, daemon, target_name, method=None):
+    """process.spawn of a process the library started, from its parts (the fork server has no Process)."""
+    if not pid:
+        return
+    extra = {"child": pid, "name": name, "daemon": bool(daemon), "target": target_name}
+    if method:
+        extra["startMethod"] = method
+    ev("process.spawn", "proc:%d" % pid, None, None, extra)
 
 
 def record_worker_end(w):

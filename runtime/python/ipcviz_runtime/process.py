@@ -424,7 +424,7 @@ def _forkserver_spawn(child, caller):
     (The resource tracker, also started here, is never waited for.)"""
     try:
         if isinstance(child, int) and child > 0 and caller.f_code.co_filename.endswith("forkserver.py"):
-            ev("process.spawn", "proc:%d" % child, None, None, {"child": child, "name": "ForkServer", "daemon": True, "target": "multiprocessing.forkserver.main"})
+            pools.record_spawn(child, "ForkServer", True, "multiprocessing.forkserver.main")
     except Exception:
         pass
 

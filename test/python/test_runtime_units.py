@@ -258,6 +258,29 @@ class StacksRequestTest(unittest.TestCase):
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["False"]), r.stderr)
 
+    def test_a_snapshot_keeps_no_frame_alive(self):
+        # A thread's frame holds a BytesIO and a memoryview of it while the snapshot is taken, then
+        # returns. The snapshot must leave nothing for the collector: a frame it kept in a cycle
+        # would own those locals, and 3.12.1's collector crashes freeing them (CPython gh-111049).
+        code = (
+            "import gc, io, sys, threading; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import stacks\n"
+            "def work(go):\n"
+            "    f = io.BytesIO(b'abc'); buf = f.getbuffer()\n"
+            "    go.wait()\n"
+            "go = threading.Event(); t = threading.Thread(target=work, args=(go,)); t.start()\n"
+            "gc.collect(); gc.disable()\n"
+            "stacks._look(threading.get_ident())\n"
+            "stacks.answer('r1')\n"
+            "go.set(); t.join()\n"
+            "gc.set_debug(gc.DEBUG_SAVEALL); gc.collect(); gc.set_debug(0)\n"
+            "print(sorted(set(type(o).__name__ for o in gc.garbage)) or 'none')\n"
+            "gc.garbage.clear(); gc.enable(); gc.collect()\n" % RUNTIME
+        )
+        env = dict(os.environ, IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"))
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["none"]), r.stderr)
+
 
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):

@@ -3,7 +3,8 @@
  * runtime, and their traces stay whole (every invariant of helpersTrace.ts holds) and show what
  * happened: a child's crash, SIGKILL, os._exit, terminate() of a busy child, a Pool shut down by
  * its context manager, `python -m` with arguments, stdin, a user's own sitecustomize, a program
- * that rewrites PYTHONPATH, a payload whose __repr__ raises, a 5 MB payload, a 200-deep list.
+ * that rewrites PYTHONPATH, a payload whose __repr__ raises, a 5 MB payload, a 200-deep list, and
+ * primitives dropped with the collector off (the runtime keeps none alive, makes no cycle).
  *
  * The programs are in test/runtime/programs/. Each runs under every start method on one Python
  * (3.11 when present), plain and instrumented side by side, two programs at a time.
@@ -264,6 +265,19 @@ const CASES: Case[] = [
       receivedBy(v, p, v.of("pipe.send", (e) => e.pid === c), main);
       const size = statSync(run.tracePath).size;
       p.check(size < 1024 * 1024, `the trace should stay small, is ${size} bytes`);
+    },
+  },
+  {
+    name: "the runtime keeps no program object alive and puts none in a reference cycle",
+    program: "r_no_cycles.py",
+    check(v, p) {
+      // The program's stdout (compared above) says what was freed; here, that it was traced.
+      const sends = v.of("pool.task.send");
+      const recvs = v.of("pool.task.recv");
+      p.check(sends.length === 4 + 4 && recvs.length === sends.length, () => `the Pool's 4 tasks and the executor's 4 (an apply or submit, and a map of 3 in chunks of 1), sent and received: ${sends.length} sent, ${recvs.length} received`);
+      const x = v.of("queue.put", (e) => e.pid === v.main?.pid && e.preview === "'x'");
+      p.check(x.length === 1, () => `main's put of 'x' on the Queue: ${x.length}`);
+      receivedBy(v, p, x, v.main?.pid);
     },
   },
   {

@@ -21,6 +21,7 @@ never uses it pays nothing.
 
 import functools
 import sys
+import weakref
 
 from . import core, naming, pools, queues
 from .callsite import files_of, is_user, site_of
@@ -169,6 +170,9 @@ def hook():
             extra["name"] = name
         ev("pool.create", pid_, None, site, extra)
         qput = type(cq).put
+        # The queue is held weakly: the instance attribute below would otherwise make a cycle
+        # (queue -> put -> queue) that keeps the queue and its semaphores alive until a collection.
+        cq_ref = weakref.ref(cq)
 
         def put(obj, block=True, timeout=None):
             wid = getattr(obj, "work_id", None)
@@ -184,7 +188,7 @@ def hook():
                     )
                 except Exception:
                     pass
-            return qput(cq, obj, block, timeout)
+            return qput(cq_ref(), obj, block, timeout)
 
         cq.put = put  # an instance attribute: a Queue pickles its own state only
         cq.__dict__["_ipcviz_pool"] = pid_

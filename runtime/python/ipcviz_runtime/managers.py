@@ -9,7 +9,9 @@ process pairs with it. Values read from a Namespace or dict and changed in place
 written back are reported as ns.local_change.
 """
 
+import functools
 import os
+import weakref
 
 from . import core, naming
 from .callsite import files_of, user_site
@@ -33,6 +35,10 @@ def reset_after_fork():
     SERVER = False
     del _watch[:]
     _mgr_depth.clear()
+
+
+def _send_weakly(conn_ref, send, msg):
+    send(conn_ref(), msg)
 
 
 class CallArgs(object):
@@ -223,6 +229,14 @@ def install():
 
     def serve_client(self, conn):
         send0 = conn.send
+        if "send" not in getattr(conn, "__dict__", {}):
+            # The class's send on a weak reference: a bound method in the instance attribute below
+            # would make a cycle (conn -> send -> conn) that keeps the connection, and its socket,
+            # open after the client has gone, until a collection.
+            try:
+                send0 = functools.partial(_send_weakly, weakref.ref(conn), type(conn).send)
+            except TypeError:
+                pass
 
         def send(msg):
             t = core.tls

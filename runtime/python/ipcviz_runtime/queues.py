@@ -299,26 +299,41 @@ def install():
     # Feeder-thread pickling errors: recorded with the message they lost; the user's handler sees the object.
     orig_start_thread = Queue._start_thread  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: starts the feeder thread
     ours = weakref.WeakSet()  # the error handlers made here (never wrapped twice)
+    absent = object()
 
     def _start_thread(self):
         # Looked up on the instance: a subclass may define it as a method (concurrent.futures'
         # _SafeQueue does), Queue as a staticmethod; either way this is what the feeder would call.
         onerror = self._on_queue_feeder_error
-        if onerror not in ours:
-            qid = queue_id(self)
+        if onerror in ours:
+            return orig_start_thread(self)
+        qid = queue_id(self)
 
-            def on_feeder_error(e, obj):
-                if is_wrapped(obj):
-                    try:
-                        ev_flush("queue.feeder_error", qid, obj[1], None, {"error": "%s: %s" % (type(e).__name__, e)})
-                    except Exception:
-                        pass
-                    obj = obj[2]
-                return onerror(e, obj)
+        def on_feeder_error(e, obj):
+            if is_wrapped(obj):
+                try:
+                    ev_flush("queue.feeder_error", qid, obj[1], None, {"error": "%s: %s" % (type(e).__name__, e)})
+                except Exception:
+                    pass
+                obj = obj[2]
+            return onerror(e, obj)
 
-            ours.add(on_feeder_error)
-            self._on_queue_feeder_error = on_feeder_error
-        return orig_start_thread(self)
+        ours.add(on_feeder_error)
+        # On the instance only while the feeder thread is made (it reads the handler once, into its
+        # arguments, which the thread drops when it ends): left there, the wrapper would hold the
+        # queue's bound method, a cycle that keeps the queue and its semaphores alive until a
+        # collection, whose finalizers then run wherever it happens (3.12 spawn: inside the resource
+        # tracker's ensure_running, "ResourceTracker called reentrantly" on stderr).
+        d = self.__dict__
+        before = d.get("_on_queue_feeder_error", absent)
+        d["_on_queue_feeder_error"] = on_feeder_error
+        try:
+            return orig_start_thread(self)
+        finally:
+            if before is absent:
+                d.pop("_on_queue_feeder_error", None)
+            else:
+                d["_on_queue_feeder_error"] = before
 
     Queue._start_thread = _start_thread  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal
 

@@ -159,6 +159,11 @@ def _natives():
 def _look(me):
     natives = _natives()
     cur = sys._current_frames()
+    # This thread's entry is this very frame: left in the dict this frame holds, it would make a
+    # cycle that keeps every thread's frame as of now (and, once those frames return, their
+    # locals) alive until a collection, which then frees them wherever it runs (3.12.1: a
+    # Connection's BytesIO and the memoryview of it freed by the collector crashed the process).
+    cur.pop(me, None)
     polls = {k: v[1] for k, v in list(core._poll_state.items())}
     out = {}
     quiet = core.quiet_ident

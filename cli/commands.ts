@@ -264,7 +264,7 @@ async function runCommand(argv: string[]): Promise<number> {
     const act = hangWatch.tick(clock());
     if (act === null) return;
     if (act.kind === "request-stacks") {
-      void run.requestStacks("hang").then(
+      void run.requestStacks("hang", detector.graceNs).then(
         () => hangWatch.stacksDone(),
         () => hangWatch.stacksDone(),
       );

@@ -52,7 +52,7 @@ export abstract class LiveRunBase<R> extends Disposable {
       const act = hangWatch.tick(clock());
       if (act === null) return;
       if (act.kind === "request-stacks") {
-        void this.requestStacks("hang").then(
+        void this.requestStacks("hang", detector.graceNs).then(
           () => hangWatch.stacksDone(),
           () => hangWatch.stacksDone(),
         );
@@ -78,7 +78,7 @@ export abstract class LiveRunBase<R> extends Disposable {
   protected abstract backlogBytes(): number;
 
   /** Ask every process of the run for its stacks ("Show All Stacks", or a hang check); the answers arrive as events. */
-  abstract requestStacks(reason: "hang" | "request"): Promise<unknown>;
+  abstract requestStacks(reason: "hang" | "request", graceNs?: number): Promise<unknown>;
 
   /** New events from the collector. */
   protected addEvents(events: TraceEvent[]): void {

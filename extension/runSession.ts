@@ -229,8 +229,8 @@ export class RunSession extends LiveRunBase<RunResult> implements ViewSource {
   protected backlogBytes(): number {
     return this.run.backlogBytes;
   }
-  requestStacks(reason: "hang" | "request"): Promise<unknown> {
-    return this.state === "running" ? this.run.requestStacks(reason) : Promise.resolve(null);
+  requestStacks(reason: "hang" | "request", graceNs?: number): Promise<unknown> {
+    return this.state === "running" ? this.run.requestStacks(reason, graceNs) : Promise.resolve(null);
   }
 
 

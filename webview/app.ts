@@ -496,7 +496,7 @@ export class App {
     this.dirtyPanels = new Set();
     if (d.has("cursor") || d.has("data")) renderInspector(this.panels.inspector, s);
     if (d.has("selection") || d.has("data")) renderDetails(this.panels.details, s, this.host);
-    if (d.has("diagnosis")) renderDiagnosis(this.panels.diagnosis, s, (i, pids) => this.jumpTo(i, pids));
+    if (d.has("diagnosis") || d.has("stacks")) renderDiagnosis(this.panels.diagnosis, s, (i, pids) => this.jumpTo(i, pids), () => this.showStacks());
     if (d.has("stacks") || d.has("diagnosis") || d.has("data")) {
       renderStacks(this.panels.stacks, s, this.host);
       this.root.dataset.stacks = String(s.latestStacks()?.request ?? "");
@@ -560,9 +560,10 @@ export class App {
     setHidden(c.showHidden, hidden === 0 && !s.onlyMatchingLanes);
     setText(c.showHidden, `Show all lanes${hidden ? ` (${hidden} hidden)` : ""}`);
     const dl = s.diagnosis;
-    const cnt = dl ? dl.deadlocks.length + dl.potentialDeadlocks.length + dl.hazards.length : 0;
+    const stuck = s.noProgress() !== null;
+    const cnt = (dl ? dl.deadlocks.length + dl.potentialDeadlocks.length + dl.hazards.length : 0) + (stuck ? 1 : 0);
     setText(c.diagCount, cnt ? String(cnt) : "");
-    c.diagCount.classList.toggle("error", !!dl && dl.deadlocks.length > 0);
+    c.diagCount.classList.toggle("error", (!!dl && dl.deadlocks.length > 0) || stuck);
   }
 
   /** Post `ready` (the host answers with a snapshot). */

@@ -199,8 +199,15 @@ export class Store {
   noProgress(): NoProgress | null {
     const s = this.latestStacks();
     if (!s || s.reason !== "hang" || (this.diagnosis?.deadlocks.length ?? 0) > 0) return null;
-    return noProgress(s, this.model);
+    // Asked for by the plot, the panels and the header on every frame: judged once per snapshot and model length.
+    const memo = this.noProgressMemo;
+    if (memo && memo.snapshot === s && memo.events === this.model.length) return memo.result;
+    const result = noProgress(s, this.model);
+    this.noProgressMemo = { snapshot: s, events: this.model.length, result };
+    return result;
   }
+
+  private noProgressMemo: { snapshot: StackSnapshot; events: number; result: NoProgress | null } | null = null;
 
   /** Open the stacks panel (the host asks for a fresh snapshot when the run is live). */
   showStacks(): void {

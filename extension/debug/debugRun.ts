@@ -44,7 +44,7 @@ export interface LiveRun extends ViewSource {
   info(): RunInfo;
   stop(reason?: string): Promise<unknown>;
   /** Ask every process for its stacks (the answers arrive as events). */
-  requestStacks(reason: "hang" | "request"): Promise<unknown>;
+  requestStacks(reason: "hang" | "request", graceNs?: number): Promise<unknown>;
   shutdown(): Promise<void>;
   dispose(): void;
 }
@@ -301,8 +301,8 @@ export class DebugRun extends LiveRunBase<CollectOnlyResult> implements LiveRun 
    * Stop: end every process of the program and, unless `endSession` is false (the session is
    * being restarted and goes on), the debug session.
    */
-  requestStacks(reason: "hang" | "request"): Promise<unknown> {
-    return this.state === "running" ? this.rec.requestStacks(reason) : Promise.resolve(null);
+  requestStacks(reason: "hang" | "request", graceNs?: number): Promise<unknown> {
+    return this.state === "running" ? this.rec.requestStacks(reason, graceNs) : Promise.resolve(null);
   }
 
   stop(reason = "stopped by the user", endSession = true): Promise<CollectOnlyResult> {

@@ -75,8 +75,8 @@ export interface CollectOnlyRun {
   readonly mainPid: number | null;
   /** Pids that connected so far. */
   readonly pids: ReadonlySet<number>;
-  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. */
-  requestStacks(reason: "hang" | "request"): Promise<StacksRequestResult>;
+  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. `graceNs`: the hang check's grace period, recorded with the request. */
+  requestStacks(reason: "hang" | "request", graceNs?: number): Promise<StacksRequestResult>;
   /** The program has ended (as far as the owner knows): record run.exit, let the last events in, end leftovers, close. */
   finish(exit?: { exitCode?: number | null; signal?: NodeJS.Signals | null }): Promise<CollectOnlyResult>;
   /** End every process of the program (SIGTERM, then SIGKILL), then close. */
@@ -215,8 +215,8 @@ export async function startCollectOnly(options: CollectOnlyOptions): Promise<Col
       return mainPid;
     },
     pids: collector.pids,
-    requestStacks(reason: "hang" | "request") {
-      return collector.requestStacks(reason, mainPid ?? [...collector.pids][0] ?? 0);
+    requestStacks(reason: "hang" | "request", graceNs?: number) {
+      return collector.requestStacks(reason, mainPid ?? [...collector.pids][0] ?? 0, undefined, graceNs);
     },
     finish(exit = {}) {
       return (ending ??= end(exit, false));

@@ -247,7 +247,7 @@ export class Collector extends WireDecoder {
    * `stacks.missing` with its OS state and the CPU time it used meanwhile. Nothing is sent while
    * nobody asks.
    */
-  requestStacks(reason: "hang" | "request", mainPid: number, timeoutMs = 1000): Promise<StacksRequestResult> {
+  requestStacks(reason: "hang" | "request", mainPid: number, timeoutMs = 1000, graceNs?: number): Promise<StacksRequestResult> {
     const request = this.nextStacksRequest++;
     // Only runtimes that answer stack requests are asked (the Python runtime; docs/wire-protocol.md).
     const conns = [...this.conns].filter((c) => c.hello && !c.finished && STACKS_LANGS.has(c.lang));
@@ -262,7 +262,7 @@ export class Collector extends WireDecoder {
       starting.length > 0
         ? { starting, startingCpu: stats.map((st) => st?.cpuTicks ?? -1), startingBusy: starting.filter((_, i) => stats[i]?.state === "R" || stats[i]?.state === "D") }
         : {};
-    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids, ...startingInfo });
+    this.writeCollectorEvent({ src: "collector", pid: mainPid, t: this.now(), kind: "stacks.request", request, reason, pids, ...startingInfo, ...(graceNs !== undefined ? { graceNs: Math.round(graceNs) } : {}) });
     const pending = new Set(pids);
     // Every process of the run: a process tells from them whether a socket's peer is in the run
     // (or whether the child it waits for is one of the run's, still starting).

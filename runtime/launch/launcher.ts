@@ -111,8 +111,8 @@ export interface Run {
   readonly backlogBytes: number;
   /** Send a signal to the main process's group (e.g. forward a Ctrl-C as SIGINT). */
   signal(sig: NodeJS.Signals): void;
-  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. */
-  requestStacks(reason: "hang" | "request"): Promise<StacksRequestResult>;
+  /** Ask every connected process for its stacks (Collector.requestStacks); the events arrive as usual. `graceNs`: the hang check's grace period, recorded with the request. */
+  requestStacks(reason: "hang" | "request", graceNs?: number): Promise<StacksRequestResult>;
   /** End the whole process tree (SIGTERM, then SIGKILL after the grace period). Resolves when done settles. */
   stop(): Promise<RunResult>;
   /** Settles once the program has ended and the trace is complete. Rejects only if the program could not be spawned. */
@@ -593,8 +593,8 @@ async function launch(options: RunOptions, plan: LaunchPlan): Promise<Run> {
     signal(sig: NodeJS.Signals) {
       if (child.exitCode === null && child.signalCode === null) sendSignal(-mainPid, sig);
     },
-    requestStacks(reason: "hang" | "request") {
-      return collector.requestStacks(reason, mainPid);
+    requestStacks(reason: "hang" | "request", graceNs?: number) {
+      return collector.requestStacks(reason, mainPid, undefined, graceNs);
     },
     stop,
     done,

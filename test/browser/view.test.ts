@@ -453,6 +453,19 @@ test("stacks panel: a child that never finished starting is shown as not connect
   // waited for main's lock in an at-fork hook and never connected.
   const { page, model } = await report("child_start_lock_hang.ipcviz.jsonl", OWN);
   const spawn = model.events().find((e) => e.kind === "process.spawn") as Ev & { child: number; site: { file: string; line: number } };
+  // It recorded nothing, so it has no lane: the label is on the lane of the process that started it.
+  const label = await page
+    .$eval(`text.no-progress-label[data-no-progress-pid="${spawn.child}"]`, (e) => `${e.getAttribute("data-on-lane")} ${e.textContent}`)
+    .catch((e: Error) => `none (${e.message.split("\n")[0]})`);
+  assert.equal(label.replace(/:\d+\)$/, ":N)"), `${spawn.pid} NO PROGRESS: Process-1 never finished starting (started at hang_child_start_lock.py:N)`, "the label, on main's lane");
+  // The diagnosis panel, where a person looks first, says so too, and its button opens the stacks.
+  const diag = await page.$eval("[data-diagnosis-item='no-progress:0']", (e) => e.textContent ?? "");
+  assert.match(diag, /^No progressshow stacksProcess-1 \(pid \d+, started by MainProcess at hang_child_start_lock\.py:\d+\) cannot answer \(not connected\)/);
+  assert.equal(await page.$eval(".badge", (e) => `${e.textContent} ${e.classList.contains("error")}`), "1 true", "the diagnosis count");
+  assert.equal(await page.$eval("[data-panel=stacks]", (e) => e.closest("details")?.open ?? null), false, "the stacks panel starts closed");
+  await page.click("[data-diagnosis-item='no-progress:0'] button");
+  await settle(page);
+  assert.equal(await page.$eval("[data-panel=stacks]", (e) => e.closest("details")?.open ?? null), true, "show stacks opens the stacks panel");
   await page.click(".show-stacks");
   await settle(page);
   const box = await page.$eval("[data-panel=stacks] [data-no-progress]", (e) => e.textContent ?? "");

@@ -123,6 +123,9 @@ function checkHang(c: HangCase, run: InstrumentedResult): string[] {
     if (problems.length) out.push(`the trace is not valid: ${problems.slice(0, 5).join("; ")}`);
     const kinds = new Set(run.trace.events.map((e) => e.kind));
     for (const k of ["stacks.request", "process.stacks"]) if (!kinds.has(k as never)) out.push(`the trace has no ${k}`);
+    // The hang check's requests record its grace period (the CLI's default, 1 s), which readers judge the snapshot with.
+    const graces = run.trace.events.filter((e) => e.kind === "stacks.request").map((e) => (e as unknown as { graceNs?: number }).graceNs);
+    if (!graces.every((g) => g === 1e9)) out.push(`each hang check's stacks.request should record graceNs 1e9: ${JSON.stringify(graces)}`);
     const printed = stacksCli(run.tracePath);
     if (printed.status !== 0 || !printed.stdout.includes(`${c.program}:${line}`)) out.push(`ipcviz stacks did not print ${c.program}:${line} (status ${printed.status}):\n${excerpt(printed.stdout + printed.stderr)}`);
   } else out.push(`no trace: ${run.traceError}`);

@@ -106,6 +106,14 @@ test("a child still for the whole budget while nothing is recorded is reported a
   assert.deepEqual(np.processes.map((p) => p.how), ["not-connected", "waiting"], "main's join is reported too");
   // A larger budget (a longer grace period): still starting.
   assert.equal(noProgress(late, model, new Set(), { startingBudgetNs: 20e9 }), null);
+  // The grace period the request records is the one readers judge with (the webview, `ipcviz stacks`):
+  // ten of 2 s is 20 s, ten of 0.5 s is 5 s.
+  const withGrace = (graceNs: number) =>
+    snapshotsOf([...before, ...again(1e9, 101, 7), ...again(12e9, 103, 7).map((e) => (e.kind === "stacks.request" ? ({ ...e, graceNs } as TraceEvent) : e))]).find((s) => s.request === 103)!;
+  assert.equal(withGrace(2e9).graceNs, 2e9);
+  assert.equal(noProgress(withGrace(2e9), model), null, "a 2 s grace: still starting");
+  assert.ok(noProgress(withGrace(0.5e9), model), "a 0.5 s grace: not connected");
+  assert.equal(late.graceNs, null, "not recorded: the default 1 s");
   assert.match(formatSnapshot(late), /still starting, cannot answer \(not connected\); started by MainProcess at stacks_slow_child_start\.py:42; 0 ms of CPU in 11\.0 s/);
 });
 

@@ -40,6 +40,8 @@ export interface StackSnapshot {
   idleNs: number;
   /** Every process asked has answered or is known missing. */
   complete: boolean;
+  /** The grace period of the hang check that asked (ns; the request's `graceNs`), or null (not recorded). */
+  graceNs: number | null;
 }
 
 /** A clock tick of /proc CPU times (USER_HZ 100). */
@@ -124,7 +126,8 @@ export class StackLog {
       case "stacks.request": {
         const starting = this.startingOf(x, e.t);
         const idleNs = Number.isFinite(this.lastActivityT) ? Math.max(0, e.t - this.lastActivityT) : 0;
-        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], starting, idleNs, complete: false };
+        const graceNs = typeof x.graceNs === "number" && x.graceNs > 0 ? x.graceNs : null;
+        const s: StackSnapshot = { request: x.request as number, reason: x.reason as "hang" | "request", t: e.t, processes: [], starting, idleNs, complete: false, graceNs };
         const pids = (x.pids as number[]) ?? [];
         for (const pid of pids) this.proc(s, pid);
         this.byRequest.set(s.request, s);
@@ -268,7 +271,7 @@ function countedThreads(threads: StackThread[]): StackThread[] {
 export const STARTING_BUDGET_GRACES = 10;
 
 export interface NoProgressOptions {
-  /** See {@link STARTING_BUDGET_GRACES} (default: 10 s, ten default grace periods). */
+  /** See {@link STARTING_BUDGET_GRACES} (default: ten of the snapshot's grace periods, else 10 s). */
   startingBudgetNs?: number;
 }
 
@@ -291,7 +294,7 @@ function notConnectedText(p: StartingProcess): string {
 export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: ReadonlySet<number> = new Set(), options: NoProgressOptions = {}): NoProgress | null {
   if (!snapshot.complete) return null;
   const head = model.head;
-  const budget = options.startingBudgetNs ?? STARTING_BUDGET_GRACES * 1e9;
+  const budget = options.startingBudgetNs ?? STARTING_BUDGET_GRACES * (snapshot.graceNs ?? 1e9);
   const out: StuckProcess[] = [];
   // A process of the run that is still starting (alive, not connected yet, so it could not be
   // asked: a spawned interpreter importing, a child running the main module's top level) is

@@ -468,6 +468,7 @@ export const KINDS = {
       starting: opt(f.intArray("processes the run started (a `process.spawn`) that are alive and have not connected yet: still starting, not asked")),
       startingCpu: opt(f.intArray("the CPU time (clock ticks) each of `starting` had used so far, in the same order (-1: unknown)")),
       startingBusy: opt(f.intArray("those of `starting` the OS had running or in a disk wait (state `R` or `D`)")),
+      graceNs: opt(f.count("a hang check's request: its grace period (ns), after which nothing recorded counts as idle; readers judge the snapshot with it (a child may start for ten grace periods)")),
     },
     note: "the collector asked every connected process for its stacks (see Stacks); `pid` is the main process",
   }),

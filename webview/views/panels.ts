@@ -129,18 +129,33 @@ export function unblockedBy(store: Store, blockEnd: number): number {
   return -1;
 }
 
-/** Diagnosis: deadlocks and stalls, potential deadlocks, hazards; each jumps to its event. */
-export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: number, pids: number[]) => void): void {
+/** Diagnosis: no progress (opens the stacks), deadlocks and stalls, potential deadlocks, hazards (each jumps to its event). */
+export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: number, pids: number[]) => void, onShowStacks: () => void = () => store.showStacks()): void {
   root.replaceChildren();
   const d = store.diagnosis;
   if (!d) {
     root.append(el("div", "muted", store.live ? "Diagnosis runs when the run ends or goes idle." : "No diagnosis."));
     return;
   }
+  // A hang outside the recorded primitives (trace/analysis/stacks.ts noProgress): not a deadlock,
+  // but the run was stuck all the same, and this panel is where a person looks first.
+  const np = store.noProgress();
   const total = d.deadlocks.length + d.potentialDeadlocks.length + d.hazards.length;
-  if (total === 0) {
+  if (total === 0 && !np) {
     root.append(el("div", "ok", "No deadlock, no potential deadlock, no hazard found."));
     return;
+  }
+  if (np) {
+    const div = el("div", "diag-item no-progress");
+    div.dataset.diagnosisItem = "no-progress:0";
+    const h = el("div", "diag-head");
+    h.append(el("span", "diag-kind", "No progress"));
+    const b = el("button", "link", "show stacks");
+    b.addEventListener("click", onShowStacks);
+    h.append(b);
+    div.append(h);
+    for (const p of np.processes) div.append(el("div", "diag-text", p.text));
+    root.append(div);
   }
   const item = (cls: string, title: string, text: string, at: number, pids: number[], k: number) => {
     const div = el("div", "diag-item " + cls);

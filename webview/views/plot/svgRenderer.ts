@@ -9,6 +9,8 @@ import { arrowHeadPath, arrowPath, arrowGeometry } from "../../layout/arrows";
 import { ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
 import { toView } from "../../layout/scale";
 import { blockLabel, clip, exitLabel, lockName } from "../../layout/labels";
+import type { StuckProcess } from "../../../trace/analysis/stacks";
+import type { LaneBox } from "../../layout/lanes";
 import type { Store } from "../../store";
 import { SVG_NS, type Frame } from "./frame";
 import { Keyed, memo, setAttr, setStyle, setText } from "./keyed";
@@ -355,24 +357,39 @@ export class SvgRenderer {
   /** "No progress" (trace/analysis/stacks.ts): on each stuck lane, where it waits, from its stacks. */
   drawNoProgress(f: Frame): void {
     const np = this.store.noProgress();
+    const head = this.store.model.head;
     const boxOf = new Map(f.boxes.map((b) => [b.pid, b]));
-    const items = (np?.processes ?? []).filter((p) => boxOf.has(p.pid));
+    // A child that never connected recorded nothing, so it has no lane of its own: its label goes
+    // on the lane of the process that started it (else the first lane), below that lane's own.
+    const items: { p: StuckProcess; box: LaneBox; own: boolean; row: number }[] = [];
+    const rows = new Map<number, number>();
+    const stuck = np?.processes ?? [];
+    // Lanes' own labels first (row 0), then the guests'.
+    for (const p of [...stuck.filter((q) => boxOf.has(q.pid)), ...stuck.filter((q) => !boxOf.has(q.pid))]) {
+      const own = boxOf.get(p.pid);
+      const box = own ?? boxOf.get(head.processes.get(p.pid)?.ppid ?? -1) ?? f.boxes[0];
+      if (!box) continue;
+      const row = rows.get(box.pid) ?? 0;
+      rows.set(box.pid, row + 1);
+      items.push({ p, box, own: own !== undefined, row });
+    }
     const w = f.scene.width;
     this.gDiag
       .selectAll<SVGTextElement, (typeof items)[number]>("text.no-progress-label")
-      .data(items, (p) => String(p.pid))
+      .data(items, (x) => String(x.p.pid))
       .join("text")
       .attr("class", "no-progress-label")
-      .attr("data-no-progress-pid", (p) => p.pid)
-      .attr("data-lane-y", (p) => boxOf.get(p.pid)!.y)
-      .attr("data-lane-h", (p) => boxOf.get(p.pid)!.h)
+      .attr("data-no-progress-pid", (x) => x.p.pid)
+      .attr("data-on-lane", (x) => x.box.pid)
+      .attr("data-lane-y", (x) => x.box.y)
+      .attr("data-lane-h", (x) => x.box.h)
       .attr("x", w - 6)
-      .attr("y", (p) => boxOf.get(p.pid)!.y + boxOf.get(p.pid)!.h * 0.62)
+      .attr("y", (x) => x.box.y + x.box.h * 0.62 + x.row * 11)
       .attr("text-anchor", "end")
-      .text((p) => {
+      .text(({ p, own }) => {
         const at = p.site ? p.site.slice(p.site.lastIndexOf("/") + 1) : "?";
-        if (p.how === "not-connected") return clip(`NO PROGRESS: never finished starting (started at ${at}; not connected)`, 90);
-        return clip(`NO PROGRESS: ${p.how === "spinning" ? "spins" : "waits"}${p.call ? ` in ${p.call}` : ""} at ${at}`, 90);
+        if (p.how === "not-connected") return clip(own ? `NO PROGRESS: never finished starting (started at ${at}; not connected)` : `NO PROGRESS: ${p.process} never finished starting (started at ${at})`, 90);
+        return clip(`NO PROGRESS: ${own ? "" : `${p.process} `}${p.how === "spinning" ? "spins" : "waits"}${p.call ? ` in ${p.call}` : ""} at ${at}`, 90);
       });
   }
 

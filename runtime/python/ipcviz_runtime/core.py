@@ -4,9 +4,9 @@ Imported by every other module of the runtime; imports none of them. The hot pat
 builds a tuple and appends it to a buffer; numbering and encoding happen once per batch at flush
 time. Wire protocol: docs/wire-protocol.md. Event kinds: trace/kinds/table.ts.
 
-About 600 lines, kept in one module: the state it holds (ids, buffer, connection, the quiet-flush
-thread, the SIGTERM handler) is reset after a fork in one place (`reset_after_fork`), and the
-hot path reads it as this module's globals.
+About 850 lines, kept in one module: the state it holds (ids, buffer, connection, the quiet-flush
+thread, the SIGTERM handler and its wakeup descriptor, which that thread reads) is reset after a
+fork in one place (`reset_after_fork`), and the hot path reads it as this module's globals.
 """
 
 import _thread

@@ -234,6 +234,33 @@ class SigtermWakeupTest(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["-1", "True", "True", "set_wakeup_fd", "-1", "-1"]), r.stderr)
 
 
+class ThreadStartTest(unittest.TestCase):
+    """The runtime's own threads are running before the interpreter may finalize: a thread first
+    scheduled after that aborts some CPython builds (core.wait_threads_started, from at_exit)."""
+
+    def test_exit_waits_for_a_thread_not_yet_running(self):
+        code = (
+            "import sys, threading, time, _thread; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import core, process\n"
+            "held = []\n"
+            "ran = []\n"
+            "core.start_quiet_thread(lambda fn, a: held.append((fn, a)) or 1, lambda: ran.append(time.monotonic()), ())\n"
+            "t0 = time.monotonic()\n"
+            "threading.Timer(0.3, lambda: _thread.start_new_thread(*held[0])).start()\n"  # scheduled late
+            "process.at_exit()\n"
+            "print(len(ran), ran and ran[0] - t0 >= 0.25, core._unstarted)\n"
+            "core.wait_threads_started()\n"  # nothing left: returns at once
+            "failed = core._unstarted\n"
+            "try:\n"
+            "    core.start_quiet_thread(lambda fn, a: 1 / 0, lambda: None, ())\n"
+            "except ZeroDivisionError:\n"
+            "    print('raised', core._unstarted)\n" % RUNTIME
+        )
+        env = dict(os.environ, IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"))
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["1", "True", "[]", "raised", "[]"]), r.stderr)
+
+
 class StacksRequestTest(unittest.TestCase):
     """The helper thread reads the collector's request line without importing json."""
 

@@ -103,6 +103,7 @@ def reset_after_fork():
     tls = threading.local()
     _poll_state.clear()
     _term_ran = False
+    del _unstarted[:]  # the parent's threads: none of them runs in this process
     _close_wakeup(inherited=True)
 
 
@@ -545,14 +546,43 @@ def start_quiet_thread(start, fn, args):
     meant for the program. (Closing that window alone did not end the late terminate() that the
     wakeup descriptor below ends: 4 in 600 still.) A signal that comes while the creator has them
     blocked stays pending and reaches it after."""
+    ready = _thread.allocate_lock()
+    ready.acquire()
+
+    def run(*a):
+        ready.release()  # this thread has its thread state: the interpreter may now end safely
+        return fn(*a)
+
+    _unstarted.append(ready)
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-    except Exception:
-        return start(fn, args)
-    try:
-        return start(fn, args)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        except Exception:
+            return start(run, args)
+        try:
+            return start(run, args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    except BaseException:
+        _unstarted.remove(ready)
+        raise
+
+
+# Start locks of the runtime's threads (start_quiet_thread), each released by its thread first thing.
+_unstarted = []
+
+
+def wait_threads_started(timeout=5.0):
+    """At exit (process.at_exit, the last atexit handler): wait until every thread the runtime
+    started is running. A thread first scheduled after the interpreter began to finalize makes
+    some CPython builds abort ("Fatal Python error: _PyGILState_NoteThreadState: Couldn't create
+    autoTSSkey mapping", Debian's 3.11.2, seen once in a CI run at load ~20 from a spawn child
+    that ended within moments of starting); the program started no such thread itself. Normally
+    costs nothing: the threads have long been running."""
+    while _unstarted:
+        lk = _unstarted.pop()
+        if lk.acquire(True, timeout):
+            lk.release()
 
 
 def _quiet_loop():

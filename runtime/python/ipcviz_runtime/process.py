@@ -125,6 +125,7 @@ def at_exit():
     try:
         core.flush()
         core.uninstall_sigterm()
+        core.wait_threads_started()
     except Exception:
         pass
 

@@ -21,6 +21,12 @@ os.environ.setdefault("IPCVIZ_PREVIEW", "80")
 from ipcviz_runtime import callsite, core  # noqa: E402
 
 
+def run_without_collector(code):
+    """Run code in a fresh interpreter whose runtime has no collector to reach."""
+    env = dict(os.environ, IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"))
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+
 class Boom:
     def __repr__(self):
         raise RuntimeError("no repr for you")
@@ -250,14 +256,12 @@ class ThreadStartTest(unittest.TestCase):
             "process.at_exit()\n"
             "print(len(ran), ran and ran[0] - t0 >= 0.25, core._unstarted)\n"
             "core.wait_threads_started()\n"  # nothing left: returns at once
-            "failed = core._unstarted\n"
             "try:\n"
             "    core.start_quiet_thread(lambda fn, a: 1 / 0, lambda: None, ())\n"
             "except ZeroDivisionError:\n"
             "    print('raised', core._unstarted)\n" % RUNTIME
         )
-        env = dict(os.environ, IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"))
-        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        r = run_without_collector(code)
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["1", "True", "[]", "raised", "[]"]), r.stderr)
 
 
@@ -304,8 +308,7 @@ class StacksRequestTest(unittest.TestCase):
             "print(sorted(set(type(o).__name__ for o in gc.garbage)) or 'none')\n"
             "gc.garbage.clear(); gc.enable(); gc.collect()\n" % RUNTIME
         )
-        env = dict(os.environ, IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"))
-        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        r = run_without_collector(code)
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["none"]), r.stderr)
 
 

@@ -576,7 +576,7 @@ def wait_threads_started(timeout=5.0):
     """At exit (process.at_exit, the last atexit handler): wait until every thread the runtime
     started is running. A thread first scheduled after the interpreter began to finalize makes
     some CPython builds abort ("Fatal Python error: _PyGILState_NoteThreadState: Couldn't create
-    autoTSSkey mapping", Debian's 3.11.2, seen once in a CI run at load ~20 from a spawn child
+    autoTSSkey mapping", Debian's 3.11.2: twice in one CI run at load ~20, from spawn children
     that ended within moments of starting); the program started no such thread itself. Normally
     costs nothing: the threads have long been running."""
     while _unstarted:

@@ -130,7 +130,7 @@ export function unblockedBy(store: Store, blockEnd: number): number {
 }
 
 /** Diagnosis: no progress (opens the stacks), deadlocks and stalls, potential deadlocks, hazards (each jumps to its event). */
-export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: number, pids: number[]) => void, onShowStacks: () => void = () => store.showStacks()): void {
+export function renderDiagnosis(root: HTMLElement, store: Store, onJump: (i: number, pids: number[]) => void, onShowStacks: () => void): void {
   root.replaceChildren();
   const d = store.diagnosis;
   if (!d) {

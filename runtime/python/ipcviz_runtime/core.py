@@ -539,6 +539,10 @@ def _install_audit():
         sys.addaudithook(_on_audit)  # for the life of the interpreter (fork children keep it)
 
 
+# Start locks of the runtime's threads (start_quiet_thread), each released by its thread first thing.
+_unstarted = []
+
+
 def start_quiet_thread(start, fn, args):
     """Start one of the runtime's own threads with every signal blocked from its birth: the creator
     blocks them, starts it (a new thread inherits its creator's mask) and restores its own. A thread
@@ -555,21 +559,17 @@ def start_quiet_thread(start, fn, args):
 
     _unstarted.append(ready)
     try:
-        try:
-            old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-        except Exception:
-            return start(run, args)
-        try:
-            return start(run, args)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    except Exception:
+        old = None
+    try:
+        return start(run, args)
     except BaseException:
         _unstarted.remove(ready)
         raise
-
-
-# Start locks of the runtime's threads (start_quiet_thread), each released by its thread first thing.
-_unstarted = []
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def wait_threads_started(timeout=5.0):

@@ -210,6 +210,12 @@ export class Limiter {
  */
 export const RUNS = new Limiter(Math.max(1, Number(process.env.IPCVIZ_TEST_CONCURRENCY) || 2));
 
+/**
+ * When a run of a program that mostly waits (it hangs on purpose, sleeps, or waits for a client)
+ * gives its slot back (ms): after its first second or so, it costs the machine next to nothing.
+ */
+export const SLOT_RELEASE_MS = 1200;
+
 // ---------------------------------------------------------------- processes
 
 /** What a run produced. */

@@ -25,6 +25,7 @@ import {
   EXAMPLES_DIR,
   type InstrumentedResult,
   RUNS,
+  SLOT_RELEASE_MS,
   type PythonTarget,
   type RunResult,
   type StartMethod,
@@ -141,8 +142,6 @@ const MOSTLY_ASLEEP: Record<string, string> = {
   s11_namespace_mutable_pitfall: "the consumer sleeps 1 s",
   s12_namespace_reassign_fix: "the consumer sleeps 1 s",
 };
-/** When a combination of a hanging or mostly sleeping program gives its slot back (ms). */
-const SLOT_RELEASE_MS = 1200;
 
 /**
  * Seconds the CLI lets a hanging program run. A hang the CLI diagnoses ends the run by itself

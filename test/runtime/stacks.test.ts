@@ -14,6 +14,9 @@
  * - a child waiting in subprocess.run for curl that talks to a server outside the run is no hang
  *   (examples/ok_subprocess_curl.py; skipped without curl or wget);
  * - on 3.12+, os.fork() with only the runtime's helper thread running does not warn.
+ *
+ * The tests of each group run side by side: most of these programs only wait, so a run gives its
+ * slot of {@link RUNS} back after its first second (only a computing child keeps it).
  */
 
 import assert from "node:assert/strict";
@@ -30,6 +33,7 @@ import {
   type PythonTarget,
   RUNS,
   type RunResult,
+  SLOT_RELEASE_MS,
   type StartMethod,
   TEST_PROGRAMS_DIR,
   cleanup,
@@ -145,7 +149,7 @@ function combos(): Array<{ py: PythonTarget; method: StartMethod }> {
   return out;
 }
 
-describe("no progress: hangs outside the recorded primitives", { skip: missing ?? undefined }, () => {
+describe("no progress: hangs outside the recorded primitives", { skip: missing ?? undefined, concurrency: true }, () => {
   const programs = [...new Set(CASES.map((c) => c.program))];
   for (const { py, method } of combos()) {
     for (const program of programs) {
@@ -153,7 +157,7 @@ describe("no progress: hangs outside the recorded primitives", { skip: missing ?
       test(`${program} (${py.label}, ${method})`, async () => {
         const run = await RUNS.run(() =>
           runInstrumented(py.path!, method, join(EXAMPLES_DIR, program), { timeoutSec: HANG_TIMEOUT, stdinOpen: cases.some((c) => c.stdinOpen) }),
-        );
+        SLOT_RELEASE_MS);
         const problems = cases.flatMap((c) => checkHang(c, run));
         if (problems.length === 0) cleanup(run);
         assert.deepEqual(problems, [], `${run.command}\n${excerpt(run.stderr)}`);
@@ -187,7 +191,7 @@ function wholeAndGone(run: InstrumentedResult): string[] {
   return problems;
 }
 
-describe("no report for a program that computes or sleeps", { skip: missing ?? undefined }, () => {
+describe("no report for a program that computes or sleeps", { skip: missing ?? undefined, concurrency: true }, () => {
   const py = defaultPython();
   for (const [program, state, child] of [
     ["stacks_compute.py", "running", "Process-1"],
@@ -200,7 +204,11 @@ describe("no report for a program that computes or sleeps", { skip: missing ?? u
     for (const method of selectedMethods()) {
       test(`${program} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
         const file = program.startsWith("examples/") ? join(EXAMPLES_DIR, basename(program)) : join(TEST_PROGRAMS_DIR, program);
-        const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
+        // Only the computing child keeps its slot: the others wait (asleep, or for a command or a page).
+        const [plain, run] = await RUNS.run(
+          () => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]),
+          state === "running" ? undefined : SLOT_RELEASE_MS,
+        );
         assert.equal(run.status, 0, `${run.command}\n${excerpt(run.stderr)}`);
         assert.equal(run.stdout, plain.stdout, "the same output with and without the runtime");
         assert.equal(run.programStderr, plain.stderr);
@@ -219,7 +227,7 @@ describe("no report for a program that computes or sleeps", { skip: missing ?? u
   }
 });
 
-describe("no report while a child is still starting", { skip: missing ?? undefined }, () => {
+describe("no report while a child is still starting", { skip: missing ?? undefined, concurrency: true }, () => {
   // The child waits 6 s (six grace periods) before its bootstrap: it has not connected, so it
   // cannot be asked for its stacks, while main waits for it in join(). The run is starting, not
   // hung: no "no progress" (before, two snapshots of main in join() stopped it with exit 3).
@@ -231,7 +239,7 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
   for (const [name, method] of starts) {
     const file = join(TEST_PROGRAMS_DIR, name);
     test(`${name} (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
-      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
+      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]), SLOT_RELEASE_MS);
       const problems = falseAlarms(run, plain);
       const events = run.trace?.events ?? [];
       // The process main waits for: the child, or the fork server that is to fork it.
@@ -248,7 +256,7 @@ describe("no report while a child is still starting", { skip: missing ?? undefin
   }
 });
 
-describe("the helper thread does not make os.fork() warn (3.12+)", { skip: missing ?? undefined }, () => {
+describe("the helper thread does not make os.fork() warn (3.12+)", { skip: missing ?? undefined, concurrency: true }, () => {
   for (const py of selectedPythons()) {
     if (!py.path || !/^3\.1[2-9]/.test(py.version ?? "")) continue;
     test(`stacks_fork_warning.py -W default (${py.label})`, async () => {
@@ -287,7 +295,7 @@ function stacksEventsSoFar(tracePath: string | null): Array<Record<string, unkno
   return out;
 }
 
-describe("no report for a server waiting for a client from outside the run", { skip: missing ?? undefined }, () => {
+describe("no report for a server waiting for a client from outside the run", { skip: missing ?? undefined, concurrency: true }, () => {
   const py = defaultPython();
   const file = join(TEST_PROGRAMS_DIR, "stacks_server_external.py");
   for (const mode of ["socket", "http"] as const) {
@@ -320,7 +328,7 @@ describe("no report for a server waiting for a client from outside the run", { s
               }
             },
           }),
-        );
+        SLOT_RELEASE_MS);
         const problems = falseAlarms(run);
         if (!run.stdout.includes("worker got hello")) problems.push(`the server did not get the client's line: ${excerpt(run.stdout)}`);
         const main = run.trace?.events.find((e) => e.kind === "process.start" && (e as unknown as { role: string }).role === "main")?.pid;
@@ -348,7 +356,7 @@ describe("no report for a server waiting for a client from outside the run", { s
 /** A non-Python program that talks to the network (examples/ok_subprocess_curl.py uses curl, else wget). */
 const FETCHER = ["curl", "wget"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0) ?? null;
 
-describe("no report while a command the run waits for talks to a server outside the run", { skip: missing ?? (FETCHER ? undefined : "neither curl nor wget is installed") }, () => {
+describe("no report while a command the run waits for talks to a server outside the run", { skip: missing ?? (FETCHER ? undefined : "neither curl nor wget is installed"), concurrency: true }, () => {
   // The child waits in subprocess.run for curl (reading its output, then in wait4), and curl
   // waits on a socket to a server that is no process of the run (3 s per page): a wait someone
   // outside the run ends. Before, both waits were "no progress" and the run was stopped.
@@ -356,7 +364,7 @@ describe("no report while a command the run waits for talks to a server outside 
   const file = join(EXAMPLES_DIR, "ok_subprocess_curl.py");
   for (const method of selectedMethods()) {
     test(`ok_subprocess_curl.py (${py?.label}, ${method})`, { skip: py?.path ? undefined : "no Python" }, async () => {
-      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]));
+      const [plain, run] = await RUNS.run(() => Promise.all([runPlain(py!.path!, method, file, { timeoutSec: END_TIMEOUT }), runInstrumented(py!.path!, method, file, { timeoutSec: END_TIMEOUT })]), SLOT_RELEASE_MS);
       const problems = falseAlarms(run, plain);
       if (!run.stdout.includes("fetched page /first")) problems.push(`the page was not fetched: ${excerpt(run.stdout)}`);
       // What the child waits on, as the snapshots saw it: the command, and its socket outside the run.

@@ -212,12 +212,6 @@ def _install_thread_mask():
     setattr(threading, attr, start_thread)
 
 
-def ROLE_IS_EAGER():
-    """Whether every family is installed at once (the main process); a spawned interpreter of
-    multiprocessing's installs some when their module is imported (see __init__.LAZY)."""
-    return ROLE not in ("spawn-child", "forkserver", "resource-tracker")
-
-
 def announce():
     """Once every family is installed: this process's process.start (a spawn child's comes from
     its bootstrap, see identify_child)."""

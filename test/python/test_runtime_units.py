@@ -225,6 +225,28 @@ class SigtermWakeupTest(unittest.TestCase):
         r = self.run_py(body)
         self.assertEqual((r.returncode, r.stdout.split()), (-15, ["True"]), r.stderr)
 
+    def test_a_second_sigterm_inside_the_handler_leaves_it_to_finish(self):
+        # The quiet-batch thread gives a SIGTERM again when it read the first before the handler
+        # began; the main thread may handle it between two bytecodes of the running handler. Here
+        # it comes while the handler records process.exit: the buffer must be sent with the exit
+        # in it, once, and the process ended once (before, the inner call sent it without the exit).
+        body = (
+            "log = []\n"
+            "orig_ev = core.ev\n"
+            "def ev(kind, *a):\n"
+            "    if kind == 'process.exit': core.on_sigterm(signal.SIGTERM, None)\n"
+            "    r = orig_ev(kind, *a)\n"
+            "    log.append(kind)\n"
+            "    return r\n"
+            "core.ev = ev\n"
+            "core.flush = lambda: log.append('flush')\n"
+            "core._die_by_sigterm = lambda: log.append('die')\n"
+            "core.on_sigterm(signal.SIGTERM, None)\n"
+            "print(log.count('die'), log.index('process.exit') < log.index('die'), log[-2:] == ['flush', 'die'], log)\n"
+        )
+        r = self.run_py(body)
+        self.assertEqual((r.returncode, r.stdout.split()[:3]), (0, ["1", "True", "True"]), r.stdout + r.stderr)
+
     def test_a_programs_own_wakeup_fd_is_its_own(self):
         body = (
             "r, w = os.pipe(); os.set_blocking(w, False)\n"

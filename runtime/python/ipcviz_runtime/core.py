@@ -77,7 +77,7 @@ on_connect = []  # called with the socket once the channel is connected (stacks.
 def reset_after_fork():
     """In a forked child: forget the parent's channel, buffer and counters; new locks."""
     global pid, _lock, _seq, _last_flush, _sock, _dead, flush_due
-    global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix, mid_base, _term_ran
+    global _msgs, _in_flush, _term_pending, tls, exited, _msg_prefix, mid_base, _term_ran, _in_term_handler
     old = _sock
     _sock = None
     if old is not None:
@@ -103,6 +103,7 @@ def reset_after_fork():
     tls = threading.local()
     _poll_state.clear()
     _term_ran = False
+    _in_term_handler = False
     del _unstarted[:]  # the parent's threads: none of them runs in this process
     _close_wakeup(inherited=True)
 
@@ -704,22 +705,32 @@ def _die_by_sigterm():
 
 def on_sigterm(signum, frame):
     """The SIGTERM handler: record process.exit, send the buffer, then end by SIGTERM (status -15)."""
-    global _term_pending, exited, _term_ran
-    _term_ran = True
-    if not exited:
-        exited = True
+    global _term_pending, exited, _term_ran, _in_term_handler
+    if _in_term_handler:
+        # A second SIGTERM handled between two bytecodes of this handler (the quiet-batch thread
+        # gives one again when it read the first before the handler began, see _check_term): the
+        # handler below goes on. Run again here, it would send the buffer before process.exit is
+        # in it and end the process (seen once in ci18, at load ~20: a trace without the exit).
+        return
+    _in_term_handler = True
+    try:
+        _term_ran = True
+        if not exited:
+            exited = True
+            try:
+                ev("process.exit", None, None, None, {"exitCode": -signal.SIGTERM, "signal": int(signal.SIGTERM)})
+            except Exception:
+                pass
+        if _in_flush:
+            _term_pending = True  # the flush in progress ends the process when it is done
+            return
         try:
-            ev("process.exit", None, None, None, {"exitCode": -signal.SIGTERM, "signal": int(signal.SIGTERM)})
+            flush()
         except Exception:
             pass
-    if _in_flush:
-        _term_pending = True  # the flush in progress ends the process when it is done
-        return
-    try:
-        flush()
-    except Exception:
-        pass
-    _die_by_sigterm()
+        _die_by_sigterm()
+    finally:
+        _in_term_handler = False
 
 
 def install_sigterm():
@@ -765,6 +776,7 @@ _wake_r = -1
 _wake_w = -1
 _main_ident = None
 _term_ran = False  # this process's on_sigterm has run
+_in_term_handler = False  # on_sigterm is running (in the main thread)
 _term_seen = False  # a SIGTERM byte was read and its handler had not run
 _orig_set_wakeup_fd = signal.set_wakeup_fd
 

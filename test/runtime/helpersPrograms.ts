@@ -1495,6 +1495,12 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       roles(v, p, { main: 1, child: 1 });
     },
   },
+  hang_unix_socket: {
+    hangs: true,
+    structure(v, x, p) {
+      roles(v, p, { main: 1, child: 1 });
+    },
+  },
   hang_subprocess_waiter: {
     hangs: true,
     structure(v, x, p) {

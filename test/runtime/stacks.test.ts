@@ -3,7 +3,9 @@
  * with real Python processes under `ipcviz run`:
  * - each example that hangs outside the recorded primitives (examples/hang_socket_recv.py, …)
  *   is stopped with a "no progress" report that names, for the process that is stuck there,
- *   the line marked `# HANGS HERE` and the call it waits in (a child that never connects,
+ *   the line marked `# HANGS HERE` and the call it waits in (two processes on the ends of a Unix
+ *   socket pair, examples/hang_unix_socket.py: also that each waits on a Unix socket to the
+ *   other, the process that holds its other end now; a child that never connects,
  *   examples/hang_child_start_lock.py: the line that started it, marked `# STARTED HERE`); under fork, spawn and forkserver on
  *   3.11, and fork on every other Python present (3.9 and 3.10 find the call from the line, 3.11+
  *   from the instruction's position);
@@ -64,11 +66,16 @@ interface HangCase {
   how: "waiting" | "spinning" | "not-connected";
   /** Run with stdin open and empty (input() waits). */
   stdinOpen?: boolean;
+  /** The thread waits on a Unix socket whose other end the other process of the report holds (waitsOn, and the snapshot on stderr). */
+  unixPeer?: boolean;
 }
 
 const CASES: HangCase[] = [
   { program: "hang_socket_recv.py", who: "main", marker: "# HANGS HERE (main)", call: "socket.recv", how: "waiting" },
   { program: "hang_socket_recv.py", who: "child", marker: "# HANGS HERE (client)", call: "socket.recv", how: "waiting" },
+  // A socketpair main made, one end handed to the child: each waits on a Unix socket to the other.
+  { program: "hang_unix_socket.py", who: "main", marker: "# HANGS HERE (main)", call: "socket.recv", how: "waiting", unixPeer: true },
+  { program: "hang_unix_socket.py", who: "child", marker: "# HANGS HERE (child)", call: "socket.recv", how: "waiting", unixPeer: true },
   { program: "hang_subprocess_waiter.py", who: "child", marker: "# HANGS HERE", call: "subprocess.run", how: "waiting" },
   { program: "hang_input_no_stdin.py", who: "main", marker: "# HANGS HERE", call: "input", how: "waiting", stdinOpen: true },
   { program: "hang_thread_join.py", who: "child", marker: "# HANGS HERE", call: "Thread.join", how: "waiting" },
@@ -111,6 +118,16 @@ function checkHang(c: HangCase, run: InstrumentedResult): string[] {
     if (hit.how !== c.how) out.push(`the report says ${hit.how}, expected ${c.how}: ${hit.text}`);
     if (!hit.recorded && c.how === "waiting" && !hit.text.includes("not an IPC primitive the runtime records")) out.push(`the text does not say the call is not recorded: ${hit.text}`);
     if (!run.stderr.includes(hit.text)) out.push(`stderr lacks the report line "${hit.text}":\n${excerpt(run.stderr)}`);
+    if (c.unixPeer) {
+      // The other process, which holds the other end now (for main: the child, where the peer's
+      // SO_PEERCRED names main itself, which made the pair).
+      const other = np.processes.find((q) => (c.who === "main" ? q.pid !== mainPid : q.pid === mainPid))?.pid;
+      const want = { what: `a Unix socket to pid ${other}`, outside: false, peerPids: [other] };
+      const answers = (run.trace?.events ?? []).filter((e) => e.kind === "process.stacks" && e.pid === hit.pid) as unknown as Array<{ threads: Array<{ main: boolean; waitsOn?: unknown }> }>;
+      const waits = answers.map((a) => a.threads.find((t) => t.main)?.waitsOn);
+      if (other === undefined || !waits.some((w) => JSON.stringify(w) === JSON.stringify(want))) out.push(`no snapshot says the ${c.who} process waits on ${JSON.stringify(want)}: ${JSON.stringify(waits)}`);
+      else if (!run.stderr.includes(`waiting in \`socket.recv\` on a Unix socket to pid ${other}\n`)) out.push(`the snapshot on stderr does not say the ${c.who} process waits on a Unix socket to pid ${other}:\n${excerpt(run.stderr)}`);
+    }
     if (c.how === "not-connected") {
       const pid = hit.pid;
       const spawn = run.trace?.events.find((e) => e.kind === "process.spawn" && (e as unknown as { child: number }).child === pid);

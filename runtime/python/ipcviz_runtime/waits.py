@@ -9,16 +9,17 @@ whether the wait can end without the run's help:
 - something outside the run: a listening socket (`accept`, or one in a `select`), a connected
   socket whose peer is no process of the run (the peer's socket is looked up in
   `/proc/self/net/tcp*` and among the run's processes' descriptors; a Unix socket's peer from
-  `SO_PEERCRED`), an unconnected datagram socket, a terminal — the wait may end when someone
-  outside acts, so it is not a hang; stdin that is no terminal (a pipe, a file, a socket) is the
-  run's given input and counts as the run's own;
+  NETLINK_SOCK_DIAG and the descriptors, else `SO_PEERCRED`), an unconnected datagram socket, a
+  terminal — the wait may end when someone outside acts, so it is not a hang; stdin that is no
+  terminal (a pipe, a file, a socket) is the run's given input and counts as the run's own;
 - a command the thread waits for (`wait4`: `subprocess.run`), or whose output it reads from a
   pipe (`communicate`, `capture_output`; a process running this interpreter is taken for one of
   the run not connected yet, not for a command), that is no process of the run: looked at the same way
   (`/proc/<pid>/syscall`, its descriptors): one that runs or sleeps, or waits on a timer and
   nothing of the run — progress; one that waits on something outside the run (a socket whose peer is no process of the
-  run, as `curl` talking to a server; a terminal) — outside; one that waits on a pipe a process of
-  the run holds open for writing (`cat` fed by the run) — only the run can end it; a command that
+  run, as `curl` talking to a server or a tool to a daemon's Unix socket; a terminal) — outside;
+  one that waits on a pipe a process of the run holds open for writing (`cat` fed by the run), or
+  on a socket whose peer a process of the run holds — only the run can end it; a command that
   waits for its own command (`sh -c`) is looked through;
 - otherwise (a pipe, a socket to a process of the run, a lock without timeout) nothing is added:
   only the run can end the wait.
@@ -31,6 +32,7 @@ import os
 import platform
 import socket
 import struct
+import time
 
 # System call numbers of the calls a blocked thread can be in (asm/unistd_64.h per machine).
 _NUMBERS = {
@@ -226,11 +228,16 @@ def _socket(fd, inode, run_pids):
         except OSError:
             peer = None
         if s.family == socket.AF_UNIX:
-            if not peer and s.type != socket.SOCK_STREAM:
+            # (A socketpair has no peer name: its peer's inode tells that it is connected.)
+            peer_inode = _unix_peer_inode(inode)
+            if not peer and peer_inode is None and s.type != socket.SOCK_STREAM:
                 return {"what": "a datagram socket %s" % _addr(local), "outside": True}
-            pid = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[0]
-            inside = run_pids is None or pid in run_pids
-            return {"what": "a Unix socket to pid %d" % pid, "outside": not inside, "peerPids": [pid]}
+            # The peer's credentials name the process that made it (a socketpair's maker, also for
+            # the end it passed to a child or a command; a listener's, for a connection it has not
+            # accepted yet): the process that holds the other end now is looked for first.
+            cred = struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[0]
+            pid = None if peer_inode is None else _socket_holder(peer_inode, os.getpid(), run_pids, hint=cred)
+            return _unix_wait(cred if pid is None else pid, run_pids)
         if s.family not in (socket.AF_INET, socket.AF_INET6):
             return None
         if peer is None:
@@ -242,6 +249,145 @@ def _socket(fd, inode, run_pids):
         return {"what": what, "outside": run_pids is not None}
     finally:
         s.close()
+
+
+def _unix_wait(pid, run_pids):
+    """
+    The waitsOn of a connected Unix socket whose other end process pid holds: the run's when pid is
+    a process of the run, or runs this interpreter below one (taken for one of the run that has
+    not connected yet, as in _pipe_from_commands: a child still starting); else outside.
+    """
+    if run_pids is None or pid in run_pids or (_same_interpreter(pid) and _below(pid, run_pids)):
+        return {"what": "a Unix socket to pid %d" % pid, "outside": False, "peerPids": [pid]}
+    st = _stat(pid)
+    return {"what": "a Unix socket to pid %d%s" % (pid, " (%s)" % st[0] if st else ""), "outside": True}
+
+
+def _below(pid, ancestors):
+    """Whether one of `ancestors` is an ancestor of process pid (its parents read from /proc)."""
+    st, hops = _stat(pid), 0
+    while st is not None and st[2] > 1 and hops < 64:
+        if st[2] in ancestors:
+            return True
+        st, hops = _stat(st[2]), hops + 1
+    return False
+
+
+# NETLINK_SOCK_DIAG (linux/sock_diag.h, linux/unix_diag.h): one Unix socket's peer, by its inode.
+_NETLINK_SOCK_DIAG = 4
+_SOCK_DIAG_BY_FAMILY = 20
+_NLM_F_REQUEST = 1
+_NLMSG_ERROR = 2
+_UDIAG_SHOW_PEER = 4
+_UNIX_DIAG_PEER = 2
+_NO_COOKIE = 0xFFFFFFFF
+_DIAG_TIMEOUT_S = 0.5
+
+
+def _unix_peer_inode(inode):
+    """
+    The inode of the other end of the connected Unix socket `inode` (as in `socket:[inode]`), or
+    None: not connected, its peer closed, no such socket in this network namespace, or no answer
+    (no netlink, no unix_diag, a short or odd reply). One request for that socket (not a dump of
+    them all) and its one reply; never raises.
+    """
+    try:
+        inode = int(inode)
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_SOCK_DIAG)
+    except Exception:
+        return None
+    try:
+        s.settimeout(_DIAG_TIMEOUT_S)
+        # struct unix_diag_req: family, protocol, pad, states, ino, show, cookie[2] (none).
+        req = struct.pack("=BBHIIIII", socket.AF_UNIX, 0, 0, 0xFFFFFFFF, inode, _UDIAG_SHOW_PEER, _NO_COOKIE, _NO_COOKIE)
+        seq = 1
+        s.sendto(struct.pack("=IHHII", 16 + len(req), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, seq, 0) + req, (0, 0))
+        data = s.recv(8192)
+        off = 0
+        while off + 16 <= len(data):
+            length, kind, _flags, got_seq, _port = struct.unpack_from("=IHHII", data, off)
+            if length < 16 or off + length > len(data):
+                return None
+            if kind == _NLMSG_ERROR:
+                return None
+            if kind == _SOCK_DIAG_BY_FAMILY and got_seq == seq and length >= 32:
+                # struct unix_diag_msg: family, type, state, pad, ino, cookie[2]; then attributes.
+                if struct.unpack_from("=I", data, off + 20)[0] != inode:
+                    return None
+                a, end = off + 32, off + length
+                while a + 4 <= end:
+                    alen, atype = struct.unpack_from("=HH", data, a)
+                    if alen < 4:
+                        return None
+                    if atype == _UNIX_DIAG_PEER and alen >= 8 and a + 8 <= end:
+                        peer = struct.unpack_from("=I", data, a + 4)[0]
+                        return peer or None  # 0: the peer was closed
+                    a += (alen + 3) & ~3
+                return None
+            off += (length + 3) & ~3
+        return None
+    except Exception:
+        return None
+    finally:
+        s.close()
+
+
+def _holds(pid, target, deadline=None):
+    """Whether process pid has a descriptor whose link is `target` (`socket:[123]`); False when it
+    cannot be read (ended, another user's) or the deadline (time.monotonic()) passed."""
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for n in names:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, n)) == target:
+                return True
+        except OSError:
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+    return False
+
+
+# How long the look through every process for a socket's holder may take: each /proc read hands
+# the GIL over to a busy thread of the program and back.
+_SCAN_BUDGET_S = 0.5
+
+
+def _socket_holder(inode, me, run_pids, hint=None):
+    """
+    The first process found holding the socket `inode`: the run's processes other than `me` first,
+    then `me`, then `hint` (a likely holder), then every other process in /proc, for at most
+    _SCAN_BUDGET_S; None when none is found (processes that end meanwhile or cannot be read are
+    passed over). Never raises.
+    """
+    try:
+        target = "socket:[%d]" % int(inode)
+        first = sorted(p for p in (run_pids or ()) if p != me) + [me]
+        if hint is not None and hint > 0 and hint not in first:
+            first.append(hint)
+        for pid in first:
+            if _holds(pid, target):
+                return pid
+        seen = set(first)
+        deadline = time.monotonic() + _SCAN_BUDGET_S
+        for n in os.listdir("/proc"):
+            if not n.isdigit() or int(n) in seen:
+                continue
+            if _holds(int(n), target, deadline):
+                return int(n)
+            if time.monotonic() > deadline:
+                return None
+    except Exception:
+        return None
+    return None
+
+
+def _unix_peer_holder(inode, me, run_pids, hint=None):
+    """The process holding the other end of `me`'s connected Unix socket `inode` (see _socket_holder), or None."""
+    peer = _unix_peer_inode(inode)
+    return None if peer is None else _socket_holder(peer, me, run_pids, hint)
 
 
 def _hex_addr(family, a):
@@ -269,20 +415,7 @@ def _tcp_peer_owners(family, local, peer, run_pids):
     if inode is None or inode == "0":
         return []
     target = "socket:[%s]" % inode
-    owners = []
-    for pid in sorted(run_pids):
-        try:
-            names = os.listdir("/proc/%d/fd" % pid)
-        except OSError:
-            continue
-        for n in names:
-            try:
-                if os.readlink("/proc/%d/fd/%s" % (pid, n)) == target:
-                    owners.append(pid)
-                    break
-            except OSError:
-                continue
-    return owners
+    return [pid for pid in sorted(run_pids) if _holds(pid, target)]
 
 
 def _stat(pid):
@@ -445,8 +578,10 @@ def _other_socket(pid, inode, run_pids):
                         return {"what": what, "outside": run_pids is not None}
         except (OSError, ValueError):
             continue
-    # A Unix socket: listening (someone outside may connect), or its peer cannot be told from
-    # /proc (often the command's own socketpair, as curl's): no evidence either way.
+    # A Unix socket: listening (someone outside may connect); connected, to a peer a process of
+    # the run holds (the run's to end) or another process (outside); its peer held by the command
+    # itself (its own socketpair, as curl's), or not found (closed, a connection not accepted yet,
+    # no netlink): no evidence either way.
     try:
         with open("/proc/%d/net/unix" % pid, "r") as f:
             next(f, None)
@@ -456,7 +591,10 @@ def _other_socket(pid, inode, run_pids):
                     return {"what": "a listening socket %s" % (c[7] if len(c) > 7 else "(unnamed)"), "outside": True}
     except (OSError, ValueError):
         pass
-    return None
+    holder = _unix_peer_holder(inode, pid, run_pids)
+    if holder is None or holder == pid:
+        return None
+    return _unix_wait(holder, run_pids)
 
 
 def _parse_hex_addr(family, text):

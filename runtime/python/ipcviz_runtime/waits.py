@@ -29,7 +29,6 @@ snapshot then says what the Python frames say).
 """
 
 import os
-import platform
 import socket
 import struct
 import time
@@ -48,7 +47,7 @@ _NUMBERS = {
         212: "recvmsg", 242: "accept4", 243: "recvmmsg", 260: "wait4", 441: "epoll_pwait2",
     },
 }
-_SYSCALLS = _NUMBERS.get(platform.machine(), {})
+_SYSCALLS = _NUMBERS.get(os.uname().machine, {})  # platform.machine(), without importing platform
 _FD_CALLS = ("read", "pread64", "readv", "recvfrom", "recvmsg", "recvmmsg", "accept", "accept4", "connect")
 _FUTEX_WAIT = (0, 9)  # FUTEX_WAIT, FUTEX_WAIT_BITSET (the low bits of the op)
 

@@ -29,6 +29,15 @@ CLIENT = "import socket, sys; s = socket.create_connection(('127.0.0.1', int(sys
 TIMER = "import select; print('waiting', flush=True); select.select([], [], [], 60)"
 
 
+def stop_all(procs):
+    """End the commands a test started, and close what it read from them."""
+    for p in procs:
+        p.kill()
+        p.wait()
+        if p.stdout:
+            p.stdout.close()
+
+
 def blocked(pid, budget=30.0):
     """Wait until the process sleeps in a system call (not running)."""
     end = time.monotonic() + budget
@@ -50,11 +59,7 @@ class CommandWaitTest(unittest.TestCase):
         self.me = os.getpid()
 
     def tearDown(self):
-        for p in self.procs:
-            p.kill()
-            p.wait()
-            if p.stdout:
-                p.stdout.close()
+        stop_all(self.procs)
         self.srv.close()
 
     def start(self, code, *args):
@@ -160,11 +165,7 @@ class UnixPeerTest(unittest.TestCase):
         self.socks = []
 
     def tearDown(self):
-        for p in self.procs:
-            p.kill()
-            p.wait()
-            if p.stdout:
-                p.stdout.close()
+        stop_all(self.procs)
         for s in self.socks:
             s.close()
 

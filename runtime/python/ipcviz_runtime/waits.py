@@ -331,19 +331,26 @@ def _unix_peer_inode(inode):
         s.close()
 
 
-def _holds(pid, target, deadline=None):
-    """Whether process pid has a descriptor whose link is `target` (`socket:[123]`); False when it
-    cannot be read (ended, another user's) or the deadline (time.monotonic()) passed."""
+def _fd_links(pid):
+    """Process pid's descriptors and what each links to (`socket:[123]`, `pipe:[45]`, a path);
+    nothing when they cannot be read (ended, another user's), one skipped when it closes meanwhile."""
     try:
         names = os.listdir("/proc/%d/fd" % pid)
     except OSError:
-        return False
+        return
     for n in names:
         try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, n)) == target:
-                return True
+            yield n, os.readlink("/proc/%d/fd/%s" % (pid, n))
         except OSError:
             continue
+
+
+def _holds(pid, target, deadline=None):
+    """Whether process pid has a descriptor whose link is `target` (`socket:[123]`); False when it
+    cannot be read (ended, another user's) or the deadline (time.monotonic()) passed."""
+    for _n, link in _fd_links(pid):
+        if link == target:
+            return True
         if deadline is not None and time.monotonic() > deadline:
             return False
     return False
@@ -633,14 +640,10 @@ def _same_interpreter(pid):
 
 def _writes(pid, link):
     """Whether process pid holds the pipe `link` open for writing."""
-    try:
-        names = os.listdir("/proc/%d/fd" % pid)
-    except OSError:
-        return False
-    for n in names:
+    for n, target in _fd_links(pid):
+        if target != link:
+            continue
         try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, n)) != link:
-                continue
             with open("/proc/%d/fdinfo/%s" % (pid, n), "r") as f:
                 for line in f:
                     if line.startswith("flags:"):

@@ -61,6 +61,9 @@ export function parseCommandArgs(argv: string[], options: OptionSpec, how: Parse
     const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
     if (!spec) throw new UsageError(`unknown option ${t.rawName} for ${how.command} (${how.hint})`);
     if (spec.type === "string" && t.value === undefined) throw new UsageError(`option ${t.rawName} needs a value (${how.hint})`);
+    // parseArgs takes the word after a string option as its value, even "--": `run --summary -- prog`
+    // would write the summary to a file named "--". Give the value first (or --summary=-- if meant).
+    if (spec.type === "string" && t.value === "--" && !t.inlineValue) throw new UsageError(`option ${t.rawName} needs a value before -- (${how.hint})`);
     if (spec.type === "boolean" && t.value !== undefined) throw new UsageError(`option ${t.rawName} takes no value (${how.hint})`);
   }
   const head = argv.slice(0, end);

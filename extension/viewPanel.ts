@@ -55,7 +55,22 @@ export interface ViewHost {
   /** The view became the active one (for export commands). */
   activated(view: ViewPanel): void;
   viewOptions(readOnly: boolean): ViewOptions;
+  /**
+   * The view is shown but its page has not said ready within its load budget: the webview never
+   * started (see LOAD_BUDGET_MS). The host opens it again, or says so when that did not help.
+   */
+  stalled(view: ViewPanel): void;
 }
+
+/**
+ * How long a shown view's page may take to say ready, on its first try (doubled on each try
+ * after). A page says ready as soon as its script runs, before any trace is drawn, so only a
+ * webview that never started takes this long: in a browser workbench (code-server) a webview
+ * created while another one's service worker is being replaced, as happens when a reload
+ * restores a view, can wait forever for its worker (seen about once in 15 reloads on a busy
+ * machine). A webview made afterwards starts a new worker, which also frees the stuck one.
+ */
+export const LOAD_BUDGET_MS = 10_000;
 
 /** Counters the integration tests read (the Test API, docs/extension.md). */
 export interface ViewInfo {
@@ -80,6 +95,7 @@ export class ViewPanel extends Disposable {
   private nextExportId = 1;
   private readonly pendingExports = new Map<number, { resolve: (data: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   private readonly readyWaiters: Array<() => void> = [];
+  private loadTimer: NodeJS.Timeout | undefined;
   private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
   /** Fires once when the panel is closed or disposed. */
   readonly onDidDispose = this._onDidDispose.event;
@@ -90,6 +106,8 @@ export class ViewPanel extends Disposable {
     readonly kind: "run" | "trace",
     private readonly extensionUri: vscode.Uri,
     private readonly host: ViewHost,
+    /** How many views before this one were opened for the same content because they stalled. */
+    readonly attempt = 0,
   ) {
     super();
     this.batcher = this._register(new AppendBatcher((events) => this.post({ type: "append", events })));
@@ -100,6 +118,7 @@ export class ViewPanel extends Disposable {
       panel.onDidChangeViewState(() => {
         // A hidden webview loses its document: it will post ready again when shown.
         if (!panel.visible) this.unready();
+        this.watchLoad();
         if (panel.active) host.activated(this);
       }),
     );
@@ -177,6 +196,7 @@ export class ViewPanel extends Disposable {
       p.reject(new Error("the view was closed"));
     }
     this.pendingExports.clear();
+    clearTimeout(this.loadTimer);
     super.dispose();
     this.panel.dispose();
   }
@@ -196,6 +216,18 @@ export class ViewPanel extends Disposable {
       nonce: makeNonce(),
       title: this.source.title,
     });
+    this.watchLoad();
+  }
+
+  /** While the view is shown and its page has not said ready, give it LOAD_BUDGET_MS (doubled per attempt). */
+  private watchLoad(): void {
+    clearTimeout(this.loadTimer);
+    this.loadTimer = undefined;
+    if (this.ready || this.isDisposed || !this.panel.visible) return;
+    this.loadTimer = setTimeout(() => {
+      this.loadTimer = undefined;
+      if (!this.ready && !this.isDisposed && this.panel.visible) this.host.stalled(this);
+    }, LOAD_BUDGET_MS * 2 ** this.attempt);
   }
 
   private unready(): void {
@@ -235,6 +267,8 @@ export class ViewPanel extends Disposable {
     switch (m.type) {
       case "ready":
         this.ready = true;
+        clearTimeout(this.loadTimer);
+        this.loadTimer = undefined;
         this.sendSnapshot();
         for (const w of this.readyWaiters.splice(0)) w();
         break;

@@ -15,7 +15,7 @@ import { KEEP_RUN_TRACES, type FeatureContext } from "./featureContext";
 import { disposeGoToSource, goToSource } from "./goToSource";
 import { RunSession } from "./runSession";
 import { loadTrace, TraceDocument } from "./traceEditor";
-import { ViewPanel, type ViewHost, type ViewInfo, type ViewSource } from "./viewPanel";
+import { LOAD_BUDGET_MS, ViewPanel, type ViewHost, type ViewInfo, type ViewSource } from "./viewPanel";
 
 /** Webview panel type of run views (the serializer restores these). */
 export const VIEW_TYPE = "ipcviz.view";
@@ -25,6 +25,8 @@ export const TRACE_EDITOR_TYPE = "ipcviz.trace";
 const VIEW_RECORDS = "ipcviz.viewRecords";
 /** workspaceState key: the pid of the extension host running this extension (cleared on shutdown). */
 const HOST_PID_KEY = "ipcviz.extensionHostPid";
+/** A view whose webview never started is opened again at most this many times (ViewHost.stalled). */
+const MAX_REOPEN = 2;
 
 interface ViewRecord {
   title: string;
@@ -54,6 +56,8 @@ export class Views extends Disposable implements ViewHost {
   private readonly open = new Set<ViewPanel>();
   private runView: ViewPanel | null = null;
   private activeView: ViewPanel | null = null;
+  /** Trace editors closed to be opened again (stalled): their attempt, by document URI. */
+  private readonly reopening = new Map<string, number>();
 
   constructor(
     private readonly fc: FeatureContext,
@@ -66,7 +70,10 @@ export class Views extends Disposable implements ViewHost {
         {
           openCustomDocument: (uri) => this.openTraceDocument(uri),
           resolveCustomEditor: (document, panel) => {
-            this.add(new ViewPanel(panel, document as TraceDocument, "trace", this.fc.extension.extensionUri, this));
+            const key = document.uri.toString();
+            const attempt = this.reopening.get(key) ?? 0;
+            this.reopening.delete(key);
+            this.add(new ViewPanel(panel, document as TraceDocument, "trace", this.fc.extension.extensionUri, this, attempt));
           },
         },
         { supportsMultipleEditorsPerDocument: true },
@@ -138,15 +145,23 @@ export class Views extends Disposable implements ViewHost {
       this.runView.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, source.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.fc.extension.extensionUri, "out", "webview")],
-    });
-    const view = new ViewPanel(panel, source, "run", this.fc.extension.extensionUri, this);
-    this.runView = view;
+    const view = new ViewPanel(this.newPanel(source.title, vscode.ViewColumn.Beside), source, "run", this.fc.extension.extensionUri, this);
+    this.setRunView(view);
     this.add(view);
+  }
+
+  private setRunView(view: ViewPanel): void {
+    this.runView = view;
     view.onDidDispose(() => {
       if (this.runView === view) this.runView = null;
+    });
+  }
+
+  /** A new run-view panel (scripts on, resources from out/webview only), focus left where it is. */
+  private newPanel(title: string, column: vscode.ViewColumn): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: column, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.fc.extension.extensionUri, "out", "webview")],
     });
   }
 
@@ -243,11 +258,7 @@ export class Views extends Disposable implements ViewHost {
         const column = group.viewColumn;
         this.fc.log(`restoring the run view "${title}" left by the extension host that died`);
         await vscode.window.tabGroups.close(tab, true);
-        const panel = vscode.window.createWebviewPanel(VIEW_TYPE, title, { viewColumn: column, preserveFocus: true }, {
-          enableScripts: true,
-          localResourceRoots: [vscode.Uri.joinPath(this.fc.extension.extensionUri, "out", "webview")],
-        });
-        await this.restorePanel(panel);
+        await this.restorePanel(this.newPanel(title, column));
       }
     }
   }
@@ -271,6 +282,38 @@ export class Views extends Disposable implements ViewHost {
 
   activated(view: ViewPanel): void {
     this.activeView = view;
+  }
+
+  stalled(view: ViewPanel): void {
+    if (!this.open.has(view)) return;
+    const title = view.panel.title;
+    const waited = (LOAD_BUDGET_MS * 2 ** view.attempt) / 1000;
+    if (view.attempt >= MAX_REOPEN) {
+      this.fc.log(`the view "${title}" did not load within ${waited} s, after ${view.attempt} new tries`);
+      void vscode.window
+        .showWarningMessage(`IPC Visualiser: the view "${title}" did not load: its webview did not start. Reloading the window usually mends it.`, "Reload Window")
+        .then((c) => c && vscode.commands.executeCommand("workbench.action.reloadWindow"));
+      return;
+    }
+    this.fc.log(`the view "${title}" did not load within ${waited} s (its webview did not start): opening it again`);
+    this.reopen(view).catch((err) => this.fc.log(`could not open the view "${title}" again: ${(err as Error).message}`));
+  }
+
+  /** Replace a view by a new one on the same content, in the same place. */
+  private async reopen(view: ViewPanel): Promise<void> {
+    const column = view.panel.viewColumn ?? vscode.ViewColumn.Active;
+    const source = view.currentSource;
+    if (view.panel.viewType === TRACE_EDITOR_TYPE && source instanceof TraceDocument) {
+      // A custom editor belongs to VS Code: close it and open its document again.
+      this.reopening.set(source.uri.toString(), view.attempt + 1);
+      view.dispose();
+      await vscode.commands.executeCommand("vscode.openWith", source.uri, TRACE_EDITOR_TYPE, { viewColumn: column, preserveFocus: true });
+      return;
+    }
+    const next = new ViewPanel(this.newPanel(view.panel.title, column), source, view.kind, this.fc.extension.extensionUri, this, view.attempt + 1);
+    if (this.runView === view) this.setRunView(next);
+    this.add(next);
+    view.dispose();
   }
 
   viewOptions(readOnly: boolean): ViewOptions {

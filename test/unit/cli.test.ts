@@ -169,6 +169,9 @@ test("usage and setup errors exit 2 with one line saying what to do", async () =
     await usageError(["run", "--bogus", prog], /unknown option --bogus for run \(see ipcviz --help/, dir);
     await usageError(["run"], /no program given/, dir);
     await usageError(["run", "--out"], /option --out needs a value/, dir);
+    await usageError(["run", "--summary", "--", prog], /option --summary needs a value before -- \(see ipcviz --help/, dir);
+    await usageError(["run", "--out", "--", prog], /option --out needs a value before --/, dir);
+    assert.ok(!existsSync(join(dir, "--")), "no file named -- is written");
     await usageError(["run", "--timeout", "soon", prog], /--timeout needs a positive number of seconds/, dir);
     await usageError(["run", "--timeout", "0", prog], /--timeout needs a positive number/, dir);
     await usageError(["run", "--start-method", "teleport", prog], /unknown start method "teleport": use one of fork, spawn, forkserver/, dir);

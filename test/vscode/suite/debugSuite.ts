@@ -23,7 +23,7 @@ const SYSTEM_PYTHON = "/usr/bin/python3";
 /** The parts of a debug run the tests read (extension/debug/debugRun.ts DebugRun). */
 interface DebugRunView {
   readonly isRunning: boolean;
-  readonly events: ReadonlyArray<{ kind: string; pid: number; name?: string; role?: string }>;
+  readonly events: ReadonlyArray<{ kind: string; pid: number; name?: string; role?: string; request?: number; reason?: string; pids?: number[]; threads?: Array<{ main: boolean; frames: Array<{ file: string; line: number; user: boolean }>; userFrame: number | null }> }>;
   readonly debugState: ReadonlyArray<{ pid: number; file: string | null; line: number | null; reason: string }>;
   readonly sessions: Map<string, vscode.DebugSession>;
   readonly rootSession: vscode.DebugSession | null;
@@ -202,7 +202,7 @@ export function registerDebugTests(): void {
       assert.deepEqual(names, ["MainProcess", "consumer", "producer"]);
     });
 
-    it("the hanging example: the stall is diagnosed; selecting its blocked process pauses it at the user's line and focuses it; restart gives a fresh run; stop leaves no process", async function () {
+    it("the hanging example: the stall is diagnosed and every process's stacks are taken (Show All Stacks asks again); selecting its blocked process pauses it at the user's line and focuses it; restart gives a fresh run; stop leaves no process", async function () {
       this.timeout(600_000);
       if (!systemPythonHasDebugpy()) {
         console.log(`# skipped: ${SYSTEM_PYTHON} has no debugpy (apt-get install python3-debugpy)`);
@@ -216,6 +216,21 @@ export function registerDebugTests(): void {
       const hang = await waitFor("the stall diagnosis", () => run.hang, 60_000);
       assert.equal(hang.deadlocks[0].kind, "stall");
       const pid = hang.deadlocks[0].pids[0];
+      // The hang's stack snapshot is taken in a debug run too, and Show All Stacks asks again; the
+      // debugger is not disturbed by either (the pause below still reaches the process).
+      const requests = () => run.events.filter((e) => e.kind === "stacks.request");
+      const answerOf = (request: number | undefined) =>
+        run.events.find((e) => e.kind === "process.stacks" && e.pid === pid && e.request !== undefined && e.request === request);
+      const hangRequest = await waitFor("the hang's stack snapshot request", () => requests().find((e) => e.reason === "hang"), 60_000);
+      const hangAnswer = await waitFor("the blocked process's answer to it", () => answerOf(hangRequest.request), 60_000);
+      const userLines = (e: NonNullable<ReturnType<typeof answerOf>>) =>
+        (e.threads ?? []).filter((t) => t.main).flatMap((t) => (t.userFrame === null ? [] : [`${t.frames[t.userFrame].file}:${t.frames[t.userFrame].line}`]));
+      assert.deepEqual(userLines(hangAnswer), [`${program}:19`], "the main thread's innermost user frame is the recv() line");
+      const asked = requests().length;
+      await vscode.commands.executeCommand("ipcviz.showAllStacks");
+      const onDemand = await waitFor("Show All Stacks to ask every process", () => requests().slice(asked).find((e) => e.reason === "request"), 30_000);
+      assert.ok(onDemand.pids?.includes(pid), `the blocked process was asked: ${JSON.stringify(onDemand.pids)}`);
+      assert.deepEqual(userLines(await waitFor("its answer", () => answerOf(onDemand.request), 30_000)), [`${program}:19`]);
       // The view's click on the blocked lane: the process is blocked in recv(), the pause still reaches it.
       assert.equal(await run.selectProcess(pid), true);
       // Paused first, then placed (its stack is asked for when it stops).

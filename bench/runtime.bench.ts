@@ -7,8 +7,9 @@
  * trace written). Also: the fixed cost of `ipcviz run` on an empty program over a plain run
  * (medians of alternating runs), and an uncontended multiprocessing Lock's and RLock's
  * acquire()+release() in one process (bench/programs/lock_speed.py, as CPython's mp_benchmarks
- * measures it), plain and under `ipcviz run`; and the Queue loop under `ipcviz run` with and
- * without the stacks helper thread (IPCVIZ_STACKS=0).
+ * measures it), plain and under `ipcviz run`; the Queue loop under `ipcviz run` with and
+ * without the stacks helper thread (IPCVIZ_STACKS=0); and each loop with and without the
+ * program's names read from the source (IPCVIZ_NAMES=0).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -32,6 +33,8 @@ const PROGRAMS: { name: string; short: string; file: string; target: number; who
 const FIXED_TARGET_S = 0.06;
 /** The stacks helper thread present over absent, Queue loop: within the noise of alternating runs. */
 const STACKS_TARGET = 1.05;
+/** Names read from the source over fallback names only, each loop: the same. */
+const NAMES_TARGET = 1.05;
 const LOCK_TARGET = 4;
 /** Node programs (the Node runtime), run once with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
 const NODE_PROGRAMS: { name: string; file: string; target: number }[] = [
@@ -155,27 +158,43 @@ async function loops(python: string, version: string, cwd: string, dir: string, 
   }
 }
 
+/** A part of the runtime that costs nothing in the loops, switched off by its variable set to "0". */
+interface Switch {
+  /** The bench row's words. */
+  row: string;
+  /** The environment variable that switches it off. */
+  env: string;
+  /** What runs when it is on. */
+  what: string;
+  target: number;
+}
+
 /**
- * "No cost while nobody asks for stacks": the Queue loop under `ipcviz run` with the runtime's
- * stacks helper thread (the default) over the same without it (IPCVIZ_STACKS=0), alternating
- * runs in this session; the helper waits in recv() with the GIL released until a request comes.
+ * "No cost while nobody asks for stacks": the stacks helper thread (the default) over the same
+ * without it (IPCVIZ_STACKS=0); it waits in recv() with the GIL released until a request comes.
  */
-async function stacksCost(python: string, version: string, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
-  const file = "queue_pairs.py";
+const STACKS_SWITCH: Switch = { row: "no cost while nobody asks for stacks", env: "IPCVIZ_STACKS", what: "the stacks helper thread", target: STACKS_TARGET };
+/**
+ * "Naming happens at creation only" (issue 14): names read from the source (the default) over
+ * fallback names only (IPCVIZ_NAMES=0), on each of issue 2's loops.
+ */
+const NAMES_SWITCH: Switch = { row: "no cost of the program's names", env: "IPCVIZ_NAMES", what: "names read from the source", target: NAMES_TARGET };
+
+/** A loop under `ipcviz run` with the switch on over off: alternating runs in this session. */
+async function switchCost(python: string, version: string, p: { short: string; file: string }, sw: Switch, cwd: string, dir: string, figures: Record<string, number>): Promise<void> {
   const on: number[] = [], off: number[] = [];
-  const envOff: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "0" };
-  const envOn: NodeJS.ProcessEnv = { IPCVIZ_STACKS: "1" }; // any value but "0": the helper runs
   for (let i = 0; i < RUNS; i++) {
-    off.push((await instrumented(python, file, cwd, join(dir, `stacks-off-${i}.ipcviz.jsonl`), [String(N)], envOff)).work);
-    on.push((await instrumented(python, file, cwd, join(dir, `stacks-on-${i}.ipcviz.jsonl`), [String(N)], envOn)).work);
+    off.push((await instrumented(python, p.file, cwd, join(dir, `${sw.env}-off-${p.file}-${i}.ipcviz.jsonl`), [String(N)], { [sw.env]: "0" })).work);
+    // Any value but "0": on.
+    on.push((await instrumented(python, p.file, cwd, join(dir, `${sw.env}-on-${p.file}-${i}.ipcviz.jsonl`), [String(N)], { [sw.env]: "1" })).work);
   }
   const ratio = median(on) / median(off);
-  figures[`${version} stacks helper ratio`] = ratio;
+  figures[`${version} ${sw.env} ${p.short} ratio`] = ratio;
   console.log(
-    `runtime ${version} no cost while nobody asks for stacks: Queue loop under ipcviz run with the stacks helper thread ${median(on).toFixed(3)} s, ` +
-      `without it (IPCVIZ_STACKS=0) ${median(off).toFixed(3)} s = ${ratio.toFixed(2)}x (target <= ${STACKS_TARGET}x; median of ${RUNS}, alternating)`,
+    `runtime ${version} ${sw.row}: ${p.short} loop under ipcviz run with ${sw.what} ${median(on).toFixed(3)} s, ` +
+      `without (${sw.env}=0) ${median(off).toFixed(3)} s = ${ratio.toFixed(2)}x (target <= ${sw.target}x; median of ${RUNS}, alternating)`,
   );
-  record({ row: `no cost while nobody asks for stacks, Queue loop (${version})`, value: ratio, unit: "x", target: STACKS_TARGET, note: `${median(off).toFixed(3)} s without the helper -> ${median(on).toFixed(3)} s with it` });
+  record({ row: `${sw.row}, ${p.short} loop (${version})`, value: ratio, unit: "x", target: sw.target, note: `${median(off).toFixed(3)} s without -> ${median(on).toFixed(3)} s with` });
 }
 
 /** `ipcviz run` on a program that does nothing, over the plain run: medians of alternating runs. */
@@ -266,7 +285,8 @@ export async function run(): Promise<Record<string, number>> {
       const version = versionOf(python);
       await loops(python, version, cwd, dir, figures);
       if (!excluded("lock_speed.py")) await lockSpeed(python, version, cwd, dir, figures);
-      if (!excluded("queue_pairs.py")) await stacksCost(python, version, cwd, dir, figures);
+      if (!excluded("queue_pairs.py")) await switchCost(python, version, PROGRAMS[0], STACKS_SWITCH, cwd, dir, figures);
+      for (const p of PROGRAMS) if (!excluded(p.file)) await switchCost(python, version, p, NAMES_SWITCH, cwd, dir, figures);
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
       // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.

@@ -240,5 +240,34 @@ class NamesPerProcessTest(unittest.TestCase):
         self.assertEqual(naming.call_names(len, (FakeQueue(1),), None), {"FQ1": "args[0]"})
 
 
+class NamesSwitchedOffTest(unittest.TestCase):
+    """IPCVIZ_NAMES=0 (what `npm run bench` compares against): fallback names only, no per-process or task names."""
+
+    def test_off_reads_no_source(self):
+        import subprocess
+
+        prog = (
+            "import sys; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import naming\n"
+            "make = eval(compile('lambda k: naming.name(k)', '<fake-family>', 'eval'), {'naming': naming})\n"
+            "class Obj: pass\n"
+            "naming.register(Obj, lambda o: 'OBJ')\n"
+            "def target(q): pass\n"
+            "q = make('Queue')\n"
+            "print(q, naming.call_names(target, (Obj(),), None), naming.task_fields({}, target, (Obj(),), None))\n"
+        ) % os.path.join(os.path.dirname(os.path.dirname(HERE)), "runtime", "python")
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "prog.py")
+            with open(path, "w") as f:
+                f.write(prog)
+            for value, want in (("0", "Queue #1 (line 7) {} {}"), ("1", "q {'OBJ': 'q'} {'names': {'OBJ': 'q'}}")):
+                env = dict(os.environ, IPCVIZ_NAMES=value)
+                out = subprocess.run([sys.executable, path], env=env, capture_output=True, text=True, timeout=60)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertEqual(out.stdout.strip(), want, "IPCVIZ_NAMES=%s" % value)
+
+
 if __name__ == "__main__":
     unittest.main()

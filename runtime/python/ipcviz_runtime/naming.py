@@ -18,12 +18,16 @@ id registry and the source cache, and each is one small reader of the program's 
 
 import ast
 import linecache
+import os
 import sys
 
 from .callsite import is_user
 from .core import qualname
 
 _getframe = sys._getframe
+# IPCVIZ_NAMES=0: no source is read; objects get their fallback names and processes and tasks no
+# names (npm run bench compares, to show that naming costs nothing in the loops).
+_reading = os.environ.get("IPCVIZ_NAMES") != "0"
 
 _trees = {}  # filename -> (parents map, calls by line) or None (source unavailable or unparsable)
 _rules = {}  # (id(code), lasti) -> rule; rule: None | ("fix", [names]) | ("seq", base) | ("app", base, receiver) | ("key", base, keyvar)
@@ -57,7 +61,7 @@ def name(kind, n=1, frame=None, fallback=True):
         f = frame if frame is not None else _getframe(1)
         while f is not None and not is_user(f.f_code):
             f = f.f_back
-        names = _names_at(f, n) if f is not None else None
+        names = _names_at(f, n) if f is not None and _reading else None
     except Exception:
         names = None
     if not names and not fallback:
@@ -525,6 +529,8 @@ def _param_names(func):
 def call_names(func, args, kwds):
     """{object id: parameter name} for the IPC objects among a call's arguments. Never raises."""
     out = {}
+    if not _reading:
+        return out
     try:
         params = _param_names(func)
         star = None
@@ -550,6 +556,8 @@ def process_names(proc):
     """At a child's start: {object id: name} for the IPC objects its target's parameters (or, for a
     Process subclass, its own attributes) hold. Never raises."""
     out = {}
+    if not _reading:
+        return out
     try:
         target = getattr(proc, "_target", None)
         if target is not None:
@@ -579,6 +587,8 @@ def child_fields(proc):
 
 def task_fields(extra, func, args, kwds):
     """A Pool's or a ProcessPoolExecutor's task: its pool.task.recv fields, with `names` when its arguments hold IPC objects."""
+    if not _reading:
+        return extra
     try:
         n = getattr(func, "__name__", "")
         if n in ("mapstar", "starmapstar") and args and len(args) == 2:

@@ -224,7 +224,12 @@ export class Store {
     const latest = this.stacks.latest();
     const wasComplete = latest?.complete ?? true;
     this.stacks.add(events);
-    if (this.stacks.snapshots.length !== before || (latest !== null && latest.complete !== wasComplete)) this.changed("stacks");
+    if (this.stacks.snapshots.length !== before || (latest !== null && latest.complete !== wasComplete)) {
+      this.changed("stacks");
+      // A hang's snapshot is judged against the model's diagnosis (noProgress): diagnose now, not
+      // after the quiet second, or a deadlock reads as "no progress" until then.
+      if (this.latestStacks()?.reason === "hang") this.diagnoseIfGrown();
+    }
     this.data.update();
     if (this.follow) this.cursor = this.model.length - 1;
     this.cursorState = null;

@@ -38,6 +38,9 @@ test("the same snapshot with the socket's peer inside the run is 'no progress'",
   const np = noProgress(snap, model);
   assert.ok(np, "every process waits on something only the run could end");
   assert.deepEqual(np.processes.map((p) => p.call).sort(), ["queue.get", "socket.accept"]);
+  // In the program's words: the queue by its name, not its id (Q1258.1).
+  const worker = np.processes.find((p) => p.call === "queue.get")!;
+  assert.match(worker.text, /^Process-1(?: · \S+)? waits in `queue\.get` on Queue q at stacks_server_external\.py:\d+$/);
 });
 
 test("HangWatch says 'outside' once, then keeps watching without a report", () => {

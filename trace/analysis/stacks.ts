@@ -6,6 +6,7 @@
  */
 
 import type { StackFrame, StackThread, TraceEvent } from "../format";
+import { objectLabel } from "../model/dump";
 import type { TraceModel } from "../model/model";
 
 /** Event kinds of stack snapshots: never activity of the program. */
@@ -355,7 +356,7 @@ export function noProgress(snapshot: StackSnapshot, model: TraceModel, paused: R
     } else if (b) {
       call = b.op;
       recorded = true;
-      text = `${name}${thread} waits in \`${b.op}\` on ${b.obj} at ${short(site)}`;
+      text = `${name}${thread} waits in \`${b.op}\` on ${objectLabel(head, b.obj, p.pid)} at ${short(site)}`;
     } else {
       call = t.call ?? (frame && t.userFrame === null ? frame.fn : null);
       text = call

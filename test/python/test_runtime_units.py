@@ -333,6 +333,31 @@ class StacksRequestTest(unittest.TestCase):
         r = run_without_collector(code)
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["none"]), r.stderr)
 
+    def test_a_function_that_returns_during_a_snapshot_frees_its_locals_at_once(self):
+        # The snapshot looks twice, a gap apart; a frame it held over the gap would own the locals
+        # of a function that returns meanwhile, and keep them alive (a Pool, seen as alive by a
+        # weakref, in ci23). The gap is made long here; the thread returns inside it.
+        code = (
+            "import sys, threading, time, weakref; sys.path.insert(0, %r)\n"
+            "from ipcviz_runtime import stacks\n"
+            "stacks.SAMPLE_GAP_S = 2.0\n"
+            "class Obj: pass\n"
+            "refs = []\n"
+            "def work(go):\n"
+            "    obj = Obj(); refs.append(weakref.ref(obj))\n"
+            "    go.wait()\n"
+            "go = threading.Event(); t = threading.Thread(target=work, args=(go,)); t.start()\n"
+            "while not refs: time.sleep(0.01)\n"
+            "time.sleep(0.1)\n"
+            "snap = threading.Thread(target=stacks.answer, args=('r1',)); snap.start()\n"
+            "time.sleep(0.5)  # the first look is taken; the gap goes on\n"
+            "go.set(); t.join()\n"
+            "print('alive' if refs[0]() is not None else 'freed', snap.is_alive())\n"
+            "snap.join()\n" % RUNTIME
+        )
+        r = run_without_collector(code)
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["freed", "True"]), r.stderr)
+
 
 class EncodeTest(unittest.TestCase):
     def test_binary_batch_round_trip(self):

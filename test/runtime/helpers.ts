@@ -408,6 +408,9 @@ export async function runCommand(
   let finished = false;
   const stop = (why: "timeout" | "idle") => {
     if (finished || stoppedByTest) return;
+    // A child that has exited but is not reaped yet (its exit event waits behind this timer when
+    // the event loop was held up, e.g. by a slow /proc read on a loaded machine) did end in time.
+    if (why === "timeout" && child.pid !== undefined && readProcStat(child.pid)?.state === "Z") return;
     stoppedByTest = why;
     try {
       process.kill(-child.pid!, "SIGKILL");

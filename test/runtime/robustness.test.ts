@@ -328,7 +328,7 @@ describe(`runtime: robustness (Python ${py?.label ?? "?"} ${py?.version ?? ""})`
           try {
             await t.test("same stdout, stderr and exit status as without the runtime", () => {
               const diffs: string[] = [];
-              if (plain.stoppedByTest) diffs.push(`the plain run did not end (${plain.stoppedByTest})`);
+              if (plain.stoppedByTest) diffs.push(`the plain run did not end (${plain.stoppedByTest} after ${plain.durationMs} ms); its stdout so far:\n${excerpt(plain.stdout)}\nits stderr:\n${excerpt(plain.stderr)}`);
               if (plain.status !== (c.exitStatus ?? 0)) diffs.push(`the plain run exited with ${plain.status}, expected ${c.exitStatus ?? 0}:\n${excerpt(plain.stderr)}`);
               if (instr.status !== plain.status) diffs.push(`exit status: plain ${plain.status}, instrumented ${instr.status}`);
               if (instr.stdout !== plain.stdout) diffs.push(`stdout differs:\n--- plain\n${excerpt(plain.stdout)}\n+++ instrumented\n${excerpt(instr.stdout)}`);

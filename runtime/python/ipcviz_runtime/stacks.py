@@ -156,7 +156,14 @@ def _natives():
     return out
 
 
-def _look(me):
+def _look(me, detail=False):
+    """Each thread's position now: {ident: (id of its frame, lasti, code, [frames, user index,
+    in time.sleep, call,] OS state, CPU ticks)} (the bracketed part with `detail`), the poll
+    counters, the native ids. No frame is kept: what is needed is read from the frames first,
+    then they are let go before anything slow (the /proc reads, the gap between the two looks,
+    waits.describe). A frame held while its function returns would own the function's locals and
+    keep them alive longer than without the runtime, which the program can see (a weakref to an
+    object it has dropped still answering)."""
     natives = _natives()
     cur = sys._current_frames()
     # This thread's entry is this very frame: left in the dict this frame holds, it would make a
@@ -165,14 +172,22 @@ def _look(me):
     # Connection's BytesIO and the memoryview of it freed by the collector crashed the process).
     cur.pop(me, None)
     polls = {k: v[1] for k, v in list(core._poll_state.items())}
-    out = {}
     quiet = core.quiet_ident
+    seen = {}
     for ident, f in cur.items():
         if ident == me or ident == quiet:
             continue  # the runtime's own threads: no /proc reads (each one a GIL hand-over)
+        pos = (id(f), f.f_lasti, f.f_code)
+        if detail:
+            fr, user_index, in_sleep = _frames(f)
+            pos += (fr, user_index, in_sleep, _call_of(fr, user_index, f) if fr else None)
+        seen[ident] = pos
+    f = None
+    cur.clear()
+    out = {}
+    for ident, pos in seen.items():
         n = natives.get(ident)
-        state, cpu = _task_stat(n) if n is not None else (None, None)
-        out[ident] = (f, f.f_lasti, f.f_code, state, cpu)
+        out[ident] = pos + (_task_stat(n) if n is not None else (None, None))
     return out, polls, natives
 
 
@@ -181,7 +196,7 @@ def answer(rid, run_pids=None):
     me = _thread.get_ident()
     first, polls1, natives = _look(me)
     core._real_sleep(SAMPLE_GAP_S)
-    second, polls2, natives2 = _look(me)
+    second, polls2, natives2 = _look(me, detail=True)
     natives.update(natives2)
     names = {}
     main_ident = None
@@ -194,23 +209,22 @@ def answer(rid, run_pids=None):
     except Exception:
         pass
     threads = []
-    for ident, (f, lasti, code, state, cpu) in second.items():
+    for ident, (fid, lasti, code, fr, user_index, in_sleep, call, state, cpu) in second.items():
         if len(threads) >= MAX_THREADS:
             break
         th = {"tid": natives.get(ident, ident), "name": names.get(ident) or ("Thread-%d" % ident), "main": ident == main_ident}
-        fr, user_index, in_sleep = _frames(f)
         th["frames"] = fr
         th["userFrame"] = user_index
         if not fr:
             continue  # a thread of the runtime itself (all its frames are the runtime's)
-        call = _call_of(fr, user_index, f)
         if call is not None:
             th["call"] = call
             if call in ("time.sleep", "sleep"):
                 in_sleep = True
         spin = _spin(ident, polls1, polls2)
         before = first.get(ident)
-        moved = before is None or before[0] is not f or before[1] != lasti
+        # The same frame (while a function runs, its frame object stays the same), code and instruction.
+        moved = before is None or before[0] != fid or before[2] is not code or before[1] != lasti
         used_cpu = before is not None and before[4] is not None and cpu is not None and cpu > before[4]
         if spin is not None:
             th["state"] = "spinning"

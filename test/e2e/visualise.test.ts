@@ -76,24 +76,24 @@ describe("e2e: Visualise IPC in the real VS Code workbench", { skip, timeout: 60
     assert.ok(hooks.arrows >= 2, `data-arrows ${hooks.arrows}`);
   });
 
-  test("← and → step the timeline (data-cursor)", { timeout: 30_000 }, async () => {
+  test("← and → step the timeline (data-cursor)", { timeout: 90_000 }, async () => {
     const frame = webviewFrame(wb.page);
     const root = viewRoot(frame);
     await root.click({ position: { x: 5, y: 5 } });
     const start = (await rootHooks(frame)).cursor;
     assert.ok(Number.isFinite(start), "data-cursor is a number");
-    await wb.page.keyboard.press("ArrowLeft");
-    await wb.page.keyboard.press("ArrowLeft");
-    const back = await waitUntil(async () => {
-      const c = (await rootHooks(frame)).cursor;
-      return c !== start ? { c } : null;
-    }, 20_000, () => `ArrowLeft did not move data-cursor from ${start}`);
+    // One key at a time, each waited for: on a busy machine the view may take a while per key, and
+    // a second key still on its way would make the next reading wrong.
+    const step = async (key: "ArrowLeft" | "ArrowRight", from: number) => {
+      await wb.page.keyboard.press(key);
+      return waitUntil(async () => {
+        const c = (await rootHooks(frame)).cursor;
+        return c !== from ? { c } : null;
+      }, 20_000, () => `${key} did not move data-cursor from ${from}`);
+    };
+    const back = await step("ArrowLeft", (await step("ArrowLeft", start)).c);
     await shot("cursor-back");
-    await wb.page.keyboard.press("ArrowRight");
-    const fwd = await waitUntil(async () => {
-      const c = (await rootHooks(frame)).cursor;
-      return c !== back.c ? { c } : null;
-    }, 20_000, () => `ArrowRight did not move data-cursor from ${back.c}`);
+    const fwd = await step("ArrowRight", back.c);
     await shot("cursor-forward");
     assert.ok(back.c < start, `← moves back: ${start} → ${back.c}`);
     assert.ok(fwd.c > back.c, `→ moves forward: ${back.c} → ${fwd.c}`);

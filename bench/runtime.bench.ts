@@ -12,7 +12,7 @@
  * program's names read from the source (IPCVIZ_NAMES=0).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot, startRun } from "../runtime/launch/launcher";
@@ -96,12 +96,27 @@ async function instrumented(python: string, file: string, cwd: string, out: stri
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`${file} failed instrumented (${code}): ${err.slice(-500)}`);
-  // The trace's last line is its footer: {"footer": true, "events": …, "lostEvents": …}.
-  const trace = readFileSync(out, "utf8");
-  const footer = JSON.parse(trace.slice(trace.lastIndexOf("\n", trace.length - 2) + 1)) as { footer?: boolean; events: number; lostEvents: number };
+  // The trace's last line is its footer: {"footer": true, "events": …, "lostEvents": …}. Only the
+  // file's tail is read: the lock loop's trace can pass the longest string Node makes (512 MB).
+  const tail = tailOf(out, 64 * 1024);
+  const footer = JSON.parse(tail.slice(tail.lastIndexOf("\n", tail.length - 2) + 1)) as { footer?: boolean; events: number; lostEvents: number };
   if (footer.footer !== true) throw new Error(`${file}: the trace has no footer`);
   rmSync(out, { force: true });
   return { text, work: /workload_s/.test(text) ? workload(text) : 0, wall, events: footer.events, lost: footer.lostEvents };
+}
+
+/** The last `bytes` bytes of a file, as text. */
+function tailOf(path: string, bytes: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const n = Math.min(bytes, size);
+    const buf = Buffer.alloc(n);
+    readSync(fd, buf, 0, n, size - n);
+    return buf.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The interpreters to measure: IPCVIZ_BENCH_PYTHONS (comma-separated), else python3 and pyenv's 3.9–3.13. */

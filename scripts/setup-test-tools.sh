@@ -51,8 +51,15 @@ else
     SUDO="sudo"
   fi
   say "installing Debian packages: ${missing[*]} (apt-get update first)"
-  $SUDO apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  # Another apt (unattended-upgrades, a second copy of this script) may hold apt's locks: wait for
+  # it, up to 10 minutes (apt-get update ignores DPkg::Lock::Timeout, so it is retried).
+  for i in $(seq 1 120); do
+    if $SUDO apt-get update -qq 2>"$scratch/apt.err"; then break; fi
+    grep -q "Could not get lock" "$scratch/apt.err" && [ "$i" -lt 120 ] || { cat "$scratch/apt.err" >&2; die "apt-get update failed"; }
+    [ "$i" = 1 ] && say "waiting for another apt to finish: $(head -n 1 "$scratch/apt.err")"
+    sleep 5
+  done
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" \
     || die "apt-get install ${missing[*]} failed"
   say "installed Debian packages: ${missing[*]}"
 fi

@@ -5,6 +5,11 @@
  * [v0, v1]: since starts are nearly sorted (time layout) or sorted (logical), only the chunks
  * around the view are scanned, plus the few chunks holding a long interval (a wait from the
  * start of the run to its end). Cost: O(n / 256 + what is near the view). Pure: no DOM.
+ *
+ * Hand-written here, not d3-array: `lowerBound` / `upperBound` are plain binary searches over
+ * numbers. The columns are searched several times per lane per frame, and d3-array's generic
+ * bisector (a comparator call per step) cost a tenth of a dense frame. Elsewhere the project uses
+ * d3-array's `bisect`.
  */
 
 import { Float64Column, Int32Column } from "../../trace/model/growable";
@@ -12,11 +17,7 @@ import { Float64Column, Int32Column } from "../../trace/model/growable";
 /** The model's growable typed-array columns (trace/model/growable.ts), by shorter names. */
 export { Float64Column as F64, Int32Column as I32 };
 
-/**
- * First position k in sorted a[from..n) with a[k] >= v (n when none). A plain binary search over
- * numbers: the columns are searched several times per lane per frame, and d3-array's generic
- * bisector (a comparator call per step) cost a tenth of a dense frame.
- */
+/** First position k in sorted a[from..n) with a[k] >= v (n when none). */
 export function lowerBound(a: ArrayLike<number>, n: number, v: number, from = 0): number {
   if (v !== v) return n; // NaN: past the end, as d3-array's bisectors answer
   let lo = from;

@@ -5,7 +5,7 @@
  */
 
 import { inspectState, shortSite } from "../../trace/model/dump";
-import type { TraceEvent } from "../../trace/format";
+import { SEND_KINDS, type TraceEvent } from "../../trace/format";
 import { channelLabel, eventFields, eventSummary } from "../layout/labels";
 import { ARROW_CLASSES, ARROW_STYLE, ChannelColours, LockColours } from "../layout/palette";
 import { objectLabel } from "../../trace/model/dump";
@@ -93,7 +93,7 @@ export function renderDetails(root: HTMLElement, store: Store, host: Host): void
       }
     }
   } else if (ev.kind === "block.begin") links.append(el("div", "warn", "This wait never ended."));
-  else if (/\.(put|send|call|reply|task\.send|result\.send)$/.test(ev.kind)) links.append(el("div", "warn", "Not received (yet)."));
+  else if (SEND_KINDS.has(ev.kind)) links.append(el("div", "warn", "Not received (yet)."));
   const site = (ev as TraceEvent & { site?: { file: string; line: number; fn: string } }).site;
   if (site) {
     const b = el("button", "primary", `Go to source: ${shortSite(site)}`);

@@ -4,7 +4,8 @@
   worker, manager server), announced once as `process.start`; `process.exit` when it ends (atexit,
   the end of `BaseProcess._bootstrap`, `os._exit`, SIGTERM).
 - `BaseProcess.start/join/terminate/kill` called by the program.
-- Process-wide patches: `os._exit` sends the buffer first (a sleep does too: core.install_sleep_flush); `util.spawnv_passfds`
+- Process-wide patches: `os._exit` sends the buffer first (a sleep leaves it to the quiet-batch
+  thread, core.install_sleep_flush, which sends it when the program goes quiet); `util.spawnv_passfds`
   puts the runtime's bootstrap before a spawned interpreter's code (a program may rewrite
   PYTHONPATH); SIGTERM is held back across fork (see before_fork).
 """

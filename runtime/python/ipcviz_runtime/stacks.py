@@ -158,7 +158,7 @@ def _natives():
 
 def _look(me, detail=False):
     """Each thread's position now: {ident: (id of its frame, lasti, code, [frames, user index,
-    in time.sleep, call,] OS state, CPU ticks)} (the bracketed part with `detail`), the poll
+    call,] OS state, CPU ticks)} (the bracketed part with `detail`), the poll
     counters, the native ids. No frame is kept: what is needed is read from the frames first,
     then they are let go before anything slow (the /proc reads, the gap between the two looks,
     waits.describe). A frame held while its function returns would own the function's locals and
@@ -179,8 +179,8 @@ def _look(me, detail=False):
             continue  # the runtime's own threads: no /proc reads (each one a GIL hand-over)
         pos = (id(f), f.f_lasti, f.f_code)
         if detail:
-            fr, user_index, in_sleep = _frames(f)
-            pos += (fr, user_index, in_sleep, _call_of(fr, user_index, f) if fr else None)
+            fr, user_index = _frames(f)
+            pos += (fr, user_index, _call_of(fr, user_index, f) if fr else None)
         seen[ident] = pos
     f = None
     cur.clear()
@@ -209,7 +209,7 @@ def answer(rid, run_pids=None):
     except Exception:
         pass
     threads = []
-    for ident, (fid, lasti, code, fr, user_index, in_sleep, call, state, cpu) in second.items():
+    for ident, (fid, lasti, code, fr, user_index, call, state, cpu) in second.items():
         if len(threads) >= MAX_THREADS:
             break
         th = {"tid": natives.get(ident, ident), "name": names.get(ident) or ("Thread-%d" % ident), "main": ident == main_ident}
@@ -217,10 +217,9 @@ def answer(rid, run_pids=None):
         th["userFrame"] = user_index
         if not fr:
             continue  # a thread of the runtime itself (all its frames are the runtime's)
+        in_sleep = call in ("time.sleep", "sleep")
         if call is not None:
             th["call"] = call
-            if call in ("time.sleep", "sleep"):
-                in_sleep = True
         spin = _spin(ident, polls1, polls2)
         before = first.get(ident)
         # The same frame (while a function runs, its frame object stays the same), code and instruction.
@@ -261,16 +260,12 @@ def _spin(ident, polls1, polls2):
 
 
 def _frames(f):
-    """(frames innermost first, index of the innermost user frame or None, in time.sleep)."""
+    """(frames innermost first, index of the innermost user frame or None)."""
     out = []
     user_index = None
-    in_sleep = False
     own = frames.OWN_FILES
-    sleep_code = getattr(getattr(core, "sleep_and_flush", None), "__code__", None)
     while f is not None and len(out) < MAX_FRAMES:
         code = f.f_code
-        if code is sleep_code:
-            in_sleep = True
         fn = code.co_filename
         if fn not in own:
             u = callsite._user_files.get(fn)
@@ -282,7 +277,7 @@ def _frames(f):
                 user_index = len(out) - 1
                 out[-1]["_frame"] = f
         f = f.f_back
-    return out, user_index, in_sleep
+    return out, user_index
 
 
 def _call_of(fr, user_index, top):

@@ -26,6 +26,11 @@ whether the wait can end without the run's help:
 
 Everything here reads /proc and never runs the program's code; any failure gives None (the
 snapshot then says what the Python frames say).
+
+About 700 lines in one module: every case above answers the same question from the same reads
+(a thread's system call, a process's descriptors, the socket tables), which are shared and read
+once per snapshot; split by case, each part would import the same readers. It is a leaf that
+imports no module of the runtime; only stacks.py imports it.
 """
 
 import os

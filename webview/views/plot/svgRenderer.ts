@@ -5,6 +5,7 @@
  */
 
 import { select, type Selection } from "d3";
+import { RECV_KINDS, SEND_KINDS } from "../../../trace/format";
 import { arrowHeadPath, arrowPath, arrowGeometry } from "../../layout/arrows";
 import { ARROW_STYLE, arrowColourVar, LockColours } from "../../layout/palette";
 import { toView } from "../../layout/scale";
@@ -537,14 +538,14 @@ function q(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-/** CSS class of an event mark by kind. */
+/** CSS class of an event mark by kind (sends and receipts: the kinds table's classes). */
 function markClass(kind: string): string {
   if (kind === "value.write") return "mark-write";
   if (kind.startsWith("lock.")) return "mark-lock";
   if (kind === "block.begin" || kind === "block.end") return "mark-block";
   if (kind.startsWith("process.")) return "mark-process";
-  if (/\.(put|send|call|reply|task\.send|result\.send)$/.test(kind)) return "mark-send";
-  if (/\.(get|recv|return|task\.recv|result\.recv)$/.test(kind)) return "mark-recv";
+  if (SEND_KINDS.has(kind)) return "mark-send";
+  if (RECV_KINDS.has(kind)) return "mark-recv";
   return "mark-other";
 }
 
@@ -552,8 +553,7 @@ function markClass(kind: string): string {
 function markPath(kind: string, x: number, y: number): string {
   const r = (v: number) => Math.round(v * 10) / 10;
   if (kind === "value.write") return `M${r(x)},${r(y - 6)}L${r(x + 5)},${r(y)}L${r(x)},${r(y + 6)}L${r(x - 5)},${r(y)}Z`;
-  if (/\.(put|send|call|reply|task\.send|result\.send|get|recv|return|task\.recv|result\.recv)$/.test(kind))
-    return `M${r(x - 3)},${r(y)}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
+  if (SEND_KINDS.has(kind) || RECV_KINDS.has(kind)) return `M${r(x - 3)},${r(y)}a3,3 0 1,0 6,0a3,3 0 1,0 -6,0`;
   return `M${r(x - 0.75)},${r(y - 5)}h1.5v10h-1.5Z`;
 }
 

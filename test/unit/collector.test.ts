@@ -117,6 +117,23 @@ test("good batches become trace events: pid from the hello, sites inline, extra 
   assert.deepEqual(validateTrace(testHeader(), events), []);
 });
 
+test("a process's disconnect is stamped with its exit, not with the later close of its connection (its lane ends where it exited)", async () => {
+  const events = await withCollector(async (h) => {
+    const s = await h.client(4343);
+    s.write(line(START(4343), rec(1, "process.exit", null, null, { exitCode: 0 })));
+    // The connection stays open well after the exit (a child's socket kept by a lingering
+    // thread or a grandchild): the disconnect must not move the end of its lane to now.
+    await waitFor(() => h.emitted.some((e) => e.kind === "process.exit"), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await finish(h, s, 4343);
+  });
+  const exit = events.find((e) => e.kind === "process.exit")!;
+  const disc = events.find((e) => e.kind === "process.disconnect")!;
+  assert.equal(exit.t, 1010);
+  assert.equal(disc.t, exit.t, "the disconnect carries the exit's time");
+  assert.equal((disc as { clean?: boolean }).clean, true);
+});
+
 test("a wrong token is refused: the connection is closed and nothing of it is kept", async () => {
   const events = await withCollector(async (h) => {
     const s = await h.client(66, "0".repeat(32));

@@ -186,6 +186,28 @@ const CASES: Case[] = [
     },
   },
   {
+    file: "atomics_wait_async.js",
+    check: (t) => {
+      assert.equal(t.of("value.create").length, 1, "one SharedArrayBuffer, one id in every thread");
+      const waits = t.of("block.begin").filter((e) => e.op === "atomics.waitAsync");
+      assert.equal(waits.length, 1, "main's waitAsync is a wait span (the worker notifies 100 ms later)");
+      assert.equal(t.line(waits[0]), "atomics_wait_async.js:7");
+      assert.equal(waits[0].value, "0");
+      assert.equal(waits[0].pid, t.lane("main").pid, "in main's lane");
+      const notify = t.of("cond.notify");
+      assert.equal(notify.length, 1);
+      assert.equal(notify[0].obj, waits[0].obj);
+      assert.equal(notify[0].woken, 1);
+      assert.equal(t.line(notify[0]), "atomics_wait_async.js:19");
+      const end = t.of("block.end").find((e) => e.op === "atomics.waitAsync");
+      assert.equal(end?.outcome, "ok");
+      assert.equal(end?.result, "ok");
+      // The wait names the notify that ended it (the view's wake arrow) when the notifier's number
+      // was there within its 20 looks; never another notify's.
+      if (end?.msg !== undefined) assert.equal(end.msg, notify[0].msg, "the woken wait names its notify");
+    },
+  },
+  {
     file: "atomics_lock.js",
     check: (t) => {
       const acq = t.of("lock.acquire").filter((e) => e.ok);
@@ -260,6 +282,7 @@ const CASES: Case[] = [
   },
   { file: "hang_atomics_lock_cycle.js", hang: { kind: "cycle", lines: ["hang_atomics_lock_cycle.js:5"] } },
   { file: "hang_atomics_never_notified.js", hang: { kind: "stall", lines: ["hang_atomics_never_notified.js:10"] } },
+  { file: "hang_never_exits.js", hang: { kind: "stall", lines: ["hang_never_exits.js:6"] } },
   { file: "hang_worker_never_answers.js", hang: { kind: "stall", lines: ["hang_worker_never_answers.js:6", "hang_worker_never_answers.js:12"] } },
 ];
 

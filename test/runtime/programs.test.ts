@@ -44,6 +44,7 @@ import {
 } from "./helpers";
 import { CORPUS_SPECS, EXAMPLE_SPECS, type StructureCheck } from "./helpersPrograms";
 import { Problems, TraceView, checkTraceInvariants } from "./helpersTrace";
+import { validateTrace } from "../../trace/validate";
 
 // ---------------------------------------------------------------- timing-dependent output
 //
@@ -234,6 +235,8 @@ function checkStructure(prog: Program, py: PythonTarget, method: StartMethod, c:
   assert.ok(instr.trace, `no readable trace (${instr.traceError}); stderr:\n${excerpt(instr.stderr)}`);
   const view = new TraceView(instr.trace);
   const p = new Problems();
+  // The trace as `ipcviz validate` judges it (the trace format's contract), beside the checks below.
+  for (const problem of [...instr.trace.problems, ...validateTrace(instr.trace.header, instr.trace.events)].slice(0, 10)) p.add(`ipcviz validate: ${problem}`);
   checkTraceInvariants(view, { program: prog.file, method, hangs: prog.hangs, hazards: EXPECTED_HAZARDS[prog.id] ?? [], cliStatus: instr.status, summary: instr.summary }, p);
   if (prog.structure) {
     try {

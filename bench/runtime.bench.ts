@@ -302,7 +302,6 @@ export async function run(): Promise<Record<string, number>> {
       if (!excluded("lock_speed.py")) await lockSpeed(python, version, cwd, dir, figures);
       if (!excluded("queue_pairs.py")) await switchCost(python, version, PROGRAMS[0], STACKS_SWITCH, cwd, dir, figures);
       for (const p of PROGRAMS) if (!excluded(p.file)) await switchCost(python, version, p, NAMES_SWITCH, cwd, dir, figures);
-      // The fixed cost is the CLI's and the interpreter's start-up: measured on the first interpreter.
       // The fixed cost is the CLI's and the interpreter's start-up: measured on the first
       // interpreter's binary (as the extension passes it), so a shim's own start-up is left out.
       if (python === pythons[0] && !excluded("empty.py")) {

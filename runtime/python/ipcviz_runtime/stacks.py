@@ -179,8 +179,9 @@ def _look(me, detail=False):
             continue  # the runtime's own threads: no /proc reads (each one a GIL hand-over)
         pos = (id(f), f.f_lasti, f.f_code)
         if detail:
-            fr, user_index = _frames(f)
-            pos += (fr, user_index, _call_of(fr, user_index, f) if fr else None)
+            fr, user_index, user_frame = _frames(f)
+            pos += (fr, user_index, _call_of(user_frame))
+            user_frame = None
         seen[ident] = pos
     f = None
     cur.clear()
@@ -260,9 +261,10 @@ def _spin(ident, polls1, polls2):
 
 
 def _frames(f):
-    """(frames innermost first, index of the innermost user frame or None)."""
+    """(frames innermost first, index of the innermost user frame or None, that frame or None)."""
     out = []
     user_index = None
+    user_frame = None
     own = frames.OWN_FILES
     while f is not None and len(out) < MAX_FRAMES:
         code = f.f_code
@@ -275,20 +277,15 @@ def _frames(f):
             out.append({"file": os.path.abspath(fn) if fn[:1] != "<" else fn, "line": f.f_lineno or 0, "fn": name, "user": bool(u)})
             if u and user_index is None:
                 user_index = len(out) - 1
-                out[-1]["_frame"] = f
+                user_frame = f
         f = f.f_back
-    return out, user_index
+    return out, user_index, user_frame
 
 
-def _call_of(fr, user_index, top):
-    """The call the innermost user frame is making, as `owner.name` (e.g. socket.recv), or None."""
-    if user_index is None:
-        return None
-    f = fr[user_index].pop("_frame", None)
+def _call_of(f):
+    """The call the innermost user frame f is making, as `owner.name` (e.g. socket.recv), or None."""
     if f is None:
         return None
-    for x in fr:
-        x.pop("_frame", None)
     try:
         expr = _call_expr(f)
         if expr is None:

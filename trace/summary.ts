@@ -76,8 +76,10 @@ export interface SummaryMessages {
   received: number;
   /** Send/receipt pairs found. */
   matched: number;
-  /** Sends never received (still in a queue or pipe when the run ended, or their receipt was lost). */
+  /** Sends never received (still in a queue or pipe when the run ended, or their receipt was lost); `outside` ones not counted. */
   inFlight: number;
+  /** Sends to a process outside the run (`outside: true`: a peer or Manager server that records nothing), never paired. */
+  outside: number;
   /** Receipts with no send in the trace (sent by uninstrumented code, or the send was lost). */
   unmatchedReceipts: number;
 }
@@ -197,6 +199,7 @@ export class SummaryBuilder {
   private readonly bytesSent = new Map<string, BytesEnd[]>();
   private readonly bytesReceived = new Map<string, BytesEnd[]>();
   private sent = 0;
+  private outsideSent = 0;
   private received = 0;
   private readonly pairCache: { pairs: Map<number, number> | null } = { pairs: null };
   /** Start method reported by the main process's process.start. */
@@ -385,6 +388,7 @@ export class SummaryBuilder {
     // Message pairing.
     if (SEND_KINDS.has(e.kind)) {
       this.sent++;
+      if ((e as { outside?: boolean }).outside === true) this.outsideSent++;
       if (e.kind === "pipe.send" && e.bytes) {
         pushTo(this.bytesSent, e.obj, { t: e.t, seq: e.seq, index });
       } else if (e.msg !== undefined) {
@@ -491,7 +495,8 @@ export class SummaryBuilder {
         sent: this.sent,
         received: this.received,
         matched,
-        inFlight: this.sent - matched,
+        inFlight: this.sent - matched - this.outsideSent,
+        outside: this.outsideSent,
         unmatchedReceipts: this.received - matched,
       },
       stacks: summaryStacks(this.stackLog.latest()),

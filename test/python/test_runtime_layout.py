@@ -19,7 +19,7 @@ from ipcviz_runtime import frames  # noqa: E402
 
 INIT = "__init__"
 # What every hook needs; each may import only the leaves listed with it.
-LEAVES = {"core": set(), "frames": set(), "callsite": {"core"}, "nowait": {"core"}, "naming": {"core", "callsite"}}
+LEAVES = {"core": set(), "frames": set(), "callsite": {"core"}, "nowait": {"core"}, "naming": {"core", "callsite"}, "peers": {"core", "waits"}}
 
 
 def module_names():

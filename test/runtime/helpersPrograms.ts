@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { RuntimeEvent } from "../../trace/format";
+import { summarize } from "../../trace/summary";
 import type { PythonTarget, StartMethod } from "./helpers";
 import { describeEvent, type EventOf, isForkServerSpawn, Problems, TraceView } from "./helpersTrace";
 
@@ -1144,6 +1145,38 @@ export const EXAMPLE_SPECS: Record<string, { hangs?: boolean; exitStatus?: numbe
       const waits = ofPid(v, main, "block.begin", (e) => e.op === "pipe.recv" && e.obj === ends[1]);
       allAt(p, x, waits, "if wait([conn], timeout=60):");
       p.check(v.openBlocks().length === 0, "no block left open");
+    },
+  },
+  outside_peers: {
+    structure(v, x, p) {
+      // The service runs with its own environment: no process of the run. Main's inbox server is.
+      roles(v, p, { main: 1, child: 1 });
+      const main = v.main?.pid;
+      const [inbox] = pidsOf(v, p, "serve_inbox");
+      const runPids = new Set(v.pids);
+      const outsideEnd = (e: { outside?: boolean; peerPid?: number }, what: string) =>
+        p.check(e.outside === true && typeof e.peerPid === "number" && !runPids.has(e.peerPid), () => `${what}: the other end is outside the run (outside, peerPid of no process of the run): ${describeEvent(e as RuntimeEvent)}`);
+      // Main as the Client of the service's Listener.
+      const [client] = expectCount(v, p, 1, "pipe.connect", "main connects to the service", (e) => e.pid === main);
+      if (client) outsideEnd(client, "main's Client");
+      at(p, x, client, "with Client(service_sock, authkey=KEY) as conn:");
+      const toService = expectCount(v, p, 4, "pipe.send", "main sends to the service", (e) => e.pid === main && e.obj === client?.obj);
+      // Main as the Listener the service connects to.
+      const [accepted] = expectCount(v, p, 1, "pipe.create", "main accepts the service", (e) => e.pid === main);
+      if (accepted) outsideEnd(accepted, "main's accepted connection");
+      const replies = expectCount(v, p, 1, "pipe.send", "main answers the service", (e) => e.pid === main && e.obj === accepted?.ends[0]);
+      // Main as a client of the service's Manager: its calls go out as they are, nothing answers them in the trace.
+      const calls = expectCount(v, p, 3, "mgr.call", "to the service's Manager", (e) => e.pid === main && e.outside === true);
+      for (const e of [...toService, ...replies, ...calls]) {
+        p.check(e.outside === true && v.receiptsOf(e).length === 0, () => `${describeEvent(e)}: sent outside the run, received by nobody in the trace`);
+      }
+      const fromService: Array<{ msg?: string }> = [...ofPid(v, main, "pipe.recv"), ...ofPid(v, main, "mgr.return", (e) => e.msg === undefined)];
+      p.check(fromService.length === 3 + 2 + 3 && fromService.every((e) => e.msg === undefined), () => `main receives 8 answers from outside, none with a message id: ${(fromService as RuntimeEvent[]).map(describeEvent).join("; ")}`);
+      // Main's own Manager server is in the run: its call pairs as usual.
+      const [put] = expectCount(v, p, 1, "mgr.call", "to main's own inbox server", (e) => e.pid === main && e.outside === undefined);
+      if (put) allReceived(v, p, [put], inbox);
+      const s = summarize(v.trace.header, v.trace.events, v.trace.footer);
+      p.check(s.messages.outside === 8 && s.messages.inFlight === 0, () => `the summary counts 8 messages sent outside, none in flight: ${JSON.stringify(s.messages)}`);
     },
   },
   value_unlocked: {

@@ -62,7 +62,7 @@ test("run: exit status passed through, trace and summary written, one report lin
     assert.equal(s.events, t.events.length);
     assert.deepEqual(Object.keys(s.processes[0]).sort(), ["disconnect", "events", "exitCode", "name", "parentPid", "pid", "role", "signal"]);
     assert.equal(s.processes[0].exitCode, 3);
-    assert.deepEqual(s.messages, { sent: 3, received: 2, matched: 2, inFlight: 1, unmatchedReceipts: 0 });
+    assert.deepEqual(s.messages, { sent: 3, received: 2, matched: 2, inFlight: 1, outside: 0, unmatchedReceipts: 0 });
     assert.ok(s.objects.some((o: { id: string; kind: string; family: string }) => o.id === "q1" && o.kind === "Queue" && o.family === "queue"));
   } finally {
     cleanup();

@@ -127,7 +127,7 @@ test("a run: exit code passed through, trace complete and valid, header filled",
   assert.equal(s.exitCode, 3);
   assert.equal(s.processes[0].role, "main");
   assert.equal(s.processes[0].exitCode, 3);
-  assert.deepEqual(s.messages, { sent: 3, received: 2, matched: 2, inFlight: 1, unmatchedReceipts: 0 });
+  assert.deepEqual(s.messages, { sent: 3, received: 2, matched: 2, inFlight: 1, outside: 0, unmatchedReceipts: 0 });
 });
 
 test("the program gets the runtime's environment", async () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { pairMessages, signalName, signalNumber, summarize, SummaryBuilder } from "../../trace/summary";
 import { EventScript, testHeader } from "./launchTestUtil";
 import { TraceModel } from "../../trace/model/model";
+import { diagnose } from "../../trace/analysis/diagnose";
 
 test("pairs sends and receipts by msg, whatever the arrival order; counts in-flight", () => {
   const s = new EventScript()
@@ -18,7 +19,7 @@ test("pairs sends and receipts by msg, whatever the arrival order; counts in-fli
     .ev(11, "mgr.reply", { msg: "10.3", ok: true }) // 9: same id as the call, another kind
     .ev(10, "mgr.return", { obj: "M1/a", msg: "10.3", ok: true, preview: "None" }); // 10
   const sum = summarize(testHeader(), s.events);
-  assert.deepEqual(sum.messages, { sent: 4, received: 4, matched: 3, inFlight: 1, unmatchedReceipts: 1 });
+  assert.deepEqual(sum.messages, { sent: 4, received: 4, matched: 3, inFlight: 1, outside: 0, unmatchedReceipts: 1 });
   assert.deepEqual([...pairMessages(s.events)].sort((a, b) => a[0] - b[0]), [
     [3, 4],
     [8, 7],
@@ -51,7 +52,7 @@ test("raw-bytes pipe messages pair first-in-first-out per direction, by t", () =
   assert.equal(pairs.get(11), 10);
   assert.equal(pairs.size, 4);
   const sum = summarize(testHeader(), s.events);
-  assert.deepEqual(sum.messages, { sent: 4, received: 5, matched: 4, inFlight: 0, unmatchedReceipts: 1 });
+  assert.deepEqual(sum.messages, { sent: 4, received: 5, matched: 4, inFlight: 0, outside: 0, unmatchedReceipts: 1 });
 });
 
 test("bytes on a pipe whose pipe.create is not in the trace cannot be paired", () => {
@@ -229,4 +230,30 @@ test("a Manager object id reused by the server (the first object freed): the lat
   assert.equal(o[0].name, "log");
   const m = TraceModel.fromEvents(s.events, testHeader());
   assert.equal(m.stateAt(m.length - 1).names.get("M1/7f00"), "log", "the view's model names it too");
+});
+
+test("messages to a process outside the run: counted as outside, not in flight; a wait on such a connection is no hang", () => {
+  // Main is the Client of a service outside the run: it sends twice (outside), gets one answer
+  // (no msg), and waits in recv() for the second, which only the service can send.
+  const s = new EventScript()
+    .start(10, "MainProcess", "main", 1)
+    .ev(10, "pipe.connect", { obj: "Lsvc.sock/10.1c", pipe: "Lsvc.sock/10.1", listener: "/tmp/svc.sock", outside: true, peerPid: 999 })
+    .ev(10, "pipe.send", { obj: "Lsvc.sock/10.1c", msg: "10.1", preview: "'a'", bytes: false, outside: true })
+    .ev(10, "pipe.recv", { obj: "Lsvc.sock/10.1c", preview: "'A'", bytes: false })
+    .ev(10, "pipe.send", { obj: "Lsvc.sock/10.1c", msg: "10.2", preview: "'b'", bytes: false, outside: true })
+    .ev(10, "mgr.call", { obj: "M127.0.0.1:5000/x", msg: "10.3", method: "put", preview: "('job',)", outside: true })
+    .ev(10, "mgr.return", { obj: "M127.0.0.1:5000/x", ok: true, preview: "None" })
+    .ev(10, "block.begin", { obj: "Lsvc.sock/10.1c", op: "pipe.recv" });
+  const sum = summarize(testHeader(), s.events);
+  assert.deepEqual(sum.messages, { sent: 3, received: 2, matched: 0, inFlight: 0, outside: 3, unmatchedReceipts: 2 });
+  const m = TraceModel.fromEvents(s.events, testHeader());
+  const st = m.stateAt(m.length - 1);
+  const pipe = st.objects.get(st.ends.get("Lsvc.sock/10.1c") ?? "");
+  assert.ok(pipe && pipe.cls === "pipe" && pipe.outside === true, "the connection is marked outside");
+  assert.deepEqual(
+    pipe.dirs.map((d) => d.size),
+    [0, 0],
+    "nothing in flight on it: what was sent left the run",
+  );
+  assert.deepEqual(diagnose(m).deadlocks, [], "waiting for a peer outside the run is no hang");
 });

@@ -54,7 +54,7 @@ const REQUIRED: Record<string, string[]> = {
   "mgr.call": ["obj", "msg", "method", "preview"],
   "mgr.recv": ["msg", "method"],
   "mgr.reply": ["msg", "ok"],
-  "mgr.return": ["obj", "msg", "ok", "preview"],
+  "mgr.return": ["obj", "ok", "preview"],
   "ns.get": ["obj", "attr"],
   "ns.set": ["obj", "attr"],
   "ns.del": ["obj", "attr"],

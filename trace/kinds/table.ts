@@ -14,6 +14,11 @@ import { f, kind, opt } from "./fields";
 const obj = (doc?: string) => f.str(doc);
 const msg = (doc?: string) => f.str(doc);
 const preview = (doc?: string) => f.str(doc);
+/** A peer or Manager server outside the run: a process that does not run the runtime, or runs it for another run. */
+const OUTSIDE_SEND =
+  "true: sent to a process outside the run (a Listener/Client peer or a Manager server started separately); it got the object as it is, and no receipt in the trace pairs with it";
+const OUTSIDE_END = "true: the other end is a process outside the run, which records nothing; this end's sends carry `outside`";
+const PEER_PID = "the pid of the process at the other end, when the system says (a Unix socket's peer credentials, or a loopback TCP peer's owner)";
 
 export const KINDS = {
   // ------------------------------------------------------------ processes
@@ -80,7 +85,7 @@ export const KINDS = {
   "queue.put": kind({
     family: "queues",
     class: "send",
-    fields: { obj: obj(), msg: msg(), preview: preview(), broadcast: opt(f.bool("true: every receiver gets it, e.g. a Node `BroadcastChannel`; each receiver's `queue.get` carries the same `msg`")) },
+    fields: { obj: obj(), msg: msg(), preview: preview(), outside: opt(f.bool(OUTSIDE_SEND)), broadcast: opt(f.bool("true: every receiver gets it, e.g. a Node `BroadcastChannel`; each receiver's `queue.get` carries the same `msg`")) },
     blocks: true,
     call: "put()",
     waitVerb: "put on (full)",
@@ -127,6 +132,8 @@ export const KINDS = {
       duplex: f.bool(),
       listener: opt(f.str("a connection accepted by a `multiprocessing.connection.Listener`: its address; end0 is the accepting side's, end1 the client's, which may be in a process started separately, or not recorded")),
       endNames: opt(f.strPair("the program's names for the two ends: `a, b = Pipe()` → `a`, `b`")),
+      outside: opt(f.bool(OUTSIDE_END)),
+      peerPid: opt(f.int(PEER_PID)),
       names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the accepting side's end (`conn = listener.accept()` → `conn`) and the listener (`listener:<address>` → `listener`)")),
     },
     relies: ["ends"],
@@ -138,6 +145,8 @@ export const KINDS = {
       obj: obj("the client's end (`pipe.create`'s end1)"),
       pipe: f.str("the connection's id (`pipe.create`'s `obj`, recorded by the accepting side)"),
       listener: f.str("the address connected to"),
+      outside: opt(f.bool(OUTSIDE_END)),
+      peerPid: opt(f.int(PEER_PID)),
       names: opt(f.strMap("object id → the recording process's own name for it, where it binds an object made elsewhere: the client's end (`conn = Client(address)` → `conn`)")),
     },
     note: "`multiprocessing.connection.Client` connected to a `Listener`: recorded by the client",
@@ -148,7 +157,7 @@ export const KINDS = {
     arrow: "pipe",
     call: "send()", waitVerb: "send on",
     class: "send",
-    fields: { obj: obj("the sending end"), msg: msg(), preview: preview(), bytes: f.bool("true for `send_bytes`") },
+    fields: { obj: obj("the sending end"), msg: msg(), preview: preview(), bytes: f.bool("true for `send_bytes`"), outside: opt(f.bool(OUTSIDE_SEND)) },
     note: "arrives at the other end",
     blocks: true,
   }),
@@ -302,7 +311,7 @@ export const KINDS = {
     arrow: "mgr-call",
     waitVerb: "Manager call on",
     class: "send",
-    fields: { obj: obj(), msg: msg("pairs with the server's `mgr.recv`"), method: f.str(), preview: preview("the arguments") },
+    fields: { obj: obj(), msg: msg("pairs with the server's `mgr.recv`"), method: f.str(), preview: preview("the arguments"), outside: opt(f.bool(OUTSIDE_SEND)) },
     note: "client side",
     blocks: true,
     relies: ["method"],
@@ -324,7 +333,7 @@ export const KINDS = {
   "mgr.return": kind({
     family: "managers",
     class: "receipt",
-    fields: { obj: obj(), msg: msg(), ok: f.bool(), preview: preview("the result or the error") },
+    fields: { obj: obj(), msg: opt(msg("absent when the server is outside the run (its `mgr.call` has `outside`)")), ok: f.bool(), preview: preview("the result or the error") },
     note: "client side",
     pairs: "mgr.reply",
   }),

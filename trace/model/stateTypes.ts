@@ -176,6 +176,8 @@ export interface PipeState extends ObjBase {
   closedBy: [Set<number>, Set<number>];
   /** A connection a Listener accepted: its creator (the accepting process) holds ends[0] only. */
   accepted?: boolean;
+  /** A Listener/Client connection whose other end is a process outside the run (it records nothing). */
+  outside?: boolean;
 }
 
 /** One acquisition of a lock or semaphore. */

@@ -93,6 +93,7 @@ export function renderDetails(root: HTMLElement, store: Store, host: Host): void
       }
     }
   } else if (ev.kind === "block.begin") links.append(el("div", "warn", "This wait never ended."));
+  else if (SEND_KINDS.has(ev.kind) && (ev as { outside?: boolean }).outside === true) links.append(el("div", undefined, "Sent to a process outside the run (it records nothing)."));
   else if (SEND_KINDS.has(ev.kind)) links.append(el("div", "warn", "Not received (yet)."));
   const site = (ev as TraceEvent & { site?: { file: string; line: number; fn: string } }).site;
   if (site) {

@@ -13,7 +13,7 @@ import pickle
 import stat
 import sys
 
-from . import core, naming
+from . import core, naming, peers
 from .callsite import files_of, site_cache, site_miss, user_site
 from .core import MARK, ev, ev_flush, is_wrapped, new_msg, poll_event, preview
 from .frames import strip
@@ -34,6 +34,7 @@ _SAFE = core.SAFE_INT
 _NSAFE = -_SAFE
 
 _traced = {}  # Connection -> its traced subclass, once installed
+_outside = {}  # Connection -> its traced subclass for a peer outside the run (sends the object as it is)
 
 
 def conn_id(c):
@@ -53,9 +54,9 @@ def conn_id(c):
     return i
 
 
-def trace_conn(c):
-    """Switch a Connection to its traced class (idempotent)."""
-    cls = _traced.get(type(c))
+def trace_conn(c, outside=False):
+    """Switch a Connection to its traced class (idempotent); `outside`: its peer is not in the run."""
+    cls = (_outside if outside else _traced).get(type(c))
     if cls is not None:
         c.__class__ = cls
 
@@ -65,14 +66,18 @@ def reduce_conn(conn):
     from multiprocessing import reduction
 
     df = reduction.DupFd(conn.fileno())
-    return rebuild_conn, (df, conn.readable, conn.writable, conn_id(conn))
+    return rebuild_conn, (df, conn.readable, conn.writable, conn_id(conn), conn.__dict__.get("_ipcviz_outside", False))
 
 
-def rebuild_conn(df, readable, writable, cid=None):
+def rebuild_conn(df, readable, writable, cid=None, outside=False):
     import multiprocessing.connection as connection
 
     c = connection.rebuild_connection(df, readable, writable)  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: the Connection unpickler
-    trace_conn(c)
+    trace_conn(c, outside)
+    if cid is not None:
+        c.__dict__["_ipcviz_id"] = cid
+    if outside:
+        c.__dict__["_ipcviz_outside"] = True
     return c
 
 
@@ -99,8 +104,10 @@ def install():
 # from what both can see: for TCP the two endpoints; for a Unix socket the listener's path, the
 # client's pid (SO_PEERCRED on the accepting side) and the client's count of connections to that
 # path. The accepting side records `pipe.create` (ends: its own, the client's; `listener`: the
-# address); messages are paired by message id as on a Pipe. A peer that does not run the runtime
-# sends and receives plain objects: its end shows no events (an unrecorded peer).
+# address); messages are paired by message id as on a Pipe. When the other end is a process outside
+# the run (peers.py: one that does not run the runtime, or runs it for another run), the end is
+# marked `outside` and sends the object itself, with no message id around it: the peer receives
+# exactly what the program sent, and its end shows no events.
 
 _client_counts = {}  # (path, pid) -> connections made by this process (Client) / accepted from that pid (Listener)
 
@@ -142,10 +149,18 @@ def _pair_id(conn, accepting):
     return pair, (server_end if accepting else client_end), (client_end if accepting else server_end)
 
 
+def _mark_outside(extra, c):
+    """A connection whose other end is a process outside the run: `outside`, and `peerPid` when known."""
+    extra["outside"] = True
+    pid = c.__dict__.get("_ipcviz_peer")
+    if pid is not None:
+        extra["peerPid"] = pid
+
+
 def wait_id(o):
     """Id of an object given to connection.wait(): a traced end's, a child's sentinel `proc:<pid>`, else `fd:<n>`."""
     try:
-        if isinstance(o, tuple(_traced.values())):
+        if isinstance(o, _Conn[0]):
             return conn_id(o)
         fd = o if isinstance(o, int) else o.fileno()
         if isinstance(o, int):
@@ -186,10 +201,13 @@ def _install_listener(connection):
             raise
         try:
             pair, mine, other = _pair_id(c, True)
-            trace_conn(c)
+            outside = peers.outside(c)
+            trace_conn(c, outside)
             c.__dict__["_ipcviz_id"] = mine
             addr = _addr_text(self.address)
             extra = {"ends": [mine, other], "duplex": True, "listener": addr}
+            if outside:
+                _mark_outside(extra, c)
             names = {}
             n = naming.name("Connection", fallback=False)  # conn = listener.accept()
             if n is not None:
@@ -217,9 +235,12 @@ def _install_listener(connection):
             raise
         try:
             pair, mine, _other = _pair_id(c, False)
-            trace_conn(c)
+            outside = peers.outside(c, True)
+            trace_conn(c, outside)
             c.__dict__["_ipcviz_id"] = mine
             extra: "dict[str, object]" = {"pipe": pair, "listener": _addr_text(address)}
+            if outside:
+                _mark_outside(extra, c)
             n = naming.name("Connection", fallback=False)  # conn = Client(address)
             if n is not None:
                 extra["names"] = {mine: n}
@@ -233,7 +254,7 @@ def _install_listener(connection):
         if site is None:
             return orig_wait(object_list, timeout)
         objs = list(object_list)
-        ends = [o for o in objs if isinstance(o, tuple(_traced.values()))]
+        ends = [o for o in objs if isinstance(o, _Conn[0])]
         if len(ends) == 1 and len(objs) == 1 and timeout != 0:
             return wait_one(ends[0], objs, timeout, site)
         if not objs:
@@ -303,6 +324,9 @@ def _install_listener(connection):
     L.accept = accept
     connection.Client = Client
     connection.wait = wait
+
+
+_Conn: "list[tuple[type, ...]]" = [()]  # (the traced classes,): what isinstance() tells a traced end by
 
 
 def _install_pipe(connection, context_files):
@@ -387,6 +411,19 @@ def _install_connection(connection, reduction):
         if t > core.flush_due or len(_buf) >= _FLUSH_EVERY:
             _flush()
 
+    def send_outside(self, obj):
+        site = user_site(1)
+        if site is None:
+            return b_send(self, obj)
+        rec = core.ev_first("pipe.send", conn_id(self), new_msg(), site, {"preview": preview(obj), "bytes": False, "outside": True})
+        try:
+            b_send(self, obj)
+        except BaseException as e:
+            core.retract(rec)
+            strip(e)
+            raise
+        core.ev_done(rec)
+
     def send_bytes(self, buf, offset=0, size=None):
         site = user_site(1)
         if site is None:
@@ -401,7 +438,10 @@ def _install_connection(connection, reduction):
         except Exception:
             pv = "?"
         # Recorded before the write, taken back if it fails (core.retract).
-        rec = core.ev_first("pipe.send", conn_id(self), mid, site, {"preview": pv, "bytes": True})
+        extra = {"preview": pv, "bytes": True}
+        if self.__dict__.get("_ipcviz_outside"):
+            extra["outside"] = True
+        rec = core.ev_first("pipe.send", conn_id(self), mid, site, extra)
         try:
             b_send_bytes(self, buf, offset, size)
         except BaseException as e:
@@ -497,3 +537,8 @@ def _install_connection(connection, reduction):
     TConn = type(Conn.__name__, (Conn,), body)
     _traced[Conn] = TConn
     reduction.register(TConn, reduce_conn)
+    # A connection to a process outside the run: the same, but what it sends is the object itself.
+    OConn = type(Conn.__name__, (TConn,), {"send": send_outside, "__module__": Conn.__module__, "__qualname__": Conn.__qualname__})
+    _outside[Conn] = OConn
+    reduction.register(OConn, reduce_conn)
+    _Conn[0] = (TConn,)

@@ -13,7 +13,7 @@ import functools
 import os
 import weakref
 
-from . import core, naming
+from . import core, naming, peers
 from .callsite import files_of, user_site
 from .core import clip, creating, ev, ev_flush, is_wrapped, new_msg, now, poll_event, preview, wrap
 from .frames import strip
@@ -155,6 +155,10 @@ def install():
     def start(self, *a, **k):
         site = None if creating() else user_site(1, mgr_files)
         r = orig_start(self, *a, **k)
+        try:
+            peers.known(self._address, self._process.pid)  # its proxies' server is in the run
+        except Exception:
+            pass
         if site is not None:
             self.__dict__["_ipcviz_started"] = True
             try:
@@ -203,7 +207,8 @@ def install():
         typeid = token.typeid
         cid = new_msg()
         args = tuple(args)
-        pre = _mgr_pre(typeid, methodname, args, kwds, oid, site)
+        outside = _server_outside(self)
+        pre = _mgr_pre(typeid, methodname, args, kwds, oid, site, outside)
         check_watch(oid)  # values from this object only: the rest are checked at their next use or at exit
         send_args = args
         if pre is not None and pre[1] is not None:
@@ -211,20 +216,25 @@ def install():
         t_call = now()
         # A call that may wait (its block.begin is out) is sent at once too: the server's mgr.recv
         # of it must not arrive long before the call it pairs with.
-        (ev_flush if pre is not None and pre[0] is not None else ev)("mgr.call", oid, cid, site, {"method": methodname, "preview": preview(args) if args else "()"}, t_call)
+        extra = {"method": methodname, "preview": preview(args) if args else "()"}
+        if outside:
+            # A server outside the run: it gets the arguments themselves and records nothing.
+            extra["outside"] = True
+        (ev_flush if pre is not None and pre[0] is not None else ev)("mgr.call", oid, cid, site, extra, t_call)
+        rcid = None if outside else cid + "r"
         try:
-            r = orig_call(self, methodname, CallArgs(cid, oid, methodname, send_args), kwds)
+            r = orig_call(self, methodname, send_args if outside else CallArgs(cid, oid, methodname, send_args), kwds)
         except BaseException as e:
-            ev("mgr.return", oid, cid + "r", site, {"ok": False, "preview": "%s: %s" % (type(e).__name__, clip(str(e)))})
-            _mgr_post(typeid, methodname, args, kwds, oid, site, pre, False, e, None, t_call)
+            ev("mgr.return", oid, rcid, site, {"ok": False, "preview": "%s: %s" % (type(e).__name__, clip(str(e)))})
+            _mgr_post(typeid, methodname, args, kwds, oid, site, pre, False, e, None, t_call, outside)
             strip(e)
             raise
         rmid = None
         if is_wrapped(r):
             rmid = r[1]
             r = r[2]
-        ev("mgr.return", oid, cid + "r", site, {"ok": True, "preview": preview(r)})
-        _mgr_post(typeid, methodname, args, kwds, oid, site, pre, True, r, rmid, t_call)
+        ev("mgr.return", oid, rcid, site, {"ok": True, "preview": preview(r)})
+        _mgr_post(typeid, methodname, args, kwds, oid, site, pre, True, r, rmid, t_call, outside)
         return r
 
     def serve_client(self, conn):
@@ -241,7 +251,12 @@ def install():
         def send(msg):
             t = core.tls
             cid = getattr(t, "call", None)
-            if cid is not None:
+            if cid is None:
+                # A request that came without CallArgs: from a client outside the run, which must get
+                # an item some client of the run put (wrapped with its message id) as it was put.
+                if type(msg) is tuple and len(msg) == 2 and is_wrapped(msg[1]):
+                    msg = (msg[0], msg[1][2])
+            else:
                 t.call = None
                 ok = type(msg) is tuple and len(msg) == 2 and msg[0] in ("#RETURN", "#PROXY")
                 # Recorded and sent to the collector before the reply itself: once the caller has
@@ -272,11 +287,26 @@ def _block_extra(op, kwds, args, timeout_pos):
     return extra
 
 
-def _mgr_pre(typeid, m, args, kwds, oid, site):
+def _server_outside(proxy):
+    """True if the proxy's server is a process outside the run (peers.py), asked once per connection."""
+    try:
+        try:
+            conn = proxy._tls.connection
+        except AttributeError:
+            proxy._connect()  # what the call itself would do first
+            conn = proxy._tls.connection
+        return peers.outside(conn, True)
+    except Exception:
+        return False  # no connection: the call itself raises
+
+
+def _mgr_pre(typeid, m, args, kwds, oid, site, outside=False):
     """Before a Manager call: (block op or None, replacement args or None, extra state)."""
     if typeid in _QUEUE_TYPES:
         if m in ("put", "put_nowait"):
             mid = new_msg()
+            if outside:
+                return (None, None, mid)  # the item as it is: the server outside cannot unwrap it
             return (None, (wrap(mid, args[0]),) + args[1:] if args else args, mid)
         if m == "get":
             block = kwds.get("block", args[0] if args else True)
@@ -313,7 +343,7 @@ def _mgr_pre(typeid, m, args, kwds, oid, site):
     return None
 
 
-def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=None):
+def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=None, outside=False):
     """After a Manager call: the semantic events (queue.get, lock.acquire, ns.set, …)."""
     op = pre[0] if pre is not None else None
     if op is not None:
@@ -328,7 +358,10 @@ def _mgr_post(typeid, m, args, kwds, oid, site, pre, ok, r, rmid=None, t_call=No
     if typeid in _QUEUE_TYPES:
         if m in ("put", "put_nowait"):
             if ok:
-                ev("queue.put", oid, pre[2] if pre is not None else None, site, {"preview": preview(args[0]) if args else ""}, t_call)
+                put_extra: "dict[str, object]" = {"preview": preview(args[0]) if args else ""}
+                if outside:
+                    put_extra["outside"] = True
+                ev("queue.put", oid, pre[2] if pre is not None else None, site, put_extra, t_call)
             elif type(r).__name__ == "Full":
                 poll_event("queue.poll", oid, m, "Full", site)
         elif m in ("get", "get_nowait"):

@@ -30,7 +30,7 @@ snapshot then says what the Python frames say).
 About 700 lines in one module: every case above answers the same question from the same reads
 (a thread's system call, a process's descriptors, the socket tables), which are shared and read
 once per snapshot; split by case, each part would import the same readers. It is a leaf that
-imports no module of the runtime; only stacks.py imports it.
+imports no module of the runtime; stacks.py imports it, and peers.py its socket readers.
 """
 
 import os
@@ -350,7 +350,7 @@ def _fd_links(pid):
             continue
 
 
-def _holds(pid, target, deadline=None):
+def holds(pid, target, deadline=None):
     """Whether process pid has a descriptor whose link is `target` (`socket:[123]`); False when it
     cannot be read (ended, another user's) or the deadline (time.monotonic()) passed."""
     for _n, link in _fd_links(pid):
@@ -379,14 +379,14 @@ def _socket_holder(inode, me, run_pids, hint=None):
         if hint is not None and hint > 0 and hint not in first:
             first.append(hint)
         for pid in first:
-            if _holds(pid, target):
+            if holds(pid, target):
                 return pid
         seen = set(first)
         deadline = time.monotonic() + _SCAN_BUDGET_S
         for n in os.listdir("/proc"):
             if not n.isdigit() or int(n) in seen:
                 continue
-            if _holds(int(n), target, deadline):
+            if holds(int(n), target, deadline):
                 return int(n)
             if time.monotonic() > deadline:
                 return None
@@ -409,24 +409,33 @@ def _hex_addr(family, a):
     return "%s:%04X" % (ip, a[1])
 
 
-def _tcp_peer_owners(family, local, peer, run_pids):
-    """The run's processes that hold the peer's end of a local TCP connection ([] when none)."""
-    if not run_pids:
-        return []
+def tcp_peer_inode(family, local, peer):
+    """Inode (text) of the socket at the other end of a local TCP connection from `local` to `peer`
+    (as getsockname() and getpeername() give them), or None. Raises OSError when /proc cannot be read.
+
+    Only the table of the connection's family is read: reading one costs milliseconds however
+    short it is (the kernel walks its whole hash).
+    """
     want_local, want_remote = _hex_addr(family, peer), _hex_addr(family, local)
-    inode = None
     name = "/proc/self/net/tcp" if family == socket.AF_INET else "/proc/self/net/tcp6"
     with open(name, "r") as f:
         next(f, None)
         for line in f:
             c = line.split()
             if len(c) > 9 and c[1] == want_local and c[2] == want_remote:
-                inode = c[9]
-                break
-    if inode is None or inode == "0":
+                return None if c[9] == "0" else c[9]
+    return None
+
+
+def _tcp_peer_owners(family, local, peer, run_pids):
+    """The run's processes that hold the peer's end of a local TCP connection ([] when none)."""
+    if not run_pids:
+        return []
+    inode = tcp_peer_inode(family, local, peer)
+    if inode is None:
         return []
     target = "socket:[%s]" % inode
-    return [pid for pid in sorted(run_pids) if _holds(pid, target)]
+    return [pid for pid in sorted(run_pids) if holds(pid, target)]
 
 
 def _stat(pid):

@@ -67,12 +67,15 @@ export const pipeFold = {
       p.accepted = true;
       p.holders[1].delete(e.pid);
     }
+    if (e.outside === true) p.outside = true;
   },
   "pipe.send": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
-    s.chanPut(pipe.dirs[side], i);
+    // Sent to a process outside the run: it left the run, it is not in flight on this pipe.
+    if (e.outside === true) pipe.outside = true;
+    else s.chanPut(pipe.dirs[side], i);
   },
   "pipe.recv": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
@@ -85,6 +88,7 @@ export const pipeFold = {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
+    if (e.outside === true) pipe.outside = true;
   },
   "pipe.poll": onPipePoll,
   "conn.wait": (s, e) => {

@@ -7,7 +7,9 @@
  * JavaScript programs: VS Code's built-in JavaScript debugger (js-debug, shipped with VS Code)
  * runs a program that forks two children, and one with a worker thread, with the runtime in every
  * process and thread; the view shows their lanes and arrows live, the program's output in the
- * Debug Console is what a plain run prints, and the run ends by itself with exit code 0.
+ * Debug Console is what a plain run prints, and the run ends by itself with exit code 0; the same
+ * for the TypeScript program, which js-debug runs through the workspace's tsx. The CodeLens above
+ * a JavaScript program's `worker_threads` import runs it as the palette does.
  * Screenshots: out/screenshots/e2e-node/.
  */
 
@@ -103,6 +105,31 @@ describe("e2e: a Node program, visualised", { skip, timeout: 600_000 }, () => {
     assert.ok(seen.arrows >= 8, JSON.stringify(seen));
   });
 
+  test("the CodeLens above a .js program's worker_threads import runs it: two lanes, the ping-pong arrows", { timeout: 180_000 }, async () => {
+    await openFile(wb.page, WORKER);
+    const lens = wb.page.locator(".codelens-decoration a", { hasText: "Visualise IPC" }).first();
+    await lens.waitFor({ timeout: 30_000 }).catch(async (e) => {
+      await shot("js-no-codelens");
+      throw new Error(`no "Visualise IPC" CodeLens on ${WORKER}: ${(e as Error).message}${await context()}`);
+    });
+    await shot("js-codelens");
+    await lens.click();
+    const frame = webviewFrame(wb.page);
+    // ping 0..2, pong 0..2, stop.
+    const seen = await waitForView(frame, { lanes: 2, arrows: 7 }, 120_000).catch(async (e) => {
+      await shot("js-codelens-no-view");
+      throw new Error(`${(e as Error).message}${await context()}`);
+    });
+    await waitNoRunProcesses(wb.server, wb.fileInWorkspace(WORKER), 60_000);
+    let body = "";
+    await waitUntil(async () => /exited with 0/.test((body = await frame.locator("body").innerText())), 60_000, () => `the view does not say the run exited with 0: ${body.slice(0, 500)}`);
+    await shot("js-codelens-view");
+    assert.doesNotMatch(body, PYTHON_WORDS, "no Python words on a Node trace");
+    const { lanes } = await rootHooks(frame);
+    assert.equal(lanes, 2, `lanes: ${body.slice(0, 400)}`);
+    assert.ok(seen.arrows >= 7, JSON.stringify(seen));
+  });
+
   test("a hanging Atomics program: deadlock notification, Stop, no process or thread left", { timeout: 180_000 }, async () => {
     await openFile(wb.page, HANGING);
     const program = wb.fileInWorkspace(HANGING);
@@ -154,11 +181,17 @@ describe("e2e: a Node program under VS Code's JavaScript debugger", { skip, time
   const { shot, context } = workbenchSuite(
     () => ({
       vsix: buildVsix(),
-      files: [`examples/node/${FORKS}`, `examples/node/${WORKER}`],
+      files: [`examples/node/${FORKS}`, `examples/node/${WORKER}`, "examples/node/ts/squares_main.ts", "examples/node/ts/squares_worker.ts", "examples/node/ts/squares_types.ts"],
       screenshots: "e2e-node-debug",
       settings: { "ipcviz.traces.save": "always", "debug.internalConsoleOptions": "openOnSessionStart" },
     }),
-    { setup: (w) => (wb = w) },
+    {
+      setup: (w) => {
+        wb = w;
+        // tsx in the workspace's node_modules, as a TypeScript project has it.
+        symlinkSync(join(REPO_ROOT, "node_modules"), join(wb.workspace, "node_modules"));
+      },
+    },
   );
 
   /** The Debug Console's text (the program's output goes there: console "internalConsole"). */
@@ -199,5 +232,10 @@ describe("e2e: a Node program under VS Code's JavaScript debugger", { skip, time
   test("a program with a worker thread: two lanes and the ping-pong arrows", { timeout: 240_000 }, async () => {
     // ping 0..2, pong 0..2, stop.
     await debugRun(WORKER, { lanes: 2, arrows: 7 }, [/main got pong 0/, /main got pong 2/, /worker exited with 0/], "worker");
+  });
+
+  test("a TypeScript program with worker threads: js-debug runs it through tsx, three lanes and the messages", { timeout: 240_000 }, async () => {
+    // main + squarer-0 + squarer-1; 4 tasks out, 4 answers back, 2 stop messages.
+    await debugRun(TS_MAIN, { lanes: 3, arrows: 8 }, [/sum of squares: 30/], "ts-debug");
   });
 });

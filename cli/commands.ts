@@ -379,7 +379,7 @@ function formatSummary(s: RunSummary): string {
     lines.push(`  ${o.id}  ${o.kind}${name} (${o.family})${o.pid !== null ? `  created by ${o.pid}${at}` : ""}  ${o.events} events${known}`);
   }
   const m = s.messages;
-  lines.push(`messages: ${m.sent} sent, ${m.received} received, ${m.matched} matched, ${m.inFlight} in flight, ${m.unmatchedReceipts} receipts without a send`);
+  lines.push(`messages: ${m.sent} sent, ${m.received} received, ${m.matched} matched, ${m.inFlight} in flight, ${m.outside ? `${m.outside} sent outside the run, ` : ""}${m.unmatchedReceipts} receipts without a send`);
   return lines.join("\n") + "\n";
 }
 

@@ -231,6 +231,34 @@ const CASES: Case[] = [
     },
   },
   {
+    file: "atomics_semaphore.js",
+    check: (t) => {
+      // compareExchange(n -> n - 1) takes a permit, add gives it back: one semaphore, made once, with the 2 permits it had.
+      const made = t.of("sync.create");
+      assert.equal(made.length, 1, JSON.stringify(made));
+      assert.equal(made[0].objType, "Semaphore");
+      assert.equal(made[0].value, 2);
+      assert.equal(t.line(made[0]), "atomics_semaphore.js:12");
+      const sem = made[0].obj;
+      const acq = t.of("lock.acquire").filter((e) => e.ok);
+      const rel = t.of("lock.release");
+      assert.equal(acq.length, 60);
+      assert.equal(rel.length, 60);
+      assert.ok(acq.every((e) => e.obj === sem && t.line(e) === "atomics_semaphore.js:12"), "every permit taken at line 12");
+      assert.ok(rel.every((e) => e.obj === sem && t.line(e) === "atomics_semaphore.js:18"), "every permit given back at line 18");
+      assert.equal(new Set(acq.map((e) => e.pid)).size, 3, "by the three workers");
+      // A wait for a permit (when the workers contend) is a wait to acquire the semaphore, at line 13.
+      for (const w of t.of("block.begin").filter((e) => e.op === "lock.acquire")) {
+        assert.equal(w.obj, sem);
+        assert.equal(t.line(w), "atomics_semaphore.js:13");
+      }
+      for (const n of t.of("cond.notify")) assert.equal(n.obj, sem, "a notify that woke a waiter names the semaphore");
+      // No other cell is taken for a lock or a semaphore (the INSIDE counter's add/sub, the flag's store).
+      assert.deepEqual(new Set([...acq, ...rel].map((e) => e.obj)), new Set([sem]));
+    },
+  },
+  { file: "hang_atomics_semaphore_taken_twice.js", hang: { kind: "stall", lines: ["hang_atomics_semaphore_taken_twice.js:8", "hang_atomics_semaphore_taken_twice.js:9"] } },
+  {
     file: "worker_errors.js",
     check: (t) => {
       assert.equal(t.by(t.lane("thrower").pid, "process.exit")[0]?.error, "Error: worker broke");
@@ -367,6 +395,7 @@ for (const c of CASES) {
         assert.equal(d[0].kind, c.hang.kind);
         const lines = d[0].sites.map((s) => s.split("/").pop()).sort();
         assert.deepEqual(lines, [...c.hang.lines].sort());
+        assert.doesNotMatch(d[0].explanation, /with (sem|lock):|\bRLock\b|multiprocessing|Python/, "the explanation is in Node's words");
         checkComplete(t, false);
       } else {
         assert.equal(plain.stoppedByTest, null);

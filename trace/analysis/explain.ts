@@ -181,19 +181,26 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
 
 function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrder: string[]): string {
   const obj = objectText(s, w.objId, w.block.pid);
+  // A lock or semaphore a Node program built on Atomics (a shared cell): in Node's words.
+  const atomics = /^[LS]sab/.test(w.objId);
   switch (w.kind) {
     case "lock": {
       const h = w.heldBy[0];
       if (h && s.processes.get(h.pid)?.exit) {
+        if (atomics) return `Release ${obj} on every path (try/finally), and do not terminate() a worker that may hold it.`;
         return `Release ${obj} on every path (use \`with lock:\` or try/finally), and do not terminate() a process that may hold it.`;
       }
-      if (h && h.pid === w.block.pid && h.tid === w.block.tid) return `Use an RLock if the same thread must take ${obj} again, or release it first.`;
+      if (h && h.pid === w.block.pid && h.tid === w.block.tid) {
+        if (atomics) return `Release ${obj} before taking it again: a lock on a shared cell is not re-entrant.`;
+        return `Use an RLock if the same thread must take ${obj} again, or release it first.`;
+      }
       if (kind === "cycle") {
         return `Take the locks in one fixed order everywhere (for example always ${lockOrder.map((l) => objectText(s, l)).join(" before ")}), or acquire with a timeout and back off.`;
       }
       return `Make sure the holder of ${obj} can release it.`;
     }
     case "semaphore":
+      if (atomics) return `Give every permit of ${obj} back on every path (try/finally), or wait with a timeout (Atomics.wait's fourth argument).`;
       return `Release ${obj} on every path (use \`with sem:\`), or acquire with a timeout.`;
     case "pipe-recv":
       if (w.sentOnSameEnd >= 0) return `Call recv() on the other end (${otherEnd(s, w)}): each end receives only what the other end sends.`;

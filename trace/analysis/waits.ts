@@ -295,14 +295,19 @@ function hostOf(lane: number): number {
   return lane % LANE_SHIFT;
 }
 
+/** The other live lanes of lane `pid`'s process (Node: the threads that share its memory). */
+function sameHostLanes(ctx: WaitContext, pid: number): number[] {
+  const host = hostOf(pid);
+  const lanes: number[] = [];
+  for (const p of ctx.s.processes.values()) if (hostOf(p.pid) === host && p.exit === null && p.pid !== pid) lanes.push(p.pid);
+  return lanes;
+}
+
 /** Node: only threads of the same process share memory; any of them may store and notify the cell. */
 function atomicsWait(ctx: WaitContext, block: BlockInfo): WaitAnalysis {
   const w = mk(block, "atomics", block.obj);
   w.satisfiable = block.timeout !== null;
-  const host = hostOf(block.pid);
-  const lanes: number[] = [];
-  for (const p of ctx.s.processes.values()) if (hostOf(p.pid) === host && p.exit === null && p.pid !== block.pid) lanes.push(p.pid);
-  w.wakers = lanes;
+  w.wakers = sameHostLanes(ctx, block.pid);
   return w;
 }
 
@@ -355,6 +360,8 @@ function lockWait(ctx: WaitContext, block: BlockInfo, l: LockState, timed: boole
     // Anyone with the semaphore can release it; its holders first.
     const set = new Set<number>(l.holders.map((h) => h.pid));
     for (const p of ctx.holders(l)) set.add(p);
+    // A Node semaphore on a shared cell: any thread of the process may give a permit back.
+    if (l.id.startsWith("Ssab")) for (const p of sameHostLanes(ctx, block.pid)) set.add(p);
     w.wakers = [...set];
     return w;
   }

@@ -1,7 +1,7 @@
 /**
  * Node's words for the objects of a Node trace (docs/node-runtime.md): a worker's channel and
  * `parentPort`, a `MessageChannel`'s ports, a fork's IPC channel, a `BroadcastChannel`, a
- * `SharedArrayBuffer`, one of its cells, an Atomics lock, an idle event loop. Pure; null for any
+ * `SharedArrayBuffer`, one of its cells, an Atomics lock or semaphore, an idle event loop. Pure; null for any
  * other id (a Python trace's ids never match).
  */
 
@@ -22,6 +22,7 @@ export function nodeObjectLabel(id: string): string | null {
   if ((m = /^pipe:ipc(\d+)$/.exec(id))) return `IPC channel of child ${m[1]}`;
   if ((m = /^bc:(.*)$/.exec(id))) return `BroadcastChannel ${JSON.stringify(m[1])}`;
   if ((m = /^Lsab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `Atomics lock at sab${m[1]}${m[2]}`;
+  if ((m = /^Ssab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `Atomics semaphore at sab${m[1]}${m[2]}`;
   if ((m = /^sab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `shared cell sab${m[1]}${m[2]}`;
   if ((m = /^sab(\d+\.\d+)$/.exec(id))) return `SharedArrayBuffer sab${m[1]}`;
   if ((m = /^lane:(\d+)$/.exec(id))) return `the event loop of ${laneIdText(Number(m[1]))}`;

@@ -8,6 +8,14 @@
  * holding it. Such a cell is shown as a lock (`lock.acquire`/`lock.release`), and a wait on it
  * as waiting for that lock.
  *
+ * The commonest counting semaphore too: a permit taken by a successful
+ * `compareExchange(cell, n, n - 1)` with n ≥ 1, given back by `add(cell, k ≥ 1)` (by any thread:
+ * a producer may release what a consumer takes). Its first taking, in any thread of the process,
+ * makes it a semaphore for all of them (a table in shared memory, like the wakes below) and
+ * records its `sync.create` (`S<cell>`, `value` the permits it had then); each taking is a
+ * `lock.acquire`, each permit given back a `lock.release`, and a wait on it with value 0 a wait
+ * for a permit (`lock.acquire`).
+ *
  * Who woke whom: a notify that woke someone writes a number unique in the process into a table
  * all threads of the process share (a SharedArrayBuffer handed to every worker in the
  * environment data), in the slot of its cell, just after Atomics.notify returns; a wait that a
@@ -56,7 +64,23 @@ function L(c: string): string {
 }
 
 /** Call sites per operation (site.ts cachedSite), by cell. */
-const sites = { wait: siteCache(), notify: siteCache(), cas: siteCache(), xchg: siteCache(), store: siteCache(), exchange: siteCache(), compareExchange: siteCache(), sub: siteCache() };
+const sites = { wait: siteCache(), notify: siteCache(), cas: siteCache(), xchg: siteCache(), store: siteCache(), exchange: siteCache(), compareExchange: siteCache(), sub: siteCache(), take: siteCache(), give: siteCache() };
+
+/** The semaphore id of a cell, `S<cell>`. */
+const semIds = new Map<string, string>();
+function S(c: string): string {
+  let id = semIds.get(c);
+  if (id === undefined) semIds.set(c, (id = `S${c}`));
+  return id;
+}
+
+/** Environment data key of the table of cells known as semaphores (shared by every thread of a process). */
+const SEM_KEY = "ipcviz:semaphores";
+/** Slot k of a cell: [2k] its hash, [2k + 1] 1 once it is a semaphore (its sync.create recorded). */
+const SEM_SLOTS = 4096;
+let semTable: Int32Array = new Int32Array(new SharedArrayBuffer(4 * 2 * SEM_SLOTS));
+/** Cells this thread knows as semaphores. */
+const semaphores = new Set<string>();
 
 /** Environment data key of the wake table (shared by every thread of a process). */
 const WAKE_KEY = "ipcviz:wakes";
@@ -79,6 +103,12 @@ function isZero(v: unknown): boolean {
   return v === 0 || v === 0n;
 }
 
+/** `old` ≥ 1 and `replacement` is old − 1 (as the typed array stored it). */
+function isDecrement(old: unknown, replacement: unknown): boolean {
+  if (typeof old === "bigint") return old >= 1n && BigInt(replacement as bigint) === old - 1n;
+  return typeof old === "number" && old >= 1 && Number(replacement) === old - 1;
+}
+
 export function installAtomics(): void {
   const A = Atomics as unknown as Record<string, (...a: unknown[]) => unknown>;
   const oWait = A.wait;
@@ -95,6 +125,35 @@ export function installAtomics(): void {
   const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(WAKE_KEY) as Int32Array | undefined);
   if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer) wakes = inherited;
   else wt.setEnvironmentData(WAKE_KEY, wakes);
+  const inheritedSems = wt.isMainThread ? undefined : (wt.getEnvironmentData(SEM_KEY) as Int32Array | undefined);
+  if (inheritedSems instanceof Int32Array && inheritedSems.buffer instanceof SharedArrayBuffer) semTable = inheritedSems;
+  else wt.setEnvironmentData(SEM_KEY, semTable);
+  /** Whether cell `c` is a semaphore (this thread knows it, or another thread of the process made it one). */
+  const isSemaphore = (c: string): boolean => {
+    if (semaphores.has(c)) return true;
+    const h = hashOf(c);
+    const k = 2 * ((h >>> 0) % SEM_SLOTS);
+    if (oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h) {
+      semaphores.add(c);
+      return true;
+    }
+    return false;
+  };
+  /** Cell `c` is a semaphore from now on; true for the thread that made it one (it records the sync.create). */
+  const makeSemaphore = (c: string): boolean => {
+    semaphores.add(c);
+    const h = hashOf(c);
+    const k = 2 * ((h >>> 0) % SEM_SLOTS);
+    if (oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h) return false;
+    if (oCas(semTable, k + 1, 0, 2) !== 0) {
+      // Another thread is marking this slot: wait until it has written it (a few instructions).
+      for (let n = 0; n < 100000 && oLoad(semTable, k + 1) === 2; n++);
+      return false;
+    }
+    oStore(semTable, k, h);
+    oStore(semTable, k + 1, 1);
+    return true;
+  };
   const wakePrefix = `an${process.pid}.`;
   /** The wake slot of cell `c`, and its value now (before a wait). */
   const wakeMark = (c: string): { h: number; k: number; v0: number } => {
@@ -136,8 +195,9 @@ export function installAtomics(): void {
     const site = FAST ? cachedSite(sites.wait, c, wait) : userSite(wait);
     if (site === null) return oWait.apply(Atomics, arguments as unknown as unknown[]); // not the program's own call
     const lock = locks.has(L(c));
-    const op = lock ? "lock.acquire" : "atomics.wait";
-    const obj = lock ? L(c) : c;
+    const sem = !lock && isZero(value) && isSemaphore(c);
+    const op = lock || sem ? "lock.acquire" : "atomics.wait";
+    const obj = lock ? L(c) : sem ? S(c) : c;
     const x: Record<string, unknown> = { op, value: String(value) };
     const tmo = timeout === undefined ? Infinity : Number(timeout);
     if (Number.isFinite(tmo)) x.timeout = Math.max(0, tmo) / 1000;
@@ -204,7 +264,7 @@ export function installAtomics(): void {
       oStore(wakes, k + 1, site === null ? -g : g);
       if (site !== null) {
         const n = count === undefined || count === Infinity ? "all" : Number(count);
-        core.evAt(t, "cond.notify", locks.has(L(c)) ? L(c) : c, wakePrefix + g, site, { n, woken });
+        core.evAt(t, "cond.notify", locks.has(L(c)) ? L(c) : isSemaphore(c) ? S(c) : c, wakePrefix + g, site, { n, woken });
         core.flush();
       }
     }
@@ -245,9 +305,30 @@ export function installAtomics(): void {
       return r;
     }
     if (isZero(r) && !isZero(replacement)) acquired(c, pre !== undefined ? pre : FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
-    else if (isZero(replacement)) {
-      const l = held(c);
+    else {
+      const l = isZero(replacement) ? held(c) : null;
       if (l) release(c, l, FAST ? cachedSite(sites.compareExchange, c, compareExchange) : userSite(compareExchange));
+      else if (isDecrement(r, replacement) && !locks.has(L(c))) {
+        // n → n − 1 with n ≥ 1: a permit of a semaphore taken.
+        const site = FAST ? cachedSite(sites.take, c, compareExchange) : userSite(compareExchange);
+        if (site !== null) {
+          if (makeSemaphore(c)) core.ev("sync.create", S(c), null, site, { objType: "Semaphore", value: Number(r) });
+          core.ev("lock.acquire", S(c), null, site, { ok: true });
+        }
+      }
+    }
+    return r;
+  };
+  A.add = function add(ta: unknown, index: unknown, value: unknown) {
+    const r = oAdd.apply(Atomics, arguments as unknown as unknown[]);
+    const c = cell(ta as Cellable, index as number);
+    if (c !== null && isSemaphore(c)) {
+      // k ≥ 1 permits given back (one release each; at most 64 recorded for one call).
+      const k = typeof r === "bigint" ? Number(BigInt(value as bigint)) : Number(value) | 0;
+      if (k >= 1) {
+        const site = FAST ? cachedSite(sites.give, c, add) : userSite(add);
+        if (site !== null) for (let n = Math.min(k, 64); n > 0; n--) core.ev("lock.release", S(c), null, site, null);
+      }
     }
     return r;
   };

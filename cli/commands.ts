@@ -61,8 +61,9 @@ Usage:
 Options of run:
   --python PATH         interpreter (default: python3, then python, on PATH); Python 3.9+
   --node PATH           Node.js for .js/.mjs/.cjs/.ts programs (default: node on PATH); Node 20+
-  --ts-runner R         how a .ts program runs: auto (the workspace's tsx, else ts-node), tsx,
-                        ts-node, or the path of a loader module for node --import
+  --ts-runner R         how a .ts program runs: auto (the workspace's tsx, else ts-node, else
+                        Node's own type stripping on Node 22.6+), tsx, ts-node, node, or the
+                        path of a loader module for node --import
   --start-method M      make M the default start method: fork, spawn or forkserver
   --out TRACE           trace file (default: .ipcviz/<program>-<time>.ipcviz.jsonl)
   --summary FILE        also write the run summary (JSON) to FILE

@@ -419,7 +419,7 @@ export async function planNodeRun(options: Pick<RunOptions, "node" | "args" | "t
   let tsOptions = "";
   let tsName: string | null = null;
   if (isTypeScript(program)) {
-    const ts = findTsRunner(program, cwd, options.tsRunner);
+    const ts = findTsRunner(program, cwd, options.tsRunner, node.version);
     if ("code" in ts) throw new LaunchError(ts.code, ts.message);
     tsOptions = ts.options;
     tsName = ts.name;

@@ -69,12 +69,34 @@ function upwards(dir: string): string[] {
 }
 
 /**
+ * Node's own type stripping for `version`: "" where it is on by default (Node 22.18+, 23.6+),
+ * `--experimental-strip-types` where it exists behind that flag (22.6+, 23.0–23.5), null before.
+ */
+export function typeStripping(version: string | undefined): string | null {
+  const [major, minor] = (version ?? "").split(".").map(Number);
+  if (!(major >= 22)) return null;
+  if (major >= 24 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) return "";
+  if (major === 23 || minor >= 6) return "--experimental-strip-types";
+  return null;
+}
+
+/**
  * The Node options that make a TypeScript program (and its children and workers) run:
  * tsx's loader (`--import`), or ts-node's register hook (`--require`), found in a node_modules
- * above the program or the working directory. `runner`: "auto", "tsx", "ts-node" or a loader path.
+ * above the program or the working directory, else Node's own type stripping where the Node that
+ * runs it (`nodeVersion`) has it. `runner`: "auto", "tsx", "ts-node", "node" (Node's type
+ * stripping) or a loader path.
  */
-export function findTsRunner(program: string, cwd: string, runner = "auto"): { options: string; name: string } | NodeProblem {
+export function findTsRunner(program: string, cwd: string, runner = "auto", nodeVersion?: string): { options: string; name: string } | NodeProblem {
   const quote = (p: string) => (/[\s"'\\]/.test(p) ? `"${p.replace(/(["\\])/g, "\\$1")}"` : p);
+  const stripping = typeStripping(nodeVersion);
+  if (runner === "node") {
+    if (stripping !== null) return { options: stripping, name: "node" };
+    return {
+      code: "no-ts-runner",
+      message: `ipcviz: cannot run the TypeScript program ${program} with Node's own type stripping: Node ${nodeVersion ?? "(unknown)"} has none (Node 22.6 or newer has it); install tsx in the workspace (npm install --save-dev tsx) or pass --ts-runner tsx`,
+    };
+  }
   if (runner !== "auto" && runner !== "tsx" && runner !== "ts-node") {
     const p = resolve(cwd, runner);
     if (!existsSync(p)) return { code: "no-ts-runner", message: `ipcviz: the TypeScript loader ${p} does not exist; pass --ts-runner tsx, ts-node or the path of a loader module` };
@@ -93,6 +115,7 @@ export function findTsRunner(program: string, cwd: string, runner = "auto"): { o
       if (existsSync(reg)) return { options: `--require ${quote(reg)}`, name: "ts-node" };
     }
   }
+  if (runner === "auto" && stripping !== null) return { options: stripping, name: "node" };
   const which = runner === "auto" ? "tsx or ts-node" : runner;
   return {
     code: "no-ts-runner",

@@ -22,6 +22,7 @@ import { CLI_JS, REPO_ROOT, RUNS, runCommand, stripCliLine, type RunResult, type
 
 const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
 const TSX_LOADER = join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs");
+const TS_NODE_REGISTER = join(REPO_ROOT, "node_modules", "ts-node", "register", "index.js");
 const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- events read as the JSON the runtime wrote, field by field
@@ -41,6 +42,8 @@ interface Case {
   /** Variables added to both runs' environment, and what the test's name says about them. */
   env?: Record<string, string>;
   label?: string;
+  /** A TypeScript program's runner (`--ts-runner`; the plain run loads the same): tsx by default. */
+  tsRunner?: "tsx" | "ts-node";
 }
 
 /** Questions about a trace. */
@@ -288,6 +291,24 @@ const CASES: Case[] = [
     },
   },
   {
+    // ts-node (it type-checks, and compiles with the example's own tsconfig.json): a parent forks a
+    // TypeScript child, which runs through ts-node too; lines by ts-node's inline source maps.
+    file: "ts-node/fork_squares.ts",
+    label: "fork_squares.ts through ts-node (--ts-runner ts-node)",
+    tsRunner: "ts-node",
+    check: (t) => {
+      assert.equal(t.lanes().length, 2);
+      const [spawn] = t.of("process.spawn");
+      assert.equal(t.line(spawn), "fork_squares.ts:16", "TypeScript lines, by ts-node's source map");
+      const child = t.lanes().find((l) => l.role === "child")!;
+      const replies = t.by(child.pid, "pipe.send");
+      assert.equal(replies.length, 3);
+      for (const r of replies) assert.equal(t.line(r), "fork_squares.ts:13");
+      const asks = t.by(t.lane("main").pid, "pipe.send");
+      assert.deepEqual(asks.map((e) => t.line(e)).sort(), ["fork_squares.ts:22", "fork_squares.ts:26", "fork_squares.ts:26", "fork_squares.ts:26"]);
+    },
+  },
+  {
     file: "ts/squares_main.ts",
     check: (t) => {
       const spawns = t.of("process.spawn");
@@ -324,18 +345,18 @@ function baseEnv(mark: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}): Promise<RunResult> {
+async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}, tsRunner: Case["tsRunner"] = "tsx"): Promise<RunResult> {
   const mark = randomBytes(8).toString("hex");
   const env = { ...baseEnv(mark), ...extra };
-  if (file.endsWith(".ts")) env.NODE_OPTIONS = `--import ${pathToFileURL(TSX_LOADER).href}`;
+  if (file.endsWith(".ts")) env.NODE_OPTIONS = tsRunner === "ts-node" ? `--require ${TS_NODE_REGISTER}` : `--import ${pathToFileURL(TSX_LOADER).href}`;
   return runCommand(process.execPath, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
 }
 
-async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
+async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}, tsRunner?: Case["tsRunner"]): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
   const mark = randomBytes(8).toString("hex");
   const tracePath = join(dir, "trace.ipcviz.jsonl");
   const summaryPath = join(dir, "summary.json");
-  const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", "--", file];
+  const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", ...(tsRunner ? ["--ts-runner", tsRunner] : []), "--", file];
   const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: { ...baseEnv(mark), ...extra }, mark, hardTimeoutMs: 75_000 });
   const trace = await readTraceFile(tracePath);
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary;
@@ -380,7 +401,7 @@ for (const c of CASES) {
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
     let keep = true;
     try {
-      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env), runRecordedNode(file, dir, c.env)]));
+      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env, c.tsRunner), runRecordedNode(file, dir, c.env, c.tsRunner)]));
       const where = ` (trace kept in ${rec.tracePath})`;
       assert.deepEqual(rec.r.leftovers, [], "no process left behind" + where);
       assert.equal(rec.r.stdout, plain.stdout, "same stdout" + where);

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRepoRoot, LaunchError, probeCacheKey, probeInterpreter, startRun, type RunOptions } from "../../runtime/launch/launcher";
+import { findTsRunner, typeStripping } from "../../runtime/launch/node";
 import { findRunProcesses, readProcStat } from "../../runtime/launch/procTree";
 import type { TraceEvent } from "../../trace/format";
 import { readTraceFileSync } from "../../trace/readFile";
@@ -376,5 +378,35 @@ test("onEvents sees every event, in file order", async () => {
     assert.equal(readFileSync(join(dir, "t.jsonl"), "utf8").split("\n").filter(Boolean).length, seen.length + 2);
   } finally {
     cleanup();
+  }
+});
+
+test("TypeScript: Node's own type stripping where the Node has it, when the workspace has no tsx or ts-node", () => {
+  assert.equal(typeStripping("20.20.2"), null);
+  assert.equal(typeStripping("22.5.1"), null);
+  assert.equal(typeStripping("22.6.0"), "--experimental-strip-types");
+  assert.equal(typeStripping("22.17.9"), "--experimental-strip-types");
+  assert.equal(typeStripping("22.18.0"), "");
+  assert.equal(typeStripping("23.5.0"), "--experimental-strip-types");
+  assert.equal(typeStripping("23.6.0"), "");
+  assert.equal(typeStripping("24.1.0"), "");
+  assert.equal(typeStripping(undefined), null);
+  const dir = mkdtempSync(join(tmpdir(), "ipcviz-ts-"));
+  try {
+    const program = join(dir, "app.ts");
+    writeFileSync(program, "const n: number = 1;\n");
+    assert.deepEqual(findTsRunner(program, dir, "auto", "22.6.0"), { options: "--experimental-strip-types", name: "node" });
+    assert.deepEqual(findTsRunner(program, dir, "auto", "24.0.0"), { options: "", name: "node" });
+    assert.deepEqual(findTsRunner(program, dir, "node", "23.6.0"), { options: "", name: "node" });
+    const old = findTsRunner(program, dir, "auto", "20.20.2");
+    assert.ok("code" in old && /no tsx or ts-node found/.test(old.message), JSON.stringify(old));
+    const none = findTsRunner(program, dir, "node", "20.20.2");
+    assert.ok("code" in none && /Node 20\.20\.2 has none \(Node 22\.6 or newer has it\)/.test(none.message), JSON.stringify(none));
+    // A workspace's tsx comes first, whatever the Node.
+    mkdirSync(join(dir, "node_modules", "tsx", "dist"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", "tsx", "dist", "loader.mjs"), "");
+    assert.equal((findTsRunner(program, dir, "auto", "24.0.0") as { name: string }).name, "tsx");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

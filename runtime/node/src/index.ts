@@ -41,6 +41,10 @@ function install(): void {
     // Workers whose env the program replaces still find the run.
     wt.setEnvironmentData(core.ENV_KEY, { sock: s.sock, token: s.token, t0: s.t0.toString(), preview: String(s.preview), preload: s.preload, nodeOptions: s.nodeOptions });
   }
+  // ts-node compiles each file with an inline source map that Node keeps (for site.ts's
+  // findSourceMap) only once source maps are enabled: enabled here, before ts-node's hook loads.
+  // Stack traces stay as ts-node's source-map-support writes them (it replaces prepareStackTrace).
+  if (/ts-node/.test(s.nodeOptions ?? "") && typeof process.setSourceMapsEnabled === "function") process.setSourceMapsEnabled(true);
   announce();
   installChildProcess();
   installPorts();

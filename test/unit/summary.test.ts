@@ -4,6 +4,7 @@ import { pairMessages, signalName, signalNumber, summarize, SummaryBuilder } fro
 import { EventScript, testHeader } from "./launchTestUtil";
 import { TraceModel } from "../../trace/model/model";
 import { diagnose } from "../../trace/analysis/diagnose";
+import { dumpState } from "../../trace/model/dump";
 
 test("pairs sends and receipts by msg, whatever the arrival order; counts in-flight", () => {
   const s = new EventScript()
@@ -256,4 +257,5 @@ test("messages to a process outside the run: counted as outside, not in flight; 
     "nothing in flight on it: what was sent left the run",
   );
   assert.deepEqual(diagnose(m).deadlocks, [], "waiting for a peer outside the run is no hang");
+  assert.match(dumpState(st), /held by a process outside the run \(pid 999\)/, "the state panel names the peer");
 });

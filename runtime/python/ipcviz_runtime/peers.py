@@ -17,7 +17,7 @@ would change what the peer receives, so every doubt answers "outside".
 import os
 import socket
 
-from . import core
+from . import core, waits  # waits: its /proc readers (already loaded: stacks.py imports it)
 
 _MARK = b"\0IPCVIZ_SOCK=" + os.fsencode(core._SOCK) + b"\0"
 
@@ -41,11 +41,14 @@ def runs_runtime(pid):
     not: it would receive what it cannot read."""
     if pid == os.getpid():
         return True
-    if not in_run(pid):
+    return in_run(pid) and _runs_like_this_one(pid)
+
+
+def _runs_like_this_one(pid):
+    """Process `pid` runs this interpreter, without -I, -S or -E (see runs_runtime)."""
+    if not waits.same_interpreter(pid):
         return False
     try:
-        if os.readlink("/proc/%d/exe" % pid) != os.readlink("/proc/self/exe"):
-            return False
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             argv = f.read().split(b"\0")[1:]
     except OSError:
@@ -60,8 +63,6 @@ def runs_runtime(pid):
 
 def _holder_in_run(inode):
     """Pid of a process of this run that has socket `inode` open, or None."""
-    from . import waits  # loopback TCP only: most processes never need it
-
     link = "socket:[%s]" % inode
     try:
         pids = [int(n) for n in os.listdir("/proc") if n.isdigit()]
@@ -71,7 +72,7 @@ def _holder_in_run(inode):
     pids.sort(key=lambda p: p != me)  # this process first: a Client to its own Listener
     for pid in pids:
         if in_run(pid) and waits.holds(pid, link):
-            return pid if runs_runtime(pid) else None
+            return pid if pid == me or _runs_like_this_one(pid) else None
     return None
 
 
@@ -102,15 +103,13 @@ def peer(fd, server=False):
             pid = struct.unpack("3i", cred)[0]
             return (pid, runs_runtime(pid)) if pid > 0 else (None, False)
         if s.family in (socket.AF_INET, socket.AF_INET6):
-            host = s.getpeername()[0]
-            if not _loopback(host) and host != s.getsockname()[0]:  # another host (our own address stays here)
+            local, remote = s.getsockname(), s.getpeername()
+            if not _loopback(remote[0]) and remote[0] != local[0]:  # another host (our own address stays here)
                 return None, False
-            key = s.getpeername()[:2]
+            key = remote[:2]
             if server and key in _by_address:
                 return _by_address[key]
-            from . import waits
-
-            inode = waits.tcp_peer_inode(s.family, s.getsockname(), s.getpeername())
+            inode = waits.tcp_peer_inode(s.family, local, remote)
             pid = _holder_in_run(inode) if inode is not None else None
             r = (pid, pid is not None)
             if server:

@@ -261,7 +261,7 @@ def _unix_wait(pid, run_pids):
     a process of the run, or runs this interpreter below one (taken for one of the run that has
     not connected yet, as in _pipe_from_commands: a child still starting); else outside.
     """
-    if run_pids is None or pid in run_pids or (_same_interpreter(pid) and _below(pid, run_pids)):
+    if run_pids is None or pid in run_pids or (same_interpreter(pid) and _below(pid, run_pids)):
         return {"what": "a Unix socket to pid %d" % pid, "outside": False, "peerPids": [pid]}
     st = _stat(pid)
     return {"what": "a Unix socket to pid %d%s" % (pid, " (%s)" % st[0] if st else ""), "outside": True}
@@ -645,7 +645,7 @@ def _descendants(me):
     return sorted(out)
 
 
-def _same_interpreter(pid):
+def same_interpreter(pid):
     try:
         return os.readlink("/proc/%d/exe" % pid) == os.readlink("/proc/self/exe")
     except OSError:
@@ -681,7 +681,7 @@ def _pipe_from_commands(link, reader, run_pids, depth=0):
     me = os.getpid()
     # A process below this one that runs this interpreter is taken for one of the run that has not
     # connected yet (a forkserver, a resource tracker, a child just started), never for a command.
-    commands = [p for p in _descendants(me) if p != reader and (run_pids is None or p not in run_pids) and not _same_interpreter(p)]
+    commands = [p for p in _descendants(me) if p != reader and (run_pids is None or p not in run_pids) and not same_interpreter(p)]
     if not commands:
         return None
     # A process of the run (this one too) that can write to it: only the run can end the wait.

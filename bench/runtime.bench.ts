@@ -7,9 +7,11 @@
  * trace written). Also: the fixed cost of `ipcviz run` on an empty program over a plain run
  * (medians of alternating runs), and an uncontended multiprocessing Lock's and RLock's
  * acquire()+release() in one process (bench/programs/lock_speed.py, as CPython's mp_benchmarks
- * measures it), plain and under `ipcviz run`; the Queue loop under `ipcviz run` with and
+ * measures it), plain and under `ipcviz run`, beside the floor of any hook written in Python
+ * (bench/programs/lock_floor.py); the Queue loop under `ipcviz run` with and
  * without the stacks helper thread (IPCVIZ_STACKS=0); and each loop with and without the
- * program's names read from the source (IPCVIZ_NAMES=0).
+ * program's names read from the source (IPCVIZ_NAMES=0). The Node loops (once, with the bench's
+ * Node), the Atomics lock beside the floor of exact call sites (bench/programs/atomics_site_floor.js).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync } from "node:fs";
@@ -37,10 +39,14 @@ const STACKS_TARGET = 1.05;
 const NAMES_TARGET = 1.05;
 const LOCK_TARGET = 4;
 /** Node programs (the Node runtime), run once with the Node that runs the bench (IPCVIZ_BENCH_NODE to choose another). */
-const NODE_PROGRAMS: { name: string; file: string; target: number }[] = [
+/**
+ * floor: a preload (bench/programs) whose hooks only capture the call site where the runtime does,
+ * recording nothing: what exact call sites alone cost that program, printed beside its ratio.
+ */
+const NODE_PROGRAMS: { name: string; file: string; target: number; floor?: string }[] = [
   { name: "Node postMessage round trips, 2 workers", file: "node_post_message.js", target: 1.5 },
   { name: "Node process.send round trips, parent and fork", file: "node_process_send.js", target: 1.5 },
-  { name: "Node Atomics-lock increments, 2 workers", file: "node_atomics_lock.js", target: 4 },
+  { name: "Node Atomics-lock increments, 2 workers", file: "node_atomics_lock.js", target: 4, floor: "atomics_site_floor.js" },
 ];
 
 const isNode = (file: string) => file.endsWith(".js");
@@ -60,11 +66,11 @@ function workload(stdout: string): number {
   return Number(m[1]);
 }
 
-async function plainRun(python: string, file: string, args: string[], cwd: string): Promise<{ out: string; wall: number }> {
+async function plainRun(python: string, file: string, args: string[], cwd: string, options: string[] = []): Promise<{ out: string; wall: number }> {
   const t0 = process.hrtime.bigint();
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
   delete env.NODE_OPTIONS;
-  const child = spawn(isNode(file) ? node() : python, [file, ...args], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(isNode(file) ? node() : python, [...options, file, ...args], { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const code: number | null = await new Promise((resolve) => child.on("close", resolve));
@@ -281,6 +287,20 @@ async function lockSpeed(python: string, version: string, cwd: string, dir: stri
     console.log(`runtime ${version} uncontended multiprocessing.${name} acquire()+release(): plain ${median(p).toFixed(0)} ns, ipcviz run ${median(q).toFixed(0)} ns = ${ratio.toFixed(2)}x (target <= ${LOCK_TARGET}x; median of ${RUNS})`);
     record({ row: `uncontended ${name} acquire+release (${version})`, value: ratio, unit: "x", target: LOCK_TARGET, note: `${median(p).toFixed(0)} ns -> ${median(q).toFixed(0)} ns` });
   }
+  // The floor of any hook written in Python (bench/programs/lock_floor.py, no ipcviz): functions
+  // that only call the Lock's methods, and the same recording one minimal event per call.
+  const fp: number[] = [], fw: number[] = [], fr: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = (await plainRun(python, "lock_floor.py", [], cwd)).out;
+    fp.push(ns(out, "plain_ns")); fw.push(ns(out, "wrapper_ns")); fr.push(ns(out, "record_ns"));
+  }
+  const [p0, w0, r0] = [median(fp), median(fw), median(fr)];
+  figures[`${version} Lock floor ratio`] = r0 / p0;
+  console.log(
+    `runtime ${version} the floor of a Lock hook in Python (lock_floor.py, no ipcviz): plain ${p0.toFixed(0)} ns; ` +
+      `Python functions that only call the Lock's methods ${w0.toFixed(0)} ns = ${(w0 / p0).toFixed(2)}x; ` +
+      `recording one event per call (time, thread, kind, caller's code and instruction) ${r0.toFixed(0)} ns = ${(r0 / p0).toFixed(2)}x (median of ${RUNS})`,
+  );
 }
 
 /** False when IPCVIZ_BENCH_PROGRAMS names programs and not this one. */
@@ -324,10 +344,11 @@ async function nodeLoops(cwd: string, dir: string, figures: Record<string, numbe
     if (only && only.length > 0 && !only.includes(p.file)) continue;
     // Exact call sites (the default) and the call-site cache (IPCVIZ_FAST_SITES=1), alternating
     // with the plain runs so that load changes touch all three alike.
-    const pw: number[] = [], iw: number[] = [], fw: number[] = [], pt: number[] = [], it: number[] = [];
+    const pw: number[] = [], iw: number[] = [], fw: number[] = [], pt: number[] = [], it: number[] = [], sw: number[] = [];
     let events = 0, lost = 0;
     for (let i = 0; i < RUNS; i++) {
       const a = await plain("", p.file, cwd);
+      if (p.floor) sw.push(workload((await plainRun("", p.file, [String(N)], cwd, ["--require", `./${p.floor}`])).out));
       const b = await instrumented("", p.file, cwd, join(dir, `${p.file}-${i}.ipcviz.jsonl`));
       const c = await instrumented("", p.file, cwd, join(dir, `${p.file}-fast-${i}.ipcviz.jsonl`), [String(N)], { IPCVIZ_FAST_SITES: "1" });
       pw.push(a.work); pt.push(a.wall); iw.push(b.work); it.push(b.wall); fw.push(c.work);
@@ -344,6 +365,13 @@ async function nodeLoops(cwd: string, dir: string, figures: Record<string, numbe
         `whole run ${median(pt).toFixed(2)} s vs ${median(it).toFixed(2)} s = ${wallRatio.toFixed(2)}x; ` +
         `${events} events/run, ${lost} lost (median of ${RUNS})`,
     );
+    if (p.floor) {
+      const floorRatio = median(sw) / median(pw);
+      console.log(
+        `runtime ${p.name}, the floor of exact call sites: hooks that only capture the caller's frame where the runtime does ` +
+          `(${p.floor}, no ipcviz): ${median(sw).toFixed(3)} s = ${floorRatio.toFixed(2)}x over plain`,
+      );
+    }
   }
 }
 

@@ -33,6 +33,7 @@ def install():
         return
     _installed = True
     try:
+        core.grow_fd_table()
         for family in FAMILIES:
             module = LAZY.get(family)
             if module is None:

@@ -401,6 +401,27 @@ def _hello_line(token, pid_):
 HIGH_FD = 512  # the channel's descriptor is moved at or above this
 
 
+def grow_fd_table():
+    """Make the process's descriptor table large enough for HIGH_FD now, while the interpreter has
+    one thread. Linux grows the table on the first descriptor numbered past it, and in a process
+    with more than one thread that growth waits for an RCU grace period: about 10 ms here, paid
+    by _high_fd after the quiet thread has started, in the main process and every spawn child.
+    A fork child inherits the grown table. (Numbers the program gets are unchanged: a new
+    descriptor still takes the lowest free number.)"""
+    if not _SOCK:
+        return
+    try:
+        import fcntl
+    except ImportError:
+        return
+    for fd in (2, 1, 0):
+        try:
+            os.close(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD))
+            return
+        except OSError:
+            pass
+
+
 def _high_fd(s):
     """The channel's socket moved to a high descriptor: the program's own files and pipes get the
     numbers they get without the runtime (a spawn child's command line names them; 3.13 prints it

@@ -10,7 +10,8 @@
  * measures it), plain and under `ipcviz run`, beside the floor of any hook written in Python
  * (bench/programs/lock_floor.py); the Queue loop under `ipcviz run` with and
  * without the stacks helper thread (IPCVIZ_STACKS=0); and each loop with and without the
- * program's names read from the source (IPCVIZ_NAMES=0). The Node loops (once, with the bench's
+ * program's names read from the source (IPCVIZ_NAMES=0); a child's start per start method
+ * (bench/programs/start_latency.py). The Node loops (once, with the bench's
  * Node), the Atomics lock beside the floor of exact call sites (bench/programs/atomics_site_floor.js).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -303,6 +304,29 @@ async function lockSpeed(python: string, version: string, cwd: string, dir: stri
   );
 }
 
+/**
+ * A child's start, per start method, plain and under `ipcviz run` (bench/programs/start_latency.py:
+ * from before Process.start() to its target's first line; medians). Informative: no target, but a
+ * slower start widens the program's own races (issue 13, defect 7).
+ */
+async function startLatency(python: string, version: string, cwd: string, dir: string): Promise<void> {
+  const methods = ["fork", "forkserver", "spawn"];
+  const plainMs: Record<string, number[]> = {}, runMs: Record<string, number[]> = {};
+  const parse = (text: string, into: Record<string, number[]>) => {
+    for (const m of methods) {
+      const r = new RegExp(`start_ms ${m} ([0-9.]+)`).exec(text);
+      if (!r) throw new Error(`start_latency.py printed no ${m}: ${text.slice(0, 200)}`);
+      (into[m] ??= []).push(Number(r[1]));
+    }
+  };
+  for (let i = 0; i < RUNS; i++) {
+    parse((await plainRun(python, "start_latency.py", [], cwd)).out, plainMs);
+    parse((await instrumented(python, "start_latency.py", cwd, join(dir, `start-${i}.ipcviz.jsonl`), [])).text, runMs);
+  }
+  const parts = methods.map((m) => `${m} ${median(plainMs[m]).toFixed(1)} -> ${median(runMs[m]).toFixed(1)} ms (+${(median(runMs[m]) - median(plainMs[m])).toFixed(1)})`);
+  console.log(`runtime ${version} a child's start, plain -> ipcviz run: ${parts.join(", ")} (median of ${RUNS} runs of 9 children each)`);
+}
+
 /** False when IPCVIZ_BENCH_PROGRAMS names programs and not this one. */
 function excluded(file: string): boolean {
   const names = process.env.IPCVIZ_BENCH_PROGRAMS?.split(",").filter((x) => x !== "");
@@ -329,6 +353,7 @@ export async function run(): Promise<Record<string, number>> {
         await fixedCost(exe, version, cwd, dir, figures);
         await fixedCostInProcess(exe, version, cwd, dir);
       }
+      if (python === pythons[0] && !excluded("start_latency.py")) await startLatency(executableOf(python), version, cwd, dir);
     }
     await nodeLoops(cwd, dir, figures);
   } finally {

@@ -244,7 +244,12 @@ export class Views extends Disposable implements ViewHost {
         this.fc.log(`could not restore ${panel.title} from ${rec.trace}: ${(err as Error).message}`);
       }
     }
-    this.add(new ViewPanel(panel, source, "trace", this.fc.extension.extensionUri, this));
+    // It was the run panel before the reload: it is again (the first one restored), so the next run
+    // shows in it, as it would have without the reload, instead of in a second tab of the same title.
+    const asRun = this.runView === null || !this.open.has(this.runView);
+    const view = new ViewPanel(panel, source, asRun ? "run" : "trace", this.fc.extension.extensionUri, this);
+    if (asRun) this.setRunView(view);
+    this.add(view);
   }
 
   /** Replace the run views a dead extension host left open (see the constructor) with restored ones. */

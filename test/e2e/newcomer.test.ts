@@ -112,7 +112,11 @@ describe("e2e: a newcomer's first minutes", { skip, timeout: 600_000 }, () => {
     await waitUntil(() => runProcesses(wb.server).length >= 1, 60_000, () => `the hanging run did not start: ${describeProcesses(runProcesses(wb.server))}`);
     // The run is under way in its view (main has sent twice and waits in recv()) when the host dies.
     await waitForView(webviewFrame(wb.page), { lanes: 1, events: 5 }, 60_000);
+    // The view the reload above restored was the run view: this run shows in it, as without a
+    // reload, not in a second tab of the same title.
+    const tabs = await wb.page.locator(".tabs-container .tab", { hasText: `IPC: ${HANGING}` }).count();
     await shot("hanging-before-extension-host-killed");
+    assert.equal(tabs, 1, `one tab "IPC: ${HANGING}" after the reload and a new run, not ${tabs}`);
     const hosts = wb.server.processes().filter((p) => /--type=extensionHost/.test(p.cmdline));
     assert.equal(hosts.length, 1, `one extension host: ${describeProcesses(hosts)}`);
     const run = runProcesses(wb.server);

@@ -16,13 +16,21 @@ About 600 lines in one module: the two halves (names at creation, names per proc
 id registry and the source cache, and each is one small reader of the program's source.
 """
 
-import ast
-import linecache
 import os
 import sys
 
 from .callsite import is_user
 from .core import qualname
+
+TYPE_CHECKING = False  # True for type checkers (typing's own import is not free in every process)
+if TYPE_CHECKING:
+    import ast
+    import linecache
+else:
+    # Imported by _tree when a name is first read: ast and linecache (with tokenize) are about 2 ms
+    # of the start of every process, and most processes (Pool workers) never make an object. Every
+    # other use of them here is on what _tree returned.
+    ast = linecache = None
 
 _getframe = sys._getframe
 # IPCVIZ_NAMES=0: no source is read; objects get their fallback names and processes and tasks no
@@ -235,10 +243,14 @@ def _on_branch(code, offset, dest):
 
 
 def _tree(filename, f):
+    global ast, linecache
     if filename in _trees:
         return _trees[filename]
     r = None
     try:
+        if ast is None:
+            import ast
+            import linecache
         lines = linecache.getlines(filename, f.f_globals)
         if lines:
             tree = ast.parse("".join(lines), filename)

@@ -277,6 +277,18 @@ const CASES: Case[] = [
   },
   { file: "ok_slow_reply.js" },
   {
+    // Terminated inside the callback that sent its answer: the send is in the trace all the same.
+    file: "terminate_after_reply.js",
+    check: (t) => {
+      const send = t.of("pipe.send").filter((e) => e.pid === t.lane("answerer").pid);
+      assert.equal(send.length, 1, "the worker's answer is in the trace");
+      assert.equal(t.line(send[0]), "terminate_after_reply.js:15");
+      const recv = t.of("pipe.recv").filter((e) => e.msg === send[0].msg);
+      assert.equal(recv.length, 1, "paired with its receipt in the main thread");
+      assert.equal(t.of("process.terminate").length, 1);
+    },
+  },
+  {
     // A cold tsx cache: tsx transforms every file through esbuild's synchronous API, which runs
     // esbuild's worker thread and talks to it over a MessageChannel and Atomics.wait in every
     // thread of the program. None of that is the program's: no lane, no message, no wait.

@@ -70,6 +70,43 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Atomics.wait as Node has it (the runtime's own waits are never recorded). */
 const rawWait = Atomics.wait;
 
+const rawStore = Atomics.store;
+const rawLoad = Atomics.load;
+
+/**
+ * A worker's send is written just after its message leaves (ports.ts): the receiver could
+ * terminate() the worker in between, and a terminated worker runs no more code. So each worker
+ * marks its slot of a table shared by every thread of the process (by threadId) while a send is
+ * between those two points, and terminate() waits, at most 100 ms, until the worker's slot is
+ * clear. Made by the main thread, inherited by every worker (nested ones from their parent).
+ */
+const SENDING_KEY = "ipcviz:sending";
+const SENDING_SLOTS = 4096;
+const sending: Int32Array = (() => {
+  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(SENDING_KEY) as Int32Array | undefined);
+  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer && inherited.length === SENDING_SLOTS) return inherited;
+  const t = new Int32Array(new SharedArrayBuffer(SENDING_SLOTS * 4));
+  wt.setEnvironmentData(SENDING_KEY, t);
+  return t;
+})();
+const sendingSlot = wt.threadId % SENDING_SLOTS;
+
+/** This worker's message is about to leave; its record is not written yet. */
+export function sendBegins(): void {
+  rawStore(sending, sendingSlot, 1);
+}
+
+/** This worker's send is written (or its message did not leave). */
+export function sendEnds(): void {
+  rawStore(sending, sendingSlot, 0);
+}
+
+/** Before terminating worker `threadId`: wait (at most 100 ms) until no send of it is unwritten. */
+export function awaitSendsOf(threadId: number): void {
+  const k = threadId % SENDING_SLOTS;
+  for (let i = 0; i < 100 && rawLoad(sending, k) !== 0; i++) rawWait(sleeper, 0, 0, 1);
+}
+
 /** Block this thread for `ms` milliseconds (the runtime's own wait, never recorded). */
 export function sleepMs(ms: number): void {
   rawWait(sleeper, 0, 0, ms);
@@ -162,21 +199,6 @@ export function evAt(t: number, kind: string, obj: string | null, msg: string | 
   if (++events >= 2048) flush();
 }
 
-let flushQueued = false;
-const flushSoon = () => {
-  flushQueued = false;
-  flush();
-};
-/**
- * Send once the current callback has returned (a message's send, so that a thread terminated
- * right after it has already sent it; one write for all the sends of one callback).
- */
-export function flushAfterCallback(): void {
-  if (flushQueued || !isWorkerThread) return;
-  flushQueued = true;
-  queueMicrotask(flushSoon);
-}
-
 /** A site definition, sent before the events that use it. */
 export function defineSite(id: number, file: string, line: number, fn: string): void {
   buf.push(["site", id, file, line, fn]);
@@ -216,8 +238,8 @@ const PROGRAM_RESOURCES = new Set(["MessagePort", "Worker", "ProcessWrap", "Pipe
 let idle: string | null = null;
 let quietTicks = 0;
 let seenSeq = -1;
-/** Worker threads send after the callback that made a send (a terminated worker runs no more code); see flushAfterCallback. */
-const isWorkerThread = !wt.isMainThread;
+/** A worker thread writes each send as soon as its message went: terminate() stops a worker without running any more of its code (ports.ts). */
+export const isWorkerThread = !wt.isMainThread;
 
 /** Where the thread last started listening for messages (the site of an idle wait), or null. */
 let listenSite: number | null = null;

@@ -136,6 +136,19 @@ function openWorkerData(): void {
   if (isEnvelope(d)) (wt as { workerData: unknown }).workerData = open(d);
 }
 
+/** A send's extra: its preview, and what moved with it (ports, shared memory, transferred buffers). */
+function sendExtra(value: unknown, env: ReturnType<typeof wrap> | undefined, list: unknown[] | undefined): Record<string, unknown> | string | number {
+  const extra: Record<string, unknown> | string | number = env || list ? { preview: core.previewText(value), bytes: false } : core.preview(value);
+  if (typeof extra === "object") {
+    const moved: string[] = [];
+    if (env?.p) for (const p of env.p) moved.push(`port ${p[1]}`);
+    if (env?.s) for (const s of env.s) moved.push(`shared ${s[1]}`);
+    if (list) for (const t of list) if (t instanceof ArrayBuffer) moved.push(`ArrayBuffer(${t.byteLength})`);
+    if (moved.length) extra.transfer = moved;
+  }
+  return extra;
+}
+
 export function installPorts(): void {
   const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, unknown>;
   const origPost = MP.postMessage as (this: import("node:worker_threads").MessagePort, v: unknown, t?: unknown) => void;
@@ -144,29 +157,39 @@ export function installPorts(): void {
     if (!info) return arguments.length > 1 ? origPost.call(this, value, transfer) : origPost.call(this, value);
     const list = Array.isArray(transfer) ? transfer : transfer && typeof transfer === "object" && Array.isArray((transfer as { transfer?: unknown[] }).transfer) ? (transfer as { transfer: unknown[] }).transfer : undefined;
     const sh = findShared(value, list);
-    // The call site is found after the message is on its way (the receiver does not wait for it),
-    // unless the envelope needs it first (a SharedArrayBuffer announced with this send's line).
-    let site: number | null | undefined = sh ? (FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage)) : undefined;
+    // In the main thread the call site is found after the message is on its way (the receiver does
+    // not wait for it), unless the envelope needs it first (a SharedArrayBuffer announced with this
+    // send's line). In a worker everything is made before, and the send is written right after the
+    // message went: the receiver may terminate() the worker as soon as it has the message, and a
+    // terminated worker runs no more code (not even the end of its callback). Between the two, the
+    // worker's slot in core's sending table is set, and terminate() waits for it (core.awaitSendsOf).
+    const early = sh || core.isWorkerThread;
+    let site: number | null | undefined = early ? (FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage)) : undefined;
     const env = sh ? wrap(value, sh, site!) : undefined;
-    if (env) {
-      // Ports moving with the message stop being this thread's.
-      if (arguments.length > 1) origPost.call(this, env, transfer);
-      else origPost.call(this, env);
-    } else if (arguments.length > 1) origPost.call(this, value, transfer);
-    else origPost.call(this, value);
-    const t = core.now();
-    if (site === undefined) site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
-    const n = ++info.sent;
-    const extra: Record<string, unknown> | string | number = env || list ? { preview: core.previewText(value), bytes: false } : core.preview(value);
-    if (typeof extra === "object") {
-      const moved: string[] = [];
-      if (env?.p) for (const p of env.p) moved.push(`port ${p[1]}`);
-      if (env?.s) for (const s of env.s) moved.push(`shared ${s[1]}`);
-      if (list) for (const t of list) if (t instanceof ArrayBuffer) moved.push(`ArrayBuffer(${t.byteLength})`);
-      if (moved.length) extra.transfer = moved;
+    let t = early ? core.now() : 0;
+    const extra: Record<string, unknown> | string | number | undefined = early ? sendExtra(value, env, list) : undefined;
+    if (core.isWorkerThread) core.sendBegins();
+    try {
+      if (env) {
+        // Ports moving with the message stop being this thread's.
+        if (arguments.length > 1) origPost.call(this, env, transfer);
+        else origPost.call(this, env);
+      } else if (arguments.length > 1) origPost.call(this, value, transfer);
+      else origPost.call(this, value);
+    } catch (e) {
+      if (core.isWorkerThread) core.sendEnds();
+      throw e;
     }
-    core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site, extra);
-    core.flushAfterCallback();
+    const n = ++info.sent;
+    if (core.isWorkerThread) {
+      core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site!, extra!);
+      core.flush();
+      core.sendEnds();
+      return;
+    }
+    if (!early) t = core.now();
+    if (site === undefined) site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
+    core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site, extra ?? sendExtra(value, env, list));
   };
   const origDispatch = MP[HYBRID] as ((this: object, data: unknown, type: string, ev: unknown) => unknown) | undefined;
   if (typeof origDispatch === "function") {
@@ -236,9 +259,21 @@ export function installPorts(): void {
     const msg = `${core.lane}.b${++bcount}`;
     const env = envelope(value, undefined, site) ?? ({ [MARK]: 1, d: value } as Envelope);
     env.b = [name, msg];
-    origBC.call(this, env);
-    core.ev("queue.put", name, msg, site, { preview: core.previewText(value), broadcast: true });
-    core.flushAfterCallback();
+    const preview = core.previewText(value);
+    if (!core.isWorkerThread) {
+      origBC.call(this, env);
+      core.ev("queue.put", name, msg, site, { preview, broadcast: true });
+      return;
+    }
+    // In a worker, as a port's send (above).
+    core.sendBegins();
+    try {
+      origBC.call(this, env);
+      core.ev("queue.put", name, msg, site, { preview, broadcast: true });
+      core.flush();
+    } finally {
+      core.sendEnds();
+    }
   };
   openWorkerData();
 }

@@ -277,7 +277,7 @@ function sendHook(orig: (...a: unknown[]) => boolean, endOf: (t: object) => IpcE
     const site = FAST ? cachedSite(sendSites, e.end, send) : userSite(send);
     const n = ++e.sent;
     core.evAt(t, "pipe.send", e.end, `${e.end}#${n}`, site, core.preview(a[0]));
-    core.flushAfterCallback();
+    if (core.isWorkerThread) core.flush(); // as a port's send in a worker (ports.ts)
     return r;
   };
   return send;
@@ -378,6 +378,7 @@ export function installWorkers(): void {
       if (this.threadId >= 0) {
         core.ev("process.terminate", `proc:${child}`, null, userSite(), { child });
         core.flush();
+        core.awaitSendsOf(this.threadId); // a message it sent and has not written yet (ports.ts)
       }
       return super.terminate();
     }

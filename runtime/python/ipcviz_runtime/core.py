@@ -71,7 +71,8 @@ _term_pending = False
 exited = False  # this process has emitted its process.exit
 tls = threading.local()
 _poll_state = {}  # (thread, object, method) -> [last result, repeats]: see poll_event
-on_connect = []  # called with the socket once the channel is connected (stacks.py starts its helper)
+on_connect = []  # called with the socket once the channel is connected
+on_tick = []  # called by the quiet thread at each of its ticks (stacks.py starts its helper at the first)
 
 
 def reset_after_fork():
@@ -614,6 +615,11 @@ def _quiet_loop():
         _real_sleep(QUIET_NS / 1e9)
         if _quiet_thread != pid or _dead:
             return  # a fork child's copy of this thread never runs; this one is no longer wanted
+        for f in on_tick:
+            try:
+                f()
+            except Exception:
+                pass
         if _wake_r >= 0:
             _check_term()
         n = len(_buf)
@@ -629,6 +635,11 @@ def _quiet_loop():
             _install_audit()  # a debugger came: the hook takes over (see above)
             _quiet_thread = 0
             return
+
+
+def quiet_running():
+    """Whether this process's quiet-batch thread runs (its ticks call on_tick)."""
+    return _quiet_thread == pid
 
 
 def install_sleep_flush():

@@ -1,6 +1,6 @@
 """Stack snapshots on request: where every thread of this process is, taken in-process.
 
-Once the process's event channel is connected, a helper thread waits on it for a request line
+Once the process's event channel is connected (from the runtime's quiet thread's next tick), a helper thread waits on it for a request line
 from the collector (`{"stacks": <request id>}`, docs/wire-protocol.md). The wait is a `recv()`
 with the GIL released, so it costs nothing while nobody asks, and it can answer while the main
 thread is blocked in any call that releases the GIL (`socket.recv`, `input()`, a lock, a child
@@ -46,15 +46,16 @@ def reset_after_fork():
 def install():
     if os.environ.get("IPCVIZ_STACKS") == "0":
         return  # no helper thread: nobody can ask this run for stacks (npm run bench compares)
-    core.on_connect.append(_start_helper)
+    core.on_connect.append(_on_connect)
+    core.on_tick.append(_on_tick)
     if sys.version_info >= (3, 12) and hasattr(os, "fork"):
         os.fork = _fork
 
 
 def _fork():
     """os.fork: the 3.12+ warning about forking a multi-threaded process is not the helper's doing."""
-    own = 1 + (1 if getattr(core, "_quiet_thread", 0) == core.pid else 0)  # the helper, the runtime's quiet-flush thread
-    if _helper_ident is not None and _os_threads() == 1 + own:
+    own = (1 if _helper_ident is not None else 0) + (1 if core.quiet_running() else 0)  # the helper, the quiet-flush thread
+    if own and _os_threads() == 1 + own:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*multi-threaded.*")
             return _real_fork()
@@ -67,6 +68,22 @@ def _os_threads():
             return int(f.read().rsplit(b")", 1)[1].split()[17])
     except Exception:
         return -1
+
+
+def _on_connect(sock):
+    """The channel is connected. The helper is started by the runtime's quiet thread at its next
+    tick (within QUIET_NS), not here, on the process's start-up path: one thread more to schedule
+    while a worker starts made Pool workers start later on a loaded machine (issue 13, defect 7).
+    A request that comes before waits in the socket. Without a quiet thread (a debugger's audit
+    hook sends the buffer instead), it is started here."""
+    if not core.quiet_running():
+        _start_helper(sock)
+
+
+def _on_tick():
+    sock = core._sock
+    if _helper_ident is None and sock is not None:
+        _start_helper(sock)
 
 
 def _start_helper(sock):

@@ -219,23 +219,19 @@ export async function run(): Promise<Record<string, number>> {
   // forced full GC lands in the next allocation (17 ms in the first seek), and no user's seek
   // follows a forced GC.
   const rand = rng(7);
-  const seeks: number[] = [];
-  for (let k = 0; k < SEEKS; k++) {
-    const i = Math.floor(rand() * n);
-    const t0 = performance.now();
-    m.stateAt(i);
-    seeks.push(performance.now() - t0);
-    await new Promise((r) => setImmediate(r));
-  }
-  seeks.sort((a, b) => a - b);
-  const tight: number[] = [];
-  for (let k = 0; k < SEEKS; k++) {
-    const i = Math.floor(rand() * n);
-    const t0 = performance.now();
-    m.stateAt(i);
-    tight.push(performance.now() - t0);
-  }
-  tight.sort((a, b) => a - b);
+  const seekTimes = async (turn: boolean): Promise<number[]> => {
+    const out: number[] = [];
+    for (let k = 0; k < SEEKS; k++) {
+      const i = Math.floor(rand() * n);
+      const t0 = performance.now();
+      m.stateAt(i);
+      out.push(performance.now() - t0);
+      if (turn) await new Promise((r) => setImmediate(r));
+    }
+    return out.sort((a, b) => a - b);
+  };
+  const seeks = await seekTimes(true);
+  const tight = await seekTimes(false);
 
   collect();
   const withModel = used();

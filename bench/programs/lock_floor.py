@@ -11,21 +11,9 @@ import multiprocessing as mp
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
-DELTA = float(sys.argv[1]) if len(sys.argv) > 1 else 0.2
-
-
-def lockspeed(acquire, release):
-    iterations = 1
-    elapsed = 0.0
-    while elapsed < DELTA:
-        iterations *= 2
-        t = time.perf_counter()
-        for _ in range(iterations):
-            acquire()
-            release()
-        elapsed = time.perf_counter() - t
-    return elapsed / iterations
+from lock_speed import lockspeed  # the same measure (this file's folder is on sys.path)
 
 
 def main():
@@ -61,17 +49,16 @@ def main():
         if len(records) >= 2048:
             records.clear()
 
-    def best(a, r):
+    def best(lk):
         out = []
         for _ in range(3):
             records.clear()
-            out.append(lockspeed(a, r))
+            out.append(lockspeed(lk))
         return min(out)
 
-    plain = best(acquire, release)
-    print("plain_ns %.3f" % (plain * 1e9))
-    print("wrapper_ns %.3f" % (best(w_acquire, w_release) * 1e9))
-    print("record_ns %.3f" % (best(r_acquire, r_release) * 1e9))
+    print("plain_ns %.3f" % (best(lock) * 1e9))
+    print("wrapper_ns %.3f" % (best(SimpleNamespace(acquire=w_acquire, release=w_release)) * 1e9))
+    print("record_ns %.3f" % (best(SimpleNamespace(acquire=r_acquire, release=r_release)) * 1e9))
 
 
 if __name__ == "__main__":

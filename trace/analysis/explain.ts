@@ -9,6 +9,7 @@ import type { KindDecl } from "../kinds/fields";
 import { KINDS, KIND_LIST } from "../kinds/table";
 import type { CallSite } from "../format";
 import { fullSite, objectLabel, objectText, processLabel, shortNameIn, shortSite } from "../model/dump";
+import { atomicsSyncOf } from "../model/nodeWords";
 import type { ModelState } from "../model/state";
 import type { Deadlock, WaitReport } from "./types";
 import type { StuckResult, WaitAnalysis } from "./waits";
@@ -182,7 +183,7 @@ function waitText(s: ModelState, w: WaitAnalysis, stuck: StuckResult): string {
 function fixFor(s: ModelState, w: WaitAnalysis, kind: "cycle" | "stall", lockOrder: string[]): string {
   const obj = objectText(s, w.objId, w.block.pid);
   // A lock or semaphore a Node program built on Atomics (a shared cell): in Node's words.
-  const atomics = /^[LS]sab/.test(w.objId);
+  const atomics = atomicsSyncOf(w.objId) !== null;
   switch (w.kind) {
     case "lock": {
       const h = w.heldBy[0];

@@ -16,6 +16,7 @@
 import type { BlockOp } from "../format";
 import type { KindDecl } from "../kinds/fields";
 import { KINDS, KIND_LIST } from "../kinds/table";
+import { atomicsSyncOf } from "../model/nodeWords";
 import type { BlockInfo, Holder, LockState, ModelState, ObjState, PipeState, ProcState, QueueState } from "../model/state";
 
 export type WaitKind =
@@ -361,7 +362,7 @@ function lockWait(ctx: WaitContext, block: BlockInfo, l: LockState, timed: boole
     const set = new Set<number>(l.holders.map((h) => h.pid));
     for (const p of ctx.holders(l)) set.add(p);
     // A Node semaphore on a shared cell: any thread of the process may give a permit back.
-    if (l.id.startsWith("Ssab")) for (const p of sameHostLanes(ctx, block.pid)) set.add(p);
+    if (atomicsSyncOf(l.id) === "semaphore") for (const p of sameHostLanes(ctx, block.pid)) set.add(p);
     w.wakers = [...set];
     return w;
   }

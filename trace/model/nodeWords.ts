@@ -12,6 +12,16 @@ export function laneIdText(pid: number): string {
   return pid >= LANE_SHIFT ? `thread ${Math.floor(pid / LANE_SHIFT)} of pid ${pid % LANE_SHIFT}` : `pid ${pid}`;
 }
 
+/**
+ * What a Node program built on a shared cell with Atomics is, by its id (the Node runtime names
+ * them `Lsab…` and `Ssab…`, docs/node-runtime.md): "lock", "semaphore", or null for any other id.
+ * The one place that reads those ids (labels here, the fix text, the wait analysis).
+ */
+export function atomicsSyncOf(id: string): "lock" | "semaphore" | null {
+  return ATOMICS_SYNC.test(id) ? (id[0] === "L" ? "lock" : "semaphore") : null;
+}
+const ATOMICS_SYNC = /^[LS]sab\d+\.\d+(?:\[\d+\]|@\d+)$/;
+
 export function nodeObjectLabel(id: string): string | null {
   let m: RegExpExecArray | null;
   if ((m = /^w(\d+):([pc])$/.exec(id))) return m[2] === "p" ? `Worker ${laneIdText(Number(m[1]))} (its port in the parent)` : `parentPort of ${laneIdText(Number(m[1]))}`;
@@ -21,8 +31,8 @@ export function nodeObjectLabel(id: string): string | null {
   if ((m = /^ipc(\d+):([pc])$/.exec(id))) return m[2] === "p" ? `IPC channel of child ${m[1]} (parent side)` : `IPC channel of child ${m[1]} (process.send side)`;
   if ((m = /^pipe:ipc(\d+)$/.exec(id))) return `IPC channel of child ${m[1]}`;
   if ((m = /^bc:(.*)$/.exec(id))) return `BroadcastChannel ${JSON.stringify(m[1])}`;
-  if ((m = /^Lsab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `Atomics lock at sab${m[1]}${m[2]}`;
-  if ((m = /^Ssab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `Atomics semaphore at sab${m[1]}${m[2]}`;
+  const sync = atomicsSyncOf(id);
+  if (sync !== null) return `Atomics ${sync} at ${id.slice(1)}`;
   if ((m = /^sab(\d+\.\d+)(\[\d+\]|@\d+)$/.exec(id))) return `shared cell sab${m[1]}${m[2]}`;
   if ((m = /^sab(\d+\.\d+)$/.exec(id))) return `SharedArrayBuffer sab${m[1]}`;
   if ((m = /^lane:(\d+)$/.exec(id))) return `the event loop of ${laneIdText(Number(m[1]))}`;

@@ -5,8 +5,7 @@
 
 import type { CallSite, TraceEvent } from "../format";
 import { nodeObjectLabel } from "./nodeWords";
-import type { BlockInfo, ModelState, ObjState, ProcState } from "./state";
-import type { PipeState } from "./stateTypes";
+import type { BlockInfo, ModelState, ObjState, PipeState, ProcState } from "./state";
 
 /** "file.py:12" from a call site (file base name). */
 export function shortSite(site: CallSite | null | undefined): string {

@@ -152,6 +152,11 @@ function sendExtra(value: unknown, env: ReturnType<typeof wrap> | undefined, lis
 export function installPorts(): void {
   const MP = wt.MessagePort.prototype as unknown as Record<string | symbol, unknown>;
   const origPost = MP.postMessage as (this: import("node:worker_threads").MessagePort, v: unknown, t?: unknown) => void;
+  /** The program's message (or its envelope) sent as the program asked, with or without a transfer argument. */
+  const post = (port: import("node:worker_threads").MessagePort, data: unknown, transfer: unknown, withTransfer: boolean): void => {
+    if (withTransfer) origPost.call(port, data, transfer);
+    else origPost.call(port, data);
+  };
   MP.postMessage = function postMessage(this: import("node:worker_threads").MessagePort, value: unknown, transfer?: unknown) {
     const info = ports.get(this);
     if (!info) return arguments.length > 1 ? origPost.call(this, value, transfer) : origPost.call(this, value);
@@ -165,31 +170,27 @@ export function installPorts(): void {
     // worker's slot in core's sending table is set, and terminate() waits for it (core.awaitSendsOf).
     const early = sh || core.isWorkerThread;
     let site: number | null | undefined = early ? (FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage)) : undefined;
+    // Ports moving with the message stop being this thread's.
     const env = sh ? wrap(value, sh, site!) : undefined;
-    let t = early ? core.now() : 0;
-    const extra: Record<string, unknown> | string | number | undefined = early ? sendExtra(value, env, list) : undefined;
-    if (core.isWorkerThread) core.sendBegins();
-    try {
-      if (env) {
-        // Ports moving with the message stop being this thread's.
-        if (arguments.length > 1) origPost.call(this, env, transfer);
-        else origPost.call(this, env);
-      } else if (arguments.length > 1) origPost.call(this, value, transfer);
-      else origPost.call(this, value);
-    } catch (e) {
-      if (core.isWorkerThread) core.sendEnds();
-      throw e;
-    }
-    const n = ++info.sent;
+    const data = env ?? value;
+    const withTransfer = arguments.length > 1;
     if (core.isWorkerThread) {
-      core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site!, extra!);
-      core.flush();
-      core.sendEnds();
+      const t = core.now();
+      const extra = sendExtra(value, env, list);
+      core.sendBegins();
+      try {
+        post(this, data, transfer, withTransfer);
+        core.evAt(t, "pipe.send", info.end, `${info.end}#${++info.sent}`, site!, extra);
+        core.flush();
+      } finally {
+        core.sendEnds();
+      }
       return;
     }
-    if (!early) t = core.now();
+    post(this, data, transfer, withTransfer);
+    const t = core.now();
     if (site === undefined) site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
-    core.evAt(t, "pipe.send", info.end, `${info.end}#${n}`, site, extra ?? sendExtra(value, env, list));
+    core.evAt(t, "pipe.send", info.end, `${info.end}#${++info.sent}`, site, sendExtra(value, env, list));
   };
   const origDispatch = MP[HYBRID] as ((this: object, data: unknown, type: string, ev: unknown) => unknown) | undefined;
   if (typeof origDispatch === "function") {

@@ -1,8 +1,9 @@
 """Stack snapshots on request: where every thread of this process is, taken in-process.
 
-Once the process's event channel is connected (from the runtime's quiet thread's next tick), a helper thread waits on it for a request line
-from the collector (`{"stacks": <request id>}`, docs/wire-protocol.md). The wait is a `recv()`
-with the GIL released, so it costs nothing while nobody asks, and it can answer while the main
+Once the process's event channel is connected, a helper thread (started at the runtime's quiet
+thread's next tick) waits on it for a request line from the collector (`{"stacks": <request id>}`,
+docs/wire-protocol.md). The wait is a `recv()` with the GIL released, so it costs nothing while
+nobody asks, and it can answer while the main
 thread is blocked in any call that releases the GIL (`socket.recv`, `input()`, a lock, a child
 process, `subprocess.run`, a C extension that releases it). It answers with one
 `process.stacks` event: every thread's frames (innermost first; file, line, function, whether

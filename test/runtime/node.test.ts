@@ -277,6 +277,15 @@ const CASES: Case[] = [
   },
   { file: "ok_slow_reply.js" },
   {
+    // A transferred ArrayBuffer is noted with the size it had when sent (it is detached after).
+    file: "transfer_buffer.js",
+    check: (t) => {
+      const sent = (lane: string) => t.by(t.lane(lane).pid, "pipe.send").map((e) => e.transfer);
+      assert.deepEqual(sent("main"), [["ArrayBuffer(1024)"]]);
+      assert.deepEqual(sent("resizer"), [["ArrayBuffer(2048)"]]);
+    },
+  },
+  {
     // Terminated inside the callback that sent its answer: the send is in the trace all the same.
     file: "terminate_after_reply.js",
     check: (t) => {

@@ -187,10 +187,13 @@ export function installPorts(): void {
       }
       return;
     }
+    // A transferred ArrayBuffer is detached once sent (its byteLength 0): with a transfer list, the
+    // extra is made before.
+    const before = list ? sendExtra(value, env, list) : undefined;
     post(this, data, transfer, withTransfer);
     const t = core.now();
     if (site === undefined) site = FAST ? cachedSite(postSites, info.end, postMessage) : userSite(postMessage);
-    core.evAt(t, "pipe.send", info.end, `${info.end}#${++info.sent}`, site, sendExtra(value, env, list));
+    core.evAt(t, "pipe.send", info.end, `${info.end}#${++info.sent}`, site, before ?? sendExtra(value, env, list));
   };
   const origDispatch = MP[HYBRID] as ((this: object, data: unknown, type: string, ev: unknown) => unknown) | undefined;
   if (typeof origDispatch === "function") {

@@ -264,6 +264,7 @@ const CASES: Case[] = [
       assert.deepEqual(new Set([...acq, ...rel].map((e) => e.obj)), new Set([sem]));
     },
   },
+  { file: "atomics_semaphore_rush.js", check: checkRush },
   { file: "hang_atomics_semaphore_taken_twice.js", hang: { kind: "stall", lines: ["hang_atomics_semaphore_taken_twice.js:8", "hang_atomics_semaphore_taken_twice.js:9"] } },
   {
     file: "worker_errors.js",
@@ -438,6 +439,21 @@ function checkComplete(t: TraceFacts, finished: boolean): void {
   }
 }
 
+/** atomics_semaphore_rush.js: eight first takings race, and the semaphore is made once, with its eight permits. */
+function checkRush(t: TraceFacts): void {
+  const made = t.of("sync.create");
+  assert.equal(made.length, 1, JSON.stringify(made));
+  assert.equal(made[0].objType, "Semaphore");
+  assert.equal(made[0].value, 8, "made with the permits it had before the first taking");
+  const acq = t.of("lock.acquire").filter((e) => e.ok);
+  assert.equal(acq.length, 8);
+  assert.equal(new Set(acq.map((e) => e.pid)).size, 8, "one taking per worker");
+  assert.ok(acq.every((e) => e.obj === made[0].obj && t.line(e) === "atomics_semaphore_rush.js:14"));
+  // The creation comes first: no taking is recorded before it.
+  assert.ok(acq.every((e) => e.t >= made[0].t), "no permit is taken before the semaphore was made");
+  assert.equal(t.of("lock.release").length, 8);
+}
+
 for (const c of CASES) {
   const skip = c.node && !existsSync(c.node.path) ? c.node.missing : false;
   test(`node: ${c.label ?? c.file.split("/").pop()}`, { timeout: 240_000, skip }, async () => {
@@ -483,6 +499,26 @@ for (const c of CASES) {
     }
   });
 }
+
+test("node: racing first takings of a semaphore, run again and again: made once, with all its permits", { timeout: 240_000 }, async () => {
+  // Before the first taking held the semaphore's slot, about one run in ten made it with 7 permits.
+  const file = join(NODE_EXAMPLES, "atomics_semaphore_rush.js");
+  await Promise.all(
+    Array.from({ length: 12 }, () =>
+      RUNS.run(async () => {
+        const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-rush-"));
+        try {
+          const rec = await runRecordedNode(file, dir);
+          assert.equal(rec.r.status, 0, rec.r.stderr);
+          assert.equal(rec.r.stdout, "8 permits left\n");
+          checkRush(new TraceFacts(rec.trace));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+    ),
+  );
+});
 
 test("node: a TypeScript program without tsx or ts-node gets a clear message", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ipcviz-node-ts-"));

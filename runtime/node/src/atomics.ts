@@ -11,7 +11,8 @@
  * The commonest counting semaphore too: a permit taken by a successful
  * `compareExchange(cell, n, n - 1)` with n ≥ 1, given back by `add(cell, k ≥ 1)` (by any thread:
  * a producer may release what a consumer takes). Its first taking, in any thread of the process,
- * makes it a semaphore for all of them (a table in shared memory, like the wakes below) and
+ * makes it a semaphore for all of them (a table in shared memory, like the wakes below; the first
+ * decrement of a cell not yet known holds its slot, so no other thread's decrement comes first) and
  * records its `sync.create` (`S<cell>`, `value` the permits it had then); each taking is a
  * `lock.acquire`, each permit given back a `lock.release`, and a wait on it with value 0 a wait
  * for a permit (`lock.acquire`).
@@ -76,21 +77,21 @@ function S(c: string): string {
 
 /** Environment data key of the table of cells known as semaphores (shared by every thread of a process). */
 const SEM_KEY = "ipcviz:semaphores";
-/** Slot k of a cell: [2k] its hash, [2k + 1] 1 once it is a semaphore (its sync.create recorded); [SEM_COUNT] how many there are. */
+/**
+ * Slot k of a cell: [2k] its hash, [2k + 1] its state: 0 free, 1 a semaphore (its sync.create
+ * recorded), 2 claimed by a thread whose decrement of the cell is under way. A cell whose slot is
+ * taken by another cell goes to the next one (linear probing); a slot is freed again only from
+ * state 2, while nobody probes past it. [SEM_COUNT]: how many semaphores there are.
+ */
 const SEM_SLOTS = 4096;
 const SEM_COUNT = 2 * SEM_SLOTS;
+const SEM_PROBES = 64;
 let semTable: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (2 * SEM_SLOTS + 1)));
 /** Cells this thread knows as semaphores. */
 const semaphores = new Set<string>();
 /** Cells this thread found not to be semaphores while the process had `notSemCount` of them (Atomics.add on a counter is a hot path). */
 const notSemaphores = new Set<string>();
 let notSemCount = 0;
-
-/** The slot of a cell in the semaphore table, and the cell's hash. */
-function semSlot(c: string): { k: number; h: number } {
-  const h = hashOf(c);
-  return { k: 2 * ((h >>> 0) % SEM_SLOTS), h };
-}
 
 /** Environment data key of the wake table (shared by every thread of a process). */
 const WAKE_KEY = "ipcviz:wakes";
@@ -138,8 +139,21 @@ export function installAtomics(): void {
   const inheritedSems = wt.isMainThread ? undefined : (wt.getEnvironmentData(SEM_KEY) as Int32Array | undefined);
   if (inheritedSems instanceof Int32Array && inheritedSems.buffer instanceof SharedArrayBuffer) semTable = inheritedSems;
   else wt.setEnvironmentData(SEM_KEY, semTable);
+  /**
+   * Where cell `c` (hash `h`) is in the semaphore table: `found` (a semaphore), `free` (its slot,
+   * unclaimed), `busy` (a slot being claimed, which may be its own), or none of them (the probes ran out).
+   */
+  const findSem = (h: number): { k: number; state: "found" | "free" | "busy" } | null => {
+    for (let i = 0; i < SEM_PROBES; i++) {
+      const k = 2 * (((h >>> 0) + i) % SEM_SLOTS);
+      const state = oLoad(semTable, k + 1);
+      if (state === 0) return { k, state: "free" };
+      if (state === 2) return { k, state: "busy" };
+      if (oLoad(semTable, k) === h) return { k, state: "found" };
+    }
+    return null;
+  };
   /** Whether cell `c` is a semaphore (this thread knows it, or another thread of the process made it one). */
-  const marked = (k: number, h: number): boolean => oLoad(semTable, k + 1) === 1 && oLoad(semTable, k) === h;
   const isSemaphore = (c: string): boolean => {
     if (semaphores.has(c)) return true;
     const n = oLoad(semTable, SEM_COUNT) as number;
@@ -148,28 +162,54 @@ export function installAtomics(): void {
       notSemaphores.clear(); // a cell may have become one since
       notSemCount = n;
     } else if (notSemaphores.has(c)) return false;
-    const { k, h } = semSlot(c);
-    if (marked(k, h)) {
+    const at = findSem(hashOf(c));
+    if (at !== null && at.state === "found") {
       semaphores.add(c);
       return true;
     }
-    if (notSemaphores.size < 4096) notSemaphores.add(c);
+    if (at !== null && at.state === "free" && notSemaphores.size < 4096) notSemaphores.add(c);
     return false;
   };
-  /** Cell `c` is a semaphore from now on; true for the thread that made it one (it records the sync.create). */
-  const makeSemaphore = (c: string): boolean => {
-    semaphores.add(c);
-    const { k, h } = semSlot(c);
-    if (marked(k, h)) return false;
-    if (oCas(semTable, k + 1, 0, 2) !== 0) {
-      // Another thread is marking this slot: wait until it has written it (a few instructions).
-      for (let n = 0; n < 100000 && oLoad(semTable, k + 1) === 2; n++);
-      return false;
+  /**
+   * Before a decrement of cell `c` that may make it a semaphore: claims its slot (returned; the
+   * caller settles it with settleSem), or finds it already one (-1). While a slot is claimed,
+   * the other threads' first decrements wait (at most about 200 ms), so the thread that records
+   * the sync.create is the one whose taking came first, and `value` is the permits it had then.
+   */
+  const claimSem = (c: string): number => {
+    const h = hashOf(c);
+    for (let round = 0; round < 1000; round++) {
+      const at = findSem(h);
+      if (at === null) return -1; // the table is full around this hash: takings are recorded, not the creation
+      if (at.state === "found") {
+        semaphores.add(c);
+        return -1;
+      }
+      if (at.state === "free") {
+        if (oCas(semTable, at.k + 1, 0, 2) === 0) {
+          oStore(semTable, at.k, h);
+          return at.k;
+        }
+        continue;
+      }
+      // Another thread's decrement is under way: a few instructions, or a descheduled thread.
+      for (let n = 0; n < 2000 && oLoad(semTable, at.k + 1) === 2; n++);
+      for (let n = 0; n < 200 && oLoad(semTable, at.k + 1) === 2; n++) oWait(semTable, at.k + 1, 2, 1);
+      if (oLoad(semTable, at.k + 1) === 2) return -1;
     }
-    oStore(semTable, k, h);
-    oStore(semTable, k + 1, 1);
-    oAdd(semTable, SEM_COUNT, 1);
-    return true;
+    return -1;
+  };
+  /** Slot `k` claimed by claimSem: marked as the semaphore `c` is (`made`), or freed. */
+  const settleSem = (c: string, k: number, made: boolean): void => {
+    if (made) {
+      semaphores.add(c);
+      oStore(semTable, k + 1, 1);
+      oAdd(semTable, SEM_COUNT, 1);
+    } else {
+      oStore(semTable, k, 0);
+      oStore(semTable, k + 1, 0);
+    }
+    oNotify(semTable, k + 1);
   };
   const wakePrefix = `an${process.pid}.`;
   /** The wake slot of cell `c`, and its value now (before a wait). */
@@ -312,29 +352,39 @@ export function installAtomics(): void {
     // capture for an attempt that fails.
     const c = cell(ta as Cellable, index as number);
     if (c === null) return oCas.apply(Atomics, arguments as unknown as unknown[]);
-    const pre = !FAST && isZero(expected) && !isZero(replacement) ? userSite(compareExchange) : undefined;
-    const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
-    // Compare as the typed array stores: r is the old value, a success is old == expected (coerced).
-    const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
-    if (!ok) {
-      // A failed attempt to take a free cell: it is a lock, and a wait on it waits for the lock.
-      if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
-      return r;
-    }
-    if (isZero(r) && !isZero(replacement)) acquired(c, pre !== undefined ? pre : FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
-    else {
-      const l = isZero(replacement) ? held(c) : null;
-      if (l) release(c, l, FAST ? cachedSite(sites.compareExchange, c, compareExchange) : userSite(compareExchange));
-      else if (isDecrement(r, replacement) && !locks.has(L(c))) {
-        // n → n − 1 with n ≥ 1: a permit of a semaphore taken.
-        const site = FAST ? cachedSite(sites.take, c, compareExchange) : userSite(compareExchange);
-        if (site !== null) {
-          if (makeSemaphore(c)) core.ev("sync.create", S(c), null, site, { objType: "Semaphore", value: Number(r) });
-          core.ev("lock.acquire", S(c), null, site, { ok: true });
+    // A decrement of a cell not yet known as a semaphore claims its slot first (see claimSem).
+    const claim = isDecrement(expected, replacement) && !semaphores.has(c) && !locks.has(L(c)) ? claimSem(c) : -1;
+    let made = false;
+    try {
+      const pre = !FAST && isZero(expected) && !isZero(replacement) ? userSite(compareExchange) : undefined;
+      const r = oCas.apply(Atomics, arguments as unknown as unknown[]);
+      // Compare as the typed array stores: r is the old value, a success is old == expected (coerced).
+      const ok = typeof r === "bigint" ? r === BigInt(expected as bigint) : r === (Number(expected) | 0) || r === Number(expected);
+      if (!ok) {
+        // A failed attempt to take a free cell: it is a lock, and a wait on it waits for the lock.
+        if (isZero(expected) && !isZero(replacement) && !locks.has(L(c))) locks.set(L(c), { held: false });
+        return r;
+      }
+      if (isZero(r) && !isZero(replacement)) acquired(c, pre !== undefined ? pre : FAST ? cachedSite(sites.cas, c, compareExchange) : userSite(compareExchange));
+      else {
+        const l = isZero(replacement) ? held(c) : null;
+        if (l) release(c, l, FAST ? cachedSite(sites.compareExchange, c, compareExchange) : userSite(compareExchange));
+        else if (isDecrement(r, replacement) && !locks.has(L(c))) {
+          // n → n − 1 with n ≥ 1: a permit of a semaphore taken.
+          const site = FAST ? cachedSite(sites.take, c, compareExchange) : userSite(compareExchange);
+          if (site !== null) {
+            if (claim >= 0) {
+              core.ev("sync.create", S(c), null, site, { objType: "Semaphore", value: Number(r) });
+              made = true;
+            }
+            core.ev("lock.acquire", S(c), null, site, { ok: true });
+          }
         }
       }
+      return r;
+    } finally {
+      if (claim >= 0) settleSem(c, claim, made);
     }
-    return r;
   };
   A.add = function add(ta: unknown, index: unknown, value: unknown) {
     const r = oAdd.apply(Atomics, arguments as unknown as unknown[]);

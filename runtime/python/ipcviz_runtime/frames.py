@@ -13,12 +13,14 @@ OWN_FILES = set()
 
 
 def _register_own_files():
+    # The folder is resolved once (a realpath per file would be about a hundred lstat calls in
+    # every process of the run); its files are the package's own, never links.
     here = os.path.dirname(os.path.abspath(__file__))
+    real = os.path.realpath(here)
     for name in os.listdir(here):
         if name.endswith(".py"):
             OWN_FILES.add(os.path.join(here, name))
-    for f in list(OWN_FILES):
-        OWN_FILES.add(os.path.realpath(f))
+            OWN_FILES.add(os.path.join(real, name))
 
 
 _register_own_files()

@@ -124,6 +124,8 @@ export class Collector extends WireDecoder {
   private caughtUpWaiters: { target: number; resolve: () => void }[] = [];
   private queuedBytes = 0;
   private pumpScheduled = false;
+  /** The pump's timer while it waits for quiet input (cleared on close: it would keep a command-line run alive up to QUIET_DECODE_MS). */
+  private pumpTimer: NodeJS.Timeout | null = null;
   private readonly quietMs: number;
   private lastArrival = 0;
   private readonly spareCpu: () => number = () => 0;
@@ -378,6 +380,8 @@ export class Collector extends WireDecoder {
     };
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
     if (this.batchOut !== null) {
       // Closed by a listener while a batch line is expanded: that batch is not written.
       this.pending.len = this.batchStart;
@@ -440,7 +444,9 @@ export class Collector extends WireDecoder {
     if (this.qHead >= this.qConn.length) return Promise.resolve();
     const target = this.qBase + this.qConn.length;
     const p = new Promise<void>((resolve) => this.caughtUpWaiters.push({ target, resolve }));
-    // A pump may be waiting on a timer for quiet input: schedule one now (waiters make quietWait() 0).
+    // A pump may be waiting on a timer for quiet input: schedule one now instead (waiters make quietWait() 0).
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
     this.pumpScheduled = false;
     this.schedulePump();
     return p;
@@ -470,7 +476,7 @@ export class Collector extends WireDecoder {
     if (this.pumpScheduled || this.paused || this.qHead >= this.qConn.length) return;
     this.pumpScheduled = true;
     const wait = this.quietWait();
-    if (wait > 0) setTimeout(this.pump, Math.ceil(wait));
+    if (wait > 0) this.pumpTimer = setTimeout(this.pump, Math.ceil(wait));
     else setImmediate(this.pump);
   }
 
@@ -485,6 +491,7 @@ export class Collector extends WireDecoder {
   /** Decode queued input for up to SLICE_MS, then yield to the event loop. */
   private readonly pump = (): void => {
     this.pumpScheduled = false;
+    this.pumpTimer = null;
     if (this.paused) return; // the file is behind: resumeAll() restarts the pump
     if (this.quietWait() > 0) {
       this.schedulePump();

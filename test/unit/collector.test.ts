@@ -488,6 +488,23 @@ test("decodeWhenQuietMs: input waits while it keeps coming, is decoded once quie
   assert.equal(events.filter((e) => e.kind === "queue.put").length, 199);
 });
 
+test("close() while input waits for quiet decodes it and leaves no timer behind (a command-line run ends when its work is done)", async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const before = timers();
+  const events = await withCollector(
+    async (h) => {
+      const s = await h.client(8);
+      s.write(binary(`(0, [], [(0, 8, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"}), (1, 8, "queue.put", "Q8.1", (8 << 31) + 1, None, 1)])`));
+      assert.ok(await waitFor(() => h.c.backlogBytes > 0, 10_000), "the batch arrives");
+      assert.equal(h.emitted.length, 0, "the batch waits for 60 s of quiet");
+    },
+    { decodeWhenQuietMs: 60_000, spareCpu: () => 0 },
+  );
+  assert.deepEqual(events.slice(0, 2).map((e) => e.kind), ["process.start", "queue.put"], "close() decoded what was waiting");
+  // Before the fix the quiet pump's timer was left running: `ipcviz run` stayed alive up to 50 ms after every run.
+  assert.equal(timers(), before, `no timer is left running: ${process.getActiveResourcesInfo().join(", ")}`);
+});
+
 test("decodeWhenQuietMs with a whole core to spare: input is decoded as it comes", async () => {
   const b = binary(
     `(0, [], [(0, 7, "process.start", None, None, None, {"name": "MainProcess", "ppid": 1, "role": "main", "startMethod": "fork"})] + [(i, 7, "queue.put", "Q7.1", (7 << 31) + i, None, i) for i in range(1, 50)])`,

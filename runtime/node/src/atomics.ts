@@ -28,8 +28,6 @@
  */
 
 import * as core from "./core";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const wt: typeof import("node:worker_threads") = require("node:worker_threads");
 import { sabId } from "./ports";
 import { cachedSite, FAST, siteCache, userSite } from "./site";
 
@@ -86,7 +84,7 @@ const SEM_KEY = "ipcviz:semaphores";
 const SEM_SLOTS = 4096;
 const SEM_COUNT = 2 * SEM_SLOTS;
 const SEM_PROBES = 64;
-let semTable: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (2 * SEM_SLOTS + 1)));
+let semTable: Int32Array; // core.processTable, made by installAtomics
 /** Cells this thread knows as semaphores. */
 const semaphores = new Set<string>();
 /** Cells this thread found not to be semaphores while the process had `notSemCount` of them (Atomics.add on a counter is a hot path). */
@@ -97,7 +95,7 @@ let notSemCount = 0;
 const WAKE_KEY = "ipcviz:wakes";
 const WAKE_SLOTS = 4096;
 /** [0]: the process's notify counter; slot k of a cell: [1 + 2k] its hash, [2 + 2k] the last notify's number (0: not the program's). */
-let wakes: Int32Array = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * WAKE_SLOTS)));
+let wakes: Int32Array; // core.processTable, made by installAtomics
 
 /** FNV-1a of a cell id. */
 function hashOf(c: string): number {
@@ -132,13 +130,9 @@ export function installAtomics(): void {
   const oLoad = A.load;
   const oAdd = A.add;
 
-  // One table per process: the main thread makes it, every worker gets it (nested workers from their parent).
-  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(WAKE_KEY) as Int32Array | undefined);
-  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer) wakes = inherited;
-  else wt.setEnvironmentData(WAKE_KEY, wakes);
-  const inheritedSems = wt.isMainThread ? undefined : (wt.getEnvironmentData(SEM_KEY) as Int32Array | undefined);
-  if (inheritedSems instanceof Int32Array && inheritedSems.buffer instanceof SharedArrayBuffer) semTable = inheritedSems;
-  else wt.setEnvironmentData(SEM_KEY, semTable);
+  // One table each per process: the main thread makes it, every worker gets it.
+  wakes = core.processTable(WAKE_KEY, 1 + 2 * WAKE_SLOTS);
+  semTable = core.processTable(SEM_KEY, 2 * SEM_SLOTS + 1);
   /**
    * Where cell `c` (hash `h`) is in the semaphore table: `found` (a semaphore), `free` (its slot,
    * unclaimed), `busy` (a slot being claimed, which may be its own), or none of them (the probes ran out).

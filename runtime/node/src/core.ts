@@ -82,13 +82,20 @@ const rawLoad = Atomics.load;
  */
 const SENDING_KEY = "ipcviz:sending";
 const SENDING_SLOTS = 4096;
-const sending: Int32Array = (() => {
-  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(SENDING_KEY) as Int32Array | undefined);
-  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer && inherited.length === SENDING_SLOTS) return inherited;
-  const t = new Int32Array(new SharedArrayBuffer(SENDING_SLOTS * 4));
-  wt.setEnvironmentData(SENDING_KEY, t);
+
+/**
+ * A table of `length` cells shared by every thread of the process, under environment data `key`:
+ * the main thread makes it, every worker gets it (nested workers from their parent).
+ */
+export function processTable(key: string, length: number): Int32Array {
+  const inherited = wt.isMainThread ? undefined : (wt.getEnvironmentData(key) as Int32Array | undefined);
+  if (inherited instanceof Int32Array && inherited.buffer instanceof SharedArrayBuffer && inherited.length === length) return inherited;
+  const t = new Int32Array(new SharedArrayBuffer(length * 4));
+  wt.setEnvironmentData(key, t);
   return t;
-})();
+}
+
+const sending = processTable(SENDING_KEY, SENDING_SLOTS);
 const sendingSlot = wt.threadId % SENDING_SLOTS;
 
 /** This worker's message is about to leave; its record is not written yet. */

@@ -3,15 +3,14 @@
 Once the process's event channel is connected, a helper thread (started at the runtime's quiet
 thread's next tick) waits on it for a request line from the collector (`{"stacks": <request id>}`,
 docs/wire-protocol.md). The wait is a `recv()` with the GIL released, so it costs nothing while
-nobody asks, and it can answer while the main
-thread is blocked in any call that releases the GIL (`socket.recv`, `input()`, a lock, a child
-process, `subprocess.run`, a C extension that releases it). It answers with one
-`process.stacks` event: every thread's frames (innermost first; file, line, function, whether
-the frame is the program's code), the thread's name, the call the innermost user frame is making
-(`socket.recv`, `Thread.join`, `subprocess.run`…) and what the thread is doing, judged from two
-looks 0.1 s apart: `running` (its position or CPU time moved), `spinning` (a coalesced busy poll,
-such as `while q.empty(): pass`, returned the same result again and again), `sleeping`
-(`time.sleep`) or `waiting` (nothing moved).
+nobody asks, and it can answer while the main thread is blocked in any call that releases the GIL
+(`socket.recv`, `input()`, a lock, a child process, `subprocess.run`, a C extension that releases
+it). It answers with one `process.stacks` event: every thread's frames (innermost first; file, line,
+function, whether the frame is the program's code), the thread's name, the call the innermost user
+frame is making (`socket.recv`, `Thread.join`, `subprocess.run`…) and what the thread is doing,
+judged from two looks 0.1 s apart: `running` (its position or CPU time moved), `spinning` (a
+coalesced busy poll, such as `while q.empty(): pass`, returned the same result again and again),
+`sleeping` (`time.sleep`) or `waiting` (nothing moved).
 
 The helper is a bare `_thread` thread (not in `threading.enumerate()`), blocks every signal (so
 signals reach the threads they reached before), and on 3.12+ a `fork()` that warns only because

@@ -25,7 +25,7 @@ import threading
 import types
 import warnings
 
-from . import callsite, core, frames, waits
+from . import callsite, core, frames, process, waits
 
 SAMPLE_GAP_S = 0.1  # between the two looks that tell waiting from running
 SPIN_REPEATS = 20  # busy-poll results repeated within the gap: spinning
@@ -71,12 +71,14 @@ def _os_threads():
 
 
 def _on_connect(sock):
-    """The channel is connected. The helper is started by the runtime's quiet thread at its next
-    tick (within QUIET_NS), not here, on the process's start-up path: one thread more to schedule
-    while a worker starts made Pool workers start later on a loaded machine (issue 13, defect 7).
-    A request that comes before waits in the socket. Without a quiet thread (a debugger's audit
-    hook sends the buffer instead), it is started here."""
-    if not core.quiet_running():
+    """The channel is connected. In a child the helper is started by the runtime's quiet thread at
+    its next tick (within QUIET_NS), not here, on the process's start-up path: one thread more to
+    schedule while a worker starts made Pool workers start later on a loaded machine (issue 13,
+    defect 7). A request that comes before waits in the socket. The main process starts it here,
+    as every process did before: its start races with nothing of the program's, and once, on a
+    heavily loaded machine, a main process whose helper was left to the tick never answered (cause
+    not found). Without a quiet thread (a debugger's audit hook sends the buffer instead), here too."""
+    if not core.quiet_running() or process.ROLE == "main":
         _start_helper(sock)
 
 

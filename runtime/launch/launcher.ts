@@ -266,7 +266,10 @@ export function startWatchdog(p: { python: string; runtimeDir: string; token: st
   let child: ChildProcess;
   try {
     // -I: no PYTHONPATH (so no runtime), no user site; -S: no site at all. Not the run's environment.
-    child = spawn(p.python, ["-I", "-S", script], { env: withoutIpcvizEnv(process.env), detached: true, stdio: ["pipe", "ignore", "ignore"] });
+    // Imported rather than run as a script, so that its bytecode is cached (-I also ignores
+    // PYTHONDONTWRITEBYTECODE): it starts beside the program, and compiling it took 1.2 ms of CPU.
+    const boot = "import sys; sys.path.insert(0, sys.argv[1]); import ipcviz_watchdog; ipcviz_watchdog.run()";
+    child = spawn(p.python, ["-I", "-S", "-c", boot, dirname(script)], { env: withoutIpcvizEnv(process.env), detached: true, stdio: ["pipe", "ignore", "ignore"] });
   } catch {
     return null;
   }

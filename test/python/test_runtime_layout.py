@@ -122,7 +122,7 @@ class ImportGraphTest(unittest.TestCase):
 
 class FamiliesTest(unittest.TestCase):
     def test_every_module_with_an_install_is_installed_from_init(self):
-        names = {m.__name__.rsplit(".", 1)[1] for m in ipcviz_runtime.FAMILIES}
+        names = set(ipcviz_runtime.FAMILIES)
         for name in module_names():
             if name == INIT:
                 continue
@@ -131,9 +131,39 @@ class FamiliesTest(unittest.TestCase):
                 self.assertIn(name, names, "%s.py has install() but is not in FAMILIES" % name)
 
     def test_every_family_installs_and_resets(self):
-        for fam in ipcviz_runtime.FAMILIES:
-            self.assertTrue(callable(getattr(fam, "install", None)), fam.__name__)
-            self.assertTrue(callable(getattr(fam, "reset_after_fork", None)), fam.__name__)
+        for name in ipcviz_runtime.FAMILIES:
+            fam = __import__("ipcviz_runtime." + name, fromlist=["_"])
+            self.assertTrue(callable(getattr(fam, "install", None)), name)
+            self.assertTrue(callable(getattr(fam, "reset_after_fork", None)), name)
+
+    def test_late_families_are_imported_only_by_what_they_hook(self):
+        """A process that never imports what a LATE family hooks never loads that family's module;
+        importing it loads and installs the family (in a fresh interpreter, no run: nothing is sent)."""
+        import subprocess
+
+        code = (
+            "import sys\n"
+            "sys.path.insert(0, %r)\n"
+            "import ipcviz_runtime\n"
+            "ipcviz_runtime.install()\n"
+            "late = ['ipcviz_runtime.' + n for n in ipcviz_runtime.LATE]\n"
+            "print(sorted(m for m in late if m in sys.modules))\n"
+            "import multiprocessing.managers, multiprocessing.sharedctypes\n"
+            "print(sorted(m.rsplit('.', 1)[1] for m in late if m in sys.modules))\n"
+            "print(getattr(multiprocessing.managers.Server.serve_client, '__module__', None))\n"
+            "import concurrent.futures.process\n"
+            "ex = concurrent.futures.process.ProcessPoolExecutor(1)\n"
+            "ex._call_queue = None\n"  # made lazily from 3.9 on: make one as the executor does
+            "q = concurrent.futures.process._SafeQueue(max_size=1, ctx=ex._mp_context, pending_work_items={}, shutdown_lock=None, thread_wakeup=None)\n"
+            "print('ipcviz_runtime.executors' in sys.modules)\n"
+        ) % RUNTIME
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        self.assertEqual(lines[0], "[]", "LATE families imported at install")
+        self.assertEqual(lines[1], "['managers', 'sharedmem', 'values']")
+        self.assertEqual(lines[2], "ipcviz_runtime.managers", "multiprocessing.managers imported but not hooked")
+        self.assertEqual(lines[3], "True", "an executor's call queue did not load the executors family")
 
     def test_every_source_file_is_hidden_from_tracebacks(self):
         for name in module_names():

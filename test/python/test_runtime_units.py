@@ -457,3 +457,51 @@ class BootTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StartUpCostTest(unittest.TestCase):
+    """What a process of the run spends before the program's code (docs/python-runtime.md, Cost)."""
+
+    def test_sitecustomize_caches_its_own_bytecode_when_the_program_does_not(self):
+        import importlib.util
+        import shutil
+
+        with tempfile.TemporaryDirectory() as d:
+            boot = os.path.join(d, "boot")
+            os.mkdir(boot)
+            shutil.copy(os.path.join(BOOT, "sitecustomize.py"), boot)
+            env = dict(
+                os.environ,
+                PYTHONPATH=boot,
+                PYTHONDONTWRITEBYTECODE="1",
+                IPCVIZ_RUNTIME_DIR=RUNTIME,
+                IPCVIZ_SOCK=os.path.join(tempfile.gettempdir(), "ipcviz-no-such-socket"),
+            )
+            cached = importlib.util.cache_from_source(os.path.join(boot, "sitecustomize.py"))
+            code = "import sys; print(sys.dont_write_bytecode, 'ipcviz_runtime' in sys.modules)"
+            first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(first.stdout.split(), ["True", "True"], first.stderr)
+            self.assertTrue(os.path.exists(cached), "sitecustomize's bytecode was not written")
+            written = os.stat(cached).st_mtime_ns
+            again = subprocess.run([sys.executable, "-v", "-c", code], env=env, capture_output=True, text=True, timeout=60)
+            self.assertIn("code object from '%s'" % cached, again.stderr, "the second process compiled sitecustomize again")
+            self.assertEqual(os.stat(cached).st_mtime_ns, written, "a valid bytecode file was written again")
+            # Nothing of the program's own is cached: the flag is the program's again.
+            with open(os.path.join(d, "prog.py"), "w") as f:
+                f.write("import helper\n")
+            with open(os.path.join(d, "helper.py"), "w") as f:
+                f.write("X = 1\n")
+            subprocess.run([sys.executable, os.path.join(d, "prog.py")], env=env, cwd=d, capture_output=True, timeout=60)
+            self.assertFalse(os.path.exists(os.path.join(d, "__pycache__")), "the program's bytecode was written")
+
+    def test_the_watchdog_starts_without_json(self):
+        boot = "import sys; sys.path.insert(0, sys.argv[1]); import ipcviz_watchdog; ipcviz_watchdog.run()"
+        out = subprocess.run(
+            [sys.executable, "-I", "-S", "-X", "importtime", "-c", boot, os.path.join(RUNTIME, "watchdog")],
+            input="exit\n", capture_output=True, text=True, timeout=60,
+        )
+        self.assertEqual(out.returncode, 0, out.stderr)
+        imported = [line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")]
+        self.assertIn("ipcviz_watchdog", imported)
+        self.assertNotIn("json", imported)
+        self.assertNotIn("re", imported)

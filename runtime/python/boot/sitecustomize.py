@@ -69,6 +69,37 @@ def _install_debug_wake(os):
         pass
 
 
+def _cache_own_bytecode(os):
+    """site imported this file without caching its bytecode (PYTHONDONTWRITEBYTECODE, -B), so every
+    process of the run compiled it again (0.55 ms of CPU, 3.11). Write it once, as the import system
+    would have; the next process then loads it. Costs a stat and a 16-byte read once it is there."""
+    try:
+        import importlib.util
+
+        cached = __cached__
+        st = os.stat(__file__)
+        try:
+            with open(cached, "rb") as f:
+                head = f.read(16)
+        except OSError:
+            head = b""
+        if (
+            head[:4] == importlib.util.MAGIC_NUMBER
+            and head[4:8] == b"\0\0\0\0"  # a timestamp pyc
+            and int.from_bytes(head[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF
+            and int.from_bytes(head[12:16], "little") == st.st_size & 0xFFFFFFFF
+        ):
+            return
+        folder = os.path.dirname(cached)
+        if not os.access(folder if os.path.isdir(folder) else os.path.dirname(folder), os.W_OK):
+            return  # read-only: compiled in every process, as without the runtime
+        import py_compile
+
+        py_compile.compile(__file__, cfile=cached, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    except Exception:
+        pass
+
+
 def _ipcviz_boot():
     import os
     import sys
@@ -88,6 +119,8 @@ def _ipcviz_boot():
                 import ipcviz_runtime
             finally:
                 sys.dont_write_bytecode = dont_write
+            if dont_write:
+                _cache_own_bytecode(os)
 
             ipcviz_runtime.install()
             _install_debug_wake(os)
@@ -121,4 +154,4 @@ def _ipcviz_boot():
             pass
 
 _ipcviz_boot()
-del _ipcviz_boot, _is_debugger_process, _install_debug_wake
+del _ipcviz_boot, _is_debugger_process, _install_debug_wake, _cache_own_bytecode

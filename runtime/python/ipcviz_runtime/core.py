@@ -9,6 +9,7 @@ thread, the SIGTERM handler and its wakeup descriptor, which that thread reads) 
 fork in one place (`reset_after_fork`), and the hot path reads it as this module's globals.
 """
 
+import _signal  # pyright: ignore[reportMissingImports] -- the C module behind signal (no stub); see start_quiet_thread
 import _thread
 import itertools
 import marshal
@@ -582,7 +583,9 @@ def start_quiet_thread(start, fn, args):
 
     _unstarted.append(ready)
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        # _signal's own functions take and give plain numbers: signal's make an enum member of each
+        # of some 64 signals, twice per thread (0.1 ms in every process).
+        old = _signal.pthread_sigmask(signal.SIG_BLOCK, _signal.valid_signals())
     except Exception:
         old = None
     try:
@@ -592,7 +595,7 @@ def start_quiet_thread(start, fn, args):
         raise
     finally:
         if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            _signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def wait_threads_started(timeout=5.0):
@@ -668,6 +671,27 @@ def install_sleep_flush():
 # run the module, then calls the waiting installs before the importer sees it.
 
 _waiting = {}  # module name -> [install functions]
+
+
+_PACKAGE = __name__.rpartition(".")[0]
+
+
+def loaded(name):
+    """The runtime's module `name` if this process has imported it, else None."""
+    return sys.modules.get(_PACKAGE + "." + name)
+
+
+def family(name):
+    """The runtime's module `name`, imported now if it was not yet. The families that hook a module
+    the program may never import (values, managers, sharedmem, executors: see __init__.LATE) are
+    imported only once it does: their code is about a quarter of the runtime's, which every spawn
+    child would otherwise load at its start."""
+    full = _PACKAGE + "." + name
+    m = sys.modules.get(full)
+    if m is None:
+        __import__(full)
+        m = sys.modules[full]
+    return m
 
 
 class _PostImportFinder(object):

@@ -15,8 +15,8 @@ sides from the executor's id and the work item's id (no envelope), so the execut
 its pickling and its error paths are the library's own.
 
 `concurrent.futures.process` is hooked when it is imported by the time the runtime installs, or
-else when its first executor makes its call queue (queues.on_subclass_queue), so a program that
-never uses it pays nothing.
+else when its first executor makes its call queue (queues.on_subclass_queue, registered by
+__init__), so a program that never uses it pays nothing: not even this module's import.
 """
 
 import functools
@@ -91,13 +91,11 @@ def error_text(exc):
 
 
 def install():
-    if "concurrent.futures.process" in sys.modules:
-        hook()
-    else:
-        queues.on_subclass_queue.append(_maybe_hook)
+    """concurrent.futures.process is imported: hook it (__init__ calls this then, or maybe_hook)."""
+    hook()
 
 
-def _maybe_hook(q):
+def maybe_hook(q):
     """A Queue subclass was made: the first executor's call queue hooks the module (see the file comment)."""
     if _hooked or type(q).__module__ != "concurrent.futures.process":
         return

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from . import core, executors, managers, naming, pools
+from . import core, naming, pools
 from .callsite import user_site
 from .core import ev, ev_flush, now, qualname
 from .frames import strip
@@ -111,7 +111,9 @@ def mark_exited(code):
             pass
     core.exited = True
     try:
-        managers.check_watch()
+        mgr = core.loaded("managers")
+        if mgr is not None:
+            mgr.check_watch()
         ev_flush("process.exit", None, None, None, {"exitCode": code})
     except Exception:
         pass
@@ -482,12 +484,12 @@ def identify_child(proc):
         if mp_pool is not None and target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
-        elif executors.is_worker_target(target):
+        elif "concurrent.futures.process" in sys.modules and core.family("executors").is_worker_target(target):
             role = "pool-worker"
-            executors.enter_worker(proc)
+            core.family("executors").enter_worker(proc)
         elif mp_managers is not None and getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
-            managers.enter_server()
+            core.family("managers").enter_server()
         ROLE = role
         announce_process(proc.name, proc._parent_pid, role, naming.child_fields(proc) if role == "child" else None)
         if role != "pool-worker":

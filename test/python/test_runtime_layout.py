@@ -152,9 +152,7 @@ class FamiliesTest(unittest.TestCase):
             "print(sorted(m.rsplit('.', 1)[1] for m in late if m in sys.modules))\n"
             "print(getattr(multiprocessing.managers.Server.serve_client, '__module__', None))\n"
             "import concurrent.futures.process\n"
-            "ex = concurrent.futures.process.ProcessPoolExecutor(1)\n"
-            "ex._call_queue = None\n"  # made lazily from 3.9 on: make one as the executor does
-            "q = concurrent.futures.process._SafeQueue(max_size=1, ctx=ex._mp_context, pending_work_items={}, shutdown_lock=None, thread_wakeup=None)\n"
+            "concurrent.futures.process.ProcessPoolExecutor(1)\n"  # makes its call queue (starts no process)
             "print('ipcviz_runtime.executors' in sys.modules)\n"
         ) % RUNTIME
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

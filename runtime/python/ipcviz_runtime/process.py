@@ -480,13 +480,14 @@ def identify_child(proc):
         mp_pool = sys.modules.get("multiprocessing.pool")
 
         target = getattr(proc, "_target", None)
+        executors = core.family("executors") if "concurrent.futures.process" in sys.modules else None
         role = "child"
         if mp_pool is not None and target is mp_pool.worker:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Pool worker's loop
             role = "pool-worker"
             pools.enter_worker(proc)
-        elif "concurrent.futures.process" in sys.modules and core.family("executors").is_worker_target(target):
+        elif executors is not None and executors.is_worker_target(target):
             role = "pool-worker"
-            core.family("executors").enter_worker(proc)
+            executors.enter_worker(proc)
         elif mp_managers is not None and getattr(target, "__func__", None) is mp_managers.BaseManager._run_server.__func__:  # pyright: ignore[reportAttributeAccessIssue] -- CPython internal: a Manager server's loop
             role = "manager-server"
             core.family("managers").enter_server()
